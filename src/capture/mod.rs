@@ -1,0 +1,5 @@
+//! Sources of bytes: capture files, and (later) live sockets.
+
+pub mod packet;
+pub mod pcap;
+pub mod reassembly;

@@ -1,0 +1,4 @@
+//! duplex: see HTTP and WebSocket on the wire.
+
+pub mod capture;
+pub mod proto;
