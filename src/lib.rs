@@ -1,4 +1,7 @@
 //! duplex: see HTTP and WebSocket on the wire.
 
 pub mod capture;
+pub mod cli;
+pub mod output;
 pub mod proto;
+pub mod replay;

@@ -1,1 +1,143 @@
-//! TODO
+//! The event vocabulary: what every view, the transcript and `--json` are made of.
+
+use super::http1::{Framing, Head};
+use super::ws::{Frame, Message};
+use super::{ConnId, Dir, Timestamp};
+
+/// One thing that happened on the wire, in the order it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub conn: ConnId,
+    pub ts: Timestamp,
+    pub dir: Option<Dir>,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    TcpOpen(TcpOpen),
+    TcpClose(TcpClose),
+    HttpRequest(HttpMessage),
+    HttpResponse(HttpMessage),
+    WsFrame(Box<Frame>),
+    WsMessage(Box<Message>),
+    Error(DecodeError),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TcpOpen {
+    /// `ip:port` of each end (IPv6 in brackets).
+    pub client: String,
+    pub server: String,
+    /// True only when the SYN was seen (a capture); a live socket learns of it at accept.
+    pub handshake: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseHow {
+    Fin,
+    Rst,
+    /// The capture or stream ended with no FIN seen.
+    Eof,
+    /// The server closed an idle keep-alive connection.
+    Timeout,
+}
+
+impl CloseHow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseHow::Fin => "fin",
+            CloseHow::Rst => "rst",
+            CloseHow::Eof => "eof",
+            CloseHow::Timeout => "timeout",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TcpClose {
+    pub how: CloseHow,
+    /// The side that sent the first FIN or the RST, where known.
+    pub by: Option<Dir>,
+}
+
+/// An HTTP request or response, complete with its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpMessage {
+    pub head: Head,
+    pub body_bytes: u64,
+    pub framing: Framing,
+    pub trailers: Vec<(String, String)>,
+    pub body_preview: Vec<u8>,
+    /// On a 101 answering a WebSocket upgrade: the accept value the key demands.
+    pub ws_accept: Option<AcceptCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcceptCheck {
+    pub key: String,
+    pub expected: String,
+    pub got: Option<String>,
+}
+
+impl AcceptCheck {
+    pub fn ok(&self) -> bool {
+        self.got.as_deref() == Some(self.expected.as_str())
+    }
+}
+
+/// Which decoder found the problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Tcp,
+    Http,
+    WebSocket,
+}
+
+impl Layer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Tcp => "tcp",
+            Layer::Http => "http",
+            Layer::WebSocket => "websocket",
+        }
+    }
+}
+
+/// A decode problem is timeline data, not a crash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeError {
+    pub layer: Layer,
+    /// Offset into the direction's byte stream, where one applies.
+    pub offset: Option<u64>,
+    pub what: String,
+}
+
+impl EventKind {
+    /// The `kind` name of the JSON schema.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::TcpOpen(_) => "tcp_open",
+            EventKind::TcpClose(_) => "tcp_close",
+            EventKind::HttpRequest(_) => "http_request",
+            EventKind::HttpResponse(_) => "http_response",
+            EventKind::WsFrame(_) => "ws_frame",
+            EventKind::WsMessage(_) => "ws_message",
+            EventKind::Error(_) => "error",
+        }
+    }
+}
+
+/// Name of a WebSocket opcode, as Wireshark calls it.
+pub fn opcode_name(opcode: u8) -> &'static str {
+    match opcode {
+        0 => "continuation",
+        1 => "text",
+        2 => "binary",
+        8 => "close",
+        9 => "ping",
+        10 => "pong",
+        3..=7 => "reserved data",
+        _ => "reserved control",
+    }
+}

@@ -1,0 +1,123 @@
+//! `--json`: one event per line, the schema of DESIGN.md.
+
+use std::io::{self, Write};
+
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::json;
+
+use crate::proto::Timestamp;
+use crate::proto::event::{Event, EventKind, HttpMessage};
+
+/// Text longer than this is cut in the output; `payload_len` / `len` stay exact.
+const TEXT_MAX: usize = 1024;
+
+/// Writes `ev` as one JSON line, with `t` in seconds since `origin`.
+pub fn write_event(out: &mut impl Write, ev: &Event, origin: Timestamp) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::new(&mut *out);
+    let mut m = ser.serialize_map(None).map_err(io::Error::other)?;
+    fields(&mut m, ev, origin).map_err(io::Error::other)?;
+    m.end().map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(), M::Error> {
+    m.serialize_entry("kind", ev.kind.name())?;
+    m.serialize_entry("conn", &ev.conn)?;
+    // Microsecond rounding keeps lines short and stable.
+    let t = (ev.ts.secs_since(origin) * 1e6).round() / 1e6;
+    m.serialize_entry("t", &t)?;
+    if let Some(dir) = ev.dir {
+        m.serialize_entry("dir", dir.as_str())?;
+    }
+    match &ev.kind {
+        EventKind::TcpOpen(o) => {
+            m.serialize_entry("client", &o.client)?;
+            m.serialize_entry("server", &o.server)?;
+            m.serialize_entry("handshake", &o.handshake)?;
+        }
+        EventKind::TcpClose(c) => {
+            m.serialize_entry("how", c.how.as_str())?;
+            if let Some(by) = c.by {
+                m.serialize_entry("by", by.as_str())?;
+            }
+        }
+        EventKind::HttpRequest(r) => {
+            m.serialize_entry("method", r.head.method.as_deref().unwrap_or(""))?;
+            m.serialize_entry("target", r.head.target.as_deref().unwrap_or(""))?;
+            http_common(m, r)?;
+        }
+        EventKind::HttpResponse(r) => {
+            m.serialize_entry("status", &r.head.status.unwrap_or(0))?;
+            m.serialize_entry("reason", r.head.reason.as_deref().unwrap_or(""))?;
+            http_common(m, r)?;
+            if let Some(a) = &r.ws_accept {
+                m.serialize_entry(
+                    "ws_accept",
+                    &json!({"key": a.key, "expected": a.expected, "ok": a.ok()}),
+                )?;
+            }
+        }
+        EventKind::WsFrame(f) => {
+            m.serialize_entry("fin", &f.fin)?;
+            m.serialize_entry("rsv", &f.rsv)?;
+            m.serialize_entry("opcode", &f.opcode)?;
+            m.serialize_entry("masked", &f.masked)?;
+            m.serialize_entry("payload_len", &f.payload_len)?;
+            m.serialize_entry("header_bytes", &f.header_len)?;
+            if let Some(key) = f.mask_key {
+                m.serialize_entry("mask_key", &hex(&key))?;
+            }
+            if let Some(c) = &f.close {
+                m.serialize_entry("close_code", &c.code)?;
+                m.serialize_entry("close_reason", &c.reason)?;
+            }
+            if let Some(text) = &f.text {
+                m.serialize_entry("text", cut(text))?;
+            }
+        }
+        EventKind::WsMessage(w) => {
+            m.serialize_entry("opcode", &w.opcode)?;
+            m.serialize_entry("len", &w.len)?;
+            m.serialize_entry("frames", &w.frames)?;
+            m.serialize_entry("compressed", &w.compressed)?;
+            if let Some(text) = &w.text {
+                m.serialize_entry("text", cut(text))?;
+            }
+        }
+        EventKind::Error(e) => {
+            m.serialize_entry("what", &e.what)?;
+            m.serialize_entry("layer", e.layer.as_str())?;
+            if let Some(off) = e.offset {
+                m.serialize_entry("offset", &off)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn http_common<M: SerializeMap>(m: &mut M, r: &HttpMessage) -> Result<(), M::Error> {
+    m.serialize_entry("version", r.head.version_str())?;
+    m.serialize_entry("headers", &r.head.headers)?;
+    m.serialize_entry("header_bytes", &r.head.range.len())?;
+    m.serialize_entry("body_bytes", &r.body_bytes)?;
+    if !r.trailers.is_empty() {
+        m.serialize_entry("trailers", &r.trailers)?;
+    }
+    Ok(())
+}
+
+/// `text` cut to at most TEXT_MAX bytes, at a character boundary.
+fn cut(text: &str) -> &str {
+    if text.len() <= TEXT_MAX {
+        return text;
+    }
+    let mut end = TEXT_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,5 @@
+//! What duplex writes: the JSON event lines, the plain transcript, the summary.
+
+pub mod json;
+pub mod plain;
+pub mod summary;

@@ -1,0 +1,138 @@
+//! `--plain`: a numbered, step-by-step transcript in plain words, for people and screen readers.
+
+use std::io::{self, Write};
+
+use crate::proto::event::{CloseHow, Event, EventKind, HttpMessage, opcode_name};
+use crate::proto::ws::{Frame, Message};
+use crate::proto::{Dir, Timestamp};
+
+/// Text quoted in a line is cut to this many characters.
+const QUOTE_MAX: usize = 60;
+
+/// Writes step number `step` describing `ev`, with time in seconds since `origin`.
+pub fn write_step(out: &mut impl Write, step: u64, ev: &Event, origin: Timestamp) -> io::Result<()> {
+    let t = ev.ts.secs_since(origin);
+    let who = match ev.dir {
+        Some(Dir::C2s) => "client → server: ",
+        Some(Dir::S2c) => "server → client: ",
+        None => "",
+    };
+    writeln!(out, "{step:>5}. {t:>10.6}s  #{}  {who}{}", ev.conn, describe(ev))
+}
+
+/// What the event means, in one line.
+pub fn describe(ev: &Event) -> String {
+    match &ev.kind {
+        EventKind::TcpOpen(o) => {
+            let how = if o.handshake {
+                "three-way handshake seen"
+            } else {
+                "already open when the capture began"
+            };
+            format!("TCP connection opened, client {} to server {} ({how})", o.client, o.server)
+        }
+        EventKind::TcpClose(c) => {
+            let by = match c.by {
+                Some(Dir::C2s) => " by the client",
+                Some(Dir::S2c) => " by the server",
+                None => "",
+            };
+            match c.how {
+                CloseHow::Fin => format!("TCP connection closed{by} (FIN)"),
+                CloseHow::Rst => format!("TCP connection reset{by} (RST)"),
+                CloseHow::Eof => "TCP connection still open when the capture ended".to_owned(),
+                CloseHow::Timeout => format!("idle keep-alive connection closed{by} (timeout)"),
+            }
+        }
+        EventKind::HttpRequest(r) => format!(
+            "HTTP request {} {} ({}, {})",
+            r.head.method.as_deref().unwrap_or("?"),
+            r.head.target.as_deref().unwrap_or("?"),
+            r.head.version_str(),
+            sizes(r)
+        ),
+        EventKind::HttpResponse(r) => {
+            let mut s = format!(
+                "HTTP response {} {} ({}, {})",
+                r.head.status.unwrap_or(0),
+                r.head.reason.as_deref().unwrap_or(""),
+                r.head.version_str(),
+                sizes(r)
+            );
+            if let Some(a) = &r.ws_accept {
+                let verdict = if a.ok() { "correct" } else { "WRONG" };
+                s.push_str(&format!("; Sec-WebSocket-Accept is {verdict}"));
+            }
+            s
+        }
+        EventKind::WsFrame(f) => frame(f),
+        EventKind::WsMessage(m) => message(m),
+        EventKind::Error(e) => match e.offset {
+            Some(off) => format!("problem ({} decoder, byte {off}): {}", e.layer.as_str(), e.what),
+            None => format!("problem ({} decoder): {}", e.layer.as_str(), e.what),
+        },
+    }
+}
+
+fn sizes(r: &HttpMessage) -> String {
+    let n = r.head.headers.len();
+    let head = r.head.range.len();
+    match r.body_bytes {
+        0 => format!("{n} headers, head {head} bytes, no body"),
+        b => format!("{n} headers, head {head} bytes, body {b} bytes"),
+    }
+}
+
+fn frame(f: &Frame) -> String {
+    let mut s = format!("WebSocket {} frame", opcode_name(f.opcode));
+    if f.opcode >= 3 && f.opcode != 8 && f.opcode != 9 && f.opcode != 10 {
+        s.push_str(&format!(" (opcode {})", f.opcode));
+    }
+    s.push_str(if f.fin { ", FIN" } else { ", not final" });
+    if f.rsv != 0 {
+        s.push_str(&format!(", RSV={:03b}", f.rsv));
+    }
+    s.push_str(if f.masked { ", masked" } else { ", unmasked" });
+    s.push_str(&format!(", {} bytes", f.payload_len));
+    if let Some(c) = &f.close {
+        s.push_str(&format!(", close code {}", c.code));
+        if !c.reason.is_empty() {
+            s.push_str(&format!(" {}", quote(&c.reason)));
+        }
+    } else if let Some(text) = &f.text {
+        if f.payload_len > 0 {
+            s.push_str(&format!(": {}", quote(text)));
+        }
+    }
+    s
+}
+
+fn message(m: &Message) -> String {
+    let mut s = format!("whole {} message, {} bytes", opcode_name(m.opcode), m.len);
+    if m.frames > 1 {
+        s.push_str(&format!(" from {} frames", m.frames));
+    }
+    if m.compressed {
+        s.push_str(&format!(" (inflated from {} bytes)", m.wire_len));
+    }
+    if let Some(text) = &m.text {
+        if m.len > 0 && (m.frames > 1 || m.compressed) {
+            s.push_str(&format!(": {}", quote(text)));
+        }
+    }
+    s
+}
+
+/// `text` in quotes, control characters escaped, cut to QUOTE_MAX characters.
+fn quote(text: &str) -> String {
+    let mut s = String::from("\"");
+    for (i, c) in text.chars().enumerate() {
+        if i == QUOTE_MAX {
+            s.push('…');
+            break;
+        }
+        s.extend(c.escape_debug());
+    }
+    s.push('"');
+    s
+}

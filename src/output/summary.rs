@@ -1,0 +1,130 @@
+//! `--summary`: what a capture holds, counted the way tshark counts.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::proto::event::{Event, EventKind};
+
+/// Counts gathered from a stream of events.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Summary {
+    pub packets: u64,
+    pub bytes: u64,
+    pub connections: u64,
+    pub http_requests: BTreeMap<String, u64>,
+    pub http_responses: BTreeMap<u16, u64>,
+    pub ws_frames: BTreeMap<u8, u64>,
+    pub ws_frames_masked: u64,
+    pub ws_frames_rsv1: u64,
+    pub ws_messages: u64,
+    pub ws_payload_bytes: u64,
+    pub close_codes: BTreeMap<u16, u64>,
+    pub errors: u64,
+    /// The first few problems, to show with the counts.
+    pub first_errors: Vec<String>,
+}
+
+const ERRORS_SHOWN: usize = 5;
+
+impl Summary {
+    pub fn add(&mut self, ev: &Event) {
+        match &ev.kind {
+            EventKind::TcpOpen(_) => self.connections += 1,
+            EventKind::TcpClose(_) => {}
+            EventKind::HttpRequest(r) => {
+                let m = r.head.method.clone().unwrap_or_default();
+                *self.http_requests.entry(m).or_default() += 1;
+            }
+            EventKind::HttpResponse(r) => {
+                *self.http_responses.entry(r.head.status.unwrap_or(0)).or_default() += 1;
+            }
+            EventKind::WsFrame(f) => {
+                *self.ws_frames.entry(f.opcode).or_default() += 1;
+                self.ws_frames_masked += u64::from(f.masked);
+                self.ws_frames_rsv1 += u64::from(f.rsv & 4 != 0);
+                self.ws_payload_bytes += f.payload_len;
+                if let Some(c) = &f.close {
+                    *self.close_codes.entry(c.code).or_default() += 1;
+                }
+            }
+            EventKind::WsMessage(_) => self.ws_messages += 1,
+            EventKind::Error(e) => self.note_error(format!("#{}: {}", ev.conn, e.what)),
+        }
+    }
+
+    /// A problem outside any connection (a corrupt packet, a truncated file).
+    pub fn note_error(&mut self, what: String) {
+        self.errors += 1;
+        if self.first_errors.len() < ERRORS_SHOWN {
+            self.first_errors.push(what);
+        }
+    }
+
+    pub fn ws_frames_total(&self) -> u64 {
+        self.ws_frames.values().sum()
+    }
+}
+
+/// tshark's short names for opcodes, as in the captures' summaries.
+fn opcode_label(op: u8) -> String {
+    match op {
+        0 => "cont".into(),
+        1 => "text".into(),
+        2 => "binary".into(),
+        8 => "close".into(),
+        9 => "ping".into(),
+        10 => "pong".into(),
+        n => format!("op{n}"),
+    }
+}
+
+fn counts<K: fmt::Display>(f: &mut fmt::Formatter<'_>, map: &BTreeMap<K, u64>) -> fmt::Result {
+    if map.is_empty() {
+        return write!(f, "none");
+    }
+    for (i, (k, v)) in map.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        write!(f, "{sep}{k}: {v}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "packets          {}", self.packets)?;
+        writeln!(f, "bytes            {}", self.bytes)?;
+        writeln!(f, "TCP connections  {}", self.connections)?;
+        let reqs: u64 = self.http_requests.values().sum();
+        write!(f, "HTTP requests    {reqs} (")?;
+        counts(f, &self.http_requests)?;
+        writeln!(f, ")")?;
+        let resps: u64 = self.http_responses.values().sum();
+        write!(f, "HTTP responses   {resps} (")?;
+        counts(f, &self.http_responses)?;
+        writeln!(f, ")")?;
+        let ops: BTreeMap<String, u64> = self
+            .ws_frames
+            .iter()
+            .map(|(op, n)| (opcode_label(*op), *n))
+            .collect();
+        write!(f, "WS frames        {} (", self.ws_frames_total())?;
+        counts(f, &ops)?;
+        writeln!(f, ")")?;
+        writeln!(
+            f,
+            "WS masked        {}, RSV1 set {}, messages {}, payload bytes {}",
+            self.ws_frames_masked, self.ws_frames_rsv1, self.ws_messages, self.ws_payload_bytes
+        )?;
+        write!(f, "WS close codes   ")?;
+        counts(f, &self.close_codes)?;
+        writeln!(f)?;
+        writeln!(f, "errors           {}", self.errors)?;
+        for e in &self.first_errors {
+            writeln!(f, "  {e}")?;
+        }
+        if self.errors > self.first_errors.len() as u64 {
+            writeln!(f, "  … and {} more", self.errors - self.first_errors.len() as u64)?;
+        }
+        Ok(())
+    }
+}
