@@ -8,6 +8,8 @@ mod body;
 mod error;
 mod framing;
 mod head;
+#[cfg(test)]
+mod tests;
 
 use std::collections::VecDeque;
 
