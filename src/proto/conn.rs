@@ -211,8 +211,11 @@ impl Connection {
         out: &mut Vec<Event>,
     ) -> bool {
         let mut switched = false;
-        for ev in evs.drain(..) {
+        let mut evs = evs.drain(..).peekable();
+        while let Some(ev) = evs.next() {
             match ev {
+                // A 101's End comes just before Switched: the switch reports that message.
+                HttpEvent::End(_) if matches!(evs.peek(), Some(HttpEvent::Switched { .. })) => {}
                 HttpEvent::Head(head) => {
                     if dir == Dir::C2s {
                         self.on_request_head(&head);
