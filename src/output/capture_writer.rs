@@ -374,7 +374,7 @@ fn checksum(mut sum: u64) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::synth::{accept_key, encode_frame};
+    use crate::output::ws_encode::{accept_key, encode_frame};
     use pcap_parser::{PcapBlockOwned, PcapError, pcapng::Block};
     use std::process::Command;
 

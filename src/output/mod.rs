@@ -2,5 +2,6 @@
 
 pub mod capture_writer;
 pub mod synth;
+pub mod ws_encode;
 
 pub use capture_writer::{CaptureWriter, Format, WriterClose};

@@ -8,9 +8,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use sha1::{Digest, Sha1};
 
 use super::capture_writer::{CaptureWriter, WriterClose};
+use super::ws_encode::{accept_key, encode_frame};
 use crate::proto::{ConnId, Dir, Timestamp};
 
 /// What to generate.
@@ -41,7 +41,6 @@ impl SynthStats {
 /// Server port: one tshark dissects as HTTP without being told.
 pub const SERVER_PORT: u16 = 8080;
 const START: u64 = 1_700_000_000_000_000_000;
-const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const WORDS: [&str; 16] = [
     "hello", "market", "is", "up", "today", "anyone", "seen", "the", "new", "release", "ok",
     "thanks", "see", "you", "later", "lol",
@@ -77,55 +76,6 @@ impl Rng {
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[(self.next_u64() % items.len() as u64) as usize]
     }
-}
-
-/// Appends one WebSocket frame (RFC 6455 section 5.2) with the shortest length form, masking
-/// the payload for real when a key is given.
-pub fn encode_frame(
-    out: &mut Vec<u8>,
-    fin: bool,
-    opcode: u8,
-    mask: Option<[u8; 4]>,
-    payload: &[u8],
-) {
-    out.push(u8::from(fin) << 7 | opcode);
-    let m = if mask.is_some() { 0x80 } else { 0 };
-    match payload.len() {
-        n if n < 126 => out.push(m | n as u8),
-        n if n <= 0xFFFF => {
-            out.push(m | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(m | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    if let Some(key) = mask {
-        out.extend_from_slice(&key);
-    }
-    let start = out.len();
-    out.extend_from_slice(payload);
-    if let Some(key) = mask {
-        let body = &mut out[start..];
-        let word = u32::from_ne_bytes(key);
-        let mut chunks = body.chunks_exact_mut(4);
-        for c in &mut chunks {
-            let v = u32::from_ne_bytes([c[0], c[1], c[2], c[3]]) ^ word;
-            c.copy_from_slice(&v.to_ne_bytes());
-        }
-        for (b, k) in chunks.into_remainder().iter_mut().zip(key) {
-            *b ^= k;
-        }
-    }
-}
-
-/// base64(SHA-1(key + GUID)): the server's proof that it read the handshake (RFC 6455 4.2.2).
-pub fn accept_key(key: &str) -> String {
-    let mut h = Sha1::new();
-    h.update(key.as_bytes());
-    h.update(GUID.as_bytes());
-    B64.encode(h.finalize())
 }
 
 /// Generates the whole conversation into `w`; the caller chooses the format and finishes it.
@@ -443,5 +393,46 @@ impl<W: Write> Gen<'_, W> {
         let start = self.rng.range(0, (self.noise.len() - len) as u64) as usize;
         self.text.clear();
         self.text.extend_from_slice(&self.noise[start..start + len]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Format;
+
+    fn run(seed: u64, bytes: u64) -> (Vec<u8>, SynthStats) {
+        let mut w = CaptureWriter::new(Vec::new(), Format::Pcap).unwrap();
+        let stats = generate(
+            &mut w,
+            &SynthOptions {
+                bytes,
+                seed,
+                ws_conns: 3,
+            },
+        )
+        .unwrap();
+        (w.finish().unwrap(), stats)
+    }
+
+    #[test]
+    fn same_seed_same_file_other_seed_other_file() {
+        let (a, sa) = run(7, 1_500_000);
+        let (b, _) = run(7, 1_500_000);
+        let (c, _) = run(8, 1_500_000);
+        assert!(a == b && a != c);
+        assert!(a.len() as u64 >= 1_500_000);
+        // Three HTTP connections, three WebSocket ones; each WebSocket conn ends with two closes.
+        assert_eq!((sa.connections, sa.frames_by_opcode[8]), (6, 6));
+        assert!(sa.frames_by_opcode[1] > sa.ws_frames() / 2, "{sa:?}");
+        assert_eq!(sa.frames_by_opcode[9], sa.frames_by_opcode[10]);
+    }
+
+    #[test]
+    fn rng_ranges_stay_inside() {
+        let mut r = Rng::new(0);
+        assert!((0..1000).all(|_| (10..=200).contains(&r.range(10, 200))));
+        assert_eq!(r.range(5, 5), 5);
+        assert_eq!(r.range(9, 3), 9);
     }
 }
