@@ -14,7 +14,9 @@ const USAGE: &str = "usage: gen_ws_capture OUT [--mb N] [--pcapng] [--seed N] [-
 
 fn main() -> Result<()> {
     let mut out = None;
-    let (mut mb, mut seed, mut conns, mut format) = (200u64, 1u64, 4u32, Format::Pcap);
+    let defaults = SynthOptions::default();
+    let (mut mb, mut format) = (defaults.bytes / 1_000_000, Format::Pcap);
+    let (mut seed, mut conns) = (defaults.seed, defaults.ws_conns);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| -> Result<u64> {

@@ -23,6 +23,17 @@ pub struct SynthOptions {
     pub ws_conns: u32,
 }
 
+impl Default for SynthOptions {
+    /// The benchmark's capture: 200 MB, seed 1, four WebSocket connections.
+    fn default() -> Self {
+        SynthOptions {
+            bytes: 200_000_000,
+            seed: 1,
+            ws_conns: 4,
+        }
+    }
+}
+
 /// What was generated.
 #[derive(Clone, Debug, Default)]
 pub struct SynthStats {
