@@ -148,19 +148,17 @@ impl<W: Write> Gen<'_, W> {
     fn open(&mut self, v6: bool) -> io::Result<ConnId> {
         self.stats.connections += 1;
         let conn = self.stats.connections;
-        let ip = if v6 {
-            IpAddr::V6(Ipv6Addr::LOCALHOST)
+        let ip: IpAddr = if v6 {
+            Ipv6Addr::LOCALHOST.into()
         } else {
-            IpAddr::V4(Ipv4Addr::LOCALHOST)
+            Ipv4Addr::LOCALHOST.into()
         };
-        let client = SocketAddr::new(ip, 40_000 + conn as u16);
+        let (client, server) = (
+            SocketAddr::new(ip, 40_000 + conn as u16),
+            (ip, SERVER_PORT).into(),
+        );
         self.tick();
-        self.w.open(
-            conn,
-            client,
-            SocketAddr::new(ip, SERVER_PORT),
-            Timestamp(self.ts),
-        )?;
+        self.w.open(conn, client, server, Timestamp(self.ts))?;
         Ok(conn)
     }
 
@@ -212,8 +210,7 @@ impl<W: Write> Gen<'_, W> {
         write!(
             self.frame,
             "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {body_len}\r\n\r\n"
-        )?;
-        Ok(())
+        )
     }
 
     fn http_quote(&mut self, conn: ConnId) -> io::Result<()> {
