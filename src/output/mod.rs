@@ -1,5 +1,10 @@
-//! What duplex writes: the JSON event lines, the plain transcript, the summary.
+//! What duplex writes: the JSON event lines, the plain transcript, the summary, and captures.
 
+pub mod capture_writer;
 pub mod json;
 pub mod plain;
 pub mod summary;
+pub mod synth;
+pub mod ws_encode;
+
+pub use capture_writer::{CaptureWriter, Format, WriterClose};
