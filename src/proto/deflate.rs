@@ -1,1 +1,214 @@
-//! TODO
+//! Streaming raw-DEFLATE inflation of permessage-deflate messages (RFC 7692 §7.2.2). Output is
+//! handed to a sink piece by piece and never kept, so memory stays bounded whatever the message.
+//!
+//! flate2 is built on its default miniz_oxide backend, which always inflates with a 15-bit
+//! window (`new_with_window_bits` needs a zlib backend). That is correct for every
+//! `max_window_bits`: a larger window than the sender's only wastes a little memory.
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+/// Inflated bytes allowed per message before inflation stops (compression-bomb guard).
+pub const INFLATE_LIMIT: u64 = 64 << 20;
+
+/// RFC 7692 §7.2.2: the sender strips this empty stored block; the receiver puts it back.
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+const OUT_CHUNK: usize = 32 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InflateError {
+    /// The compressed data is not valid DEFLATE.
+    Corrupt(String),
+    /// The message passed [`INFLATE_LIMIT`]; the sink got exactly the limit.
+    TooLarge,
+}
+
+/// One direction's inflater: with context takeover it keeps the LZ77 window across messages.
+pub struct Inflater {
+    z: Decompress,
+    no_context_takeover: bool,
+    /// The stream cannot be continued (error, size stop, or a final block was seen).
+    needs_reset: bool,
+    /// Bytes handed out for the current message.
+    produced: u64,
+    out: Vec<u8>,
+}
+
+impl std::fmt::Debug for Inflater {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inflater")
+            .field("no_context_takeover", &self.no_context_takeover)
+            .field("produced", &self.produced)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inflater {
+    pub fn new(no_context_takeover: bool) -> Self {
+        Inflater {
+            z: Decompress::new(false),
+            no_context_takeover,
+            needs_reset: false,
+            produced: 0,
+            out: vec![0; OUT_CHUNK],
+        }
+    }
+
+    /// Call before the first payload byte of each compressed message.
+    pub fn start_message(&mut self) {
+        if self.no_context_takeover || self.needs_reset {
+            self.z.reset(false);
+            self.needs_reset = false;
+        }
+        self.produced = 0;
+    }
+
+    /// Inflates a piece of the message's (unmasked) payload.
+    pub fn feed(&mut self, input: &[u8], sink: impl FnMut(&[u8])) -> Result<(), InflateError> {
+        self.run(input, sink)
+    }
+
+    /// The message's last frame has ended: inflates the implied tail.
+    pub fn end_message(&mut self, sink: impl FnMut(&[u8])) -> Result<(), InflateError> {
+        self.run(&TAIL, sink)
+    }
+
+    fn run(&mut self, mut input: &[u8], mut sink: impl FnMut(&[u8])) -> Result<(), InflateError> {
+        loop {
+            if self.needs_reset {
+                // After a final block the rest of the message is ignored (RFC 7692 §7.2.3.4).
+                return Ok(());
+            }
+            let (in0, out0) = (self.z.total_in(), self.z.total_out());
+            let status = self
+                .z
+                .decompress(input, &mut self.out, FlushDecompress::None)
+                .map_err(|e| {
+                    self.needs_reset = true;
+                    InflateError::Corrupt(e.to_string())
+                })?;
+            let used = usize::try_from(self.z.total_in() - in0).unwrap_or(usize::MAX);
+            let made = usize::try_from(self.z.total_out() - out0).unwrap_or(usize::MAX);
+            input = input.get(used..).unwrap_or_default();
+            let made_slice = self.out.get(..made).unwrap_or_default();
+            let room = INFLATE_LIMIT - self.produced;
+            if made as u64 > room {
+                sink(made_slice.get(..room as usize).unwrap_or_default());
+                self.produced = INFLATE_LIMIT;
+                self.needs_reset = true;
+                return Err(InflateError::TooLarge);
+            }
+            if made > 0 {
+                sink(made_slice);
+            }
+            self.produced += made as u64;
+            if status == Status::StreamEnd {
+                self.needs_reset = true;
+                return Ok(());
+            }
+            let out_full = made == self.out.len();
+            if (input.is_empty() && !out_full) || (used == 0 && made == 0) {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{Compress, Compression, FlushCompress};
+
+    fn inflate_all(inf: &mut Inflater, pieces: &[&[u8]]) -> Result<Vec<u8>, InflateError> {
+        let mut out = Vec::new();
+        inf.start_message();
+        for p in pieces {
+            inf.feed(p, |b| out.extend_from_slice(b))?;
+        }
+        inf.end_message(|b| out.extend_from_slice(b))?;
+        Ok(out)
+    }
+
+    /// Compresses like a permessage-deflate sender: sync flush, tail stripped.
+    fn deflate_message(c: &mut Compress, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(data.len() + 64);
+        c.compress_vec(data, &mut out, FlushCompress::Sync).unwrap();
+        while out.len() == out.capacity() {
+            out.reserve(1024);
+            c.compress_vec(&[], &mut out, FlushCompress::Sync).unwrap();
+        }
+        assert!(out.ends_with(&TAIL));
+        out.truncate(out.len() - 4);
+        out
+    }
+
+    #[test]
+    fn rfc7692_hello_and_context_takeover() {
+        let mut inf = Inflater::new(false);
+        let first = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        assert_eq!(inflate_all(&mut inf, &[&first]).unwrap(), b"Hello");
+        // §7.2.3.2: the second "Hello" is a back-reference into the first message.
+        assert_eq!(
+            inflate_all(&mut inf, &[&[0xf2, 0x00, 0x11, 0x00, 0x00]]).unwrap(),
+            b"Hello"
+        );
+        // Without the first message's window the back-reference has nothing to copy. zlib
+        // rejects it ("distance too far back"); miniz_oxide copies from its zeroed window.
+        let mut fresh = Inflater::new(false);
+        let out = inflate_all(&mut fresh, &[&[0xf2, 0x00, 0x11, 0x00, 0x00]]);
+        assert_ne!(out.as_deref(), Ok(&b"Hello"[..]));
+    }
+
+    #[test]
+    fn byte_at_a_time_and_final_block() {
+        let mut inf = Inflater::new(true);
+        let pieces: Vec<&[u8]> = [0xf2u8, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]
+            .chunks(1)
+            .collect();
+        assert_eq!(inflate_all(&mut inf, &pieces).unwrap(), b"Hello");
+        // §7.2.3.4: BFINAL set; the appended tail is ignored.
+        let bfinal = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        assert_eq!(inflate_all(&mut inf, &[&bfinal]).unwrap(), b"Hello");
+        assert_eq!(inflate_all(&mut inf, &[&bfinal]).unwrap(), b"Hello");
+    }
+
+    #[test]
+    fn large_output_streams_through_small_buffer() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut c = Compress::new(Compression::default(), false);
+        let mut inf = Inflater::new(false);
+        for _ in 0..2 {
+            let z = deflate_message(&mut c, &data);
+            assert_eq!(inflate_all(&mut inf, &[&z]).unwrap(), data);
+        }
+    }
+
+    #[test]
+    fn bomb_stops_at_limit() {
+        let zeros = vec![0u8; 1 << 20];
+        let mut c = Compress::new(Compression::fast(), false);
+        let mut z = Vec::with_capacity(1 << 20);
+        for _ in 0..65 {
+            c.compress_vec(&zeros, &mut z, FlushCompress::None).unwrap();
+        }
+        c.compress_vec(&[], &mut z, FlushCompress::Sync).unwrap();
+        let mut inf = Inflater::new(false);
+        inf.start_message();
+        let mut total = 0u64;
+        let r = inf.feed(&z, |b| total += b.len() as u64);
+        assert_eq!(r, Err(InflateError::TooLarge));
+        assert_eq!(total, INFLATE_LIMIT);
+    }
+
+    #[test]
+    fn corrupt_data_is_an_error_then_recovers_next_message() {
+        let mut inf = Inflater::new(false);
+        // BTYPE=11 is reserved.
+        assert!(matches!(
+            inflate_all(&mut inf, &[&[0xff, 0xff]]),
+            Err(InflateError::Corrupt(_))
+        ));
+        let hello = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        assert_eq!(inflate_all(&mut inf, &[&hello]).unwrap(), b"Hello");
+    }
+}

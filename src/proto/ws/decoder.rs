@@ -1,0 +1,443 @@
+//! The per-direction state machine: headers are parsed whole, payloads are consumed as they
+//! arrive, and only previews are kept, so memory is bounded whatever the frame lengths.
+
+use super::header::{self, Header, Parsed};
+use super::mask::{unmask_extend, unmask_into};
+use super::utf8::{Utf8Stream, preview_text};
+use super::{
+    Close, DeflateParams, Frame, Message, PREVIEW_MAX, WsError, WsErrorKind, WsEvent,
+    close_code_valid,
+};
+use crate::proto::ByteRange;
+use crate::proto::deflate::{InflateError, Inflater};
+
+const OP_CONTINUATION: u8 = 0;
+const OP_TEXT: u8 = 1;
+const OP_BINARY: u8 = 2;
+const OP_CLOSE: u8 = 8;
+
+/// Unmasked payload is validated / inflated through a stack buffer of this size.
+const SCRATCH: usize = 8 * 1024;
+
+#[derive(Debug)]
+pub struct WsDecoder {
+    from_client: bool,
+    deflate: Option<DeflateParams>,
+    /// Stream offset of the next unconsumed byte.
+    offset: u64,
+    frame: Option<FrameState>,
+    msg: Option<MsgState>,
+    /// Created with the first compressed message.
+    inflater: Option<Inflater>,
+    /// Bytes missing when the last `decode` left an incomplete header unconsumed.
+    pending: Option<u64>,
+}
+
+/// A frame whose header is parsed and whose payload is still arriving.
+#[derive(Debug)]
+struct FrameState {
+    h: Header,
+    start: u64,
+    /// Payload bytes consumed so far.
+    done: u64,
+    payload: Vec<u8>,
+    masked_preview: Vec<u8>,
+    /// The frame carries part of the open data message.
+    in_msg: bool,
+}
+
+#[derive(Debug)]
+struct MsgState {
+    opcode: u8,
+    start: u64,
+    frames: u32,
+    wire_len: u64,
+    len: u64,
+    compressed: bool,
+    /// Inflation goes on (no error or size stop yet).
+    inflating: bool,
+    preview: Vec<u8>,
+    utf8: Utf8Stream,
+    /// An invalid sequence was found (reported once).
+    utf8_bad: bool,
+}
+
+impl MsgState {
+    fn is_text(&self) -> bool {
+        self.opcode == OP_TEXT
+    }
+
+    /// Text whose UTF-8 is still being checked (stops at the first invalid sequence).
+    fn validating(&self) -> bool {
+        self.is_text() && !self.utf8_bad
+    }
+
+    /// Takes a piece of the message's content (after inflation). `at` maps content to stream
+    /// offsets for error reports: `Some(offset of data[0])`, or `None` (compressed) for `fallback`.
+    fn content(&mut self, data: &[u8], at: Option<u64>, fallback: u64, errs: &mut Vec<WsEvent>) {
+        self.len = self.len.saturating_add(data.len() as u64);
+        let room = PREVIEW_MAX.saturating_sub(self.preview.len());
+        self.preview
+            .extend_from_slice(&data[..room.min(data.len())]);
+        if self.validating()
+            && let Err(bad) = self.utf8.feed(data, at.unwrap_or(0))
+        {
+            self.utf8_bad = true;
+            errs.push(error(
+                at.map_or(fallback, |_| bad),
+                WsErrorKind::InvalidUtf8,
+            ));
+        }
+    }
+}
+
+fn error(offset: u64, kind: WsErrorKind) -> WsEvent {
+    WsEvent::Error(WsError { offset, kind })
+}
+
+impl WsDecoder {
+    /// `from_client`: frames written by the client (must be masked). `base_offset`: stream
+    /// offset of the first byte this decoder will see.
+    pub fn new(from_client: bool, deflate: Option<DeflateParams>, base_offset: u64) -> Self {
+        WsDecoder {
+            from_client,
+            deflate,
+            offset: base_offset,
+            frame: None,
+            msg: None,
+            inflater: None,
+            pending: None,
+        }
+    }
+
+    /// Stream offset of the next byte to be consumed.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Consumes as much of `buf` as it can. An incomplete frame header is left unconsumed
+    /// (present it again with more bytes appended); payload bytes are consumed as they come.
+    /// Returns the number of bytes consumed.
+    pub fn decode(&mut self, buf: &[u8], out: &mut Vec<WsEvent>) -> usize {
+        let mut pos = 0;
+        self.pending = None;
+        loop {
+            if self.frame.is_none() {
+                let rest = buf.get(pos..).unwrap_or_default();
+                match header::parse(rest) {
+                    Parsed::Need {
+                        header_len,
+                        payload_len,
+                    } => {
+                        if !rest.is_empty() {
+                            let short = u64::from(header_len).saturating_sub(rest.len() as u64);
+                            self.pending = Some(short.saturating_add(payload_len.unwrap_or(0)));
+                        }
+                        return pos;
+                    }
+                    Parsed::Header(h) => {
+                        pos += usize::from(h.header_len);
+                        self.start_frame(h, out);
+                        self.offset = self.offset.saturating_add(u64::from(h.header_len));
+                    }
+                }
+            }
+            let rest = buf.get(pos..).unwrap_or_default();
+            let Some(f) = &self.frame else { return pos };
+            // Bounded by `rest.len()`, so the cast back to usize cannot truncate.
+            let take = (f.h.payload_len - f.done).min(rest.len() as u64) as usize;
+            let chunk = rest.get(..take).unwrap_or_default();
+            self.payload(chunk, out);
+            pos += chunk.len();
+            if self
+                .frame
+                .as_ref()
+                .is_some_and(|f| f.done < f.h.payload_len)
+            {
+                return pos; // input exhausted mid-payload
+            }
+            self.end_frame(out);
+        }
+    }
+
+    /// End of stream: reports a frame (or message) left incomplete. The frame is not emitted.
+    pub fn finish(&mut self, out: &mut Vec<WsEvent>) {
+        if let Some(f) = self.frame.take() {
+            let missing = f.h.payload_len - f.done;
+            out.push(error(f.start, WsErrorKind::Truncated { missing }));
+        } else if let Some(missing) = self.pending.take() {
+            out.push(error(self.offset, WsErrorKind::Truncated { missing }));
+        } else if let Some(m) = &self.msg {
+            let frames = m.frames;
+            out.push(error(m.start, WsErrorKind::UnfinishedMessage { frames }));
+        }
+        self.msg = None;
+    }
+
+    /// Checks a parsed header (errors in byte order) and opens the frame.
+    fn start_frame(&mut self, h: Header, out: &mut Vec<WsEvent>) {
+        let start = self.offset;
+        let deflate = self.deflate.is_some();
+        let is_data_start = matches!(h.opcode, OP_TEXT | OP_BINARY);
+        // RSV1 is permessage-deflate's "compressed" bit when negotiated; RSV2/3 never are.
+        let foreign_rsv = if deflate { h.rsv & 0b011 } else { h.rsv };
+        if foreign_rsv != 0 {
+            out.push(error(start, WsErrorKind::RsvWithoutExtension(foreign_rsv)));
+        }
+        let rsv1 = h.rsv & 0b100 != 0;
+        if deflate && rsv1 && h.is_control() {
+            out.push(error(start, WsErrorKind::CompressedControlFrame));
+        } else if deflate && rsv1 && h.opcode == OP_CONTINUATION {
+            out.push(error(start, WsErrorKind::Rsv1OnContinuation));
+        }
+        if matches!(h.opcode, 3..=7 | 11..=15) {
+            out.push(error(start, WsErrorKind::ReservedOpcode(h.opcode)));
+        }
+        if h.is_control() && !h.fin {
+            out.push(error(start, WsErrorKind::FragmentedControlFrame));
+        }
+        let mask_at = start.saturating_add(1);
+        match (self.from_client, h.mask_key.is_some()) {
+            (true, false) => out.push(error(mask_at, WsErrorKind::UnmaskedClientFrame)),
+            (false, true) => out.push(error(mask_at, WsErrorKind::MaskedServerFrame)),
+            _ => {}
+        }
+        if h.is_control() && h.payload_len > 125 {
+            let at = start.saturating_add(1);
+            out.push(error(at, WsErrorKind::ControlFrameTooLong(h.payload_len)));
+        }
+        let len_at = start.saturating_add(2);
+        if !h.length_minimal() {
+            out.push(error(len_at, WsErrorKind::NonMinimalLength));
+        }
+        if h.len7 == 127 && h.payload_len >> 63 != 0 {
+            out.push(error(len_at, WsErrorKind::LengthMsbSet));
+        }
+
+        let mut in_msg = false;
+        if is_data_start {
+            if self.msg.is_some() {
+                out.push(error(start, WsErrorKind::DataFrameInsideFragmentedMessage));
+            }
+            let compressed = deflate && rsv1;
+            if compressed {
+                let nct = self.deflate.is_some_and(|d| d.no_context_takeover);
+                self.inflater
+                    .get_or_insert_with(|| Inflater::new(nct))
+                    .start_message();
+            }
+            self.msg = Some(MsgState {
+                opcode: h.opcode,
+                start,
+                frames: 0,
+                wire_len: 0,
+                len: 0,
+                compressed,
+                inflating: compressed,
+                preview: Vec::new(),
+                utf8: Utf8Stream::default(),
+                utf8_bad: false,
+            });
+            in_msg = true;
+        } else if h.opcode == OP_CONTINUATION {
+            in_msg = self.msg.is_some();
+            if !in_msg {
+                out.push(error(start, WsErrorKind::ContinuationWithoutStart));
+            }
+        }
+        if in_msg && let Some(m) = &mut self.msg {
+            m.frames = m.frames.saturating_add(1);
+        }
+        let cap = usize::try_from(h.payload_len).map_or(PREVIEW_MAX, |n| n.min(PREVIEW_MAX));
+        self.frame = Some(FrameState {
+            h,
+            start,
+            done: 0,
+            payload: Vec::with_capacity(cap),
+            masked_preview: Vec::with_capacity(cap),
+            in_msg,
+        });
+    }
+
+    /// Consumes payload bytes of the open frame; `chunk` never runs past the frame's end.
+    fn payload(&mut self, chunk: &[u8], out: &mut Vec<WsEvent>) {
+        let Some(f) = &mut self.frame else { return };
+        let at = self.offset;
+        let pos = f.done;
+        let key = f.h.mask_key;
+        let room = PREVIEW_MAX.saturating_sub(f.payload.len()).min(chunk.len());
+        f.masked_preview.extend_from_slice(&chunk[..room]);
+        unmask_extend(&chunk[..room], key, pos, &mut f.payload);
+        f.done += chunk.len() as u64;
+        self.offset = self.offset.saturating_add(chunk.len() as u64);
+        let (frame_start, in_msg) = (f.start, f.in_msg);
+        let Some(m) = self.msg.as_mut().filter(|_| in_msg) else {
+            return;
+        };
+        m.wire_len = m.wire_len.saturating_add(chunk.len() as u64);
+        if !m.compressed && !m.validating() {
+            // Only the preview needs these bytes; the rest is counted, never touched.
+            let need = PREVIEW_MAX.saturating_sub(m.preview.len()).min(chunk.len());
+            unmask_extend(&chunk[..need], key, pos, &mut m.preview);
+            m.len = m.len.saturating_add(chunk.len() as u64);
+            return;
+        }
+        if m.compressed && !m.inflating {
+            return;
+        }
+        let mut scratch = [0u8; SCRATCH];
+        for (i, piece) in chunk.chunks(SCRATCH).enumerate() {
+            let offset_in_chunk = (i * SCRATCH) as u64;
+            let plain: &[u8] = match key {
+                Some(k) => {
+                    let dst = &mut scratch[..piece.len()];
+                    unmask_into(piece, k, pos + offset_in_chunk, dst);
+                    dst
+                }
+                None => piece,
+            };
+            if m.compressed {
+                if !m.inflating {
+                    break; // failed earlier in this chunk
+                }
+                inflate(&mut self.inflater, m, plain, frame_start, out, false);
+            } else {
+                m.content(plain, Some(at + offset_in_chunk), frame_start, out);
+            }
+        }
+    }
+
+    /// The open frame's last payload byte is consumed: emit it, and its message if it ends one.
+    fn end_frame(&mut self, out: &mut Vec<WsEvent>) {
+        let Some(f) = self.frame.take() else { return };
+        let h = f.h;
+        let payload_at = f.start.saturating_add(u64::from(h.header_len));
+        let end = payload_at.saturating_add(h.payload_len);
+        let close = if h.opcode == OP_CLOSE {
+            close_payload(&f.payload, h.payload_len, payload_at, out)
+        } else {
+            None
+        };
+        let msg_text = self
+            .msg
+            .as_ref()
+            .is_some_and(|m| m.is_text() && !m.compressed);
+        let text = (f.in_msg && msg_text)
+            .then(|| preview_text(&f.payload, h.payload_len > f.payload.len() as u64))
+            .flatten();
+        let message = if f.in_msg && h.fin {
+            self.msg
+                .take()
+                .map(|m| self.end_message(m, f.start, end, out))
+        } else {
+            None
+        };
+        let len_end = f.start.saturating_add(2 + u64::from(h.ext_len()));
+        out.push(WsEvent::Frame(Frame {
+            fin: h.fin,
+            rsv: h.rsv,
+            opcode: h.opcode,
+            masked: h.mask_key.is_some(),
+            mask_key: h.mask_key,
+            payload_len: h.payload_len,
+            header_len: h.header_len,
+            range: ByteRange::new(f.start, end),
+            len_range: ByteRange::new(f.start.saturating_add(2).min(len_end), len_end),
+            mask_range: h.mask_key.map(|_| ByteRange::new(len_end, payload_at)),
+            payload_range: ByteRange::new(payload_at, end),
+            payload: f.payload,
+            masked_preview: f.masked_preview,
+            close,
+            text,
+        }));
+        if let Some(m) = message {
+            out.push(WsEvent::Message(m));
+        }
+    }
+
+    fn end_message(
+        &mut self,
+        mut m: MsgState,
+        last_start: u64,
+        end: u64,
+        out: &mut Vec<WsEvent>,
+    ) -> Message {
+        if m.compressed && m.inflating {
+            inflate(&mut self.inflater, &mut m, &[], last_start, out, true);
+        }
+        if m.is_text()
+            && !m.utf8_bad
+            && let Err(bad) = m.utf8.finish()
+        {
+            m.utf8_bad = true;
+            let at = if m.compressed { last_start } else { bad };
+            out.push(error(at, WsErrorKind::InvalidUtf8));
+        }
+        let text = if m.validating() {
+            preview_text(&m.preview, m.len > m.preview.len() as u64)
+        } else {
+            None
+        };
+        Message {
+            opcode: m.opcode,
+            len: m.len,
+            wire_len: m.wire_len,
+            frames: m.frames,
+            compressed: m.compressed,
+            preview: m.preview,
+            text,
+            range: ByteRange::new(m.start, end),
+        }
+    }
+}
+
+/// Inflates `data` into the message (or the implied tail when `tail`); reports a failure once.
+fn inflate(
+    inflater: &mut Option<Inflater>,
+    m: &mut MsgState,
+    data: &[u8],
+    frame_start: u64,
+    out: &mut Vec<WsEvent>,
+    tail: bool,
+) {
+    let Some(inf) = inflater else { return };
+    let mut sink = |b: &[u8]| m.content(b, None, frame_start, out);
+    let r = if tail {
+        inf.end_message(&mut sink)
+    } else {
+        inf.feed(data, &mut sink)
+    };
+    let kind = match r {
+        Ok(()) => return,
+        Err(InflateError::Corrupt(why)) => WsErrorKind::Inflate(why),
+        Err(InflateError::TooLarge) => WsErrorKind::MessageTooLarge,
+    };
+    m.inflating = false;
+    out.push(error(frame_start, kind));
+}
+
+/// RFC 6455 §5.5.1: empty, or a 2-byte code then a UTF-8 reason.
+fn close_payload(payload: &[u8], len: u64, at: u64, out: &mut Vec<WsEvent>) -> Option<Close> {
+    let (code, reason) = match payload {
+        [] => return None,
+        [_] => {
+            out.push(error(at, WsErrorKind::CloseFrameOneByte));
+            return None;
+        }
+        [a, b, reason @ ..] => (u16::from_be_bytes([*a, *b]), reason),
+    };
+    if !close_code_valid(code) {
+        out.push(error(at, WsErrorKind::InvalidCloseCode(code)));
+    }
+    let cut = len > payload.len() as u64;
+    let reason = match preview_text(reason, cut) {
+        Some(text) => text,
+        None => {
+            let valid = std::str::from_utf8(reason).map_or_else(|e| e.valid_up_to(), |s| s.len());
+            let bad_at = at.saturating_add(2).saturating_add(valid as u64);
+            out.push(error(bad_at, WsErrorKind::InvalidUtf8CloseReason));
+            String::from_utf8_lossy(reason).into_owned()
+        }
+    };
+    Some(Close { code, reason })
+}
