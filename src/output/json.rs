@@ -62,7 +62,18 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
             m.serialize_entry("rsv", &f.rsv)?;
             m.serialize_entry("opcode", &f.opcode)?;
             m.serialize_entry("masked", &f.masked)?;
-            m.serialize_entry("payload_len", &f.payload_len)?;
+            // As Wireshark's `websocket.payload_length`: the 7-bit field, where 126 and 127 say
+            // that a 16- or 64-bit length follows; that length is `payload_len_ext`.
+            let (field, ext) = match f.len_range.len() {
+                0 => (f.payload_len, None),
+                2 => (126, Some(f.payload_len)),
+                _ => (127, Some(f.payload_len)),
+            };
+            m.serialize_entry("payload_len", &field)?;
+            if let Some(ext) = ext {
+                m.serialize_entry("payload_len_ext", &ext)?;
+            }
+            m.serialize_entry("payload_bytes", &f.payload_len)?;
             m.serialize_entry("header_bytes", &f.header_len)?;
             if let Some(key) = f.mask_key {
                 m.serialize_entry("mask_key", &hex(&key))?;

@@ -8,7 +8,7 @@ use super::event::{
     AcceptCheck, DecodeError, Event, EventKind, HttpMessage, Layer, TcpClose, TcpOpen,
 };
 use super::http1::{Head, Http1Decoder, HttpEvent, Role};
-use super::ws::{self, DeflateParams, WsDecoder, WsEvent};
+use super::ws::{self, WsDecoder, WsEvent};
 use super::{ConnId, Dir, Timestamp};
 
 /// What one direction of the connection is carrying.
