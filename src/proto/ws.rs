@@ -10,6 +10,8 @@ mod mask;
 mod utf8;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 pub use decoder::WsDecoder;
