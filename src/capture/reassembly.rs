@@ -100,6 +100,26 @@ struct Tag {
     ts: Timestamp,
 }
 
+impl Tag {
+    fn data(self, data: &[u8]) -> StreamEvent<'_> {
+        StreamEvent::Data {
+            conn: self.conn,
+            ts: self.ts,
+            dir: self.dir,
+            data,
+        }
+    }
+
+    fn gap(self, missing: u64) -> StreamEvent<'static> {
+        StreamEvent::Gap {
+            conn: self.conn,
+            ts: self.ts,
+            dir: self.dir,
+            missing,
+        }
+    }
+}
+
 impl Default for Reassembler {
     fn default() -> Self {
         Self::new()
@@ -178,17 +198,7 @@ impl Reassembler {
             };
             conn.flush(ts, sink);
             let fin = conn.halves.iter().any(|h| h.fin.is_some());
-            let (how, by) = if fin {
-                (CloseHow::Fin, conn.first_close)
-            } else {
-                (CloseHow::Eof, None)
-            };
-            sink(StreamEvent::Close {
-                conn: conn.id,
-                ts,
-                how,
-                by,
-            });
+            sink(conn.close(ts, if fin { CloseHow::Fin } else { CloseHow::Eof }));
         }
         self.closed.clear();
         self.closed_order.clear();
@@ -251,34 +261,17 @@ impl Conn {
         } else {
             Dir::S2c
         };
-        let tag = Tag {
-            conn: self.id,
-            dir,
-            ts,
-        };
-        self.halves[dir.index()].accept(tag, seg, limit, sink);
+        self.halves[dir.index()].accept(self.tag(dir, ts), seg, limit, sink);
         if seg.fin || seg.rst {
             self.first_close.get_or_insert(dir);
         }
         if seg.rst {
             self.flush(ts, sink);
-            let by = self.first_close;
-            sink(StreamEvent::Close {
-                conn: self.id,
-                ts,
-                how: CloseHow::Rst,
-                by,
-            });
+            sink(self.close(ts, CloseHow::Rst));
             return true;
         }
         if self.halves.iter().all(Half::finished) {
-            let by = self.first_close;
-            sink(StreamEvent::Close {
-                conn: self.id,
-                ts,
-                how: CloseHow::Fin,
-                by,
-            });
+            sink(self.close(ts, CloseHow::Fin));
             return true;
         }
         false
@@ -287,14 +280,31 @@ impl Conn {
     /// Delivers everything buffered in both directions, holes as gaps.
     fn flush(&mut self, ts: Timestamp, sink: &mut impl FnMut(StreamEvent<'_>)) {
         for dir in [Dir::C2s, Dir::S2c] {
-            self.halves[dir.index()].flush(
-                Tag {
-                    conn: self.id,
-                    dir,
-                    ts,
-                },
-                sink,
-            );
+            let tag = self.tag(dir, ts);
+            self.halves[dir.index()].flush(tag, sink);
+        }
+    }
+
+    fn tag(&self, dir: Dir, ts: Timestamp) -> Tag {
+        Tag {
+            conn: self.id,
+            dir,
+            ts,
+        }
+    }
+
+    /// `by` is whoever sent the first FIN or RST; nobody for `Eof`.
+    fn close(&self, ts: Timestamp, how: CloseHow) -> StreamEvent<'static> {
+        let by = if how == CloseHow::Eof {
+            None
+        } else {
+            self.first_close
+        };
+        StreamEvent::Close {
+            conn: self.id,
+            ts,
+            how,
+            by,
         }
     }
 }
@@ -328,12 +338,7 @@ impl Half {
         }
         let bytes = &seg.payload[(lo - start) as usize..(hi - start) as usize];
         if lo as u64 == self.next {
-            sink(StreamEvent::Data {
-                conn: tag.conn,
-                ts: tag.ts,
-                dir: tag.dir,
-                data: bytes,
-            });
+            sink(tag.data(bytes));
             self.next = hi as u64;
             self.drain(tag, sink);
         } else {
@@ -396,12 +401,7 @@ impl Half {
             let end = at + chunk.len() as u64;
             if end > self.next {
                 let data = &chunk[(self.next - at) as usize..];
-                sink(StreamEvent::Data {
-                    conn: tag.conn,
-                    ts: tag.ts,
-                    dir: tag.dir,
-                    data,
-                });
+                sink(tag.data(data));
                 self.next = end;
             }
         }
@@ -419,12 +419,7 @@ impl Half {
     fn gap_to(&mut self, to: u64, tag: Tag, sink: &mut impl FnMut(StreamEvent<'_>)) {
         if to > self.next {
             let missing = to - self.next;
-            sink(StreamEvent::Gap {
-                conn: tag.conn,
-                ts: tag.ts,
-                dir: tag.dir,
-                missing,
-            });
+            sink(tag.gap(missing));
             self.next = to;
         }
     }
@@ -808,6 +803,42 @@ mod tests {
             let ev = run(&segs);
             prop_assert_eq!(stream(&ev, 1, Dir::C2s), data);
             prop_assert!(!ev.iter().any(|e| matches!(e, Ev::Gap(..))));
+        }
+    }
+
+    proptest! {
+        /// Arbitrary segments between a few endpoints: no panic, and every connection is
+        /// opened before its data and closed exactly once.
+        #[test]
+        fn arbitrary_segments_keep_events_well_formed(
+            segs in proptest::collection::vec(
+                (0usize..3, 0usize..3, 0u32..64, 0u8..16, 0usize..12), 0..80),
+            limit in 0usize..32,
+        ) {
+            let ends = ["1.1.1.1:40000", "1.1.1.1:80", "2.2.2.2:443"];
+            let payload = [7u8; 12];
+            let built: Vec<_> = segs
+                .iter()
+                .filter(|(a, b, ..)| a != b)
+                .map(|&(a, b, seq, flags, len)| {
+                    let mut f = String::new();
+                    for (bit, c) in [(1, 'S'), (2, 'A'), (4, 'F'), (8, 'R')] {
+                        if flags & bit != 0 { f.push(c); }
+                    }
+                    seg(ends[a], ends[b], seq.wrapping_sub(32), &f, &payload[..len])
+                })
+                .collect();
+            let ev = run_with(&mut Reassembler::with_buffer_limit(limit), &built);
+            let mut state = std::collections::HashMap::new();
+            for e in &ev {
+                match e {
+                    Ev::Open(c, ..) => prop_assert!(state.insert(*c, true).is_none()),
+                    Ev::Data(c, _, d) => prop_assert!(state.get(c) == Some(&true) && !d.is_empty()),
+                    Ev::Gap(c, _, n) => prop_assert!(state.get(c) == Some(&true) && *n > 0),
+                    Ev::Close(c, ..) => prop_assert_eq!(state.insert(*c, false), Some(true)),
+                }
+            }
+            prop_assert!(state.values().all(|open| !open));
         }
     }
 

@@ -80,16 +80,14 @@ impl Inflater {
                 return Ok(());
             }
             let (in0, out0) = (self.z.total_in(), self.z.total_out());
-            let status = self
+            let result = self
                 .z
-                .decompress(input, &mut self.out, FlushDecompress::None)
-                .map_err(|e| {
-                    self.needs_reset = true;
-                    InflateError::Corrupt(e.to_string())
-                })?;
+                .decompress(input, &mut self.out, FlushDecompress::None);
             let used = usize::try_from(self.z.total_in() - in0).unwrap_or(usize::MAX);
             let made = usize::try_from(self.z.total_out() - out0).unwrap_or(usize::MAX);
             input = input.get(used..).unwrap_or_default();
+            // Output written before an error is handed over too, so what the sink sees does
+            // not depend on how the input was chunked.
             let made_slice = self.out.get(..made).unwrap_or_default();
             let room = INFLATE_LIMIT - self.produced;
             if made as u64 > room {
@@ -102,6 +100,10 @@ impl Inflater {
                 sink(made_slice);
             }
             self.produced += made as u64;
+            let status = result.map_err(|e| {
+                self.needs_reset = true;
+                InflateError::Corrupt(e.to_string())
+            })?;
             if status == Status::StreamEnd {
                 self.needs_reset = true;
                 return Ok(());

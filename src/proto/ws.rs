@@ -3,6 +3,7 @@
 //! violation wherever the framing is still intact, so a learner sees both the frame and what is
 //! wrong with it.
 
+mod close;
 mod decoder;
 mod handshake;
 mod header;
@@ -10,8 +11,11 @@ mod mask;
 mod utf8;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
+pub use close::close_code_valid;
 pub use decoder::WsDecoder;
 pub use handshake::{DeflateParams, accept_key, negotiated_deflate};
 
@@ -162,9 +166,4 @@ fn rsv_names(rsv: u8) -> String {
         .map(|(_, name)| name)
         .collect();
     names.join("+")
-}
-
-/// RFC 6455 §7.4: codes an endpoint may put on the wire (1012-1014 registered with IANA since).
-pub fn close_code_valid(code: u16) -> bool {
-    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }

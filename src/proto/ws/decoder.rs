@@ -1,13 +1,11 @@
 //! The per-direction state machine: headers are parsed whole, payloads are consumed as they
 //! arrive, and only previews are kept, so memory is bounded whatever the frame lengths.
 
+use super::close::close_payload;
 use super::header::{self, Header, Parsed};
 use super::mask::{unmask_extend, unmask_into};
 use super::utf8::{Utf8Stream, preview_text};
-use super::{
-    Close, DeflateParams, Frame, Message, PREVIEW_MAX, WsError, WsErrorKind, WsEvent,
-    close_code_valid,
-};
+use super::{DeflateParams, Frame, Message, PREVIEW_MAX, WsError, WsErrorKind, WsEvent};
 use crate::proto::ByteRange;
 use crate::proto::deflate::{InflateError, Inflater};
 
@@ -31,6 +29,8 @@ pub struct WsDecoder {
     inflater: Option<Inflater>,
     /// Bytes missing when the last `decode` left an incomplete header unconsumed.
     pending: Option<u64>,
+    /// Unmasked payload on its way to UTF-8 validation or inflation (allocated on first use).
+    scratch: Vec<u8>,
 }
 
 /// A frame whose header is parsed and whose payload is still arriving.
@@ -91,7 +91,7 @@ impl MsgState {
     }
 }
 
-fn error(offset: u64, kind: WsErrorKind) -> WsEvent {
+pub(super) fn error(offset: u64, kind: WsErrorKind) -> WsEvent {
     WsEvent::Error(WsError { offset, kind })
 }
 
@@ -107,6 +107,7 @@ impl WsDecoder {
             msg: None,
             inflater: None,
             pending: None,
+            scratch: Vec::new(),
         }
     }
 
@@ -285,16 +286,17 @@ impl WsDecoder {
         if m.compressed && !m.inflating {
             return;
         }
-        let mut scratch = [0u8; SCRATCH];
+        if key.is_some() && self.scratch.is_empty() {
+            self.scratch = vec![0; SCRATCH];
+        }
         for (i, piece) in chunk.chunks(SCRATCH).enumerate() {
             let offset_in_chunk = (i * SCRATCH) as u64;
-            let plain: &[u8] = match key {
-                Some(k) => {
-                    let dst = &mut scratch[..piece.len()];
+            let plain: &[u8] = match (key, self.scratch.get_mut(..piece.len())) {
+                (Some(k), Some(dst)) => {
                     unmask_into(piece, k, pos + offset_in_chunk, dst);
                     dst
                 }
-                None => piece,
+                _ => piece,
             };
             if m.compressed {
                 if !m.inflating {
@@ -302,7 +304,12 @@ impl WsDecoder {
                 }
                 inflate(&mut self.inflater, m, plain, frame_start, out, false);
             } else {
-                m.content(plain, Some(at + offset_in_chunk), frame_start, out);
+                m.content(
+                    plain,
+                    Some(at.saturating_add(offset_in_chunk)),
+                    frame_start,
+                    out,
+                );
             }
         }
     }
@@ -414,30 +421,4 @@ fn inflate(
     };
     m.inflating = false;
     out.push(error(frame_start, kind));
-}
-
-/// RFC 6455 §5.5.1: empty, or a 2-byte code then a UTF-8 reason.
-fn close_payload(payload: &[u8], len: u64, at: u64, out: &mut Vec<WsEvent>) -> Option<Close> {
-    let (code, reason) = match payload {
-        [] => return None,
-        [_] => {
-            out.push(error(at, WsErrorKind::CloseFrameOneByte));
-            return None;
-        }
-        [a, b, reason @ ..] => (u16::from_be_bytes([*a, *b]), reason),
-    };
-    if !close_code_valid(code) {
-        out.push(error(at, WsErrorKind::InvalidCloseCode(code)));
-    }
-    let cut = len > payload.len() as u64;
-    let reason = match preview_text(reason, cut) {
-        Some(text) => text,
-        None => {
-            let valid = std::str::from_utf8(reason).map_or_else(|e| e.valid_up_to(), |s| s.len());
-            let bad_at = at.saturating_add(2).saturating_add(valid as u64);
-            out.push(error(bad_at, WsErrorKind::InvalidUtf8CloseReason));
-            String::from_utf8_lossy(reason).into_owned()
-        }
-    };
-    Some(Close { code, reason })
 }
