@@ -11,7 +11,11 @@ use crate::output::{json, plain, summary::Summary};
 use crate::replay;
 
 #[derive(Parser, Debug)]
-#[command(name = "duplex", version, about = "See HTTP and WebSocket on the wire, byte by byte")]
+#[command(
+    name = "duplex",
+    version,
+    about = "See HTTP and WebSocket on the wire, byte by byte"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -82,25 +86,28 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
     let mut summary = Summary::default();
     let mut step = 0u64;
     let mut write_failed: Option<io::Error> = None;
-    let result = replay::replay(BufReader::with_capacity(1 << 20, file), &mut |ev, origin| {
-        if write_failed.is_some() {
-            return;
-        }
-        let r = match format {
-            Format::Summary => {
-                summary.add(ev);
-                Ok(())
+    let result = replay::replay(
+        BufReader::with_capacity(1 << 20, file),
+        &mut |ev, origin| {
+            if write_failed.is_some() {
+                return;
             }
-            Format::Json => json::write_event(&mut out, ev, origin),
-            Format::Plain => {
-                step += 1;
-                plain::write_step(&mut out, step, ev, origin)
+            let r = match format {
+                Format::Summary => {
+                    summary.add(ev);
+                    Ok(())
+                }
+                Format::Json => json::write_event(&mut out, ev, origin),
+                Format::Plain => {
+                    step += 1;
+                    plain::write_step(&mut out, step, ev, origin)
+                }
+            };
+            if let Err(e) = r {
+                write_failed = Some(e);
             }
-        };
-        if let Err(e) = r {
-            write_failed = Some(e);
-        }
-    });
+        },
+    );
     let outcome = match result {
         Ok(o) => o,
         Err(e) => {

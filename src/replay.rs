@@ -23,7 +23,10 @@ pub struct Outcome {
 
 /// Replays the capture in `reader`, handing each event to `sink` in order.
 /// Fails only when the file is not a readable capture at all.
-pub fn replay<R: Read>(reader: R, sink: &mut impl FnMut(&Event, Timestamp)) -> Result<Outcome, CaptureError> {
+pub fn replay<R: Read>(
+    reader: R,
+    sink: &mut impl FnMut(&Event, Timestamp),
+) -> Result<Outcome, CaptureError> {
     let mut capture = CaptureReader::new(reader)?;
     let mut outcome = Outcome::default();
     let mut streams = Streams::default();
@@ -46,12 +49,16 @@ pub fn replay<R: Read>(reader: R, sink: &mut impl FnMut(&Event, Timestamp)) -> R
         match parse_tcp(packet.linktype, packet.data) {
             Ok(Some(seg)) => {
                 let origin = outcome.origin;
-                streams.reassembler.push(packet.ts, packet.number, &seg, &mut |ev| {
-                    streams.conns.on(ev, &mut |e| sink(e, origin));
-                });
+                streams
+                    .reassembler
+                    .push(packet.ts, packet.number, &seg, &mut |ev| {
+                        streams.conns.on(ev, &mut |e| sink(e, origin));
+                    });
             }
             Ok(None) => {}
-            Err(e) => outcome.problems.push(format!("packet {}: {e}", packet.number)),
+            Err(e) => outcome
+                .problems
+                .push(format!("packet {}: {e}", packet.number)),
         }
     }
     let origin = outcome.origin;
@@ -86,10 +93,16 @@ impl Conns {
                 handshake,
             } => {
                 let c = Connection::new(conn);
-                self.out.push(c.open_event(ts, client.to_string(), server.to_string(), handshake));
+                self.out
+                    .push(c.open_event(ts, client.to_string(), server.to_string(), handshake));
                 self.open.insert(conn, c);
             }
-            StreamEvent::Data { conn, ts, dir, data } => {
+            StreamEvent::Data {
+                conn,
+                ts,
+                dir,
+                data,
+            } => {
                 if let Some(c) = self.open.get_mut(&conn) {
                     c.data(dir, ts, data, &mut self.out);
                 }

@@ -15,7 +15,11 @@ fn duplex(args: &[&str]) -> Output {
 }
 
 fn capture(name: &str) -> String {
-    root().join("assets/captures").join(name).display().to_string()
+    root()
+        .join("assets/captures")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 /// Runs the oracle comparator shipped from ../shared/tools on one capture.
@@ -26,7 +30,9 @@ fn compare_with_tshark(name: &str) {
     std::fs::create_dir_all(&dir).unwrap();
     let events = dir.join(format!("{name}.jsonl"));
     std::fs::write(&events, &stdout).unwrap();
-    let oracle = root().join("tests/oracle").join(format!("{name}.tshark.json"));
+    let oracle = root()
+        .join("tests/oracle")
+        .join(format!("{name}.tshark.json"));
     let cmp = Command::new("python3")
         .arg(root().join("tests/tools/tshark_compare.py"))
         .arg(&oracle)
@@ -81,7 +87,10 @@ fn autobahn_fuzzing_cases_match_tshark() {
 fn truncated_capture_keeps_what_came_before_and_names_the_packet() {
     compare_with_tshark("ws-basic-truncated.pcap");
     let out = duplex(&["replay", "--json", &capture("ws-basic-truncated.pcap")]);
-    assert!(out.status.success(), "something was read, so the exit code is 0");
+    assert!(
+        out.status.success(),
+        "something was read, so the exit code is 0"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ws-basic-truncated.pcap"), "{stderr}");
     assert!(stderr.contains("packet 18"), "{stderr}");
@@ -125,8 +134,12 @@ fn summary_counts_match_tshark() {
         "autobahn-1-4.pcap",
     ] {
         let oracle: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(root().join("tests/oracle").join(format!("{name}.summary.json")))
-                .unwrap(),
+            &std::fs::read_to_string(
+                root()
+                    .join("tests/oracle")
+                    .join(format!("{name}.summary.json")),
+            )
+            .unwrap(),
         )
         .unwrap();
         let out = duplex(&["replay", "--summary", &capture(name)]);
@@ -138,7 +151,10 @@ fn summary_counts_match_tshark() {
                 .unwrap_or_else(|| panic!("{name}: no line {label:?} in\n{text}"))
                 .to_owned()
         };
-        assert!(line("packets").ends_with(&format!(" {}", oracle["packets"])), "{name}\n{text}");
+        assert!(
+            line("packets").ends_with(&format!(" {}", oracle["packets"])),
+            "{name}\n{text}"
+        );
         assert!(
             line("TCP connections").ends_with(&format!(" {}", oracle["tcp_connections"])),
             "{name}\n{text}"
@@ -149,7 +165,10 @@ fn summary_counts_match_tshark() {
             "{name}: {frames}"
         );
         for (op, n) in oracle["ws_frames"].as_object().unwrap() {
-            assert!(frames.contains(&format!("{op}: {n}")), "{name}: {op} {n} in {frames}");
+            assert!(
+                frames.contains(&format!("{op}: {n}")),
+                "{name}: {op} {n} in {frames}"
+            );
         }
         let masked = line("WS masked");
         assert!(
@@ -181,10 +200,15 @@ fn plain_transcript_reads_like_sentences() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("client → server: WebSocket text frame, FIN, masked, 17 bytes: \"Hello, WebSocket!\""),
+        text.contains(
+            "client → server: WebSocket text frame, FIN, masked, 17 bytes: \"Hello, WebSocket!\""
+        ),
         "{text}"
     );
-    assert!(text.contains("HTTP response 101 Switching Protocols"), "{text}");
+    assert!(
+        text.contains("HTTP response 101 Switching Protocols"),
+        "{text}"
+    );
     assert!(text.contains("Sec-WebSocket-Accept is correct"), "{text}");
     assert!(text.contains("close code 1000"), "{text}");
     assert!(Path::new(&capture("ws-basic.pcap")).exists());

@@ -10,14 +10,24 @@ use crate::proto::{Dir, Timestamp};
 const QUOTE_MAX: usize = 60;
 
 /// Writes step number `step` describing `ev`, with time in seconds since `origin`.
-pub fn write_step(out: &mut impl Write, step: u64, ev: &Event, origin: Timestamp) -> io::Result<()> {
+pub fn write_step(
+    out: &mut impl Write,
+    step: u64,
+    ev: &Event,
+    origin: Timestamp,
+) -> io::Result<()> {
     let t = ev.ts.secs_since(origin);
     let who = match ev.dir {
         Some(Dir::C2s) => "client → server: ",
         Some(Dir::S2c) => "server → client: ",
         None => "",
     };
-    writeln!(out, "{step:>5}. {t:>10.6}s  #{}  {who}{}", ev.conn, describe(ev))
+    writeln!(
+        out,
+        "{step:>5}. {t:>10.6}s  #{}  {who}{}",
+        ev.conn,
+        describe(ev)
+    )
 }
 
 /// What the event means, in one line.
@@ -29,7 +39,10 @@ pub fn describe(ev: &Event) -> String {
             } else {
                 "already open when the capture began"
             };
-            format!("TCP connection opened, client {} to server {} ({how})", o.client, o.server)
+            format!(
+                "TCP connection opened, client {} to server {} ({how})",
+                o.client, o.server
+            )
         }
         EventKind::TcpClose(c) => {
             let by = match c.by {
@@ -68,7 +81,11 @@ pub fn describe(ev: &Event) -> String {
         EventKind::WsFrame(f) => frame(f),
         EventKind::WsMessage(m) => message(m),
         EventKind::Error(e) => match e.offset {
-            Some(off) => format!("problem ({} decoder, byte {off}): {}", e.layer.as_str(), e.what),
+            Some(off) => format!(
+                "problem ({} decoder, byte {off}): {}",
+                e.layer.as_str(),
+                e.what
+            ),
             None => format!("problem ({} decoder): {}", e.layer.as_str(), e.what),
         },
     }

@@ -36,7 +36,10 @@ impl Summary {
                 *self.http_requests.entry(m).or_default() += 1;
             }
             EventKind::HttpResponse(r) => {
-                *self.http_responses.entry(r.head.status.unwrap_or(0)).or_default() += 1;
+                *self
+                    .http_responses
+                    .entry(r.head.status.unwrap_or(0))
+                    .or_default() += 1;
             }
             EventKind::WsFrame(f) => {
                 *self.ws_frames.entry(f.opcode).or_default() += 1;
@@ -123,7 +126,11 @@ impl fmt::Display for Summary {
             writeln!(f, "  {e}")?;
         }
         if self.errors > self.first_errors.len() as u64 {
-            writeln!(f, "  … and {} more", self.errors - self.first_errors.len() as u64)?;
+            writeln!(
+                f,
+                "  … and {} more",
+                self.errors - self.first_errors.len() as u64
+            )?;
         }
         Ok(())
     }

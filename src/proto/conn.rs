@@ -81,7 +81,13 @@ impl Connection {
     }
 
     /// The `tcp_open` event for this connection.
-    pub fn open_event(&self, ts: Timestamp, client: String, server: String, handshake: bool) -> Event {
+    pub fn open_event(
+        &self,
+        ts: Timestamp,
+        client: String,
+        server: String,
+        handshake: bool,
+    ) -> Event {
         self.event(
             ts,
             None,
@@ -255,15 +261,18 @@ impl Connection {
     }
 
     fn on_request_head(&mut self, head: &Head) {
-        if let (Some(method), Proto::Http(resp)) =
-            (head.method.as_deref(), &mut self.sides[Dir::S2c.index()].proto)
-        {
+        if let (Some(method), Proto::Http(resp)) = (
+            head.method.as_deref(),
+            &mut self.sides[Dir::S2c.index()].proto,
+        ) {
             resp.expect_response_to(method);
         }
         if head.header("upgrade").is_some() {
             self.upgrade = Some(Upgrade {
                 websocket: head.has_token("upgrade", "websocket"),
-                key: head.header("sec-websocket-key").map(|k| k.trim().to_owned()),
+                key: head
+                    .header("sec-websocket-key")
+                    .map(|k| k.trim().to_owned()),
             });
         }
     }
@@ -292,11 +301,16 @@ impl Connection {
         let websocket = head.status == Some(101)
             && (upgrade.as_ref().is_some_and(|u| u.websocket)
                 || head.has_token("upgrade", "websocket"));
-        let ws_accept = upgrade.as_ref().and_then(|u| u.key.as_ref()).map(|key| AcceptCheck {
-            key: key.clone(),
-            expected: ws::accept_key(key),
-            got: head.header("sec-websocket-accept").map(|v| v.trim().to_owned()),
-        });
+        let ws_accept = upgrade
+            .as_ref()
+            .and_then(|u| u.key.as_ref())
+            .map(|key| AcceptCheck {
+                key: key.clone(),
+                expected: ws::accept_key(key),
+                got: head
+                    .header("sec-websocket-accept")
+                    .map(|v| v.trim().to_owned()),
+            });
         let deflate = match head.header("sec-websocket-extensions") {
             Some(ext) if websocket => match ws::negotiated_deflate(ext) {
                 Ok(d) => d,
@@ -374,7 +388,14 @@ impl Connection {
         self.event(ts, Some(dir), kind)
     }
 
-    fn error(&self, ts: Timestamp, dir: Dir, layer: Layer, offset: Option<u64>, what: String) -> Event {
+    fn error(
+        &self,
+        ts: Timestamp,
+        dir: Dir,
+        layer: Layer,
+        offset: Option<u64>,
+        what: String,
+    ) -> Event {
         let e = DecodeError {
             layer,
             offset,
