@@ -1,8 +1,8 @@
 //! Replay throughput: `duplex replay --summary` against tshark, on the same generated capture.
 //!
-//!     cargo bench --bench replay [-- --mb N]
+//!     cargo bench --bench replay [-- --mb N] [--mix chat|bulk|both]
 //!
-//! The capture (the generator's, seed 1) is cached as `target/bench/ws-<N>mb.pcap`, with its
+//! The captures (the generator's, seed 1) are cached as `target/bench/ws-<mix>-<N>mb.pcap`, with its
 //! WebSocket frame count beside it in `.frames`. Each tool runs as a child process.
 //!
 //! Peak RSS: `/usr/bin/time -f %M` when present: the kernel's own maximum for the child, exact.
@@ -16,7 +16,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use duplex::output::synth::{SynthOptions, generate};
+use duplex::output::synth::{Mix, SynthOptions, generate};
 use duplex::output::{CaptureWriter, Format};
 
 const TIME: &str = "/usr/bin/time";
@@ -32,8 +32,9 @@ fn main() -> ExitCode {
 }
 
 fn run() -> io::Result<()> {
-    // cargo passes `--bench`; anything but `--mb N` is ignored.
+    // cargo passes `--bench`; anything but `--mb N` and `--mix M` is ignored.
     let mut mb = 200u64;
+    let mut mixes = vec![Mix::Chat, Mix::Bulk];
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--mb" {
@@ -41,13 +42,36 @@ fn run() -> io::Result<()> {
             mb = v
                 .parse()
                 .map_err(|_| invalid(format!("--mb needs a number, not {v:?}")))?;
+        } else if arg == "--mix" {
+            mixes = match args.next().as_deref() {
+                Some("chat") => vec![Mix::Chat],
+                Some("bulk") => vec![Mix::Bulk],
+                Some("both") => vec![Mix::Chat, Mix::Bulk],
+                other => {
+                    return Err(invalid(format!(
+                        "--mix takes chat, bulk or both, not {other:?}"
+                    )));
+                }
+            };
         }
     }
-    let (path, frames) = capture(mb)?;
+    for (i, mix) in mixes.into_iter().enumerate() {
+        if i > 0 {
+            println!("\n");
+        }
+        compare(mb, mix)?;
+    }
+    Ok(())
+}
+
+/// Both tools on the capture of `mb` MB with this mix, in one run.
+fn compare(mb: u64, mix: Mix) -> io::Result<()> {
+    let (path, frames) = capture(mb, mix)?;
     let size = fs::metadata(&path)?.len();
     let file = path.to_string_lossy().into_owned();
     println!(
-        "capture: {file} ({:.1} MB, {frames} WebSocket frames)",
+        "capture ({} mix): {file} ({:.1} MB, {frames} WebSocket frames)",
+        mix.name(),
         size as f64 / 1e6
     );
 
@@ -127,7 +151,7 @@ fn invalid(msg: String) -> io::Error {
 }
 
 /// The cached capture and its frame count, generated first when either is missing.
-fn capture(mb: u64) -> io::Result<(PathBuf, u64)> {
+fn capture(mb: u64, mix: Mix) -> io::Result<(PathBuf, u64)> {
     // The bench runs from target/<profile>/deps/, so this honours CARGO_TARGET_DIR too.
     let target = std::env::current_exe()?
         .ancestors()
@@ -135,8 +159,8 @@ fn capture(mb: u64) -> io::Result<(PathBuf, u64)> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
     let dir = target.join("bench");
-    let path = dir.join(format!("ws-{mb}mb.pcap"));
-    let count = dir.join(format!("ws-{mb}mb.pcap.frames"));
+    let path = dir.join(format!("ws-{}-{mb}mb.pcap", mix.name()));
+    let count = dir.join(format!("ws-{}-{mb}mb.pcap.frames", mix.name()));
     if path.exists()
         && let Ok(text) = fs::read_to_string(&count)
         && let Ok(frames) = text.trim().parse()
@@ -145,11 +169,12 @@ fn capture(mb: u64) -> io::Result<(PathBuf, u64)> {
     }
     fs::create_dir_all(&dir)?;
     let started = Instant::now();
-    let partial = dir.join(format!("ws-{mb}mb.pcap.partial"));
+    let partial = dir.join(format!("ws-{}-{mb}mb.pcap.partial", mix.name()));
     let out = BufWriter::with_capacity(1 << 20, File::create(&partial)?);
     let mut writer = CaptureWriter::new(out, Format::Pcap)?;
     let opts = SynthOptions {
         bytes: mb * 1_000_000,
+        mix,
         ..SynthOptions::default()
     };
     let stats = generate(&mut writer, &opts)?;

@@ -1,22 +1,23 @@
 //! Writes the benchmark capture: a long WebSocket conversation plus some plain HTTP.
 //!
-//! cargo run --release --example gen_ws_capture -- OUT.pcap --mb 200 [--pcapng] [--seed N] [--conns N]
+//! cargo run --release --example gen_ws_capture -- OUT.pcap --mb 200 [--pcapng] [--seed N] [--conns N] [--mix chat|bulk]
 
 use std::fs::File;
 use std::io::BufWriter;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use duplex::output::synth::{SynthOptions, generate};
+use duplex::output::synth::{Mix, SynthOptions, generate};
 use duplex::output::{CaptureWriter, Format};
 
-const USAGE: &str = "usage: gen_ws_capture OUT [--mb N] [--pcapng] [--seed N] [--conns N]";
+const USAGE: &str =
+    "usage: gen_ws_capture OUT [--mb N] [--pcapng] [--seed N] [--conns N] [--mix chat|bulk]";
 
 fn main() -> Result<()> {
     let mut out = None;
     let defaults = SynthOptions::default();
     let (mut mb, mut format) = (defaults.bytes / 1_000_000, Format::Pcap);
-    let (mut seed, mut conns) = (defaults.seed, defaults.ws_conns);
+    let (mut seed, mut conns, mut mix) = (defaults.seed, defaults.ws_conns, defaults.mix);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| -> Result<u64> {
@@ -31,6 +32,13 @@ fn main() -> Result<()> {
             "--seed" => seed = value("--seed")?,
             "--conns" => conns = u32::try_from(value("--conns")?)?,
             "--pcapng" => format = Format::Pcapng,
+            "--mix" => {
+                mix = match args.next().as_deref() {
+                    Some("chat") => Mix::Chat,
+                    Some("bulk") => Mix::Bulk,
+                    other => bail!("--mix takes chat or bulk, not {other:?}\n{USAGE}"),
+                }
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -48,6 +56,7 @@ fn main() -> Result<()> {
         bytes: mb * 1_000_000,
         seed,
         ws_conns: conns,
+        mix,
     };
     let stats = generate(&mut writer, &opts).with_context(|| format!("writing {path}"))?;
     let (packets, bytes) = (writer.packets(), writer.bytes_written());

@@ -1,7 +1,7 @@
 //! The command line: `duplex replay FILE`, and the commands still to come.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -86,28 +86,25 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
     let mut summary = Summary::default();
     let mut step = 0u64;
     let mut write_failed: Option<io::Error> = None;
-    let result = replay::replay(
-        BufReader::with_capacity(1 << 20, file),
-        &mut |ev, origin| {
-            if write_failed.is_some() {
-                return;
+    let result = replay::replay(file, &mut |ev, origin| {
+        if write_failed.is_some() {
+            return;
+        }
+        let r = match format {
+            Format::Summary => {
+                summary.add(ev);
+                Ok(())
             }
-            let r = match format {
-                Format::Summary => {
-                    summary.add(ev);
-                    Ok(())
-                }
-                Format::Json => json::write_event(&mut out, ev, origin),
-                Format::Plain => {
-                    step += 1;
-                    plain::write_step(&mut out, step, ev, origin)
-                }
-            };
-            if let Err(e) = r {
-                write_failed = Some(e);
+            Format::Json => json::write_event(&mut out, ev, origin),
+            Format::Plain => {
+                step += 1;
+                plain::write_step(&mut out, step, ev, origin)
             }
-        },
-    );
+        };
+        if let Err(e) = r {
+            write_failed = Some(e);
+        }
+    });
     let outcome = match result {
         Ok(o) => o,
         Err(e) => {

@@ -1,6 +1,6 @@
 //! Capture replay: packets → TCP streams → decoders → events, streamed from the file.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io::Read;
 
 use crate::capture::packet::parse_tcp;

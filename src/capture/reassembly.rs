@@ -6,7 +6,9 @@
 //! caller's slice, and only out-of-order bytes are copied, into a bounded buffer.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+use rustc_hash::FxHashMap as HashMap;
 use std::net::SocketAddr;
 
 use crate::capture::packet::TcpSegment;
@@ -134,8 +136,8 @@ impl Reassembler {
     /// Holds at most `limit` out-of-order bytes per direction.
     pub fn with_buffer_limit(limit: usize) -> Self {
         Reassembler {
-            conns: HashMap::new(),
-            closed: HashMap::new(),
+            conns: HashMap::default(),
+            closed: HashMap::default(),
             closed_order: VecDeque::new(),
             closed_generation: 0,
             next_id: 1,

@@ -21,6 +21,26 @@ pub struct SynthOptions {
     pub seed: u64,
     /// WebSocket connections open at the same time (the last one over IPv6).
     pub ws_conns: u32,
+    pub mix: Mix,
+}
+
+/// What the WebSocket conversation carries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mix {
+    /// Ticker and chat: small text frames, rare small binaries, like a live-prices or chat app.
+    #[default]
+    Chat,
+    /// As Chat, with one step in twenty-five a binary of up to 68 KiB: bytes dominated by bulk data.
+    Bulk,
+}
+
+impl Mix {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mix::Chat => "chat",
+            Mix::Bulk => "bulk",
+        }
+    }
 }
 
 impl Default for SynthOptions {
@@ -30,6 +50,7 @@ impl Default for SynthOptions {
             bytes: 200_000_000,
             seed: 1,
             ws_conns: 4,
+            mix: Mix::Chat,
         }
     }
 }
@@ -93,6 +114,7 @@ impl Rng {
 pub fn generate<W: Write>(w: &mut CaptureWriter<W>, opts: &SynthOptions) -> io::Result<SynthStats> {
     let mut g = Gen {
         w,
+        mix: opts.mix,
         rng: Rng::new(opts.seed),
         ts: START,
         stats: SynthStats::default(),
@@ -130,6 +152,7 @@ pub fn generate<W: Write>(w: &mut CaptureWriter<W>, opts: &SynthOptions) -> io::
 
 struct Gen<'a, W: Write> {
     w: &'a mut CaptureWriter<W>,
+    mix: Mix,
     rng: Rng,
     ts: u64,
     stats: SynthStats,
@@ -303,7 +326,11 @@ impl<W: Write> Gen<'_, W> {
 
     /// One step of the conversation: mostly small text, sometimes binary, pings, fragments.
     fn ws_step(&mut self, conn: ConnId) -> io::Result<()> {
-        let roll = self.rng.next_u64() % 100;
+        let mut roll = self.rng.next_u64() % 100;
+        if self.mix == Mix::Chat && (88..92).contains(&roll) {
+            // Bulk's binary steps become chat, but for one in four, kept small.
+            roll = if roll == 88 { 200 } else { 60 };
+        }
         let side = if self.rng.next_u64().is_multiple_of(2) {
             Dir::C2s
         } else {
@@ -323,6 +350,10 @@ impl<W: Write> Gen<'_, W> {
                 self.send_frame(conn, side, true, 2)
             }
             92..95 => self.ping_pong(conn, side),
+            200 => {
+                self.binary_payload();
+                self.send_frame(conn, side, true, 2)
+            }
             _ => self.fragmented(conn, side, if roll < 98 { 1 } else { 2 }),
         }
     }
@@ -393,6 +424,7 @@ impl<W: Write> Gen<'_, W> {
     /// form (which RFC 6455 allows only from 65536 bytes up).
     fn binary_payload(&mut self) {
         let len = match self.rng.next_u64() % 20 {
+            _ if self.mix == Mix::Chat => self.rng.range(1, 2_048),
             0..10 => self.rng.range(1, 125),
             10..18 => self.rng.range(126, 16_384),
             18 => self.rng.range(16_385, 65_535),
@@ -417,6 +449,7 @@ mod tests {
                 bytes,
                 seed,
                 ws_conns: 3,
+                mix: Mix::Bulk,
             },
         )
         .unwrap();
