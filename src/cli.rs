@@ -121,11 +121,11 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
         }
         let _ = write!(out, "{summary}");
     }
-    if let Some(e) = write_failed.or_else(|| out.flush().err()) {
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            eprintln!("duplex: writing output: {e}");
-            return ExitCode::FAILURE;
-        }
+    if let Some(e) = write_failed.or_else(|| out.flush().err())
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        eprintln!("duplex: writing output: {e}");
+        return ExitCode::FAILURE;
     }
     for p in &outcome.problems {
         eprintln!("duplex: {name}: {p}");

@@ -116,10 +116,10 @@ fn frame(f: &Frame) -> String {
         if !c.reason.is_empty() {
             s.push_str(&format!(" {}", quote(&c.reason)));
         }
-    } else if let Some(text) = &f.text {
-        if f.payload_len > 0 {
-            s.push_str(&format!(": {}", quote(text)));
-        }
+    } else if let Some(text) = &f.text
+        && f.payload_len > 0
+    {
+        s.push_str(&format!(": {}", quote(text)));
     }
     s
 }
@@ -132,10 +132,11 @@ fn message(m: &Message) -> String {
     if m.compressed {
         s.push_str(&format!(" (inflated from {} bytes)", m.wire_len));
     }
-    if let Some(text) = &m.text {
-        if m.len > 0 && (m.frames > 1 || m.compressed) {
-            s.push_str(&format!(": {}", quote(text)));
-        }
+    if let Some(text) = &m.text
+        && m.len > 0
+        && (m.frames > 1 || m.compressed)
+    {
+        s.push_str(&format!(": {}", quote(text)));
     }
     s
 }

@@ -280,14 +280,14 @@ impl Connection {
     /// A final response other than 101 answered an upgrade request: the client's stream stays HTTP.
     fn upgrade_declined(&mut self, ts: Timestamp, out: &mut Vec<Event>) {
         let c2s = &mut self.sides[Dir::C2s.index()];
-        if let Proto::Http(d) = &mut c2s.proto {
-            if d.awaiting_upgrade() {
-                d.resume();
-                self.upgrade = None;
-                let buf = std::mem::take(&mut self.sides[Dir::C2s.index()].pending);
-                if !buf.is_empty() {
-                    self.pump(Dir::C2s, ts, buf, out);
-                }
+        if let Proto::Http(d) = &mut c2s.proto
+            && d.awaiting_upgrade()
+        {
+            d.resume();
+            self.upgrade = None;
+            let buf = std::mem::take(&mut self.sides[Dir::C2s.index()].pending);
+            if !buf.is_empty() {
+                self.pump(Dir::C2s, ts, buf, out);
             }
         }
     }
