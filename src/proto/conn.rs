@@ -56,11 +56,31 @@ struct Upgrade {
     key: Option<String>,
 }
 
+/// What the client's side becomes after a 101.
+#[derive(Clone, Copy)]
+struct Switch {
+    websocket: bool,
+    deflate: Option<ws::DeflateParams>,
+}
+
+impl Switch {
+    fn decoder(self, from: u64) -> Proto {
+        if self.websocket {
+            Proto::Ws(WsDecoder::new(true, self.deflate, from))
+        } else {
+            Proto::Opaque
+        }
+    }
+}
+
 /// The decoding state of one TCP connection.
 pub struct Connection {
     id: ConnId,
     sides: [Side; 2],
     upgrade: Option<Upgrade>,
+    /// The server switched before the client's upgrade request was decoded (the two directions
+    /// of a live tap may report in either order): the client's side switches once it is.
+    c2s_switch: Option<Switch>,
     http_scratch: Vec<HttpEvent>,
     ws_scratch: Vec<WsEvent>,
 }
@@ -71,6 +91,7 @@ impl Connection {
             id,
             sides: [Side::new(Role::Request), Side::new(Role::Response)],
             upgrade: None,
+            c2s_switch: None,
             http_scratch: Vec::new(),
             ws_scratch: Vec::new(),
         }
@@ -184,6 +205,12 @@ impl Connection {
             let side = &mut self.sides[dir.index()];
             match &mut side.proto {
                 Proto::Http(d) => {
+                    if d.awaiting_upgrade() && dir == Dir::C2s {
+                        if let Some(switch) = self.c2s_switch.take() {
+                            side.proto = switch.decoder(d.offset());
+                            continue;
+                        }
+                    }
                     if d.awaiting_upgrade() || d.is_switched() {
                         return pos;
                     }
@@ -192,7 +219,9 @@ impl Connection {
                     pos += used;
                     let switched = self.http_events(dir, ts, &mut evs, out);
                     self.http_scratch = evs;
-                    if !switched || pos >= buf.len() {
+                    // Go round again if this side just switched, or will at its upgrade request.
+                    let client_switch = dir == Dir::C2s && self.c2s_switch.is_some();
+                    if !(switched || client_switch) || pos >= buf.len() || used == 0 {
                         return pos;
                     }
                 }
@@ -352,12 +381,15 @@ impl Connection {
         };
         let c2s = &mut self.sides[Dir::C2s.index()];
         if let Proto::Http(d) = &c2s.proto {
-            let from = d.offset();
-            c2s.proto = if websocket {
-                Proto::Ws(WsDecoder::new(true, c2s_params, from))
-            } else {
-                Proto::Opaque
+            let switch = Switch {
+                websocket,
+                deflate: c2s_params,
             };
+            if !d.awaiting_upgrade() {
+                self.c2s_switch = Some(switch);
+                return;
+            }
+            c2s.proto = switch.decoder(d.offset());
             let buf = std::mem::take(&mut c2s.pending);
             if !buf.is_empty() {
                 self.pump(Dir::C2s, ts, buf, out);
@@ -413,3 +445,7 @@ impl Connection {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "conn_tests.rs"]
+mod tests;
