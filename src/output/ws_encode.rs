@@ -1,12 +1,6 @@
 //! Encoding side of WebSocket, for writing captures: frames and the handshake's accept key.
 //! The decoders live in `proto::ws`; this is the minimum needed to produce valid traffic.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
-use sha1::{Digest, Sha1};
-
-/// RFC 6455 section 1.3.
-const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// Appends one WebSocket frame (RFC 6455 section 5.2) with the shortest length form, masking
 /// the payload for real when a key is given.
@@ -49,25 +43,11 @@ pub fn encode_frame(
     }
 }
 
-/// base64(SHA-1(key + GUID)): the server's proof that it read the handshake (RFC 6455 4.2.2).
-pub fn accept_key(key: &str) -> String {
-    let mut h = Sha1::new();
-    h.update(key.as_bytes());
-    h.update(GUID.as_bytes());
-    B64.encode(h.finalize())
-}
+pub use crate::proto::ws::accept_key;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn accept_key_matches_rfc6455_example() {
-        assert_eq!(
-            accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
-            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-        );
-    }
 
     #[test]
     fn frames_use_the_shortest_length_form() {
