@@ -1,7 +1,6 @@
 //! Encoding side of WebSocket, for writing captures: frames and the handshake's accept key.
 //! The decoders live in `proto::ws`; this is the minimum needed to produce valid traffic.
 
-
 /// Appends one WebSocket frame (RFC 6455 section 5.2) with the shortest length form, masking
 /// the payload for real when a key is given.
 pub fn encode_frame(
