@@ -119,6 +119,7 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
         for p in &outcome.problems {
             summary.note_error(p.clone());
         }
+        summary.errors += outcome.more_problems;
         let _ = write!(out, "{summary}");
     }
     if let Some(e) = write_failed.or_else(|| out.flush().err())
@@ -130,7 +131,13 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
     for p in &outcome.problems {
         eprintln!("duplex: {name}: {p}");
     }
-    if outcome.packets == 0 && !outcome.problems.is_empty() {
+    if outcome.more_problems > 0 {
+        eprintln!(
+            "duplex: {name}: … and {} more problems like these",
+            outcome.more_problems
+        );
+    }
+    if outcome.nothing_read() {
         return ExitCode::FAILURE;
     }
     if outcome.packets == 0 {

@@ -15,10 +15,32 @@ use crate::proto::{ConnId, Dir, Timestamp};
 pub struct Outcome {
     pub packets: u64,
     pub bytes: u64,
-    /// Problems outside any connection, each naming the packet: corrupt packets, a truncated file.
+    /// Problems outside any connection, each naming the packet: corrupt packets, a truncated
+    /// file. The first PROBLEMS_KEPT are kept; `more_problems` counts the rest.
     pub problems: Vec<String>,
+    pub more_problems: u64,
+    /// Packets whose link and IP layers could be read (TCP or not).
+    pub readable_packets: u64,
     /// Time of the first packet: `t = 0` of the events.
     pub origin: Timestamp,
+}
+
+/// A file of a million bad packets says so in a few lines, not a million.
+pub const PROBLEMS_KEPT: usize = 20;
+
+impl Outcome {
+    fn problem(&mut self, what: String) {
+        if self.problems.len() < PROBLEMS_KEPT {
+            self.problems.push(what);
+        } else {
+            self.more_problems += 1;
+        }
+    }
+
+    /// Nothing at all could be read: the exit code says so.
+    pub fn nothing_read(&self) -> bool {
+        self.readable_packets == 0 && (self.problems.len() as u64 + self.more_problems) > 0
+    }
 }
 
 /// Replays the capture in `reader`, handing each event to `sink` in order.
@@ -36,7 +58,7 @@ pub fn replay<R: Read>(
             Ok(Some(p)) => p,
             Ok(None) => break,
             Err(e) => {
-                outcome.problems.push(e.to_string());
+                outcome.problem(e.to_string());
                 break;
             }
         };
@@ -48,6 +70,7 @@ pub fn replay<R: Read>(
         last_ts = last_ts.max(packet.ts);
         match parse_tcp(packet.linktype, packet.data) {
             Ok(Some(seg)) => {
+                outcome.readable_packets += 1;
                 let origin = outcome.origin;
                 streams
                     .reassembler
@@ -55,10 +78,8 @@ pub fn replay<R: Read>(
                         streams.conns.on(ev, &mut |e| sink(e, origin));
                     });
             }
-            Ok(None) => {}
-            Err(e) => outcome
-                .problems
-                .push(format!("packet {}: {e}", packet.number)),
+            Ok(None) => outcome.readable_packets += 1,
+            Err(e) => outcome.problem(format!("packet {}: {e}", packet.number)),
         }
     }
     let origin = outcome.origin;

@@ -213,3 +213,21 @@ fn plain_transcript_reads_like_sentences() {
     assert!(text.contains("close code 1000"), "{text}");
     assert!(Path::new(&capture("ws-basic.pcap")).exists());
 }
+
+#[test]
+fn an_unsupported_link_type_is_named_in_a_few_lines_and_fails() {
+    let mut bytes = std::fs::read(capture("ws-basic.pcap")).unwrap();
+    bytes[20..24].copy_from_slice(&147u32.to_le_bytes()); // LINKTYPE_USER0
+    let path = std::env::temp_dir().join(format!("duplex-lt147-{}.pcap", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let out = duplex(&["replay", path.to_str().unwrap()]);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(out.status.code(), Some(1), "no packet could be read");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("packet 1: link type 147 is not supported"),
+        "{stderr}"
+    );
+    assert!(stderr.lines().count() <= 21, "{stderr}");
+    assert!(stderr.contains("34 more"), "{stderr}");
+}
