@@ -122,7 +122,8 @@ fn missing_file_is_named() {
 }
 
 /// Captures made for duplex (tests/oracle/CAPTURES.md, "Captures made for duplex").
-const MADE_FOR_DUPLEX: [&str; 9] = [
+const MADE_FOR_DUPLEX: [&str; 10] = [
+    "autobahn-13-7-1-deflate.pcap",
     "ws-deflate.pcap",
     "ws-basic-deflate.pcap",
     "ws-deflate-nctx.pcapng",
@@ -561,4 +562,103 @@ fn ws_linux_cooked_v2_pcapng_matches_tshark() {
             serde_json::json!("127.0.0.1:8119")
         ]
     );
+}
+
+/// What a connection carried, in the terms both `X.expected.jsonl` (tshark's dissection
+/// restated as events) and duplex's `--json` use: requests, statuses, frames per direction.
+#[derive(Debug, Default, PartialEq)]
+struct Carried {
+    requests: Vec<(String, String)>,
+    statuses: Vec<u64>,
+    c2s: Vec<(u64, bool, bool, u64, Option<u64>)>,
+    s2c: Vec<(u64, bool, bool, u64, Option<u64>)>,
+}
+
+/// Connections keyed by their sorted pair of addresses.
+fn carried(evs: &[serde_json::Value]) -> std::collections::BTreeMap<Vec<String>, Carried> {
+    let mut ends = std::collections::HashMap::new();
+    let mut out = std::collections::BTreeMap::<Vec<String>, Carried>::new();
+    for e in evs {
+        let conn = e["conn"].as_u64().unwrap();
+        if e["kind"] == "tcp_open" {
+            let mut pair = vec![
+                e["client"].as_str().unwrap().to_owned(),
+                e["server"].as_str().unwrap().to_owned(),
+            ];
+            pair.sort();
+            ends.insert(conn, pair.clone());
+            out.entry(pair).or_default();
+            continue;
+        }
+        let Some(c) = ends.get(&conn).and_then(|k| out.get_mut(k)) else {
+            continue;
+        };
+        match e["kind"].as_str().unwrap() {
+            "http_request" => c.requests.push((
+                e["method"].as_str().unwrap().to_owned(),
+                e["target"].as_str().unwrap().to_owned(),
+            )),
+            "http_response" => c.statuses.push(e["status"].as_u64().unwrap()),
+            "ws_frame" => {
+                let f = (
+                    e["opcode"].as_u64().unwrap(),
+                    e["fin"].as_bool().unwrap(),
+                    e["masked"].as_bool().unwrap(),
+                    e["payload_len"].as_u64().unwrap(),
+                    e["close_code"].as_u64(),
+                );
+                if e["dir"] == "c2s" {
+                    c.c2s.push(f)
+                } else {
+                    c.s2c.push(f)
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// For captures whose `X.tshark.json` is too big to keep in the repository: compares with
+/// `X.expected.jsonl`, the same dissection restated by `tshark_to_events.py`.
+fn compare_with_expected_events(name: &str) {
+    let expected: Vec<serde_json::Value> = std::fs::read_to_string(
+        root()
+            .join("tests/oracle")
+            .join(format!("{name}.expected.jsonl")),
+    )
+    .unwrap()
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    let want = carried(&expected);
+    let got = carried(&events(name));
+    assert_eq!(want.len(), got.len(), "{name}: connections");
+    for (k, w) in &want {
+        let g = got
+            .get(k)
+            .unwrap_or_else(|| panic!("{name}: no connection {k:?}"));
+        assert_eq!(w.requests, g.requests, "{name} {k:?}");
+        assert_eq!(w.statuses, g.statuses, "{name} {k:?}");
+        assert_eq!(w.c2s.len(), g.c2s.len(), "{name} {k:?} c2s frames");
+        assert_eq!(w.s2c.len(), g.s2c.len(), "{name} {k:?} s2c frames");
+        assert!(w == g, "{name} {k:?}: frames differ");
+    }
+}
+
+#[test]
+fn autobahn_deflate_13_7_1_matches_tshark() {
+    compare_with_expected_events("autobahn-13-7-1-deflate.pcap");
+    let evs = events("autobahn-13-7-1-deflate.pcap");
+    for dir in ["c2s", "s2c"] {
+        let msgs = messages(&evs, 1, dir);
+        assert_eq!(msgs.len(), 1000, "{dir}");
+        assert!(
+            msgs.iter()
+                .all(|m| m["compressed"] == true && m["len"] == 16 && m["opcode"] == 1),
+            "{dir}"
+        );
+    }
+    assert_eq!(of_kind(&evs, "error").count(), 0);
+    assert_eq!(closes(&evs), [close(1, "fin", "s2c")]);
 }

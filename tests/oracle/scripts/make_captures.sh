@@ -205,7 +205,19 @@ ws_any_sll2_ipv6() {  # 6c. dumpcap -i any -y LINUX_SLL2 (link type 276), pcapng
   mv "$f.dumpcap.log" "$LOG/ws-any-sll2.pcapng.dumpcap.log"
 }
 
-ALL="ws_deflate ws_basic_deflate ws_deflate_nctx ws_abrupt_kill ws_cut_midstream http11_chunked_pipelined ws_ipv6 ws_any_sll ws_any_sll2_ipv6"
+autobahn_deflate() {  # 7. Autobahn|Testsuite case 13.7.1 (three permessage-deflate offers) against websockets
+  local f="$OUT/autobahn-13-7-1-deflate.pcap"
+  $PY "$HERE/ws_echo_server_ext.py" --port 8121 --compression deflate > "$LOG/autobahn-13-7-1-deflate.server.log" 2>&1 &
+  local srv=$!; wait_port 8121
+  cap_start "$f" 'tcp port 8121'
+  bash "$HERE/autobahn.sh" ws://127.0.0.1:8121/ '["13.7.1"]' "$OUT/autobahn-report" \
+    > "$LOG/autobahn-13-7-1-deflate.wstest.log" 2>&1
+  cap_stop; stop_pid $srv
+  cp "$OUT/autobahn-report/index.json" "$OUT/autobahn-13-7-1-deflate.autobahn-index.json"
+  mv "$f.tcpdump.log" "$LOG/autobahn-13-7-1-deflate.pcap.tcpdump.log"
+}
+
+ALL="ws_deflate ws_basic_deflate ws_deflate_nctx ws_abrupt_kill ws_cut_midstream http11_chunked_pipelined ws_ipv6 ws_any_sll ws_any_sll2_ipv6 autobahn_deflate"
 for name in ${@:-$ALL}; do
   echo "== $name"; $name
 done
