@@ -259,6 +259,8 @@ fn an_unsupported_link_type_is_named_in_a_few_lines_and_fails() {
     );
     assert!(stderr.lines().count() <= 21, "{stderr}");
     assert!(stderr.contains("34 more"), "{stderr}");
+}
+
 // ---- Captures made for duplex: tshark agreement, then what tshark does not check ----
 
 /// `duplex replay --json` of one capture, parsed.
