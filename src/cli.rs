@@ -1,12 +1,15 @@
-//! The command line: `duplex replay FILE`, and the commands still to come.
+//! The command line: `duplex replay FILE`, `duplex serve`, and the commands still to come.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::net::{command, server};
 use crate::output::{json, plain, summary::Summary};
 use crate::replay;
 
@@ -25,6 +28,27 @@ pub struct Cli {
 pub enum Command {
     /// Decode a pcap or pcapng capture: HTTP/1.x messages, the WebSocket upgrade, every frame
     Replay(ReplayArgs),
+    /// Run the built-in HTTP and WebSocket server and print what crosses its sockets, live
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The port to listen on (0: any free port, shown on stderr)
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The address to listen on; anything but loopback is reachable from other machines
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Close a keep-alive connection after this many idle seconds (0: never)
+    #[arg(long, default_value_t = 75, value_name = "SECS")]
+    pub keepalive: u64,
+    /// Print one JSON event per line
+    #[arg(long, group = "format")]
+    pub json: bool,
+    /// Print a numbered transcript in plain words (the default)
+    #[arg(long, group = "format")]
+    pub plain: bool,
 }
 
 #[derive(Args, Debug)]
@@ -45,18 +69,32 @@ pub struct ReplayArgs {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Replay(args)) => replay_cmd(&args),
+        Some(Command::Serve(args)) => serve_cmd(&args),
         None => {
             println!(
                 "duplex: see HTTP and WebSocket on the wire.\n\n\
                  The guided lessons and the terminal UI are on their way. Today you can decode a capture:\n\
                  \n  duplex replay assets/captures/ws-basic.pcap            a transcript in plain words\
                  \n  duplex replay --json assets/captures/ws-basic.pcap     one JSON event per line\
-                 \n  duplex replay --summary assets/captures/ws-basic.pcap  the counts\n\n\
+                 \n  duplex replay --summary assets/captures/ws-basic.pcap  the counts\
+                 \n  duplex serve --port 0                                  a live server, its traffic decoded\n\n\
                  Run `duplex --help` for every command."
             );
             ExitCode::SUCCESS
         }
     }
+}
+
+fn serve_cmd(args: &ServeArgs) -> ExitCode {
+    let format = if args.json {
+        command::Format::Json
+    } else {
+        command::Format::Plain
+    };
+    let config = server::Config {
+        keepalive: (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive)),
+    };
+    command::run(SocketAddr::new(args.bind, args.port), config, format)
 }
 
 enum Format {

@@ -1,5 +1,6 @@
-//! Sources of bytes: capture files, and (later) live sockets.
+//! Sources of bytes: capture files (pure), and the live tap on the server's sockets.
 
 pub mod packet;
 pub mod pcap;
 pub mod reassembly;
+pub mod tap;

@@ -1,0 +1,359 @@
+//! `TapStream<S>`: wraps a live socket and copies every byte that crosses it, with a timestamp,
+//! into a channel, together with one open and one close notice per connection.
+//!
+//! The clock is read here, never in `proto`: the decoders get the timestamps as plain numbers.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::proto::event::CloseHow;
+use crate::proto::{ConnId, Dir, Timestamp};
+
+/// A monotonic clock: timestamps are nanoseconds since its origin (the server's start).
+#[derive(Clone, Copy, Debug)]
+pub struct Clock(Instant);
+
+impl Clock {
+    pub fn start() -> Self {
+        Clock(Instant::now())
+    }
+
+    pub fn now(&self) -> Timestamp {
+        Timestamp(u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX))
+    }
+}
+
+/// Bytes that crossed a connection in one direction.
+#[derive(Debug, Clone)]
+pub struct TapChunk {
+    pub conn: ConnId,
+    pub dir: Dir,
+    pub ts: Timestamp,
+    pub bytes: Bytes,
+}
+
+/// What a tap reports: each connection opens once, carries chunks, and closes once.
+#[derive(Debug, Clone)]
+pub enum TapEvent {
+    Open {
+        conn: ConnId,
+        ts: Timestamp,
+        client: String,
+        server: String,
+    },
+    Chunk(TapChunk),
+    Close {
+        conn: ConnId,
+        ts: Timestamp,
+        how: CloseHow,
+        /// The side that closed first, where known.
+        by: Option<Dir>,
+    },
+}
+
+/// Shared with the server so it can say why it closed a connection.
+#[derive(Clone, Debug, Default)]
+pub struct TapHandle {
+    timed_out: Arc<AtomicBool>,
+}
+
+impl TapHandle {
+    /// The server is closing this connection because it sat idle too long.
+    pub fn mark_timeout(&self) {
+        self.timed_out.store(true, Ordering::Relaxed);
+    }
+
+    fn timed_out(&self) -> bool {
+        self.timed_out.load(Ordering::Relaxed)
+    }
+}
+
+/// A socket whose traffic is copied out. Reads are client → server, writes server → client.
+pub struct TapStream<S> {
+    inner: S,
+    conn: ConnId,
+    clock: Clock,
+    tx: UnboundedSender<TapEvent>,
+    handle: TapHandle,
+    /// Who ended the conversation first: the peer's EOF (c2s) or our shutdown (s2c).
+    first_fin: Option<Dir>,
+    reset: bool,
+}
+
+impl<S> TapStream<S> {
+    /// Wraps `inner`, reporting the open at once.
+    pub fn new(
+        inner: S,
+        conn: ConnId,
+        client: String,
+        server: String,
+        clock: Clock,
+        tx: UnboundedSender<TapEvent>,
+        handle: TapHandle,
+    ) -> Self {
+        let _ = tx.send(TapEvent::Open {
+            conn,
+            ts: clock.now(),
+            client,
+            server,
+        });
+        TapStream {
+            inner,
+            conn,
+            clock,
+            tx,
+            handle,
+            first_fin: None,
+            reset: false,
+        }
+    }
+
+    fn copy(&self, dir: Dir, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let _ = self.tx.send(TapEvent::Chunk(TapChunk {
+            conn: self.conn,
+            dir,
+            ts: self.clock.now(),
+            bytes: Bytes::copy_from_slice(bytes),
+        }));
+    }
+
+    fn on_error(&mut self, e: &io::Error) {
+        if matches!(
+            e.kind(),
+            io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe
+        ) {
+            self.reset = true;
+        }
+    }
+
+    fn on_fin(&mut self, dir: Dir) {
+        self.first_fin.get_or_insert(dir);
+    }
+
+    /// How the connection ended, as far as this end can tell.
+    fn close_how(&self) -> (CloseHow, Option<Dir>) {
+        if self.reset {
+            (CloseHow::Rst, Some(Dir::C2s))
+        } else if self.handle.timed_out() {
+            (CloseHow::Timeout, Some(Dir::S2c))
+        } else {
+            // Dropped without a shutdown: closing the socket sends our FIN now.
+            (CloseHow::Fin, Some(self.first_fin.unwrap_or(Dir::S2c)))
+        }
+    }
+}
+
+impl<S> Drop for TapStream<S> {
+    fn drop(&mut self) {
+        let (how, by) = self.close_how();
+        let _ = self.tx.send(TapEvent::Close {
+            conn: self.conn,
+            ts: self.clock.now(),
+            how,
+            by,
+        });
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for TapStream<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let room = buf.remaining() > 0;
+        let r = Pin::new(&mut this.inner).poll_read(cx, buf);
+        match &r {
+            Poll::Ready(Ok(())) => {
+                let got = buf.filled().get(before..).unwrap_or_default();
+                if got.is_empty() && room {
+                    this.on_fin(Dir::C2s);
+                } else {
+                    this.copy(Dir::C2s, got);
+                }
+            }
+            Poll::Ready(Err(e)) => this.on_error(e),
+            Poll::Pending => {}
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_write(cx, buf);
+        match &r {
+            Poll::Ready(Ok(n)) => this.copy(Dir::S2c, buf.get(..*n).unwrap_or(buf)),
+            Poll::Ready(Err(e)) => this.on_error(e),
+            Poll::Pending => {}
+        }
+        r
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        match &r {
+            Poll::Ready(Ok(n)) => {
+                let mut left = *n;
+                let mut written = Vec::with_capacity(left);
+                for b in bufs {
+                    if left == 0 {
+                        break;
+                    }
+                    let take = left.min(b.len());
+                    written.extend_from_slice(&b[..take]);
+                    left -= take;
+                }
+                this.copy(Dir::S2c, &written);
+            }
+            Poll::Ready(Err(e)) => this.on_error(e),
+            Poll::Pending => {}
+        }
+        r
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_flush(cx);
+        if let Poll::Ready(Err(e)) = &r {
+            this.on_error(e);
+        }
+        r
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_shutdown(cx);
+        match &r {
+            Poll::Ready(Ok(())) => this.on_fin(Dir::S2c),
+            Poll::Ready(Err(e)) => this.on_error(e),
+            Poll::Pending => {}
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::sync::mpsc;
+
+    fn drain(rx: &mut mpsc::UnboundedReceiver<TapEvent>) -> Vec<TapEvent> {
+        let mut v = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            v.push(e);
+        }
+        v
+    }
+
+    #[tokio::test]
+    async fn copies_both_directions_and_closes_once() {
+        let (client, server) = tokio::io::duplex(64);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut tap = TapStream::new(
+            server,
+            7,
+            "c".into(),
+            "s".into(),
+            Clock::start(),
+            tx,
+            TapHandle::default(),
+        );
+        let mut client = client;
+        client.write_all(b"ping").await.unwrap();
+        let mut buf = [0u8; 16];
+        let n = tap.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"ping");
+        tap.write_all(b"pong!").await.unwrap();
+        drop(client);
+        assert_eq!(tap.read(&mut buf).await.unwrap(), 0);
+        drop(tap);
+        let evs = drain(&mut rx);
+        assert!(matches!(evs[0], TapEvent::Open { conn: 7, .. }));
+        let chunks: Vec<_> = evs
+            .iter()
+            .filter_map(|e| match e {
+                TapEvent::Chunk(c) => Some((c.dir, c.bytes.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            chunks,
+            vec![
+                (Dir::C2s, Bytes::from_static(b"ping")),
+                (Dir::S2c, Bytes::from_static(b"pong!"))
+            ]
+        );
+        let closes: Vec<_> = evs
+            .iter()
+            .filter(|e| matches!(e, TapEvent::Close { .. }))
+            .collect();
+        assert_eq!(closes.len(), 1);
+        assert!(matches!(
+            closes[0],
+            TapEvent::Close {
+                how: CloseHow::Fin,
+                by: Some(Dir::C2s),
+                ..
+            }
+        ));
+    }
+
+    #[tokio::test]
+    async fn timeout_mark_wins_over_fin() {
+        let (_client, server) = tokio::io::duplex(64);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let handle = TapHandle::default();
+        let mut tap = TapStream::new(
+            server,
+            1,
+            "c".into(),
+            "s".into(),
+            Clock::start(),
+            tx,
+            handle.clone(),
+        );
+        tap.shutdown().await.unwrap();
+        handle.mark_timeout();
+        drop(tap);
+        let evs = drain(&mut rx);
+        assert!(matches!(
+            evs.last(),
+            Some(TapEvent::Close {
+                how: CloseHow::Timeout,
+                by: Some(Dir::S2c),
+                ..
+            })
+        ));
+    }
+}

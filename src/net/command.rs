@@ -1,0 +1,145 @@
+//! `duplex serve`: run the built-in server and print what crosses its sockets, live.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+
+use super::server::{self, Config};
+use super::session::Session;
+use crate::capture::tap::{Clock, TapEvent};
+use crate::output::{json, plain};
+use crate::proto::Timestamp;
+use crate::proto::event::Event;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Format {
+    Json,
+    Plain,
+}
+
+/// Runs the server on `addr` until Ctrl-C.
+pub fn run(addr: SocketAddr, config: Config, format: Format) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("duplex serve: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(serve(addr, config, format))
+}
+
+async fn serve(addr: SocketAddr, config: Config, format: Format) -> ExitCode {
+    let listener = match TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "duplex serve: cannot listen on {addr}: {e} (try another --port, or 0 for any free one)"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let local = listener.local_addr().unwrap_or(addr);
+    if !local.ip().is_loopback() {
+        eprintln!(
+            "duplex serve: warning: listening on {local}, reachable from other machines; \
+             this server is for learning, not for exposure"
+        );
+    }
+    eprintln!("duplex serve: listening on http://{local}/");
+    let clock = Clock::start();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (finish_tx, finish_rx) = oneshot::channel();
+    let printer = tokio::spawn(print_events(rx, finish_rx, format, clock));
+    let stop = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handling here: run until killed.
+            std::future::pending::<()>().await;
+        }
+    };
+    server::serve(listener, config, clock, tx, stop).await;
+    let _ = finish_tx.send(());
+    match printer.await {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("duplex serve: writing output: {e}");
+            ExitCode::FAILURE
+        }
+        Err(_) => ExitCode::FAILURE,
+    }
+}
+
+/// Decodes tap notices and prints each event as soon as it exists, flushed, so a pipe sees it live.
+async fn print_events(
+    mut rx: mpsc::UnboundedReceiver<TapEvent>,
+    mut finish: oneshot::Receiver<()>,
+    format: Format,
+    clock: Clock,
+) -> io::Result<()> {
+    let mut session = Session::new();
+    let mut printer = Printer {
+        format,
+        step: 0,
+        failed: None,
+    };
+    let mut out = Vec::new();
+    loop {
+        tokio::select! {
+            biased;
+            ev = rx.recv() => match ev {
+                Some(ev) => session.on(ev, &mut out),
+                None => break,
+            },
+            _ = &mut finish => {
+                // Whatever is already queued still counts; then close what never closed.
+                while let Ok(ev) = rx.try_recv() {
+                    session.on(ev, &mut out);
+                }
+                session.finish(clock.now(), &mut out);
+                printer.print(&out);
+                break;
+            }
+        }
+        printer.print(&out);
+        out.clear();
+    }
+    match printer.failed {
+        Some(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
+    }
+}
+
+struct Printer {
+    format: Format,
+    step: u64,
+    failed: Option<io::Error>,
+}
+
+impl Printer {
+    fn print(&mut self, events: &[Event]) {
+        if self.failed.is_some() || events.is_empty() {
+            return;
+        }
+        let stdout = io::stdout();
+        let mut w = stdout.lock();
+        for ev in events {
+            let r = match self.format {
+                Format::Json => json::write_event(&mut w, ev, Timestamp(0)),
+                Format::Plain => {
+                    self.step += 1;
+                    plain::write_step(&mut w, self.step, ev, Timestamp(0))
+                }
+            };
+            if let Err(e) = r.and_then(|()| w.flush()) {
+                self.failed = Some(e);
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! The built-in server: a hyper HTTP/1.x server whose every socket is tapped, and the session
+//! that decodes the tapped bytes into events as they happen.
+
+pub mod command;
+pub mod routes;
+pub mod server;
+pub mod session;
+pub mod ws_echo;
+
+use tokio::sync::{mpsc, watch};
+
+/// What every connection task and WebSocket task shares.
+#[derive(Clone)]
+pub struct Shared {
+    /// Turns true when the server shuts down.
+    pub shutdown: watch::Receiver<bool>,
+    /// Held by every task still serving a client; the server waits until all are dropped.
+    pub alive: mpsc::Sender<()>,
+}
+
+/// Resolves once the server shuts down.
+pub async fn stopped(mut shutdown: watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not Send: drop it here, before the caller awaits more.
+    let _ = shutdown.wait_for(|stop| *stop).await.map(|_| ());
+}
