@@ -7,7 +7,7 @@ use crate::capture::packet::parse_tcp;
 use crate::capture::pcap::{CaptureError, CaptureReader};
 use crate::capture::reassembly::{self, Reassembler, StreamEvent};
 use crate::proto::conn::Connection;
-use crate::proto::event::{CloseHow, Event, TcpClose};
+use crate::proto::event::{CloseHow, Event, TcpClose, TcpOpen};
 use crate::proto::{ConnId, Dir, Timestamp};
 
 /// What a replay went through besides the events.
@@ -114,8 +114,15 @@ impl Conns {
                 handshake,
             } => {
                 let c = Connection::new(conn);
-                self.out
-                    .push(c.open_event(ts, client.to_string(), server.to_string(), handshake));
+                self.out.push(c.open_event(
+                    ts,
+                    TcpOpen {
+                        client: client.to_string(),
+                        server: server.to_string(),
+                        handshake,
+                        live: false,
+                    },
+                ));
                 self.open.insert(conn, c);
             }
             StreamEvent::Data {

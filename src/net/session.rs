@@ -4,7 +4,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::capture::tap::TapEvent;
 use crate::proto::conn::Connection;
-use crate::proto::event::{CloseHow, Event, TcpClose};
+use crate::proto::event::{CloseHow, Event, TcpClose, TcpOpen};
 use crate::proto::{ConnId, Dir, Timestamp};
 
 /// The decoders of the connections still open.
@@ -28,8 +28,14 @@ impl Session {
                 server,
             } => {
                 let c = Connection::new(conn);
-                // The kernel completed the handshake just before the accept.
-                out.push(c.open_event(ts, client, server, true));
+                // The kernel completed the handshake before the accept; the socket saw no SYN.
+                let open = TcpOpen {
+                    client,
+                    server,
+                    handshake: false,
+                    live: true,
+                };
+                out.push(c.open_event(ts, open));
                 self.open.insert(conn, c);
             }
             TapEvent::Chunk(chunk) => {

@@ -34,6 +34,9 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
             m.serialize_entry("client", &o.client)?;
             m.serialize_entry("server", &o.server)?;
             m.serialize_entry("handshake", &o.handshake)?;
+            if o.live {
+                m.serialize_entry("live", &true)?;
+            }
         }
         EventKind::TcpClose(c) => {
             m.serialize_entry("how", c.how.as_str())?;

@@ -33,6 +33,11 @@ pub fn write_step(
 /// What the event means, in one line.
 pub fn describe(ev: &Event) -> String {
     match &ev.kind {
+        EventKind::TcpOpen(o) if o.live => format!(
+            "TCP connection accepted, client {} to server {} (the kernel did the three-way \
+             handshake; a socket never sees the SYN packets)",
+            o.client, o.server
+        ),
         EventKind::TcpOpen(o) => {
             let how = if o.handshake {
                 "three-way handshake seen"

@@ -102,22 +102,8 @@ impl Connection {
     }
 
     /// The `tcp_open` event for this connection.
-    pub fn open_event(
-        &self,
-        ts: Timestamp,
-        client: String,
-        server: String,
-        handshake: bool,
-    ) -> Event {
-        self.event(
-            ts,
-            None,
-            EventKind::TcpOpen(TcpOpen {
-                client,
-                server,
-                handshake,
-            }),
-        )
+    pub fn open_event(&self, ts: Timestamp, open: TcpOpen) -> Event {
+        self.event(ts, None, EventKind::TcpOpen(open))
     }
 
     /// The `tcp_close` event for this connection.

@@ -29,8 +29,10 @@ pub struct TcpOpen {
     /// `ip:port` of each end (IPv6 in brackets).
     pub client: String,
     pub server: String,
-    /// True only when the SYN was seen (a capture); a live socket learns of it at accept.
+    /// True only when the SYN was seen in a capture.
     pub handshake: bool,
+    /// Accepted by the built-in server: the kernel did the handshake, which a socket never sees.
+    pub live: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
