@@ -425,7 +425,10 @@ fn plain_transcript_and_404() {
             Err(_) => panic!("no close in the transcript: {transcript}"),
         }
     }
-    assert!(transcript.contains("TCP connection accepted"), "{transcript}");
+    assert!(
+        transcript.contains("TCP connection accepted"),
+        "{transcript}"
+    );
     assert!(transcript.contains("404"), "{transcript}");
     assert!(s.url.starts_with("http://127.0.0.1:"));
 }

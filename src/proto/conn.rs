@@ -386,8 +386,8 @@ impl Connection {
     fn ws_events(&mut self, dir: Dir, ts: Timestamp, evs: &mut Vec<WsEvent>, out: &mut Vec<Event>) {
         for ev in evs.drain(..) {
             let kind = match ev {
-                WsEvent::Frame(f) => EventKind::WsFrame(Box::new(f)),
-                WsEvent::Message(m) => EventKind::WsMessage(Box::new(m)),
+                WsEvent::Frame(f) => EventKind::WsFrame(f),
+                WsEvent::Message(m) => EventKind::WsMessage(m),
                 WsEvent::Error(e) => EventKind::Error(DecodeError {
                     layer: Layer::WebSocket,
                     offset: Some(e.offset),
@@ -400,8 +400,8 @@ impl Connection {
 
     fn message_event(&self, ts: Timestamp, dir: Dir, msg: HttpMessage) -> Event {
         let kind = match dir {
-            Dir::C2s => EventKind::HttpRequest(msg),
-            Dir::S2c => EventKind::HttpResponse(msg),
+            Dir::C2s => EventKind::HttpRequest(Box::new(msg)),
+            Dir::S2c => EventKind::HttpResponse(Box::new(msg)),
         };
         self.event(ts, Some(dir), kind)
     }

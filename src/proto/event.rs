@@ -17,8 +17,8 @@ pub struct Event {
 pub enum EventKind {
     TcpOpen(TcpOpen),
     TcpClose(TcpClose),
-    HttpRequest(HttpMessage),
-    HttpResponse(HttpMessage),
+    HttpRequest(Box<HttpMessage>),
+    HttpResponse(Box<HttpMessage>),
     WsFrame(Box<Frame>),
     WsMessage(Box<Message>),
     Error(DecodeError),

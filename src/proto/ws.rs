@@ -29,8 +29,8 @@ pub const MESSAGE_MAX: u64 = super::deflate::INFLATE_LIMIT;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum WsEvent {
-    Frame(Frame),
-    Message(Message),
+    Frame(Box<Frame>),
+    Message(Box<Message>),
     Error(WsError),
 }
 

@@ -340,7 +340,7 @@ impl WsDecoder {
             None
         };
         let len_end = f.start.saturating_add(2 + u64::from(h.ext_len()));
-        out.push(WsEvent::Frame(Frame {
+        out.push(WsEvent::Frame(Box::new(Frame {
             fin: h.fin,
             rsv: h.rsv,
             opcode: h.opcode,
@@ -356,9 +356,9 @@ impl WsDecoder {
             masked_preview: f.masked_preview,
             close,
             text,
-        }));
+        })));
         if let Some(m) = message {
-            out.push(WsEvent::Message(m));
+            out.push(WsEvent::Message(Box::new(m)));
         }
     }
 

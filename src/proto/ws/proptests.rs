@@ -83,7 +83,7 @@ proptest! {
         let frames: Vec<&Frame> = events
             .iter()
             .filter_map(|e| match e {
-                WsEvent::Frame(f) => Some(f),
+                WsEvent::Frame(f) => Some(&**f),
                 _ => None,
             })
             .collect();
@@ -190,7 +190,7 @@ proptest! {
         let got: Vec<&Message> = events
             .iter()
             .filter_map(|e| match e {
-                WsEvent::Message(m) => Some(m),
+                WsEvent::Message(m) => Some(&**m),
                 _ => None,
             })
             .collect();

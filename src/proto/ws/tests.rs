@@ -41,7 +41,7 @@ fn frames(events: &[WsEvent]) -> Vec<&Frame> {
     events
         .iter()
         .filter_map(|e| match e {
-            WsEvent::Frame(f) => Some(f),
+            WsEvent::Frame(f) => Some(&**f),
             _ => None,
         })
         .collect()
@@ -51,7 +51,7 @@ fn messages(events: &[WsEvent]) -> Vec<&Message> {
     events
         .iter()
         .filter_map(|e| match e {
-            WsEvent::Message(m) => Some(m),
+            WsEvent::Message(m) => Some(&**m),
             _ => None,
         })
         .collect()
