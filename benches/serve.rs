@@ -49,8 +49,8 @@ impl Mode {
 }
 
 fn main() -> ExitCode {
-    let mut trips = 3000u32;
-    let mut runs = 7usize;
+    let mut trips = 5000u32;
+    let mut runs = 15usize;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut num = || args.next().and_then(|v| v.parse::<u32>().ok());
