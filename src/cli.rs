@@ -93,6 +93,7 @@ fn serve_cmd(args: &ServeArgs) -> ExitCode {
     };
     let config = server::Config {
         keepalive: (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive)),
+        ..server::Config::default()
     };
     command::run(SocketAddr::new(args.bind, args.port), config, format)
 }

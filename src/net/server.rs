@@ -22,6 +22,9 @@ const DRAIN: Duration = Duration::from_secs(3);
 pub struct Config {
     /// Close a keep-alive connection that sends no request for this long (None: never).
     pub keepalive: Option<Duration>,
+    /// Copy every byte out to the tap (true: what `duplex serve` does). False serves the bare
+    /// socket, for measuring what the tap costs (`cargo bench --bench serve`).
+    pub tap: bool,
 }
 
 /// Serves `listener` until `stop` resolves, then shuts down: no more accepts, HTTP connections
@@ -85,6 +88,9 @@ struct Conn {
 impl Conn {
     async fn run(self, stream: TcpStream) {
         let _ = stream.set_nodelay(true);
+        if !self.config.tap {
+            return self.run_untapped(stream).await;
+        }
         let local = stream
             .local_addr()
             .map(|a| a.to_string())
@@ -125,5 +131,41 @@ impl Conn {
             handle.mark_timeout();
         }
         // Dropping `conn` drops the tapped socket, which reports the close.
+    }
+}
+
+// ---- The tap switch: the same server with no copies, the baseline of the tap's cost. ----
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            keepalive: None,
+            tap: true,
+        }
+    }
+}
+
+impl Conn {
+    /// Serves the bare socket: no tap, so no events and no copies. Keep the builder in step with
+    /// `run`, or the benchmark compares two different servers.
+    async fn run_untapped(self, stream: TcpStream) {
+        let shared = self.shared.clone();
+        let service = service_fn(move |req| routes::route(req, shared.clone()));
+        let mut builder = http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .keep_alive(true)
+            .header_read_timeout(self.config.keepalive);
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        tokio::pin!(conn);
+        tokio::select! {
+            _ = conn.as_mut() => {}
+            () = super::stopped(self.shared.shutdown.clone()) => {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(DRAIN, conn.as_mut()).await;
+            }
+        }
     }
 }

@@ -1,0 +1,235 @@
+//! What the tap costs: WebSocket echo round trips per second through the built-in server, with
+//! the tap on and off, client and server on one current-thread runtime (one CPU: on a 2-core VM
+//! cross-thread hops are noise bigger than the tap).
+//!
+//!     cargo bench --bench serve [-- --trips N] [--runs N]
+//!
+//! Three servers, the same code but for the tap:
+//! - `off`: `Config { tap: false }`, the bare socket;
+//! - `tap`: every byte copied into the channel, which a task drains and drops;
+//! - `tap+decode`: the channel feeds `Session`, the decoders `duplex serve` runs.
+//!
+//! Each run is one connection doing N sequential round trips of a small text message; the
+//! modes take turns run by run, so drift hits them alike. Reported: the median of the runs.
+//!
+//! Then, when the build has `/ws/chat`: 1,000 concurrent chat clients, one broadcast, the time
+//! until every client has it.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use duplex::capture::tap::{Clock, TapEvent};
+use duplex::net::client::{Message, Ws};
+use duplex::net::server::{self, Config};
+use duplex::net::session::Session;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+
+const MESSAGE: &str = "hello, duplex";
+const WARMUP: u32 = 200;
+const BOUND: Duration = Duration::from_secs(10);
+const CHAT_CLIENTS: usize = 1000;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Off,
+    Tap,
+    TapDecode,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Off => "off",
+            Mode::Tap => "tap",
+            Mode::TapDecode => "tap+decode",
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let mut trips = 5000u32;
+    let mut runs = 15usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut num = || args.next().and_then(|v| v.parse::<u32>().ok());
+        match a.as_str() {
+            "--trips" => trips = num().unwrap_or(trips).max(1),
+            "--runs" => runs = num().unwrap_or(runs as u32).max(1) as usize,
+            _ => {} // cargo passes --bench
+        }
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    match rt.block_on(bench(trips, runs)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("serve bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+struct Running {
+    addr: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+async fn start(mode: Mode) -> std::io::Result<Running> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<TapEvent>();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let config = Config {
+        tap: mode != Mode::Off,
+        ..Config::default()
+    };
+    let stop = async move {
+        let _ = stop_rx.await;
+    };
+    tokio::spawn(server::serve(listener, config, Clock::start(), tx, stop));
+    tokio::spawn(async move {
+        let mut session = Session::new();
+        let mut out = Vec::new();
+        while let Some(ev) = rx.recv().await {
+            if mode == Mode::TapDecode {
+                session.on(ev, &mut out);
+                std::hint::black_box(&out);
+                out.clear();
+            }
+        }
+    });
+    Ok(Running {
+        addr,
+        _stop: stop_tx,
+    })
+}
+
+/// One connection, `trips` sequential echoes; round trips per second.
+async fn run_once(addr: SocketAddr, trips: u32) -> Result<f64, String> {
+    let (mut ws, status) = Ws::connect(addr, "/ws/echo", &[])
+        .await
+        .map_err(|e| e.to_string())?;
+    if status != 101 {
+        return Err(format!("/ws/echo answered {status}"));
+    }
+    let trip = async |ws: &mut Ws| -> Result<(), String> {
+        ws.send_text(MESSAGE).await.map_err(|e| e.to_string())?;
+        match ws.next(BOUND).await.map_err(|e| e.to_string())? {
+            Some(Message::Text(t)) if t.as_str() == MESSAGE => Ok(()),
+            other => Err(format!("unexpected echo: {other:?}")),
+        }
+    };
+    for _ in 0..WARMUP {
+        trip(&mut ws).await?;
+    }
+    let started = Instant::now();
+    for _ in 0..trips {
+        trip(&mut ws).await?;
+    }
+    let rate = f64::from(trips) / started.elapsed().as_secs_f64();
+    let _ = ws.close(1000, "").await;
+    let _ = ws.next(BOUND).await;
+    Ok(rate)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+async fn bench(trips: u32, runs: usize) -> Result<(), String> {
+    let modes = [Mode::Off, Mode::Tap, Mode::TapDecode];
+    let mut servers = Vec::new();
+    for m in modes {
+        servers.push(start(m).await.map_err(|e| e.to_string())?);
+    }
+    println!(
+        "serve bench: WebSocket echo, {trips} round trips of {} bytes per run, {runs} runs, one thread",
+        MESSAGE.len()
+    );
+    let mut rates = vec![Vec::new(); modes.len()];
+    for _ in 0..runs {
+        for (i, s) in servers.iter().enumerate() {
+            rates[i].push(run_once(s.addr, trips).await?);
+        }
+    }
+    let medians: Vec<f64> = rates.iter_mut().map(|r| median(r)).collect();
+    let off = medians[0];
+    for (i, m) in modes.iter().enumerate() {
+        let overhead = (off / medians[i] - 1.0) * 100.0;
+        let all: Vec<String> = rates[i].iter().map(|r| format!("{r:.0}")).collect();
+        println!(
+            "  {:<11} median {:>8.0} round trips/s  ({:>5.1} µs each)  overhead {:>5.1}%   runs: {}",
+            m.name(),
+            medians[i],
+            1e6 / medians[i],
+            overhead,
+            all.join(" ")
+        );
+    }
+    drop(servers);
+    chat(&start(Mode::TapDecode).await.map_err(|e| e.to_string())?).await
+}
+
+/// 1,000 concurrent chat clients on `/ws/chat`: how long they take to connect, and how long one
+/// message takes to reach every one of them.
+async fn chat(server: &Running) -> Result<(), String> {
+    let probe = Ws::connect(server.addr, "/ws/chat", &[]).await;
+    if !matches!(probe, Ok((_, 101))) {
+        println!("chat: chat route not available in this build");
+        return Ok(());
+    }
+    drop(probe);
+    let started = Instant::now();
+    let mut clients = Vec::with_capacity(CHAT_CLIENTS);
+    for _ in 0..CHAT_CLIENTS {
+        let (ws, status) = Ws::connect(server.addr, "/ws/chat", &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        if status != 101 {
+            return Err(format!("/ws/chat answered {status}"));
+        }
+        clients.push(ws);
+    }
+    let connected = started.elapsed();
+    let marker = format!("bench broadcast {}", std::process::id());
+    let sent = Instant::now();
+    clients[0]
+        .send_text(&marker)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for mut ws in clients {
+        let marker = marker.clone();
+        tasks.spawn(async move {
+            let deadline = Instant::now() + BOUND;
+            while Instant::now() < deadline {
+                match ws.next(deadline - Instant::now()).await {
+                    Ok(Some(Message::Text(t))) if t.as_str().contains(&marker) => return true,
+                    Ok(Some(_)) => continue,
+                    Ok(None) | Err(_) => return false,
+                }
+            }
+            false
+        });
+    }
+    let mut reached = 0;
+    while let Some(r) = tasks.join_next().await {
+        reached += usize::from(r.unwrap_or(false));
+    }
+    println!(
+        "chat: {CHAT_CLIENTS} clients connected in {:.2} s; one message reached {reached} of them in {:.1} ms",
+        connected.as_secs_f64(),
+        sent.elapsed().as_secs_f64() * 1e3
+    );
+    Ok(())
+}

@@ -1,0 +1,372 @@
+//! The lesson clients: what a lesson (or a test) uses to put traffic on the built-in server's
+//! sockets. Three of them, from polite to rude:
+//!
+//! - [`Http`]: reqwest, plain `http://` only; HTTP/1.0 or 1.1, a fresh connection per request
+//!   or one pooled connection, repeated N times.
+//! - [`RawTcp`]: bytes exactly as written, for hand-made requests and malformed input.
+//! - [`Ws`]: tokio-tungstenite; text, binary, fragments, ping, close, each as a lesson names it.
+//!
+//! Every wait here is bounded: a client never hangs a lesson.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use reqwest::header::{HeaderName, HeaderValue};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+
+pub use reqwest::Method;
+pub use tokio_tungstenite::tungstenite::Message;
+
+/// The longest a connect, a request or a read waits unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("HTTP request failed: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("socket error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("WebSocket error: {0}")]
+    Ws(#[from] tokio_tungstenite::tungstenite::Error),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("header {0:?} is not a valid HTTP header")]
+    BadHeader(String),
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpVersion {
+    Http10,
+    Http11,
+}
+
+/// Whether the requests share a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reuse {
+    /// A client with no idle pool: every request opens (and then closes) its own connection.
+    Fresh,
+    /// The shared client: a connection left idle is taken again by the next request.
+    Pooled,
+}
+
+/// One request as a lesson describes it; send it with [`Http::send`].
+#[derive(Clone, Debug)]
+pub struct HttpRequest {
+    pub method: Method,
+    /// The path and query, from the leading `/`.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    pub version: HttpVersion,
+    pub reuse: Reuse,
+    /// Sent this many times, one after the other (at least once).
+    pub repeat: u32,
+}
+
+impl HttpRequest {
+    /// `GET path`, HTTP/1.1, pooled, once.
+    pub fn get(path: &str) -> Self {
+        HttpRequest {
+            method: Method::GET,
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+            version: HttpVersion::Http11,
+            reuse: Reuse::Pooled,
+            repeat: 1,
+        }
+    }
+
+    pub fn method(mut self, m: Method) -> Self {
+        self.method = m;
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    pub fn version(mut self, v: HttpVersion) -> Self {
+        self.version = v;
+        self
+    }
+
+    pub fn reuse(mut self, r: Reuse) -> Self {
+        self.reuse = r;
+        self
+    }
+
+    pub fn repeat(mut self, n: u32) -> Self {
+        self.repeat = n;
+        self
+    }
+}
+
+/// What came back for one request.
+#[derive(Clone, Debug)]
+pub struct HttpReply {
+    pub status: u16,
+    /// In the order received; names as the client library gives them (lowercase).
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    /// From sending the request to the last byte of the body.
+    pub elapsed: Duration,
+}
+
+/// An HTTP client for one server, e.g. `http://127.0.0.1:PORT`.
+pub struct Http {
+    base: String,
+    pooled: reqwest::Client,
+    fresh: reqwest::Client,
+}
+
+impl Http {
+    pub fn new(server: SocketAddr) -> Result<Self, ClientError> {
+        let build = |idle: usize| {
+            reqwest::Client::builder()
+                .no_proxy()
+                .pool_max_idle_per_host(idle)
+                .timeout(DEFAULT_TIMEOUT)
+                .build()
+        };
+        Ok(Http {
+            base: format!("http://{server}"),
+            pooled: build(usize::MAX)?,
+            fresh: build(0)?,
+        })
+    }
+
+    /// Sends `req` `req.repeat` times in sequence; one reply per request, in order.
+    pub async fn send(&self, req: &HttpRequest) -> Result<Vec<HttpReply>, ClientError> {
+        let client = match req.reuse {
+            Reuse::Fresh => &self.fresh,
+            Reuse::Pooled => &self.pooled,
+        };
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in &req.headers {
+            let bad = || ClientError::BadHeader(format!("{name}: {value}"));
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?;
+            let v = HeaderValue::from_str(value).map_err(|_| bad())?;
+            headers.append(n, v);
+        }
+        let version = match req.version {
+            HttpVersion::Http10 => reqwest::Version::HTTP_10,
+            HttpVersion::Http11 => reqwest::Version::HTTP_11,
+        };
+        let url = format!("{}{}", self.base, req.path);
+        let mut replies = Vec::with_capacity(req.repeat.max(1) as usize);
+        for _ in 0..req.repeat.max(1) {
+            let started = Instant::now();
+            let resp = client
+                .request(req.method.clone(), &url)
+                .version(version)
+                .headers(headers.clone())
+                .body(req.body.clone())
+                .send()
+                .await?;
+            let status = resp.status().as_u16();
+            let headers = resp
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    (n.as_str().to_owned(), v)
+                })
+                .collect();
+            let body = resp.bytes().await?;
+            replies.push(HttpReply {
+                status,
+                headers,
+                body,
+                elapsed: started.elapsed(),
+            });
+        }
+        Ok(replies)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw TCP
+
+/// Why a raw read stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadEnd {
+    /// The server closed its side (FIN).
+    Closed,
+    /// The byte limit was reached.
+    Limit,
+    /// Nothing more came before the timeout.
+    Timeout,
+    /// The server reset the connection.
+    Reset,
+}
+
+/// A plain TCP connection: the bytes go out exactly as given.
+pub struct RawTcp {
+    sock: TcpStream,
+}
+
+impl RawTcp {
+    pub async fn connect(server: SocketAddr) -> Result<Self, ClientError> {
+        let sock = tokio::time::timeout(DEFAULT_TIMEOUT, TcpStream::connect(server))
+            .await
+            .map_err(|_| ClientError::Timeout(DEFAULT_TIMEOUT))??;
+        sock.set_nodelay(true)?;
+        Ok(RawTcp { sock })
+    }
+
+    pub async fn send(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+        self.sock.write_all(bytes).await?;
+        Ok(())
+    }
+
+    /// Reads until the server closes, `limit` bytes have come, or `timeout` has passed since the
+    /// call; returns what came and why it stopped.
+    pub async fn read(
+        &mut self,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<(Vec<u8>, ReadEnd), ClientError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 16 * 1024];
+        while got.len() < limit {
+            let want = (limit - got.len()).min(buf.len());
+            let n = match tokio::time::timeout_at(deadline, self.sock.read(&mut buf[..want])).await
+            {
+                Err(_) => return Ok((got, ReadEnd::Timeout)),
+                Ok(Ok(0)) => return Ok((got, ReadEnd::Closed)),
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                    return Ok((got, ReadEnd::Reset));
+                }
+                Ok(Err(e)) => return Err(e.into()),
+            };
+            got.extend_from_slice(&buf[..n]);
+        }
+        Ok((got, ReadEnd::Limit))
+    }
+
+    /// Sends FIN: "I am done writing", while still reading.
+    pub async fn shutdown_write(&mut self) -> Result<(), ClientError> {
+        self.sock.shutdown().await?;
+        Ok(())
+    }
+
+    /// The socket itself, for what this wrapper does not offer.
+    pub fn into_inner(self) -> TcpStream {
+        self.sock
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket
+
+/// A WebSocket client connection.
+pub struct Ws {
+    ws: WebSocketStream<TcpStream>,
+}
+
+impl Ws {
+    /// Opens `ws://server/path` with `headers` added to the upgrade request. Returns the client
+    /// and the server's answer status (101 when the switch happened).
+    pub async fn connect(
+        server: SocketAddr,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<(Self, u16), ClientError> {
+        let mut req = format!("ws://{server}{path}").into_client_request()?;
+        for (name, value) in headers {
+            let bad = || ClientError::BadHeader(format!("{name}: {value}"));
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?;
+            let v = HeaderValue::from_str(value).map_err(|_| bad())?;
+            req.headers_mut().append(n, v);
+        }
+        let connect = async {
+            let sock = TcpStream::connect(server).await?;
+            sock.set_nodelay(true)?;
+            let (ws, resp) = tokio_tungstenite::client_async(req, sock).await?;
+            Ok::<_, ClientError>((Ws { ws }, resp.status().as_u16()))
+        };
+        tokio::time::timeout(DEFAULT_TIMEOUT, connect)
+            .await
+            .map_err(|_| ClientError::Timeout(DEFAULT_TIMEOUT))?
+    }
+
+    pub async fn send_text(&mut self, text: &str) -> Result<(), ClientError> {
+        self.ws.send(Message::text(text)).await?;
+        Ok(())
+    }
+
+    pub async fn send_binary(&mut self, bytes: impl Into<Bytes>) -> Result<(), ClientError> {
+        self.ws.send(Message::Binary(bytes.into())).await?;
+        Ok(())
+    }
+
+    /// One message in `parts.len()` frames: the first with the data opcode and FIN=0, then
+    /// continuation frames, the last with FIN=1. `text` picks the opcode (1 text, 2 binary).
+    /// Parts need not be valid UTF-8 on their own, only together.
+    pub async fn send_fragmented(
+        &mut self,
+        text: bool,
+        parts: &[&[u8]],
+    ) -> Result<(), ClientError> {
+        let first = if text { Data::Text } else { Data::Binary };
+        let last = parts.len().saturating_sub(1);
+        for (i, part) in parts.iter().enumerate() {
+            let opcode = if i == 0 { first } else { Data::Continue };
+            let frame = Frame::message(part.to_vec(), OpCode::Data(opcode), i == last);
+            self.ws.feed(Message::Frame(frame)).await?;
+        }
+        self.ws.flush().await?;
+        Ok(())
+    }
+
+    pub async fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), ClientError> {
+        self.ws.send(Message::Ping(payload.into())).await?;
+        Ok(())
+    }
+
+    /// Sends a close frame with `code` and `reason`; read on with [`Ws::next`] for the answer.
+    pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), ClientError> {
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.into(),
+        };
+        self.ws.close(Some(frame)).await?;
+        Ok(())
+    }
+
+    /// The next message (pongs and close frames included), or `None` once the connection has
+    /// ended; an error if nothing comes within `timeout`.
+    pub async fn next(&mut self, timeout: Duration) -> Result<Option<Message>, ClientError> {
+        match tokio::time::timeout(timeout, self.ws.next()).await {
+            Err(_) => Err(ClientError::Timeout(timeout)),
+            Ok(None) => Ok(None),
+            Ok(Some(Ok(m))) => Ok(Some(m)),
+            Ok(Some(Err(e))) => Err(e.into()),
+        }
+    }
+
+    /// The stream itself, for what this wrapper does not offer.
+    pub fn into_inner(self) -> WebSocketStream<TcpStream> {
+        self.ws
+    }
+}

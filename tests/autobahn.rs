@@ -1,0 +1,111 @@
+//! Autobahn|Testsuite against `duplex serve`'s `/ws/echo`: the standard WebSocket conformance
+//! cases 1-7 and 10 (framing, pings, reserved bits, opcodes, fragmentation, UTF-8, close,
+//! misc). Case 9 (performance, minutes long) is left to a run by hand:
+//!     bash tests/tools/autobahn.sh ws://127.0.0.1:PORT/ws/echo '["9.*"]'
+//!
+//! wstest needs Python 2.7 (pyenv's 2.7.18 here and on CI) and a pip install on first use. When
+//! either is missing the test prints a SKIP line saying why and passes; it never passes silently.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The whole suite, install included, must be done within this.
+const SUITE_BOUND: Duration = Duration::from_secs(15 * 60);
+const CASES: &str = r#"["1.*","2.*","3.*","4.*","5.*","6.*","7.*","10.*"]"#;
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server() -> (Killed, u16) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_duplex"))
+        .args(["serve", "--port", "0", "--json"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn duplex serve");
+    let stderr = child.stderr.take().unwrap();
+    let child = Killed(child);
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("duplex serve: listening on ") {
+                let _ = tx.send(rest.trim_end_matches('/').to_owned());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("duplex serve printed no listening line");
+    let port = url.rsplit(':').next().unwrap().parse().unwrap();
+    (child, port)
+}
+
+#[test]
+fn autobahn_cases_1_to_7_and_10() {
+    let (_server, port) = start_server();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/autobahn.sh");
+    let url = format!("ws://127.0.0.1:{port}/ws/echo");
+    let started = Instant::now();
+    let mut run = Command::new("bash")
+        .args([script, &url, CASES])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run bash");
+    let mut out = run.stdout.take().unwrap();
+    let mut err = run.stderr.take().unwrap();
+    let read_out = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let read_err = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let mut run = Killed(run);
+    let status = loop {
+        if let Some(status) = run.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < SUITE_BOUND,
+            "autobahn.sh still running after {SUITE_BOUND:?}"
+        );
+        thread::sleep(Duration::from_millis(200));
+    };
+    let (stdout, stderr) = (read_out.join().unwrap(), read_err.join().unwrap());
+    let took = started.elapsed().as_secs_f64();
+    if status.code() == Some(2) {
+        // The script's own message says what is missing (Python 2.7, or what pip could not get).
+        // Written to the real stderr: the test harness hides what eprintln! says in a passing test.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP autobahn: the conformance suite could not run here: {}",
+            stderr.trim()
+        );
+        return;
+    }
+    // The verdict line, visible in CI's log whether the test passes or not.
+    let _ = write!(std::io::stderr(), "{stdout}{stderr}autobahn took {took:.1} s\n");
+    assert!(
+        status.success() && !stdout.contains("FAILED"),
+        "Autobahn found failures (exit {status}):\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("autobahn: "),
+        "no verdict line:\n{stdout}\n{stderr}"
+    );
+}
