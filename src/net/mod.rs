@@ -2,9 +2,11 @@
 //! that decodes the tapped bytes into events as they happen.
 
 pub mod command;
+pub mod live;
 pub mod routes;
 pub mod server;
 pub mod session;
+pub mod ticker;
 pub mod ws_echo;
 
 use tokio::sync::{mpsc, watch};

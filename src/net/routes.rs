@@ -15,7 +15,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use tokio::time::Sleep;
 
 use super::Shared;
-use super::ws_echo;
+use super::{ticker, ws_echo};
 
 pub type RespBody = BoxBody<Bytes, Infallible>;
 
@@ -44,6 +44,10 @@ pub async fn route(
         (&Method::POST, "/echo") => echo_body(req).await,
         (&Method::GET, "/chunked") => chunked(),
         (&Method::GET, "/ws/echo") => ws_echo::upgrade(req, shared),
+        (&Method::GET, "/api/price") => ticker::price(),
+        (&Method::GET, "/api/price/wait") => ticker::wait(&req, shared).await,
+        (&Method::GET, "/api/price/events") => ticker::events(&req, shared),
+        (&Method::GET, "/ws/ticker") => ticker::ws(req, shared),
         (&Method::GET, p) if p.starts_with("/bytes/") => bytes(&p["/bytes/".len()..]),
         _ => not_found(),
     };
