@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tungstenite::{Message, WebSocket};
 
 /// No wait in these tests lasts longer than this.
@@ -129,6 +129,10 @@ fn read_json(ws: &mut WebSocket<TcpStream>) -> Value {
             return serde_json::from_str(t.as_str()).expect("JSON text");
         }
     }
+}
+
+fn send_json(ws: &mut WebSocket<TcpStream>, v: Value) {
+    ws.send(Message::text(v.to_string())).unwrap();
 }
 
 #[test]
@@ -259,5 +263,75 @@ fn price_as_server_sent_events() {
     let evs = s.wait_until("curl's close", |e| kind(e, "tcp_close").count() == 1);
     let req = kind(evs, "http_request").next().unwrap();
     assert_eq!(req["target"], "/api/price/events");
+}
+
+/// Reads until a frame of `type` comes; panics on a frame in `never`.
+fn expect(ws: &mut WebSocket<TcpStream>, ty: &str, never: &[&str]) -> Value {
+    loop {
+        let m = read_json(ws);
+        let t = m["type"].as_str().unwrap_or_default();
+        assert!(!never.contains(&t), "unexpected {m}");
+        if t == ty {
+            return m;
+        }
+    }
+}
+
+#[test]
+fn chat_rooms_broadcast_direct_and_notices() {
+    let s = Server::start();
+    let mut a = ws_connect(&s, "/ws/chat?name=alice&room=t");
+    let w = expect(&mut a, "welcome", &[]);
+    assert_eq!(
+        w,
+        json!({"type":"welcome","name":"alice","room":"t","members":[]})
+    );
+    let mut b = ws_connect(&s, "/ws/chat?name=bob&room=t");
+    expect(&mut b, "welcome", &[]);
+    let mut c = ws_connect(&s, "/ws/chat?name=alice&room=t");
+    let w = expect(&mut c, "welcome", &[]);
+    assert_eq!(w["name"], "alice#2");
+    assert_eq!(w["members"], json!(["alice", "bob"]));
+    assert_eq!(expect(&mut a, "join", &[])["name"], "bob");
+    assert_eq!(expect(&mut a, "join", &[])["name"], "alice#2");
+    assert_eq!(expect(&mut b, "join", &[])["name"], "alice#2");
+
+    // A room message reaches everyone, its sender too.
+    send_json(&mut a, json!({"text":"hi all"}));
+    let msg = json!({"type":"msg","from":"alice","room":"t","text":"hi all"});
+    for ws in [&mut a, &mut b, &mut c] {
+        assert_eq!(expect(ws, "msg", &["dm"]), msg);
+    }
+    // A direct message reaches its target only; a later room message shows the others got none.
+    send_json(&mut b, json!({"to":"alice#2","text":"psst"}));
+    let dm = json!({"type":"dm","from":"bob","to":"alice#2","text":"psst"});
+    assert_eq!(expect(&mut c, "dm", &["msg"]), dm);
+    send_json(&mut c, json!({"text":"marker"}));
+    for ws in [&mut a, &mut b] {
+        assert_eq!(expect(ws, "msg", &["dm"])["text"], "marker");
+    }
+    expect(&mut c, "msg", &["dm"]);
+
+    // Mistakes get an error object and the connection stays.
+    send_json(&mut a, json!({"to":"zed","text":"?"}));
+    assert!(
+        expect(&mut a, "error", &["msg"])["error"]
+            .as_str()
+            .unwrap()
+            .contains("zed")
+    );
+    a.send(Message::text("not json")).unwrap();
+    expect(&mut a, "error", &["msg"]);
+    a.send(Message::binary(vec![1u8, 2])).unwrap();
+    expect(&mut a, "error", &["msg"]);
+    send_json(&mut a, json!({"text":"still here"}));
+    assert_eq!(expect(&mut a, "msg", &[])["text"], "still here");
+
+    b.close(None).unwrap();
+    while b.read().is_ok() {}
+    for ws in [&mut a, &mut c] {
+        let left = expect(ws, "leave", &[]);
+        assert_eq!((&left["name"], &left["room"]), (&json!("bob"), &json!("t")));
+    }
 }
 

@@ -15,7 +15,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use tokio::time::Sleep;
 
 use super::Shared;
-use super::{ticker, ws_echo};
+use super::{chat, ticker, ws_echo};
 
 pub type RespBody = BoxBody<Bytes, Infallible>;
 
@@ -48,6 +48,7 @@ pub async fn route(
         (&Method::GET, "/api/price/wait") => ticker::wait(&req, shared).await,
         (&Method::GET, "/api/price/events") => ticker::events(&req, shared),
         (&Method::GET, "/ws/ticker") => ticker::ws(req, shared),
+        (&Method::GET, "/ws/chat") => chat::upgrade(req, shared),
         (&Method::GET, p) if p.starts_with("/bytes/") => bytes(&p["/bytes/".len()..]),
         _ => not_found(),
     };
