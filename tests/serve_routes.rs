@@ -335,3 +335,40 @@ fn chat_rooms_broadcast_direct_and_notices() {
     }
 }
 
+#[test]
+fn game_states_flow_while_moves_go_up() {
+    let s = Server::start();
+    let mut ws = ws_connect(&s, "/ws/game");
+    let welcome = read_json(&mut ws);
+    assert_eq!(welcome["type"], "welcome");
+    let me = welcome["id"].clone();
+    let (start, mut states, mut places) = (Instant::now(), 0, Vec::new());
+    while start.elapsed() < Duration::from_secs(1) {
+        let state = read_json(&mut ws);
+        let Some(players) = state["players"].as_array() else {
+            panic!("not a state: {state}");
+        };
+        states += 1;
+        let p = players
+            .iter()
+            .find(|p| p["id"] == me)
+            .expect("me on the board");
+        let x = p["x"].as_i64().unwrap();
+        places.push((x, p["y"].as_i64().unwrap()));
+        // Toward the middle of the board and back: every move changes x.
+        let dx = if x >= 10 { -1 } else { 1 };
+        send_json(&mut ws, json!({"dx": dx, "dy": 0}));
+    }
+    assert!(states >= 10, "{states} states in 1 s");
+    places.dedup();
+    assert!(places.len() >= 5, "my position barely moved: {places:?}");
+    send_json(&mut ws, json!({"dx": 5}));
+    loop {
+        let m = read_json(&mut ws);
+        if m["type"] == "error" {
+            break;
+        }
+        assert!(m["tick"].is_u64(), "{m}");
+    }
+}
+

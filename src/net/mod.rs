@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod command;
+pub mod game;
 pub mod live;
 pub mod routes;
 pub mod server;

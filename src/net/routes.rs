@@ -15,7 +15,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use tokio::time::Sleep;
 
 use super::Shared;
-use super::{chat, ticker, ws_echo};
+use super::{chat, game, ticker, ws_echo};
 
 pub type RespBody = BoxBody<Bytes, Infallible>;
 
@@ -49,6 +49,7 @@ pub async fn route(
         (&Method::GET, "/api/price/events") => ticker::events(&req, shared),
         (&Method::GET, "/ws/ticker") => ticker::ws(req, shared),
         (&Method::GET, "/ws/chat") => chat::upgrade(req, shared),
+        (&Method::GET, "/ws/game") => game::upgrade(req, shared),
         (&Method::GET, p) if p.starts_with("/bytes/") => bytes(&p["/bytes/".len()..]),
         _ => not_found(),
     };
@@ -67,7 +68,8 @@ pub fn not_found() -> Response<RespBody> {
     text(
         StatusCode::NOT_FOUND,
         "text/plain; charset=utf-8",
-        "not found: try /, /echo, /bytes/N, /chunked or /ws/echo\n",
+        "not found: try /, /echo, /bytes/N, /chunked, /api/price, /api/price/wait, \
+         /api/price/events, /ws/echo, /ws/ticker, /ws/chat or /ws/game\n",
     )
 }
 
