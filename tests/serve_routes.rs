@@ -1,8 +1,10 @@
-//! The live-data routes of `duplex serve` (ticker, chat, game), with real clients on
-//! 127.0.0.1 and the events read from its `--json` stdout.
+//! The live-data routes of `duplex serve` (ticker, chat, game, and the page in a headless
+//! browser), with real clients on 127.0.0.1 and the events read from its `--json` stdout.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
@@ -98,6 +100,15 @@ impl Drop for Server {
 
 fn kind<'a>(evs: &'a [Value], k: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
     evs.iter().filter(move |e| e["kind"] == k)
+}
+
+fn header<'a>(ev: &'a Value, name: &str) -> Option<&'a str> {
+    ev["headers"].as_array()?.iter().find_map(|h| {
+        let n = h[0].as_str()?;
+        n.eq_ignore_ascii_case(name)
+            .then(|| h[1].as_str())
+            .flatten()
+    })
 }
 
 /// One request on a fresh connection; returns the head and the body.
@@ -372,3 +383,92 @@ fn game_states_flow_while_moves_go_up() {
     }
 }
 
+/// Chromium in its own process group, killed with everything it started when dropped.
+struct Browser {
+    child: Child,
+    profile: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+#[test]
+fn headless_chromium_joins_the_chat() {
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        eprintln!("note: /usr/bin/chromium is not installed; skipping the browser test");
+        return;
+    }
+    let mut s = Server::start();
+    let profile =
+        std::env::temp_dir().join(format!("duplex-chromium-{}-{}", std::process::id(), s.port));
+    std::fs::create_dir_all(&profile).unwrap();
+    let started = Instant::now();
+    let child = Command::new(chromium)
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("{}/", s.url))
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let mut browser = Browser { child, profile };
+    let hello = |f: &Value| {
+        f["dir"] == "c2s"
+            && f["text"]
+                .as_str()
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                .is_some_and(|v| v["text"] == "hello from the browser")
+    };
+    let origin = s.url.clone();
+    let evs = s.wait_until("the browser's hello", |e| kind(e, "ws_frame").any(hello));
+    let frame = kind(evs, "ws_frame").find(|f| hello(f)).unwrap();
+    assert_eq!(
+        (&frame["masked"], &frame["opcode"]),
+        (&json!(true), &json!(1))
+    );
+    let conn = &frame["conn"];
+    let upgrade = kind(evs, "http_request")
+        .find(|r| &r["conn"] == conn)
+        .unwrap();
+    assert_eq!(upgrade["target"], "/ws/chat?name=browser&room=lobby");
+    assert_eq!(header(upgrade, "upgrade"), Some("websocket"));
+    assert_eq!(header(upgrade, "origin"), Some(origin.as_str()));
+    let resp = kind(evs, "http_response")
+        .find(|r| &r["conn"] == conn)
+        .unwrap();
+    assert_eq!(resp["status"], 101);
+    // The page the browser built shows the socket opened.
+    let mut dom = String::new();
+    let mut out = browser.child.stdout.take().unwrap();
+    let reader = thread::spawn(move || {
+        let _ = out.read_to_string(&mut dom);
+        dom
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while browser.child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(50));
+    }
+    drop(browser);
+    let dom = reader.join().unwrap();
+    assert!(dom.contains("open: ws://127.0.0.1:"), "{dom}");
+    eprintln!("note: chromium took {:?}", started.elapsed());
+}

@@ -19,7 +19,7 @@ use super::{chat, game, ticker, ws_echo};
 
 pub type RespBody = BoxBody<Bytes, Infallible>;
 
-/// The page served at `/`: it opens a WebSocket to `/ws/echo` and shows the echoes.
+/// The page served at `/`: it joins `/ws/chat` as `browser` in `lobby` and says hello.
 const INDEX_HTML: &str = include_str!("../../assets/index.html");
 
 /// The largest body `/bytes/N` sends and `POST /echo` accepts.
