@@ -204,6 +204,30 @@ fn ticker_says_going_away_at_shutdown() {
     assert_eq!(client.join().unwrap(), Some(1001));
 }
 
+#[test]
+fn server_sent_events_end_cleanly_at_shutdown() {
+    let found = Command::new("curl").arg("--version").output();
+    if !found.is_ok_and(|o| o.status.success()) {
+        eprintln!("note: curl is not installed; skipping the SSE test");
+        return;
+    }
+    let mut s = Server::start();
+    let url = format!("{}/api/price/events?hz=5", s.url);
+    let mut curl = Command::new("curl")
+        .args(["-sN", "--max-time", "10", &url])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run curl");
+    let mut lines = BufReader::new(curl.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("id: "), "{first}");
+    s.interrupt();
+    // The body ends with its last chunk: curl sees a whole response and exits 0.
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.starts_with("data: ")), "{rest:?}");
+    assert!(curl.wait().unwrap().success());
+}
+
 fn price(s: &Server, target: &str) -> (String, Value) {
     let (head, body) = get(s, target);
     (head, serde_json::from_str(&body).expect("a JSON price"))
