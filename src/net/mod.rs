@@ -1,11 +1,15 @@
 //! The built-in server: a hyper HTTP/1.x server whose every socket is tapped, and the session
 //! that decodes the tapped bytes into events as they happen.
 
+pub mod chat;
 pub mod client;
 pub mod command;
+pub mod game;
+pub mod live;
 pub mod routes;
 pub mod server;
 pub mod session;
+pub mod ticker;
 pub mod ws_echo;
 
 use tokio::sync::{mpsc, watch};

@@ -15,11 +15,11 @@ use hyper::{Method, Request, Response, StatusCode};
 use tokio::time::Sleep;
 
 use super::Shared;
-use super::ws_echo;
+use super::{chat, game, ticker, ws_echo};
 
 pub type RespBody = BoxBody<Bytes, Infallible>;
 
-/// The page served at `/`: it opens a WebSocket to `/ws/echo` and shows the echoes.
+/// The page served at `/`: it joins `/ws/chat` as `browser` in `lobby` and says hello.
 const INDEX_HTML: &str = include_str!("../../assets/index.html");
 
 /// The largest body `/bytes/N` sends and `POST /echo` accepts.
@@ -44,6 +44,12 @@ pub async fn route(
         (&Method::POST, "/echo") => echo_body(req).await,
         (&Method::GET, "/chunked") => chunked(),
         (&Method::GET, "/ws/echo") => ws_echo::upgrade(req, shared),
+        (&Method::GET, "/api/price") => ticker::price(),
+        (&Method::GET, "/api/price/wait") => ticker::wait(&req, shared).await,
+        (&Method::GET, "/api/price/events") => ticker::events(&req, shared),
+        (&Method::GET, "/ws/ticker") => ticker::ws(req, shared),
+        (&Method::GET, "/ws/chat") => chat::upgrade(req, shared),
+        (&Method::GET, "/ws/game") => game::upgrade(req, shared),
         (&Method::GET, p) if p.starts_with("/bytes/") => bytes(&p["/bytes/".len()..]),
         _ => not_found(),
     };
@@ -62,7 +68,8 @@ pub fn not_found() -> Response<RespBody> {
     text(
         StatusCode::NOT_FOUND,
         "text/plain; charset=utf-8",
-        "not found: try /, /echo, /bytes/N, /chunked or /ws/echo\n",
+        "not found: try /, /echo, /bytes/N, /chunked, /api/price, /api/price/wait, \
+         /api/price/events, /ws/echo, /ws/ticker, /ws/chat or /ws/game\n",
     )
 }
 

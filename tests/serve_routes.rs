@@ -1,0 +1,498 @@
+//! The live-data routes of `duplex serve` (ticker, chat, game, and the page in a headless
+//! browser), with real clients on 127.0.0.1 and the events read from its `--json` stdout.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tungstenite::{Message, WebSocket};
+
+/// No wait in these tests lasts longer than this.
+const BOUND: Duration = Duration::from_secs(10);
+
+struct Server {
+    child: Child,
+    url: String,
+    port: u16,
+    lines: Receiver<String>,
+    seen: Vec<Value>,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_duplex"))
+            .args(["serve", "--port", "0", "--json"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn duplex serve");
+        let (url_tx, url_rx) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("duplex serve: listening on ") {
+                    let _ = url_tx.send(rest.trim_end_matches('/').to_owned());
+                }
+            }
+        });
+        let (line_tx, lines) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let Ok(url) = url_rx.recv_timeout(BOUND) else {
+            let _ = child.kill();
+            panic!("duplex serve printed no listening line");
+        };
+        let port = url.rsplit(':').next().unwrap().parse().unwrap();
+        let seen = Vec::new();
+        Server {
+            child,
+            url,
+            port,
+            lines,
+            seen,
+        }
+    }
+
+    /// Reads events until `done` holds for all seen so far; panics after BOUND.
+    fn wait_until(&mut self, what: &str, done: impl Fn(&[Value]) -> bool) -> &[Value] {
+        let deadline = Instant::now() + BOUND;
+        while !done(&self.seen) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(serde_json::from_str(&line).expect("JSON")),
+                Err(_) => panic!("timed out waiting for {what}; events: {:#?}", self.seen),
+            }
+        }
+        &self.seen
+    }
+
+    fn interrupt(&mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "could not send SIGINT");
+        let deadline = Instant::now() + BOUND;
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "duplex serve ignored Ctrl-C");
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn kind<'a>(evs: &'a [Value], k: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    evs.iter().filter(move |e| e["kind"] == k)
+}
+
+fn header<'a>(ev: &'a Value, name: &str) -> Option<&'a str> {
+    ev["headers"].as_array()?.iter().find_map(|h| {
+        let n = h[0].as_str()?;
+        n.eq_ignore_ascii_case(name)
+            .then(|| h[1].as_str())
+            .flatten()
+    })
+}
+
+/// One request on a fresh connection; returns the head and the body.
+fn get(s: &Server, target: &str) -> (String, String) {
+    let mut sock = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let req = format!("GET {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    sock.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    sock.read_to_string(&mut resp).expect("the server closes");
+    let (head, body) = resp.split_once("\r\n\r\n").expect("a whole response");
+    (head.to_owned(), body.to_owned())
+}
+
+fn ws_connect(s: &Server, path: &str) -> WebSocket<TcpStream> {
+    let sock = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    sock.set_read_timeout(Some(BOUND)).unwrap();
+    let url = format!("ws://127.0.0.1:{}{path}", s.port);
+    let (ws, resp) = tungstenite::client(url.as_str(), sock).expect("handshake");
+    assert_eq!(resp.status(), 101);
+    ws
+}
+
+/// The next text frame, as JSON.
+fn read_json(ws: &mut WebSocket<TcpStream>) -> Value {
+    loop {
+        if let Message::Text(t) = ws.read().expect("read") {
+            return serde_json::from_str(t.as_str()).expect("JSON text");
+        }
+    }
+}
+
+fn send_json(ws: &mut WebSocket<TcpStream>, v: Value) {
+    ws.send(Message::text(v.to_string())).unwrap();
+}
+
+#[test]
+fn ticker_pushes_at_the_asked_rate() {
+    let mut s = Server::start();
+    let mut ws = ws_connect(&s, "/ws/ticker?hz=20");
+    let start = Instant::now();
+    let mut seqs = Vec::new();
+    while start.elapsed() < Duration::from_secs(1) {
+        let q = read_json(&mut ws);
+        assert_eq!(q["sym"], "DPX");
+        assert!(q["price"].as_f64().unwrap() > 0.0 && q["ts_ms"].as_u64().unwrap() > 0);
+        seqs.push(q["seq"].as_u64().unwrap());
+    }
+    assert!(
+        (10..=30).contains(&seqs.len()),
+        "{} frames in 1 s",
+        seqs.len()
+    );
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    ws.close(None).unwrap();
+    while ws.read().is_ok() {}
+    let n = seqs.len();
+    let evs = s.wait_until("the ticks", |e| {
+        kind(e, "ws_frame").filter(|f| f["opcode"] == 1).count() >= n
+    });
+    let ticks: Vec<_> = kind(evs, "ws_frame").filter(|f| f["opcode"] == 1).collect();
+    assert!(
+        ticks
+            .iter()
+            .all(|f| f["dir"] == "s2c" && f["masked"] == false)
+    );
+    assert!(
+        ticks
+            .iter()
+            .all(|f| f["text"].as_str().unwrap().contains("\"DPX\""))
+    );
+    assert_eq!(kind(evs, "error").count(), 0);
+    let (head, _) = get(&s, "/ws/ticker?hz=101");
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+}
+
+#[test]
+fn ticker_says_going_away_at_shutdown() {
+    let mut s = Server::start();
+    let mut ws = ws_connect(&s, "/ws/ticker?hz=5");
+    read_json(&mut ws);
+    let client = thread::spawn(move || {
+        loop {
+            match ws.read() {
+                Ok(Message::Close(f)) => return f.map(|f| u16::from(f.code)),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+    });
+    s.interrupt();
+    assert_eq!(client.join().unwrap(), Some(1001));
+}
+
+#[test]
+fn server_sent_events_end_cleanly_at_shutdown() {
+    let found = Command::new("curl").arg("--version").output();
+    if !found.is_ok_and(|o| o.status.success()) {
+        eprintln!("note: curl is not installed; skipping the SSE test");
+        return;
+    }
+    let mut s = Server::start();
+    let url = format!("{}/api/price/events?hz=5", s.url);
+    let mut curl = Command::new("curl")
+        .args(["-sN", "--max-time", "10", &url])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run curl");
+    let mut lines = BufReader::new(curl.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("id: "), "{first}");
+    s.interrupt();
+    // The body ends with its last chunk: curl sees a whole response and exits 0.
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.starts_with("data: ")), "{rest:?}");
+    assert!(curl.wait().unwrap().success());
+}
+
+fn price(s: &Server, target: &str) -> (String, Value) {
+    let (head, body) = get(s, target);
+    (head, serde_json::from_str(&body).expect("a JSON price"))
+}
+
+#[test]
+fn price_by_get_and_by_long_poll() {
+    let s = Server::start();
+    let (head, a) = price(&s, "/api/price");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("cache-control: no-store")
+    );
+    assert!(head.contains("application/json"));
+    thread::sleep(Duration::from_millis(50));
+    let (_, b) = price(&s, "/api/price");
+    let seq = |v: &Value| v["seq"].as_u64().unwrap();
+    assert!(seq(&b) > seq(&a), "{a} then {b}");
+    assert_eq!(b["sym"], "DPX");
+
+    // The next update answers at once; one 50 updates ahead (100 Hz) takes about half a second.
+    let started = Instant::now();
+    let (_, c) = price(&s, &format!("/api/price/wait?after={}", seq(&b)));
+    assert!(seq(&c) > seq(&b));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let started = Instant::now();
+    let (_, d) = price(&s, &format!("/api/price/wait?after={}", seq(&c) + 50));
+    let waited = started.elapsed();
+    assert!(seq(&d) > seq(&c) + 50);
+    assert!(
+        waited > Duration::from_millis(200) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    let (head, _) = get(&s, "/api/price/wait?after=soon");
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+}
+
+#[test]
+fn price_as_server_sent_events() {
+    let found = Command::new("curl").arg("--version").output();
+    if !found.is_ok_and(|o| o.status.success()) {
+        eprintln!("note: curl is not installed; skipping the SSE test");
+        return;
+    }
+    let mut s = Server::start();
+    let url = format!("{}/api/price/events", s.url);
+    // --max-time ends curl (exit 28) while the stream is still going.
+    let out = Command::new("curl")
+        .args(["-sN", "-i", "--max-time", "2", &url])
+        .output()
+        .expect("run curl");
+    let all = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    let (head, body) = all.split_once("\n\n").expect("a head");
+    let head = head.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("content-type: text/event-stream"), "{head}");
+    assert!(head.contains("transfer-encoding: chunked"), "{head}");
+    let data: Vec<Value> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str(d).expect("JSON data"))
+        .collect();
+    assert!(data.len() >= 2, "{body}");
+    assert!(data.iter().all(|d| d["sym"] == "DPX"));
+    // The decoder reports a response once its body ends, and this one never did: only the
+    // request and curl's close are sure to be there.
+    let evs = s.wait_until("curl's close", |e| kind(e, "tcp_close").count() == 1);
+    let req = kind(evs, "http_request").next().unwrap();
+    assert_eq!(req["target"], "/api/price/events");
+}
+
+/// Reads until a frame of `type` comes; panics on a frame in `never`.
+fn expect(ws: &mut WebSocket<TcpStream>, ty: &str, never: &[&str]) -> Value {
+    loop {
+        let m = read_json(ws);
+        let t = m["type"].as_str().unwrap_or_default();
+        assert!(!never.contains(&t), "unexpected {m}");
+        if t == ty {
+            return m;
+        }
+    }
+}
+
+#[test]
+fn chat_rooms_broadcast_direct_and_notices() {
+    let s = Server::start();
+    let mut a = ws_connect(&s, "/ws/chat?name=alice&room=t");
+    let w = expect(&mut a, "welcome", &[]);
+    assert_eq!(
+        w,
+        json!({"type":"welcome","name":"alice","room":"t","members":[]})
+    );
+    let mut b = ws_connect(&s, "/ws/chat?name=bob&room=t");
+    expect(&mut b, "welcome", &[]);
+    let mut c = ws_connect(&s, "/ws/chat?name=alice&room=t");
+    let w = expect(&mut c, "welcome", &[]);
+    assert_eq!(w["name"], "alice#2");
+    assert_eq!(w["members"], json!(["alice", "bob"]));
+    assert_eq!(expect(&mut a, "join", &[])["name"], "bob");
+    assert_eq!(expect(&mut a, "join", &[])["name"], "alice#2");
+    assert_eq!(expect(&mut b, "join", &[])["name"], "alice#2");
+
+    // A room message reaches everyone, its sender too.
+    send_json(&mut a, json!({"text":"hi all"}));
+    let msg = json!({"type":"msg","from":"alice","room":"t","text":"hi all"});
+    for ws in [&mut a, &mut b, &mut c] {
+        assert_eq!(expect(ws, "msg", &["dm"]), msg);
+    }
+    // A direct message reaches its target only; a later room message shows the others got none.
+    send_json(&mut b, json!({"to":"alice#2","text":"psst"}));
+    let dm = json!({"type":"dm","from":"bob","to":"alice#2","text":"psst"});
+    assert_eq!(expect(&mut c, "dm", &["msg"]), dm);
+    send_json(&mut c, json!({"text":"marker"}));
+    for ws in [&mut a, &mut b] {
+        assert_eq!(expect(ws, "msg", &["dm"])["text"], "marker");
+    }
+    expect(&mut c, "msg", &["dm"]);
+
+    // Mistakes get an error object and the connection stays.
+    send_json(&mut a, json!({"to":"zed","text":"?"}));
+    assert!(
+        expect(&mut a, "error", &["msg"])["error"]
+            .as_str()
+            .unwrap()
+            .contains("zed")
+    );
+    a.send(Message::text("not json")).unwrap();
+    expect(&mut a, "error", &["msg"]);
+    a.send(Message::binary(vec![1u8, 2])).unwrap();
+    expect(&mut a, "error", &["msg"]);
+    send_json(&mut a, json!({"text":"still here"}));
+    assert_eq!(expect(&mut a, "msg", &[])["text"], "still here");
+
+    b.close(None).unwrap();
+    while b.read().is_ok() {}
+    for ws in [&mut a, &mut c] {
+        let left = expect(ws, "leave", &[]);
+        assert_eq!((&left["name"], &left["room"]), (&json!("bob"), &json!("t")));
+    }
+}
+
+#[test]
+fn game_states_flow_while_moves_go_up() {
+    let s = Server::start();
+    let mut ws = ws_connect(&s, "/ws/game");
+    let welcome = read_json(&mut ws);
+    assert_eq!(welcome["type"], "welcome");
+    let me = welcome["id"].clone();
+    let (start, mut states, mut places) = (Instant::now(), 0, Vec::new());
+    while start.elapsed() < Duration::from_secs(1) {
+        let state = read_json(&mut ws);
+        let Some(players) = state["players"].as_array() else {
+            panic!("not a state: {state}");
+        };
+        states += 1;
+        let p = players
+            .iter()
+            .find(|p| p["id"] == me)
+            .expect("me on the board");
+        let x = p["x"].as_i64().unwrap();
+        places.push((x, p["y"].as_i64().unwrap()));
+        // Toward the middle of the board and back: every move changes x.
+        let dx = if x >= 10 { -1 } else { 1 };
+        send_json(&mut ws, json!({"dx": dx, "dy": 0}));
+    }
+    assert!(states >= 10, "{states} states in 1 s");
+    places.dedup();
+    assert!(places.len() >= 5, "my position barely moved: {places:?}");
+    send_json(&mut ws, json!({"dx": 5}));
+    loop {
+        let m = read_json(&mut ws);
+        if m["type"] == "error" {
+            break;
+        }
+        assert!(m["tick"].is_u64(), "{m}");
+    }
+}
+
+/// Chromium in its own process group, killed with everything it started when dropped.
+struct Browser {
+    child: Child,
+    profile: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+#[test]
+fn headless_chromium_joins_the_chat() {
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        eprintln!("note: /usr/bin/chromium is not installed; skipping the browser test");
+        return;
+    }
+    let mut s = Server::start();
+    let profile =
+        std::env::temp_dir().join(format!("duplex-chromium-{}-{}", std::process::id(), s.port));
+    std::fs::create_dir_all(&profile).unwrap();
+    let started = Instant::now();
+    let child = Command::new(chromium)
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("{}/", s.url))
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let mut browser = Browser { child, profile };
+    let hello = |f: &Value| {
+        f["dir"] == "c2s"
+            && f["text"]
+                .as_str()
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                .is_some_and(|v| v["text"] == "hello from the browser")
+    };
+    let origin = s.url.clone();
+    let evs = s.wait_until("the browser's hello", |e| kind(e, "ws_frame").any(hello));
+    let frame = kind(evs, "ws_frame").find(|f| hello(f)).unwrap();
+    assert_eq!(
+        (&frame["masked"], &frame["opcode"]),
+        (&json!(true), &json!(1))
+    );
+    let conn = &frame["conn"];
+    let upgrade = kind(evs, "http_request")
+        .find(|r| &r["conn"] == conn)
+        .unwrap();
+    assert_eq!(upgrade["target"], "/ws/chat?name=browser&room=lobby");
+    assert_eq!(header(upgrade, "upgrade"), Some("websocket"));
+    assert_eq!(header(upgrade, "origin"), Some(origin.as_str()));
+    let resp = kind(evs, "http_response")
+        .find(|r| &r["conn"] == conn)
+        .unwrap();
+    assert_eq!(resp["status"], 101);
+    // The page the browser built shows the socket opened.
+    let mut dom = String::new();
+    let mut out = browser.child.stdout.take().unwrap();
+    let reader = thread::spawn(move || {
+        let _ = out.read_to_string(&mut dom);
+        dom
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while browser.child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(50));
+    }
+    drop(browser);
+    let dom = reader.join().unwrap();
+    assert!(dom.contains("open: ws://127.0.0.1:"), "{dom}");
+    eprintln!("note: chromium took {:?}", started.elapsed());
+}
