@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// Print a numbered transcript in plain words (the default)
     #[arg(long, group = "format")]
     pub plain: bool,
+    /// Also write every connection to this pcapng file, live (open it in Wireshark)
+    #[arg(long, value_name = "FILE.pcapng")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -94,7 +97,12 @@ fn serve_cmd(args: &ServeArgs) -> ExitCode {
     let config = server::Config {
         keepalive: (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive)),
     };
-    command::run(SocketAddr::new(args.bind, args.port), config, format)
+    command::run(
+        SocketAddr::new(args.bind, args.port),
+        config,
+        format,
+        args.record.clone(),
+    )
 }
 
 enum Format {

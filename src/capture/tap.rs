@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -19,15 +19,30 @@ use crate::proto::{ConnId, Dir, Timestamp};
 
 /// A monotonic clock: timestamps are nanoseconds since its origin (the server's start).
 #[derive(Clone, Copy, Debug)]
-pub struct Clock(Instant);
+pub struct Clock {
+    origin: Instant,
+    /// The wall-clock time of the origin, in nanoseconds since the Unix epoch.
+    wall: u64,
+}
 
 impl Clock {
     pub fn start() -> Self {
-        Clock(Instant::now())
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        Clock {
+            origin: Instant::now(),
+            wall,
+        }
     }
 
     pub fn now(&self) -> Timestamp {
-        Timestamp(u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX))
+        Timestamp(u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX))
+    }
+
+    /// A timestamp of this clock as nanoseconds since the Unix epoch (for capture files).
+    pub fn wall(&self, ts: Timestamp) -> Timestamp {
+        Timestamp(self.wall.saturating_add(ts.0))
     }
 }
 
