@@ -5,10 +5,10 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -74,20 +74,136 @@ pub enum TapEvent {
     },
 }
 
-/// Shared with the server so it can say why it closed a connection.
+/// Shared with the server so it can say why it closed a connection, see whether the client is
+/// idle or stalled mid-head, and have a last answer written before the close.
 #[derive(Clone, Debug, Default)]
 pub struct TapHandle {
-    timed_out: Arc<AtomicBool>,
+    inner: Arc<HandleState>,
+}
+
+#[derive(Debug, Default)]
+struct HandleState {
+    timed_out: AtomicBool,
+    activity: Mutex<Activity>,
+    farewell: Mutex<Option<Bytes>>,
+    /// Released when the last clone goes, that is with the socket.
+    _slot: Option<Slot>,
+}
+
+/// What the server needs to tell "idle" from "stalled in the middle of a request head".
+#[derive(Debug, Default, Clone, Copy)]
+struct Activity {
+    /// The last byte in either direction, or the open, or a request's start or end.
+    last: Option<Instant>,
+    /// The first byte of a request head that has not been answered yet.
+    head_since: Option<Instant>,
+    /// Requests handed to a handler whose response is not done yet.
+    in_flight: u32,
+}
+
+/// What a connection waiting for its next request should do now.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Check again after this long.
+    Wait(Duration),
+    /// No byte for the whole keep-alive time: close.
+    Idle,
+    /// A head started but did not finish in time: answer 408 and close.
+    Stalled,
+}
+
+/// Counts a connection as open for as long as it lives.
+#[derive(Debug)]
+pub struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    pub fn take(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Slot(count.clone())
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl TapHandle {
+    /// A handle that keeps `slot` taken until the socket and every clone are gone.
+    pub fn with_slot(slot: Slot) -> Self {
+        TapHandle {
+            inner: Arc::new(HandleState {
+                _slot: Some(slot),
+                ..HandleState::default()
+            }),
+        }
+    }
+
     /// The server is closing this connection because it sat idle too long.
     pub fn mark_timeout(&self) {
-        self.timed_out.store(true, Ordering::Relaxed);
+        self.inner.timed_out.store(true, Ordering::Relaxed);
     }
 
     fn timed_out(&self) -> bool {
-        self.timed_out.load(Ordering::Relaxed)
+        self.inner.timed_out.load(Ordering::Relaxed)
+    }
+
+    fn touch(&self, f: impl FnOnce(&mut Activity)) {
+        if let Ok(mut a) = self.inner.activity.lock() {
+            a.last = Some(Instant::now());
+            f(&mut a);
+        }
+    }
+
+    /// A request head is complete and goes to a handler.
+    pub fn request_started(&self) {
+        self.touch(|a| {
+            a.head_since = None;
+            a.in_flight += 1;
+        });
+    }
+
+    /// A response is done (its body was sent or dropped).
+    pub fn request_done(&self) {
+        self.touch(|a| a.in_flight = a.in_flight.saturating_sub(1));
+    }
+
+    /// While no request is in flight: idle for `idle` (None: never), or stalled mid-head for
+    /// `head`. A wait is at most a quarter of `head`, so a head that starts is noticed soon.
+    pub fn verdict(&self, idle: Option<Duration>, head: Duration) -> Verdict {
+        let tick = head / 4;
+        let Ok(a) = self.inner.activity.lock().map(|a| *a) else {
+            return Verdict::Wait(tick);
+        };
+        let now = Instant::now();
+        if let Some(since) = a.head_since.filter(|_| a.in_flight == 0) {
+            let left = head.saturating_sub(now.duration_since(since));
+            return if left.is_zero() {
+                Verdict::Stalled
+            } else {
+                Verdict::Wait(left)
+            };
+        }
+        let Some(idle) = idle.filter(|_| a.in_flight == 0) else {
+            return Verdict::Wait(tick);
+        };
+        let quiet = a.last.map_or(Duration::ZERO, |l| now.duration_since(l));
+        match idle.checked_sub(quiet) {
+            Some(left) if !left.is_zero() => Verdict::Wait(left.min(tick)),
+            _ => Verdict::Idle,
+        }
+    }
+
+    /// Bytes the tapped socket writes, then closes, the next time it is read from.
+    pub fn farewell(&self, bytes: Bytes) {
+        if let Ok(mut f) = self.inner.farewell.lock() {
+            *f = Some(bytes);
+        }
+    }
+
+    fn take_farewell(&self) -> Option<Bytes> {
+        self.inner.farewell.lock().ok().and_then(|mut f| f.take())
     }
 }
 
@@ -101,6 +217,8 @@ pub struct TapStream<S> {
     /// Who ended the conversation first: the peer's EOF (c2s) or our shutdown (s2c).
     first_fin: Option<Dir>,
     reset: bool,
+    /// A last answer being written (see `TapHandle::farewell`).
+    farewell: Option<Bytes>,
 }
 
 impl<S> TapStream<S> {
@@ -120,6 +238,7 @@ impl<S> TapStream<S> {
             client,
             server,
         });
+        handle.touch(|_| {});
         TapStream {
             inner,
             conn,
@@ -128,6 +247,7 @@ impl<S> TapStream<S> {
             handle,
             first_fin: None,
             reset: false,
+            farewell: None,
         }
     }
 
@@ -183,13 +303,47 @@ impl<S> Drop for TapStream<S> {
     }
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for TapStream<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin> TapStream<S> {
+    /// Writes the farewell, shuts our side and fails the read, so the server lets go.
+    fn poll_farewell(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while let Some(b) = self.farewell.as_mut().filter(|b| !b.is_empty()) {
+            match ready!(Pin::new(&mut self.inner).poll_write(cx, b)) {
+                Ok(n) => {
+                    let sent = b.split_to(n);
+                    self.copy(Dir::S2c, &sent);
+                    if n == 0 {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    self.on_error(&e);
+                    return Poll::Ready(Err(e));
+                }
+            }
+        }
+        if ready!(Pin::new(&mut self.inner).poll_shutdown(cx)).is_ok() {
+            self.on_fin(Dir::S2c);
+        }
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the server gave up on this request",
+        )))
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.farewell.is_none() {
+            this.farewell = this.handle.take_farewell();
+        }
+        if this.farewell.is_some() {
+            return this.poll_farewell(cx);
+        }
         let before = buf.filled().len();
         let room = buf.remaining() > 0;
         let r = Pin::new(&mut this.inner).poll_read(cx, buf);
@@ -198,7 +352,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for TapStream<S> {
                 let got = buf.filled().get(before..).unwrap_or_default();
                 if got.is_empty() && room {
                     this.on_fin(Dir::C2s);
-                } else {
+                } else if !got.is_empty() {
+                    this.handle.touch(|a| {
+                        if a.in_flight == 0 && a.head_since.is_none() {
+                            a.head_since = a.last;
+                        }
+                    });
                     this.copy(Dir::C2s, got);
                 }
             }
@@ -218,7 +377,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
         let this = self.get_mut();
         let r = Pin::new(&mut this.inner).poll_write(cx, buf);
         match &r {
-            Poll::Ready(Ok(n)) => this.copy(Dir::S2c, buf.get(..*n).unwrap_or(buf)),
+            Poll::Ready(Ok(n)) => {
+                this.handle.touch(|_| {});
+                this.copy(Dir::S2c, buf.get(..*n).unwrap_or(buf));
+            }
             Poll::Ready(Err(e)) => this.on_error(e),
             Poll::Pending => {}
         }
@@ -244,6 +406,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
                     written.extend_from_slice(&b[..take]);
                     left -= take;
                 }
+                this.handle.touch(|_| {});
                 this.copy(Dir::S2c, &written);
             }
             Poll::Ready(Err(e)) => this.on_error(e),
@@ -370,5 +533,33 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_started_head_stalls_while_silence_is_idle() {
+        let (mut client, server) = tokio::io::duplex(64);
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let handle = TapHandle::default();
+        let mut tap = TapStream::new(
+            server,
+            1,
+            "c".into(),
+            "s".into(),
+            Clock::start(),
+            tx,
+            handle.clone(),
+        );
+        let (idle, head) = (Some(Duration::from_millis(40)), Duration::from_millis(20));
+        assert!(matches!(handle.verdict(idle, head), Verdict::Wait(_)));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(handle.verdict(idle, head), Verdict::Idle);
+        client.write_all(b"GET / HT").await.unwrap();
+        let mut buf = [0u8; 16];
+        assert_eq!(tap.read(&mut buf).await.unwrap(), 8);
+        assert!(matches!(handle.verdict(idle, head), Verdict::Wait(_)));
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert_eq!(handle.verdict(idle, head), Verdict::Stalled);
+        handle.request_started();
+        assert!(matches!(handle.verdict(idle, head), Verdict::Wait(_)));
     }
 }

@@ -2,6 +2,7 @@
 //! that decodes the tapped bytes into events as they happen.
 
 pub mod command;
+pub mod limits;
 pub mod record;
 pub mod routes;
 pub mod server;
