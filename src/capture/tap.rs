@@ -312,8 +312,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::sync::mpsc;
 
     fn drain(rx: &mut mpsc::UnboundedReceiver<TapEvent>) -> Vec<TapEvent> {
