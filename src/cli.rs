@@ -49,6 +49,18 @@ pub struct ServeArgs {
     /// Print a numbered transcript in plain words (the default)
     #[arg(long, group = "format")]
     pub plain: bool,
+    /// Answer 413 to a request body declared larger than this many bytes
+    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
+    pub max_body: u64,
+    /// Answer 503 to connections beyond this many open at once
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub max_conns: usize,
+    /// Answer 408 to a request head not complete this many seconds after its first byte
+    #[arg(long, default_value_t = 10.0, value_name = "SECS", hide = true)]
+    pub head_timeout: f64,
+    /// Also write every connection to this pcapng file, live (open it in Wireshark)
+    #[arg(long, value_name = "FILE.pcapng")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -93,9 +105,18 @@ fn serve_cmd(args: &ServeArgs) -> ExitCode {
     };
     let config = server::Config {
         keepalive: (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive)),
+        head_timeout: Duration::try_from_secs_f64(args.head_timeout.max(0.001))
+            .unwrap_or(Duration::from_secs(10)),
+        max_body: args.max_body,
+        max_conns: args.max_conns.max(1),
         ..server::Config::default()
     };
-    command::run(SocketAddr::new(args.bind, args.port), config, format)
+    command::run(
+        SocketAddr::new(args.bind, args.port),
+        config,
+        format,
+        args.record.clone(),
+    )
 }
 
 enum Format {

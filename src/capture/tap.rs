@@ -5,10 +5,8 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
-use std::time::Instant;
+use std::task::{Context, Poll, ready};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -19,15 +17,30 @@ use crate::proto::{ConnId, Dir, Timestamp};
 
 /// A monotonic clock: timestamps are nanoseconds since its origin (the server's start).
 #[derive(Clone, Copy, Debug)]
-pub struct Clock(Instant);
+pub struct Clock {
+    origin: Instant,
+    /// The wall-clock time of the origin, in nanoseconds since the Unix epoch.
+    wall: u64,
+}
 
 impl Clock {
     pub fn start() -> Self {
-        Clock(Instant::now())
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        Clock {
+            origin: Instant::now(),
+            wall,
+        }
     }
 
     pub fn now(&self) -> Timestamp {
-        Timestamp(u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX))
+        Timestamp(u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX))
+    }
+
+    /// A timestamp of this clock as nanoseconds since the Unix epoch (for capture files).
+    pub fn wall(&self, ts: Timestamp) -> Timestamp {
+        Timestamp(self.wall.saturating_add(ts.0))
     }
 }
 
@@ -59,22 +72,9 @@ pub enum TapEvent {
     },
 }
 
-/// Shared with the server so it can say why it closed a connection.
-#[derive(Clone, Debug, Default)]
-pub struct TapHandle {
-    timed_out: Arc<AtomicBool>,
-}
-
-impl TapHandle {
-    /// The server is closing this connection because it sat idle too long.
-    pub fn mark_timeout(&self) {
-        self.timed_out.store(true, Ordering::Relaxed);
-    }
-
-    fn timed_out(&self) -> bool {
-        self.timed_out.load(Ordering::Relaxed)
-    }
-}
+#[path = "tap_handle.rs"]
+mod handle;
+pub use handle::{Slot, TapHandle, Verdict};
 
 /// A socket whose traffic is copied out. Reads are client → server, writes server → client.
 pub struct TapStream<S> {
@@ -86,6 +86,8 @@ pub struct TapStream<S> {
     /// Who ended the conversation first: the peer's EOF (c2s) or our shutdown (s2c).
     first_fin: Option<Dir>,
     reset: bool,
+    /// A last answer being written (see `TapHandle::farewell`).
+    farewell: Option<Bytes>,
 }
 
 impl<S> TapStream<S> {
@@ -105,6 +107,7 @@ impl<S> TapStream<S> {
             client,
             server,
         });
+        handle.touch(|_| {});
         TapStream {
             inner,
             conn,
@@ -113,6 +116,7 @@ impl<S> TapStream<S> {
             handle,
             first_fin: None,
             reset: false,
+            farewell: None,
         }
     }
 
@@ -168,13 +172,47 @@ impl<S> Drop for TapStream<S> {
     }
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for TapStream<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin> TapStream<S> {
+    /// Writes the farewell, shuts our side and fails the read, so the server lets go.
+    fn poll_farewell(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while let Some(b) = self.farewell.as_mut().filter(|b| !b.is_empty()) {
+            match ready!(Pin::new(&mut self.inner).poll_write(cx, b)) {
+                Ok(n) => {
+                    let sent = b.split_to(n);
+                    self.copy(Dir::S2c, &sent);
+                    if n == 0 {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    self.on_error(&e);
+                    return Poll::Ready(Err(e));
+                }
+            }
+        }
+        if ready!(Pin::new(&mut self.inner).poll_shutdown(cx)).is_ok() {
+            self.on_fin(Dir::S2c);
+        }
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the server gave up on this request",
+        )))
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.farewell.is_none() {
+            this.farewell = this.handle.take_farewell();
+        }
+        if this.farewell.is_some() {
+            return this.poll_farewell(cx);
+        }
         let before = buf.filled().len();
         let room = buf.remaining() > 0;
         let r = Pin::new(&mut this.inner).poll_read(cx, buf);
@@ -183,7 +221,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for TapStream<S> {
                 let got = buf.filled().get(before..).unwrap_or_default();
                 if got.is_empty() && room {
                     this.on_fin(Dir::C2s);
-                } else {
+                } else if !got.is_empty() {
+                    this.handle.touch(|a| {
+                        if a.in_flight == 0 && a.head_since.is_none() {
+                            a.head_since = a.last;
+                        }
+                    });
                     this.copy(Dir::C2s, got);
                 }
             }
@@ -203,7 +246,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
         let this = self.get_mut();
         let r = Pin::new(&mut this.inner).poll_write(cx, buf);
         match &r {
-            Poll::Ready(Ok(n)) => this.copy(Dir::S2c, buf.get(..*n).unwrap_or(buf)),
+            Poll::Ready(Ok(n)) => {
+                this.handle.touch(|_| {});
+                this.copy(Dir::S2c, buf.get(..*n).unwrap_or(buf));
+            }
             Poll::Ready(Err(e)) => this.on_error(e),
             Poll::Pending => {}
         }
@@ -229,6 +275,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
                     written.extend_from_slice(&b[..take]);
                     left -= take;
                 }
+                this.handle.touch(|_| {});
                 this.copy(Dir::S2c, &written);
             }
             Poll::Ready(Err(e)) => this.on_error(e),
@@ -265,6 +312,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::sync::mpsc;
 
@@ -355,5 +403,33 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_started_head_stalls_while_silence_is_idle() {
+        let (mut client, server) = tokio::io::duplex(64);
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let handle = TapHandle::default();
+        let mut tap = TapStream::new(
+            server,
+            1,
+            "c".into(),
+            "s".into(),
+            Clock::start(),
+            tx,
+            handle.clone(),
+        );
+        let (idle, head) = (Some(Duration::from_millis(40)), Duration::from_millis(20));
+        assert!(matches!(handle.verdict(idle, head), Verdict::Wait(_)));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(handle.verdict(idle, head), Verdict::Idle);
+        client.write_all(b"GET / HT").await.unwrap();
+        let mut buf = [0u8; 16];
+        assert_eq!(tap.read(&mut buf).await.unwrap(), 8);
+        assert!(matches!(handle.verdict(idle, head), Verdict::Wait(_)));
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert_eq!(handle.verdict(idle, head), Verdict::Stalled);
+        handle.request_started();
+        assert!(matches!(handle.verdict(idle, head), Verdict::Wait(_)));
     }
 }

@@ -2,11 +2,13 @@
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
+use super::record::Recorder;
 use super::server::{self, Config};
 use super::session::Session;
 use crate::capture::tap::{Clock, TapEvent};
@@ -20,8 +22,8 @@ pub enum Format {
     Plain,
 }
 
-/// Runs the server on `addr` until Ctrl-C.
-pub fn run(addr: SocketAddr, config: Config, format: Format) -> ExitCode {
+/// Runs the server on `addr` until Ctrl-C, recording every connection to `record` if given.
+pub fn run(addr: SocketAddr, config: Config, format: Format, record: Option<PathBuf>) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -32,10 +34,15 @@ pub fn run(addr: SocketAddr, config: Config, format: Format) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    rt.block_on(serve(addr, config, format))
+    rt.block_on(serve(addr, config, format, record))
 }
 
-async fn serve(addr: SocketAddr, config: Config, format: Format) -> ExitCode {
+async fn serve(
+    addr: SocketAddr,
+    config: Config,
+    format: Format,
+    record: Option<PathBuf>,
+) -> ExitCode {
     let listener = match TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -54,9 +61,17 @@ async fn serve(addr: SocketAddr, config: Config, format: Format) -> ExitCode {
     }
     eprintln!("duplex serve: listening on http://{local}/");
     let clock = Clock::start();
+    let recorder = match record.map(|p| (Recorder::create(&p, clock), p)) {
+        None => None,
+        Some((Ok(r), _)) => Some(r),
+        Some((Err(e), p)) => {
+            eprintln!("duplex serve: cannot record to {}: {e}", p.display());
+            return ExitCode::FAILURE;
+        }
+    };
     let (tx, rx) = mpsc::unbounded_channel();
     let (finish_tx, finish_rx) = oneshot::channel();
-    let printer = tokio::spawn(print_events(rx, finish_rx, format, clock));
+    let printer = tokio::spawn(print_events(rx, finish_rx, format, clock, recorder));
     let stop = async {
         if tokio::signal::ctrl_c().await.is_err() {
             // No signal handling here: run until killed.
@@ -81,6 +96,7 @@ async fn print_events(
     mut finish: oneshot::Receiver<()>,
     format: Format,
     clock: Clock,
+    mut recorder: Option<Recorder>,
 ) -> io::Result<()> {
     let mut session = Session::new();
     let mut printer = Printer {
@@ -93,13 +109,13 @@ async fn print_events(
         tokio::select! {
             biased;
             ev = rx.recv() => match ev {
-                Some(ev) => session.on(ev, &mut out),
+                Some(ev) => on(&mut session, recorder.as_mut(), ev, &mut out),
                 None => break,
             },
             _ = &mut finish => {
                 // Whatever is already queued still counts; then close what never closed.
                 while let Ok(ev) = rx.try_recv() {
-                    session.on(ev, &mut out);
+                    on(&mut session, recorder.as_mut(), ev, &mut out);
                 }
                 session.finish(clock.now(), &mut out);
                 printer.print(&out);
@@ -109,10 +125,20 @@ async fn print_events(
         printer.print(&out);
         out.clear();
     }
+    if let Some(r) = recorder.as_mut() {
+        r.finish();
+    }
     match printer.failed {
         Some(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e),
         _ => Ok(()),
     }
+}
+
+fn on(session: &mut Session, recorder: Option<&mut Recorder>, ev: TapEvent, out: &mut Vec<Event>) {
+    if let Some(r) = recorder {
+        r.on(&ev);
+    }
+    session.on(ev, out);
 }
 
 struct Printer {

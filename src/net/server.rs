@@ -2,6 +2,8 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use hyper::server::conn::http1;
@@ -11,8 +13,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::{mpsc, watch};
 
-use super::{Shared, routes};
-use crate::capture::tap::{Clock, TapEvent, TapHandle, TapStream};
+use super::{Shared, limits, routes};
+use crate::capture::tap::{Clock, Slot, TapEvent, TapHandle, TapStream, Verdict};
 use crate::proto::ConnId;
 
 /// How long a shutdown waits for clients to finish before leaving them.
@@ -25,6 +27,24 @@ pub struct Config {
     /// Copy every byte out to the tap (true: what `duplex serve` does). False serves the bare
     /// socket, for measuring what the tap costs (`cargo bench --bench serve`).
     pub tap: bool,
+    /// Answer 408 to a request head not complete this long after its first byte.
+    pub head_timeout: Duration,
+    /// Answer 413 to a declared body larger than this.
+    pub max_body: u64,
+    /// Answer 503 to connections beyond this many open at once.
+    pub max_conns: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            keepalive: Some(Duration::from_secs(75)),
+            head_timeout: Duration::from_secs(10),
+            max_body: 16 * 1024 * 1024,
+            max_conns: 1024,
+            tap: true,
+        }
+    }
 }
 
 /// Serves `listener` until `stop` resolves, then shuts down: no more accepts, HTTP connections
@@ -44,6 +64,7 @@ pub async fn serve(
         alive: alive_tx,
     };
     let mut next_id: ConnId = 1;
+    let open = Arc::new(AtomicUsize::new(0));
     tokio::pin!(stop);
     loop {
         let (stream, peer) = tokio::select! {
@@ -59,7 +80,18 @@ pub async fn serve(
         };
         let id = next_id;
         next_id = next_id.wrapping_add(1);
+        if open.load(Ordering::Relaxed) >= config.max_conns {
+            let tap = tap(stream, id, peer, clock, &tx, TapHandle::default());
+            let alive = shared.alive.clone();
+            tokio::spawn(async move {
+                limits::refuse(tap).await;
+                drop(alive);
+            });
+            continue;
+        }
+        let slot = Slot::take(&open);
         let ctx = Conn {
+            slot,
             id,
             peer,
             config,
@@ -77,6 +109,7 @@ pub async fn serve(
 }
 
 struct Conn {
+    slot: Slot,
     id: ConnId,
     peer: SocketAddr,
     config: Config,
@@ -85,65 +118,101 @@ struct Conn {
     shared: Shared,
 }
 
+fn tap(
+    stream: TcpStream,
+    id: ConnId,
+    peer: SocketAddr,
+    clock: Clock,
+    tx: &UnboundedSender<TapEvent>,
+    handle: TapHandle,
+) -> TapStream<TcpStream> {
+    let _ = stream.set_nodelay(true);
+    let local = stream
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    TapStream::new(
+        stream,
+        id,
+        peer.to_string(),
+        local,
+        clock,
+        tx.clone(),
+        handle,
+    )
+}
+
 impl Conn {
     async fn run(self, stream: TcpStream) {
-        let _ = stream.set_nodelay(true);
         if !self.config.tap {
+            let _ = stream.set_nodelay(true);
             return self.run_untapped(stream).await;
         }
-        let local = stream
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        let handle = TapHandle::default();
-        let tap = TapStream::new(
+        // The slot goes with the socket, which may outlive this task (a WebSocket).
+        let handle = TapHandle::with_slot(self.slot);
+        let tap = tap(
             stream,
             self.id,
-            self.peer.to_string(),
-            local,
+            self.peer,
             self.clock,
-            self.tx,
+            &self.tx,
             handle.clone(),
         );
         let shared = self.shared.clone();
-        let service = service_fn(move |req| routes::route(req, shared.clone()));
+        let (h, max_body) = (handle.clone(), self.config.max_body);
+        let service = service_fn(move |req| {
+            h.request_started();
+            let (shared, h) = (shared.clone(), h.clone());
+            async move {
+                let resp = match limits::check_body(&req, max_body) {
+                    Some(resp) => resp,
+                    None => routes::route(req, shared).await?,
+                };
+                Ok::<_, std::convert::Infallible>(limits::track(resp, h))
+            }
+        });
         let mut builder = http1::Builder::new();
+        // Both timers are kept here, not by hyper: it cannot tell idle from stalled mid-head.
         builder
             .timer(TokioTimer::new())
             .keep_alive(true)
-            .header_read_timeout(self.config.keepalive);
+            .header_read_timeout(None)
+            .max_header_size(limits::MAX_HEAD);
         let conn = builder
             .serve_connection(TokioIo::new(tap), service)
             .with_upgrades();
         tokio::pin!(conn);
-        let result = tokio::select! {
-            r = conn.as_mut() => r,
-            () = super::stopped(self.shared.shutdown.clone()) => {
-                conn.as_mut().graceful_shutdown();
-                tokio::time::timeout(DRAIN, conn.as_mut()).await.unwrap_or(Ok(()))
+        let (idle, head) = (self.config.keepalive, self.config.head_timeout);
+        let mut stop = std::pin::pin!(super::stopped(self.shared.shutdown.clone()));
+        loop {
+            let wait = match handle.verdict(idle, head) {
+                Verdict::Wait(d) => d,
+                Verdict::Idle => {
+                    handle.mark_timeout();
+                    return;
+                }
+                Verdict::Stalled => {
+                    // The tapped socket writes the 408 the next time hyper reads, then fails.
+                    handle.farewell(bytes::Bytes::from_static(limits::REQUEST_TIMEOUT));
+                    let _ = tokio::time::timeout(DRAIN, conn.as_mut()).await;
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                () = tokio::time::sleep(wait) => {}
+                () = &mut stop => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(DRAIN, conn.as_mut()).await;
+                    return;
+                }
             }
-        };
-        if let Err(e) = result
-            && e.is_timeout()
-        {
-            // hyper's header read timer runs from the end of one exchange to the next head:
-            // it is the idle keep-alive timer.
-            handle.mark_timeout();
         }
         // Dropping `conn` drops the tapped socket, which reports the close.
     }
 }
 
 // ---- The tap switch: the same server with no copies, the baseline of the tap's cost. ----
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            keepalive: None,
-            tap: true,
-        }
-    }
-}
 
 impl Conn {
     /// Serves the bare socket: no tap, so no events and no copies. Keep the builder in step with

@@ -11,8 +11,8 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 
-use super::Shared;
 use super::routes::{RespBody, text};
+use super::{Shared, limits};
 
 /// Answers a WebSocket upgrade request with 101 and runs the echo on the upgraded connection.
 pub fn upgrade(mut req: Request<Incoming>, shared: Shared) -> Response<RespBody> {
@@ -41,8 +41,9 @@ pub fn upgrade(mut req: Request<Incoming>, shared: Shared) -> Response<RespBody>
         let _alive = shared.alive.clone();
         match on_upgrade.await {
             Ok(upgraded) => {
+                let config = Some(limits::ws_config());
                 let ws =
-                    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None)
+                    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, config)
                         .await;
                 echo(ws, shared).await;
             }
@@ -86,7 +87,8 @@ where
             Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) => m,
             // tungstenite answers pings and echoes the close by itself; keep reading until it ends.
             Some(Ok(_)) => continue,
-            Some(Err(_)) | None => return,
+            Some(Err(e)) => return limits::close_after_error(ws, &e).await,
+            None => return,
         };
         if ws.send(reply).await.is_err() {
             return;

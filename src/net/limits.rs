@@ -1,0 +1,161 @@
+//! What the server refuses, and how it says so on the wire: bodies too large (413), heads that
+//! never finish (408), one connection too many (503), WebSocket messages too big or broken
+//! (close 1009, 1002, 1007).
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Error as WsError;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+
+use super::routes::{RespBody, text};
+use crate::capture::tap::{TapHandle, TapStream};
+
+/// The largest request head, start line included.
+pub const MAX_HEAD: usize = 16 * 1024;
+
+/// The answer to a head that did not finish in time.
+pub const REQUEST_TIMEOUT: &[u8] = b"HTTP/1.1 408 Request Timeout\r\n\
+    content-type: text/plain; charset=utf-8\r\ncontent-length: 37\r\nconnection: close\r\n\r\n\
+    the request head took too long: bye\r\n";
+
+const UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
+    content-type: text/plain; charset=utf-8\r\ncontent-length: 43\r\nretry-after: 1\r\n\
+    connection: close\r\n\r\ntoo many connections open: try again soon\r\n";
+
+/// How long a refused client gets to send its head, and then to close after our answer.
+const REFUSE_WAIT: Duration = Duration::from_secs(1);
+
+/// 413 for a declared body over `max_body`, before the handler runs; None: go on.
+pub fn check_body(req: &Request<Incoming>, max_body: u64) -> Option<Response<RespBody>> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())?;
+    if declared <= max_body {
+        return None;
+    }
+    let mut resp = text(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "text/plain; charset=utf-8",
+        format!("this server takes bodies of at most {max_body} bytes, not {declared}\n"),
+    );
+    // The body stays unread: the connection cannot carry another request.
+    resp.headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    Some(resp)
+}
+
+/// Tells the handle when the response is done: when hyper drops its body.
+pub fn track(resp: Response<RespBody>, handle: TapHandle) -> Response<RespBody> {
+    resp.map(|body| Tracked { body, handle }.boxed())
+}
+
+struct Tracked {
+    body: RespBody,
+    handle: TapHandle,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.handle.request_done();
+    }
+}
+
+impl Body for Tracked {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// One connection too many: read its head (briefly), answer 503, close.
+pub async fn refuse(mut tap: TapStream<TcpStream>) {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    let _ = tokio::time::timeout(REFUSE_WAIT, async {
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_HEAD {
+            match tap.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    if tap.write_all(UNAVAILABLE).await.is_err() || tap.shutdown().await.is_err() {
+        return;
+    }
+    // Read until the client closes too: closing with unread bytes would reset the connection.
+    let _ = tokio::time::timeout(REFUSE_WAIT, async {
+        while let Ok(1..) = tap.read(&mut buf).await {}
+    })
+    .await;
+}
+
+/// The largest WebSocket message (and frame) the server takes; beyond it, close 1009.
+pub const MAX_WS_MESSAGE: usize = 16 * 1024 * 1024;
+
+/// The configuration every WebSocket route should use.
+pub fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_WS_MESSAGE))
+        .max_frame_size(Some(MAX_WS_MESSAGE))
+}
+
+/// The close code that answers a read error, if the peer is owed one (RFC 6455 §7.4.1).
+pub fn close_code_for(e: &WsError) -> Option<(CloseCode, &'static str)> {
+    match e {
+        WsError::Capacity(_) => Some((CloseCode::Size, "message too big")),
+        WsError::Utf8(_) => Some((CloseCode::Invalid, "text is not UTF-8")),
+        WsError::Protocol(_) => Some((CloseCode::Protocol, "protocol error")),
+        _ => None,
+    }
+}
+
+/// After a read error: send the close frame tungstenite leaves to us, then read what the
+/// client still sends (its close, or the rest of a huge message) for a moment, and let go.
+pub async fn close_after_error<S>(mut ws: WebSocketStream<S>, e: &WsError)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let Some((code, reason)) = close_code_for(e) else {
+        return;
+    };
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    if ws.close(Some(frame)).await.is_err() {
+        return;
+    }
+    let raw = ws.get_mut();
+    let mut buf = vec![0u8; 64 * 1024];
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Ok(1..) = raw.read(&mut buf).await {}
+    })
+    .await;
+}

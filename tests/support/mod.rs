@@ -1,0 +1,133 @@
+//! A `duplex serve --json` child process for whole-program tests, and its events.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// No wait in these tests lasts longer than this.
+pub const BOUND: Duration = Duration::from_secs(10);
+
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+    lines: Receiver<String>,
+    pub seen: Vec<Value>,
+    /// Lines the server wrote to stderr.
+    pub stderr: Receiver<String>,
+}
+
+impl Server {
+    pub fn start(extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_duplex"))
+            .args(["serve", "--port", "0", "--json"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn duplex serve");
+        let stderr = child.stderr.take().unwrap();
+        let (url_tx, url_rx) = mpsc::channel();
+        let (err_tx, err_rx) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("duplex serve: listening on ") {
+                    let _ = url_tx.send(rest.trim_end_matches('/').to_owned());
+                }
+                let _ = err_tx.send(line);
+            }
+        });
+        let stdout = child.stdout.take().unwrap();
+        let (line_tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let Ok(url) = url_rx.recv_timeout(BOUND) else {
+            let _ = child.kill();
+            panic!("duplex serve printed no listening line");
+        };
+        let port = url.rsplit(':').next().unwrap().parse().unwrap();
+        Server {
+            child,
+            port,
+            lines,
+            seen: Vec::new(),
+            stderr: err_rx,
+        }
+    }
+
+    /// Reads events until `done` holds for all seen so far; panics after BOUND.
+    pub fn wait_until(&mut self, what: &str, done: impl Fn(&[Value]) -> bool) -> &[Value] {
+        let deadline = Instant::now() + BOUND;
+        while !done(&self.seen) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(
+                    serde_json::from_str(&line)
+                        .unwrap_or_else(|e| panic!("not JSON ({e}): {line}")),
+                ),
+                Err(_) => panic!("timed out waiting for {what}; events: {:#?}", self.seen),
+            }
+        }
+        &self.seen
+    }
+
+    /// Ctrl-C: the server must exit 0 within BOUND; the events it printed last are read too.
+    pub fn interrupt(&mut self) {
+        let ok = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "could not send SIGINT");
+        let deadline = Instant::now() + BOUND;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "duplex serve exited with {status}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "duplex serve ignored Ctrl-C");
+            thread::sleep(Duration::from_millis(20));
+        }
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            self.seen.push(serde_json::from_str(&line).expect("JSON"));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn kind<'a>(evs: &'a [Value], k: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    evs.iter().filter(move |e| e["kind"] == k)
+}
+
+pub fn count(evs: &[Value], k: &str) -> usize {
+    kind(evs, k).count()
+}
+
+pub fn have(tool: &str) -> bool {
+    let found = Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        eprintln!("note: {tool} is not installed; skipping that part");
+    }
+    found
+}
