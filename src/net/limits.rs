@@ -153,6 +153,11 @@ where
         return;
     }
     let raw = ws.get_mut();
+    // A failed connection is closed by the server at once (RFC 6455 §7.1.7): FIN now, then
+    // drain what the client still sends, so that unread bytes do not turn the close into a reset.
+    if raw.shutdown().await.is_err() {
+        return;
+    }
     let mut buf = vec![0u8; 64 * 1024];
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         while let Ok(1..) = raw.read(&mut buf).await {}
