@@ -99,9 +99,9 @@ fn autobahn_cases_1_to_7_and_10() {
         return;
     }
     // The verdict line, visible in CI's log whether the test passes or not.
-    let _ = write!(
+    let _ = writeln!(
         std::io::stderr(),
-        "{stdout}{stderr}autobahn took {took:.1} s\n"
+        "{stdout}{stderr}autobahn took {took:.1} s"
     );
     assert!(
         status.success() && !stdout.contains("FAILED"),

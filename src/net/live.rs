@@ -26,7 +26,23 @@ const MAX_MESSAGE: usize = 64 * 1024;
 
 /// Answers a WebSocket upgrade with 101 and runs `run` on the upgraded connection, or answers
 /// 426 when the request is no upgrade. `run` gets the socket and the shared server state.
-pub fn upgrade<F, Fut>(mut req: Request<Incoming>, shared: Shared, run: F) -> Response<RespBody>
+/// Live routes take small messages: at most MAX_MESSAGE.
+pub fn upgrade<F, Fut>(req: Request<Incoming>, shared: Shared, run: F) -> Response<RespBody>
+where
+    F: FnOnce(Ws, Shared) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let config = WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE));
+    upgrade_with(req, shared, config, run)
+}
+
+/// As `upgrade`, with the socket's limits in `config`.
+pub fn upgrade_with<F, Fut>(
+    mut req: Request<Incoming>,
+    shared: Shared,
+    config: WebSocketConfig,
+    run: F,
+) -> Response<RespBody>
 where
     F: FnOnce(Ws, Shared) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
@@ -59,7 +75,6 @@ where
         let _alive = shared.alive.clone();
         // The client may go away before the switch: the tap reports how.
         if let Ok(upgraded) = on_upgrade.await {
-            let config = WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE));
             let ws = WebSocketStream::from_raw_socket(
                 TokioIo::new(upgraded),
                 Role::Server,

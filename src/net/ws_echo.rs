@@ -1,66 +1,20 @@
 //! `/ws/echo`: the WebSocket upgrade through hyper, then an echo of every message.
 
 use futures_util::{SinkExt, StreamExt};
+use hyper::Request;
+use hyper::Response;
 use hyper::body::Incoming;
-use hyper::header::{CONNECTION, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE};
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 
-use super::routes::{RespBody, text};
-use super::{Shared, limits};
+use super::routes::RespBody;
+use super::{Shared, limits, live};
 
 /// Answers a WebSocket upgrade request with 101 and runs the echo on the upgraded connection.
-pub fn upgrade(mut req: Request<Incoming>, shared: Shared) -> Response<RespBody> {
-    let h = req.headers();
-    let is_ws = h
-        .get(UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    let version_ok = h
-        .get("sec-websocket-version")
-        .is_some_and(|v| v.as_bytes() == b"13");
-    let key = h.get(SEC_WEBSOCKET_KEY).map(|k| k.as_bytes().to_vec());
-    let (true, true, Some(key)) = (is_ws, version_ok, key) else {
-        let mut resp = text(
-            StatusCode::UPGRADE_REQUIRED,
-            "text/plain; charset=utf-8",
-            "/ws/echo speaks WebSocket: send Upgrade: websocket, Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key\n",
-        );
-        resp.headers_mut()
-            .insert("sec-websocket-version", HeaderValue::from_static("13"));
-        return resp;
-    };
-    let accept = derive_accept_key(&key);
-    let on_upgrade = hyper::upgrade::on(&mut req);
-    tokio::spawn(async move {
-        let _alive = shared.alive.clone();
-        match on_upgrade.await {
-            Ok(upgraded) => {
-                let config = Some(limits::ws_config());
-                let ws =
-                    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, config)
-                        .await;
-                echo(ws, shared).await;
-            }
-            Err(_) => {
-                // The client went away before the switch: the tap reports how.
-            }
-        }
-    });
-    let mut resp = text(StatusCode::SWITCHING_PROTOCOLS, "text/plain", "");
-    resp.headers_mut().remove(hyper::header::CONTENT_TYPE);
-    let hs = resp.headers_mut();
-    hs.insert(UPGRADE, HeaderValue::from_static("websocket"));
-    hs.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
-    if let Ok(v) = HeaderValue::from_str(&accept) {
-        hs.insert(SEC_WEBSOCKET_ACCEPT, v);
-    }
-    resp
+pub fn upgrade(req: Request<Incoming>, shared: Shared) -> Response<RespBody> {
+    live::upgrade_with(req, shared, limits::ws_config(), echo)
 }
 
 async fn echo<S>(mut ws: WebSocketStream<S>, shared: Shared)

@@ -191,11 +191,12 @@ impl Connection {
             let side = &mut self.sides[dir.index()];
             match &mut side.proto {
                 Proto::Http(d) => {
-                    if d.awaiting_upgrade() && dir == Dir::C2s {
-                        if let Some(switch) = self.c2s_switch.take() {
-                            side.proto = switch.decoder(d.offset());
-                            continue;
-                        }
+                    if d.awaiting_upgrade()
+                        && dir == Dir::C2s
+                        && let Some(switch) = self.c2s_switch.take()
+                    {
+                        side.proto = switch.decoder(d.offset());
+                        continue;
                     }
                     if d.awaiting_upgrade() || d.is_switched() {
                         return pos;
