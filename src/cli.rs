@@ -122,6 +122,7 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
         for p in &outcome.problems {
             summary.note_error(p.clone());
         }
+        summary.errors += outcome.problems_dropped;
         let _ = write!(out, "{summary}");
     }
     if let Some(e) = write_failed.or_else(|| out.flush().err()) {
@@ -130,7 +131,17 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    for p in &outcome.problems {
+    let (first, last) = outcome
+        .problems
+        .split_at(outcome.problems.len().min(replay::PROBLEMS_KEPT));
+    for p in first {
+        eprintln!("duplex: {name}: {p}");
+    }
+    if outcome.problems_dropped > 0 {
+        let n = outcome.problems_dropped;
+        eprintln!("duplex: {name}: … and {n} more problems like these, not listed");
+    }
+    for p in last {
         eprintln!("duplex: {name}: {p}");
     }
     if outcome.packets == 0 && !outcome.problems.is_empty() {

@@ -16,9 +16,32 @@ pub struct Outcome {
     pub packets: u64,
     pub bytes: u64,
     /// Problems outside any connection, each naming the packet: corrupt packets, a truncated file.
+    /// The first [`PROBLEMS_KEPT`] and the last one (which tells why the file ended early).
     pub problems: Vec<String>,
+    /// Problems between those: counted, not kept.
+    pub problems_dropped: u64,
+    /// The latest problem past the first [`PROBLEMS_KEPT`].
+    overflow: Option<String>,
     /// Time of the first packet: `t = 0` of the events.
     pub origin: Timestamp,
+}
+
+/// Problems kept in [`Outcome::problems`] before the rest are only counted: a file of nothing
+/// but broken packets would otherwise hold one message per packet in memory.
+pub const PROBLEMS_KEPT: usize = 1000;
+
+impl Outcome {
+    fn problem(&mut self, what: String) {
+        if self.problems.len() < PROBLEMS_KEPT {
+            self.problems.push(what);
+        } else if self.overflow.replace(what).is_some() {
+            self.problems_dropped += 1;
+        }
+    }
+
+    fn finish(&mut self) {
+        self.problems.extend(self.overflow.take());
+    }
 }
 
 /// Replays the capture in `reader`, handing each event to `sink` in order.
@@ -35,9 +58,11 @@ pub fn replay<R: Read>(
         let packet = match capture.next_packet() {
             Ok(Some(p)) => p,
             Ok(None) => break,
+            // A broken packet block is skipped; after an error that ends the file, the reader
+            // answers `Ok(None)`.
             Err(e) => {
-                outcome.problems.push(e.to_string());
-                break;
+                outcome.problem(e.to_string());
+                continue;
             }
         };
         if outcome.packets == 0 {
@@ -56,15 +81,14 @@ pub fn replay<R: Read>(
                     });
             }
             Ok(None) => {}
-            Err(e) => outcome
-                .problems
-                .push(format!("packet {}: {e}", packet.number)),
+            Err(e) => outcome.problem(format!("packet {}: {e}", packet.number)),
         }
     }
     let origin = outcome.origin;
     streams.reassembler.finish(last_ts, &mut |ev| {
         streams.conns.on(ev, &mut |e| sink(e, origin));
     });
+    outcome.finish();
     Ok(outcome)
 }
 
@@ -133,5 +157,75 @@ impl Conns {
         for e in self.out.drain(..) {
             sink(&e);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asset(name: &str) -> Vec<u8> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/captures/");
+        std::fs::read(format!("{dir}{name}")).unwrap()
+    }
+
+    fn run(bytes: &[u8]) -> (Outcome, usize) {
+        let mut events = 0;
+        let outcome = replay(bytes, &mut |_, _| events += 1).unwrap();
+        (outcome, events)
+    }
+
+    /// Regression: the first error of the reader, even one that loses a single packet block,
+    /// used to end the replay.
+    #[test]
+    fn a_broken_packet_block_loses_that_packet_only() {
+        let mut ng = asset("ws-basic.pcapng");
+        let (whole, whole_events) = run(&ng);
+        // Packet 10 names interface 5; the section describes only interface 0.
+        let (mut pos, mut n) = (0, 0);
+        while n < 10 {
+            let len = u32::from_le_bytes(ng[pos + 4..pos + 8].try_into().unwrap()) as usize;
+            if ng[pos..pos + 4] == [6, 0, 0, 0] {
+                n += 1;
+            }
+            if n < 10 {
+                pos += len;
+            }
+        }
+        ng[pos + 8..pos + 12].copy_from_slice(&5u32.to_le_bytes());
+        let (outcome, events) = run(&ng);
+        assert_eq!(outcome.packets, whole.packets - 1);
+        assert_eq!(outcome.problems.len(), 1, "{:?}", outcome.problems);
+        assert!(
+            outcome.problems[0].starts_with("packet 10 "),
+            "{:?}",
+            outcome.problems
+        );
+        assert!(
+            events > whole_events / 2,
+            "{events} of {whole_events} events"
+        );
+    }
+
+    /// A file of nothing but broken packets keeps the first problems and the last, and counts
+    /// the rest, instead of holding a message per packet.
+    #[test]
+    fn problems_are_capped_but_the_last_is_kept() {
+        let broken = PROBLEMS_KEPT + 50;
+        let mut pcap = asset("header-only.pcap");
+        for _ in 0..broken {
+            pcap.extend_from_slice(&[0; 16]); // an empty Ethernet frame
+        }
+        pcap.extend_from_slice(&[0; 10]); // and a record header cut short
+        let (outcome, _) = run(&pcap);
+        assert_eq!(outcome.packets, broken as u64);
+        assert_eq!(outcome.problems.len(), PROBLEMS_KEPT + 1);
+        assert_eq!(outcome.problems_dropped, 50);
+        assert!(outcome.problems[0].starts_with("packet 1: "));
+        let last = outcome.problems.last().unwrap();
+        assert!(
+            last.contains(&format!("ends inside packet {}", broken + 1)),
+            "{last}"
+        );
     }
 }

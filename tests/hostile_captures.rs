@@ -298,6 +298,15 @@ fn mutations(orig: &[u8], seed: u64) -> Vec<Mutation> {
                 out.push(m);
             }
         }
+        // A packet block naming an interface the section does not describe: that packet is lost.
+        for r in sample(&packets(&lay.records))
+            .into_iter()
+            .filter(|r| r.kind == EPB)
+        {
+            let mut b = orig.to_vec();
+            write_u32(&mut b, r.start + 8, 7, be);
+            out.push(Mutation::new(format!("block-{}-interface-7", r.start), b).packet(r.number));
+        }
         // An unsupported link type in every interface.
         for lt in [147u16, 0xffff] {
             let mut b = orig.to_vec();
@@ -429,6 +438,10 @@ fn check(dir: &Path, capture: &str, m: &Mutation) -> Option<String> {
     if code == Some(1) && stderr.trim().is_empty() {
         wrong.push("failed without a word".into());
     }
+    // The first 1000 problems, a count of the rest, and the last one.
+    if stderr.lines().count() > 1002 {
+        wrong.push(format!("{} lines on stderr", stderr.lines().count()));
+    }
     if let Some(line) = stderr.lines().find(|l| !l.contains(&name)) {
         wrong.push(format!("a line does not name the file: {line:?}"));
     }
@@ -505,6 +518,50 @@ fn damaged_captures_never_panic_and_name_the_file_and_packet() {
         jobs.len(),
         failures.join("\n")
     );
+    let _ = std::fs::remove_dir(&dir);
+}
+
+#[test]
+fn a_file_of_broken_packets_is_reported_in_bounded_space() {
+    let dir = temp_dir("broken");
+    let path = dir.join("empty-frames.pcap");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/captures");
+    let mut pcap = std::fs::read(root.join("header-only.pcap")).unwrap();
+    let packets = 200_000;
+    for _ in 0..packets {
+        pcap.extend_from_slice(&[0; 16]); // records of empty Ethernet frames
+    }
+    std::fs::write(&path, pcap).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_duplex"))
+        .args(["replay", "--summary"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1002, "the first 1000, a count, the last");
+    assert!(
+        lines[0].contains("packet 1: Ethernet header cut short"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1000].contains("198999 more problems"),
+        "{}",
+        lines[1000]
+    );
+    assert!(
+        lines[1001].contains(&format!("packet {packets}: ")),
+        "{}",
+        lines[1001]
+    );
+    assert!(
+        stdout.contains(&format!("errors           {packets}")),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_file(&path);
     let _ = std::fs::remove_dir(&dir);
 }
 
