@@ -290,9 +290,12 @@ def main():
                 # conn with the built-in prefix: the WebSocket part only.
                 ws_conv = [(True, after_head(c2s)), (False, after_head(s2c))]
                 ws_conv = [(d, p) for d, p in ws_conv if p]
-                write(out_dir, "conn", b"\x00" + conn_ops(ws_conv, CONN_MAX), written)
+                ops = conn_ops(ws_conv, CONN_MAX)
+                write(out_dir, "conn", b"\x00" + ops, written)
+                write(out_dir, "conn", b"\x04" + ops, written)  # also cut into pieces
             # conn without the prefix: the conversation as captured.
             write(out_dir, "conn", b"\x01" + conn_ops(conv, CONN_MAX), written)
+            write(out_dir, "conn", b"\x05" + conn_ops(conv, CONN_MAX // 4), written)
     for flags, buf in synthetic_ws():
         write(out_dir, "ws", bytes([flags, 0]) + buf, written)
         if flags & 2:

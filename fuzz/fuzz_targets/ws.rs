@@ -37,6 +37,12 @@ fuzz_target!(|data: &[u8]| {
         pending.drain(..used);
     }
     d.finish(&mut out);
+    // How the stream was cut must not change what is decoded.
+    let mut whole = WsDecoder::new(from_client, deflate, base);
+    let mut once = Vec::new();
+    whole.decode(stream, &mut once);
+    whole.finish(&mut once);
+    assert_eq!(out, once, "pieces of {sizes:?}");
     let end = d.offset();
     for ev in &out {
         match ev {
