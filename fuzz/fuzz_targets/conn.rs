@@ -33,10 +33,16 @@ enum Op<'a> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, mut rest)) = data.split_first() else { return };
+    let Some((&flags, mut rest)) = data.split_first() else {
+        return;
+    };
     let mut ops = Vec::new();
     if flags & 1 == 0 {
-        let switch = if flags & 2 != 0 { SWITCH_DEFLATE } else { SWITCH };
+        let switch = if flags & 2 != 0 {
+            SWITCH_DEFLATE
+        } else {
+            SWITCH
+        };
         ops.push(Op::Data(Dir::C2s, UPGRADE));
         ops.push(Op::Data(Dir::S2c, switch));
     }
@@ -76,7 +82,12 @@ fuzz_target!(|data: &[u8]| {
 fn run(ops: &[Op<'_>], pieces: bool) -> Vec<Event> {
     let mut c = Connection::new(1);
     let mut out = Vec::new();
-    let open = c.open_event(Timestamp(0), "10.0.0.1:40000".into(), "10.0.0.2:80".into(), true);
+    let open = c.open_event(
+        Timestamp(0),
+        "10.0.0.1:40000".into(),
+        "10.0.0.2:80".into(),
+        true,
+    );
     out.push(open);
     for (i, op) in ops.iter().enumerate() {
         let ts = Timestamp(i as u64 * 1_000);

@@ -3,20 +3,30 @@
 //! feeds it (unconsumed bytes are presented again with the next ones), then `finish`.
 #![no_main]
 
-use duplex::proto::http1::{HttpEvent, Http1Decoder, Role};
+use duplex::proto::http1::{Http1Decoder, HttpEvent, Role};
 use libfuzzer_sys::fuzz_target;
 
 const METHODS: [&str; 4] = ["GET", "HEAD", "CONNECT", "POST"];
 
 fuzz_target!(|data: &[u8]| {
-    let [flags, split, body @ ..] = data else { return };
-    let role = if flags & 1 == 0 { Role::Request } else { Role::Response };
+    let [flags, split, body @ ..] = data else {
+        return;
+    };
+    let role = if flags & 1 == 0 {
+        Role::Request
+    } else {
+        Role::Response
+    };
     let mut d = Http1Decoder::new(role);
     // Up to three requests the responses answer.
     for i in 0..(flags >> 1) & 3 {
         d.expect_response_to(METHODS[usize::from((flags >> (3 + i)) & 3)]);
     }
-    let cut = if body.is_empty() { 0 } else { usize::from(*split) * body.len() / 255 };
+    let cut = if body.is_empty() {
+        0
+    } else {
+        usize::from(*split) * body.len() / 255
+    };
     let mut out = Vec::new();
     let mut pending: Vec<u8> = Vec::new();
     let mut total = 0u64;
@@ -24,8 +34,16 @@ fuzz_target!(|data: &[u8]| {
         pending.extend_from_slice(piece);
         let before = d.offset();
         let used = d.decode(&pending, &mut out);
-        assert!(used <= pending.len(), "consumed {used} of {} bytes", pending.len());
-        assert_eq!(d.offset() - before, used as u64, "offset moves by what is consumed");
+        assert!(
+            used <= pending.len(),
+            "consumed {used} of {} bytes",
+            pending.len()
+        );
+        assert_eq!(
+            d.offset() - before,
+            used as u64,
+            "offset moves by what is consumed"
+        );
         total += used as u64;
         pending.drain(..used);
     }

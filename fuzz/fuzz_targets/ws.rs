@@ -7,7 +7,9 @@ use duplex::proto::ws::{DeflateParams, WsDecoder, WsEvent};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let [flags, nsizes, rest @ ..] = data else { return };
+    let [flags, nsizes, rest @ ..] = data else {
+        return;
+    };
     let from_client = flags & 1 != 0;
     let deflate = (flags & 2 != 0).then_some(DeflateParams {
         no_context_takeover: flags & 4 != 0,
@@ -32,7 +34,11 @@ fuzz_target!(|data: &[u8]| {
         pending.extend_from_slice(piece);
         let before = d.offset();
         let used = d.decode(&pending, &mut out);
-        assert!(used <= pending.len(), "consumed {used} of {}", pending.len());
+        assert!(
+            used <= pending.len(),
+            "consumed {used} of {}",
+            pending.len()
+        );
         assert_eq!(d.offset() - before, used as u64);
         pending.drain(..used);
     }
