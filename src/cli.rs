@@ -179,7 +179,7 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
         for p in &outcome.problems {
             summary.note_error(p.clone());
         }
-        summary.errors += outcome.more_problems;
+        summary.errors += outcome.problems_dropped;
         let _ = write!(out, "{summary}");
     }
     if let Some(e) = write_failed.or_else(|| out.flush().err())
@@ -188,14 +188,18 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
         eprintln!("duplex: writing output: {e}");
         return ExitCode::FAILURE;
     }
-    for p in &outcome.problems {
+    let (first, last) = outcome
+        .problems
+        .split_at(outcome.problems.len().min(replay::PROBLEMS_KEPT));
+    for p in first {
         eprintln!("duplex: {name}: {p}");
     }
-    if outcome.more_problems > 0 {
-        eprintln!(
-            "duplex: {name}: … and {} more problems like these",
-            outcome.more_problems
-        );
+    if outcome.problems_dropped > 0 {
+        let n = outcome.problems_dropped;
+        eprintln!("duplex: {name}: … and {n} more problems like these, not listed");
+    }
+    for p in last {
+        eprintln!("duplex: {name}: {p}");
     }
     if outcome.nothing_read() {
         return ExitCode::FAILURE;

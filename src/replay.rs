@@ -15,31 +15,39 @@ use crate::proto::{ConnId, Dir, Timestamp};
 pub struct Outcome {
     pub packets: u64,
     pub bytes: u64,
-    /// Problems outside any connection, each naming the packet: corrupt packets, a truncated
-    /// file. The first PROBLEMS_KEPT are kept; `more_problems` counts the rest.
+    /// Problems outside any connection, each naming the packet: corrupt packets, a truncated file.
+    /// The first [`PROBLEMS_KEPT`] and the last one (which tells why the file ended early).
     pub problems: Vec<String>,
-    pub more_problems: u64,
+    /// Problems between those: counted, not kept.
+    pub problems_dropped: u64,
+    /// The latest problem past the first [`PROBLEMS_KEPT`].
+    overflow: Option<String>,
     /// Packets whose link and IP layers could be read (TCP or not).
     pub readable_packets: u64,
     /// Time of the first packet: `t = 0` of the events.
     pub origin: Timestamp,
 }
 
-/// A file of a million bad packets says so in a few lines, not a million.
+/// Problems kept in [`Outcome::problems`] before the rest are only counted: a file of nothing
+/// but broken packets would otherwise hold one message per packet in memory.
 pub const PROBLEMS_KEPT: usize = 20;
 
 impl Outcome {
     fn problem(&mut self, what: String) {
         if self.problems.len() < PROBLEMS_KEPT {
             self.problems.push(what);
-        } else {
-            self.more_problems += 1;
+        } else if self.overflow.replace(what).is_some() {
+            self.problems_dropped += 1;
         }
+    }
+
+    fn finish(&mut self) {
+        self.problems.extend(self.overflow.take());
     }
 
     /// Nothing at all could be read: the exit code says so.
     pub fn nothing_read(&self) -> bool {
-        self.readable_packets == 0 && (self.problems.len() as u64 + self.more_problems) > 0
+        self.readable_packets == 0 && !self.problems.is_empty()
     }
 }
 
@@ -57,9 +65,11 @@ pub fn replay<R: Read>(
         let packet = match capture.next_packet() {
             Ok(Some(p)) => p,
             Ok(None) => break,
+            // A broken packet block is skipped; after an error that ends the file, the reader
+            // answers `Ok(None)`.
             Err(e) => {
                 outcome.problem(e.to_string());
-                break;
+                continue;
             }
         };
         if outcome.packets == 0 {
@@ -86,6 +96,7 @@ pub fn replay<R: Read>(
     streams.reassembler.finish(last_ts, &mut |ev| {
         streams.conns.on(ev, &mut |e| sink(e, origin));
     });
+    outcome.finish();
     Ok(outcome)
 }
 
@@ -161,5 +172,75 @@ impl Conns {
         for e in self.out.drain(..) {
             sink(&e);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asset(name: &str) -> Vec<u8> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/captures/");
+        std::fs::read(format!("{dir}{name}")).unwrap()
+    }
+
+    fn run(bytes: &[u8]) -> (Outcome, usize) {
+        let mut events = 0;
+        let outcome = replay(bytes, &mut |_, _| events += 1).unwrap();
+        (outcome, events)
+    }
+
+    /// Regression: the first error of the reader, even one that loses a single packet block,
+    /// used to end the replay.
+    #[test]
+    fn a_broken_packet_block_loses_that_packet_only() {
+        let mut ng = asset("ws-basic.pcapng");
+        let (whole, whole_events) = run(&ng);
+        // Packet 10 names interface 5; the section describes only interface 0.
+        let (mut pos, mut n) = (0, 0);
+        while n < 10 {
+            let len = u32::from_le_bytes(ng[pos + 4..pos + 8].try_into().unwrap()) as usize;
+            if ng[pos..pos + 4] == [6, 0, 0, 0] {
+                n += 1;
+            }
+            if n < 10 {
+                pos += len;
+            }
+        }
+        ng[pos + 8..pos + 12].copy_from_slice(&5u32.to_le_bytes());
+        let (outcome, events) = run(&ng);
+        assert_eq!(outcome.packets, whole.packets - 1);
+        assert_eq!(outcome.problems.len(), 1, "{:?}", outcome.problems);
+        assert!(
+            outcome.problems[0].starts_with("packet 10 "),
+            "{:?}",
+            outcome.problems
+        );
+        assert!(
+            events > whole_events / 2,
+            "{events} of {whole_events} events"
+        );
+    }
+
+    /// A file of nothing but broken packets keeps the first problems and the last, and counts
+    /// the rest, instead of holding a message per packet.
+    #[test]
+    fn problems_are_capped_but_the_last_is_kept() {
+        let broken = PROBLEMS_KEPT + 50;
+        let mut pcap = asset("header-only.pcap");
+        for _ in 0..broken {
+            pcap.extend_from_slice(&[0; 16]); // an empty Ethernet frame
+        }
+        pcap.extend_from_slice(&[0; 10]); // and a record header cut short
+        let (outcome, _) = run(&pcap);
+        assert_eq!(outcome.packets, broken as u64);
+        assert_eq!(outcome.problems.len(), PROBLEMS_KEPT + 1);
+        assert_eq!(outcome.problems_dropped, 50);
+        assert!(outcome.problems[0].starts_with("packet 1: "));
+        let last = outcome.problems.last().unwrap();
+        assert!(
+            last.contains(&format!("ends inside packet {}", broken + 1)),
+            "{last}"
+        );
     }
 }
