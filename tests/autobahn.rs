@@ -99,7 +99,10 @@ fn autobahn_cases_1_to_7_and_10() {
         return;
     }
     // The verdict line, visible in CI's log whether the test passes or not.
-    let _ = write!(std::io::stderr(), "{stdout}{stderr}autobahn took {took:.1} s\n");
+    let _ = write!(
+        std::io::stderr(),
+        "{stdout}{stderr}autobahn took {took:.1} s\n"
+    );
     assert!(
         status.success() && !stdout.contains("FAILED"),
         "Autobahn found failures (exit {status}):\n{stdout}\n{stderr}"

@@ -261,6 +261,7 @@ impl Connection {
                         self.upgrade_declined(ts, out);
                     }
                 }
+                HttpEvent::Body { .. } => {}
                 HttpEvent::Switched { at } => {
                     if dir == Dir::S2c {
                         self.switch(ts, at, out);
