@@ -85,14 +85,12 @@ pub fn describe(ev: &Event) -> String {
         }
         EventKind::WsFrame(f) => frame(f),
         EventKind::WsMessage(m) => message(m),
-        EventKind::SseEvent(e) => {
-            let mut s = format!("Server-Sent Event {}, {} bytes", quote(&e.event), e.bytes());
-            if let Some(id) = &e.id {
-                s.push_str(&format!(", id {}", quote(id)));
-            }
-            s.push_str(&format!(": {}", escaped(&e.data)));
-            s
-        }
+        EventKind::SseEvent(e) => format!(
+            "Server-Sent Event {}, {} bytes: {}",
+            quote(&e.event),
+            e.bytes(),
+            escaped(&e.data)
+        ),
         EventKind::Error(e) => match e.offset {
             Some(off) => format!(
                 "problem ({} decoder, byte {off}): {}",
