@@ -276,28 +276,58 @@ fn price_as_server_sent_events() {
     let mut s = Server::start();
     let url = format!("{}/api/price/events", s.url);
     // --max-time ends curl (exit 28) while the stream is still going.
-    let out = Command::new("curl")
+    let mut curl = Command::new("curl")
         .args(["-sN", "-i", "--max-time", "2", &url])
-        .output()
+        .stdout(Stdio::piped())
+        .spawn()
         .expect("run curl");
+    // The response is reported at its head, while its body is still arriving.
+    let evs = s.wait_until("the streaming response", |e| {
+        kind(e, "http_response").next().is_some()
+    });
+    let resp = kind(evs, "http_response").next().unwrap().clone();
+    assert!(curl.try_wait().unwrap().is_none(), "curl already ended");
+    assert_eq!(resp["streaming"], true, "{resp}");
+    assert_eq!(
+        (&resp["status"], &resp["body_bytes"]),
+        (&json!(200), &json!(0))
+    );
+    let evs = s.wait_until("5 events", |e| kind(e, "sse_event").count() >= 5);
+    assert!(curl.try_wait().unwrap().is_none(), "curl already ended");
+    let sse: Vec<Value> = kind(evs, "sse_event").cloned().collect();
+    let mut seqs = Vec::new();
+    for e in &sse {
+        assert_eq!((&e["dir"], &e["event"]), (&json!("s2c"), &json!("message")));
+        let data = e["data"].as_str().unwrap();
+        let q: Value = serde_json::from_str(data).expect("price JSON");
+        assert_eq!(q["sym"], "DPX", "{q}");
+        assert!(q["price"].as_f64().unwrap() > 0.0, "{q}");
+        assert_eq!(e["id"], q["seq"].to_string(), "{e}");
+        seqs.push(q["seq"].as_u64().unwrap());
+        // Its own `id:` and `data:` lines, plus chunk framing.
+        let bytes = e["bytes"].as_u64().unwrap();
+        let own = format!("id: {}\ndata: {data}\n\n", q["seq"]).len() as u64;
+        assert!(bytes > own && bytes < own + 12, "{bytes} for {own}: {e}");
+    }
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    // About the ticker's default 10 Hz.
+    let t = |e: &Value| e["t"].as_f64().unwrap();
+    let gap = (t(&sse[4]) - t(&sse[0])) / 4.0;
+    assert!(gap > 0.05 && gap < 0.3, "{gap} s between events");
+
+    let out = curl.wait_with_output().expect("curl ends");
     let all = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
     let (head, body) = all.split_once("\n\n").expect("a head");
     let head = head.to_ascii_lowercase();
     assert!(head.starts_with("http/1.1 200"), "{head}");
     assert!(head.contains("content-type: text/event-stream"), "{head}");
     assert!(head.contains("transfer-encoding: chunked"), "{head}");
-    let data: Vec<Value> = body
-        .lines()
-        .filter_map(|l| l.strip_prefix("data: "))
-        .map(|d| serde_json::from_str(d).expect("JSON data"))
-        .collect();
-    assert!(data.len() >= 2, "{body}");
-    assert!(data.iter().all(|d| d["sym"] == "DPX"));
-    // The decoder reports a response once its body ends, and this one never did: only the
-    // request and curl's close are sure to be there.
+    let data = body.lines().filter(|l| l.starts_with("data: ")).count();
+    assert!(data >= 5, "{body}");
     let evs = s.wait_until("curl's close", |e| kind(e, "tcp_close").count() == 1);
     let req = kind(evs, "http_request").next().unwrap();
     assert_eq!(req["target"], "/api/price/events");
+    assert_eq!(kind(evs, "http_response").count(), 1, "reported once");
 }
 
 /// Reads until a frame of `type` comes; panics on a frame in `never`.

@@ -98,6 +98,18 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
                 m.serialize_entry("text", cut(text))?;
             }
         }
+        EventKind::SseEvent(e) => {
+            m.serialize_entry("event", &e.event)?;
+            m.serialize_entry("data", cut(&e.data))?;
+            if let Some(id) = &e.id {
+                m.serialize_entry("id", id)?;
+            }
+            if let Some(retry) = e.retry {
+                m.serialize_entry("retry", &retry)?;
+            }
+            m.serialize_entry("bytes", &e.bytes())?;
+            m.serialize_entry("offset", &e.range.start)?;
+        }
         EventKind::Error(e) => {
             m.serialize_entry("what", &e.what)?;
             m.serialize_entry("layer", e.layer.as_str())?;
@@ -114,6 +126,9 @@ fn http_common<M: SerializeMap>(m: &mut M, r: &HttpMessage) -> Result<(), M::Err
     m.serialize_entry("headers", &r.head.headers)?;
     m.serialize_entry("header_bytes", &r.head.range.len())?;
     m.serialize_entry("body_bytes", &r.body_bytes)?;
+    if r.streaming {
+        m.serialize_entry("streaming", &true)?;
+    }
     if !r.trailers.is_empty() {
         m.serialize_entry("trailers", &r.trailers)?;
     }

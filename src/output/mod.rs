@@ -8,3 +8,5 @@ pub mod synth;
 pub mod ws_encode;
 
 pub use capture_writer::{CaptureWriter, Format, WriterClose};
+#[cfg(test)]
+mod sse_tests;

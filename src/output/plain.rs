@@ -85,6 +85,12 @@ pub fn describe(ev: &Event) -> String {
         }
         EventKind::WsFrame(f) => frame(f),
         EventKind::WsMessage(m) => message(m),
+        EventKind::SseEvent(e) => format!(
+            "Server-Sent Event {}, {} bytes: {}",
+            quote(&e.event),
+            e.bytes(),
+            escaped(&e.data)
+        ),
         EventKind::Error(e) => match e.offset {
             Some(off) => format!(
                 "problem ({} decoder, byte {off}): {}",
@@ -100,6 +106,7 @@ fn sizes(r: &HttpMessage) -> String {
     let n = r.head.headers.len();
     let head = r.head.range.len();
     match r.body_bytes {
+        _ if r.streaming => format!("{n} headers, head {head} bytes, body streamed as events"),
         0 => format!("{n} headers, head {head} bytes, no body"),
         b => format!("{n} headers, head {head} bytes, body {b} bytes"),
     }
@@ -157,5 +164,21 @@ fn quote(text: &str) -> String {
         s.extend(c.escape_debug());
     }
     s.push('"');
+    s
+}
+
+/// `text` unquoted, control characters escaped, cut to QUOTE_MAX characters.
+fn escaped(text: &str) -> String {
+    let mut s = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == QUOTE_MAX {
+            s.push('…');
+            break;
+        }
+        match c {
+            c if c.is_control() => s.extend(c.escape_default()),
+            c => s.push(c),
+        }
+    }
     s
 }

@@ -19,6 +19,9 @@ pub struct Summary {
     pub ws_messages: u64,
     pub ws_payload_bytes: u64,
     pub close_codes: BTreeMap<u16, u64>,
+    pub sse_events: u64,
+    /// Wire bytes of those events, chunk framing included.
+    pub sse_bytes: u64,
     pub errors: u64,
     /// The first few problems, to show with the counts.
     pub first_errors: Vec<String>,
@@ -51,6 +54,10 @@ impl Summary {
                 }
             }
             EventKind::WsMessage(_) => self.ws_messages += 1,
+            EventKind::SseEvent(e) => {
+                self.sse_events += 1;
+                self.sse_bytes += e.bytes();
+            }
             EventKind::Error(e) => self.note_error(format!("#{}: {}", ev.conn, e.what)),
         }
     }
@@ -121,6 +128,13 @@ impl fmt::Display for Summary {
         write!(f, "WS close codes   ")?;
         counts(f, &self.close_codes)?;
         writeln!(f)?;
+        if self.sse_events > 0 {
+            writeln!(
+                f,
+                "SSE events       {} ({} bytes)",
+                self.sse_events, self.sse_bytes
+            )?;
+        }
         writeln!(f, "errors           {}", self.errors)?;
         for e in &self.first_errors {
             writeln!(f, "  {e}")?;

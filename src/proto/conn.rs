@@ -8,6 +8,7 @@ use super::event::{
     AcceptCheck, DecodeError, Event, EventKind, HttpMessage, Layer, TcpClose, TcpOpen,
 };
 use super::http1::{Head, Http1Decoder, HttpEvent, Role};
+use super::sse::{self, SseParser};
 use super::ws::{self, WsDecoder, WsEvent};
 use super::{ConnId, Dir, Timestamp};
 
@@ -25,6 +26,8 @@ struct Side {
     pending: Vec<u8>,
     /// The head of the message whose body is still arriving.
     head: Option<Head>,
+    /// The event stream whose body is arriving (its response already reported).
+    sse: Option<SseParser>,
     /// Bytes carried in this direction, all protocols together.
     bytes: u64,
     ended: bool,
@@ -32,10 +35,15 @@ struct Side {
 
 impl Side {
     fn new(role: Role) -> Self {
+        let mut d = Http1Decoder::new(role);
+        if role == Role::Response {
+            d.stream_bodies(Some(sse::is_event_stream));
+        }
         Side {
-            proto: Proto::Http(Http1Decoder::new(role)),
+            proto: Proto::Http(d),
             pending: Vec::new(),
             head: None,
+            sse: None,
             bytes: 0,
             ended: false,
         }
@@ -238,6 +246,9 @@ impl Connection {
             match ev {
                 // A 101's End comes just before Switched: the switch reports that message.
                 HttpEvent::End(_) if matches!(evs.peek(), Some(HttpEvent::Switched { .. })) => {}
+                HttpEvent::Head(head) if dir == Dir::S2c && sse::is_event_stream(&head) => {
+                    self.stream_head(ts, head, out);
+                }
                 HttpEvent::Head(head) => {
                     if dir == Dir::C2s {
                         self.on_request_head(&head);
@@ -245,12 +256,15 @@ impl Connection {
                     self.sides[dir.index()].head = Some(head);
                 }
                 HttpEvent::End(end) => {
+                    // A streaming response was reported at its head.
+                    self.sides[dir.index()].sse = None;
                     let Some(head) = self.sides[dir.index()].head.take() else {
                         continue;
                     };
                     let final_response = dir == Dir::S2c && head.status.is_some_and(|s| s >= 200);
                     let msg = HttpMessage {
                         head,
+                        streaming: false,
                         body_bytes: end.body_bytes,
                         framing: end.framing,
                         trailers: end.trailers,
@@ -262,6 +276,7 @@ impl Connection {
                         self.upgrade_declined(ts, out);
                     }
                 }
+                HttpEvent::Body { range, data } => self.stream_body(ts, dir, range, &data, out),
                 HttpEvent::Switched { at } => {
                     if dir == Dir::S2c {
                         self.switch(ts, at, out);
@@ -269,7 +284,8 @@ impl Connection {
                     }
                 }
                 HttpEvent::Error(e) => {
-                    out.push(self.error(ts, dir, Layer::Http, Some(e.offset), e.kind.to_string()));
+                    let what = self.http_error_text(dir, &e.kind);
+                    out.push(self.error(ts, dir, Layer::Http, Some(e.offset), what));
                 }
             }
         }
@@ -340,6 +356,7 @@ impl Connection {
         };
         let msg = HttpMessage {
             head,
+            streaming: false,
             body_bytes: 0,
             framing: super::http1::Framing::None,
             trailers: Vec::new(),
@@ -432,6 +449,9 @@ impl Connection {
         }
     }
 }
+
+#[path = "conn_stream.rs"]
+mod stream;
 
 #[cfg(test)]
 #[path = "conn_tests.rs"]

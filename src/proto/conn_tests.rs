@@ -214,3 +214,105 @@ fn a_gap_stops_decoding_that_direction_only() {
     assert_eq!(k[2], "resp 204");
     assert_eq!(k.len(), 3);
 }
+
+const SSE_HEAD: &str = "HTTP/1.1 200 OK\r\nContent-Type: Text/Event-Stream; charset=utf-8\r\n\
+                        Transfer-Encoding: chunked\r\n\r\n";
+
+/// `body` as one chunk per piece.
+fn chunked(pieces: &[&str]) -> String {
+    pieces
+        .iter()
+        .map(|p| format!("{:x}\r\n{p}\r\n", p.len()))
+        .collect()
+}
+
+fn get_events() -> Vec<u8> {
+    b"GET /events HTTP/1.1\r\nHost: a\r\nAccept: text/event-stream\r\n\r\n".to_vec()
+}
+
+fn sse_events(evs: &[Event]) -> Vec<crate::proto::sse::SseEvent> {
+    evs.iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::SseEvent(s) => Some((**s).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_event_stream_is_reported_at_its_head_then_event_by_event() {
+    let body = chunked(&[
+        ": heartbeat\n\n",
+        "id: 1\ndata: {\"a\":1}\n\n",
+        "event: tick\r\ndata: line one\r\ndata: line two\r\n\r\n",
+        "data: split ",
+        "across chunks\n\n",
+    ]);
+    let s2c = format!("{SSE_HEAD}{body}0\r\n\r\n").into_bytes();
+    let whole = run(&[(Dir::C2s, get_events()), (Dir::S2c, s2c.clone())]);
+    assert_eq!(
+        kinds(&whole),
+        ["req GET", "resp 200", "sse_event", "sse_event", "sse_event"]
+    );
+    let EventKind::HttpResponse(r) = &whole[1].kind else {
+        unreachable!()
+    };
+    assert!(r.streaming && r.body_bytes == 0);
+    let sse = sse_events(&whole);
+    let got: Vec<_> = sse
+        .iter()
+        .map(|e| (e.event.as_str(), e.data.as_str(), e.id.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("message", "{\"a\":1}", Some("1")),
+            ("tick", "line one\nline two", Some("1")),
+            ("message", "split across chunks", Some("1")),
+        ]
+    );
+    // The heartbeat and the chunk framing count; only the last chunk is left over.
+    let head_len = SSE_HEAD.len() as u64;
+    assert_eq!(sse[0].range.start, head_len);
+    assert_eq!(sse[0].bytes(), 3 + 13 + 2 + 4 + 21);
+    let total: u64 = sse.iter().map(|e| e.bytes()).sum();
+    assert_eq!(
+        total,
+        s2c.len() as u64 - head_len - "\r\n0\r\n\r\n".len() as u64
+    );
+
+    for i in 0..=s2c.len() {
+        let (a, b) = s2c.split_at(i);
+        let evs = run(&[
+            (Dir::C2s, get_events()),
+            (Dir::S2c, a.to_vec()),
+            (Dir::S2c, b.to_vec()),
+        ]);
+        assert_eq!(sse_events(&evs), sse, "split at {i}");
+        assert_eq!(kinds(&evs), kinds(&whole), "split at {i}");
+    }
+    let mut bytes = vec![(Dir::C2s, get_events())];
+    bytes.extend(s2c.iter().map(|&b| (Dir::S2c, vec![b])));
+    assert_eq!(sse_events(&run(&bytes)), sse, "byte by byte");
+}
+
+#[test]
+fn an_event_stream_cut_short_says_so() {
+    let s2c = format!("{SSE_HEAD}{}", chunked(&["data: 1\n\n", "data: 2\n\n"]));
+    let evs = run(&[(Dir::C2s, get_events()), (Dir::S2c, s2c.into_bytes())]);
+    let k = kinds(&evs);
+    assert_eq!(k[..4], ["req GET", "resp 200", "sse_event", "sse_event"]);
+    assert_eq!(k.len(), 5, "{k:?}");
+    assert!(
+        k[4].starts_with("error the event stream ended without its last chunk"),
+        "{k:?}"
+    );
+    // Any other response is still reported once, at its end, without streaming.
+    let plain = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n\r\ndata: 1\n";
+    let evs = run(&[(Dir::C2s, get_events()), (Dir::S2c, plain.into())]);
+    assert_eq!(kinds(&evs), ["req GET", "resp 200"]);
+    let EventKind::HttpResponse(r) = &evs[1].kind else {
+        unreachable!()
+    };
+    assert!(!r.streaming && r.body_bytes == 8);
+}

@@ -1,6 +1,7 @@
 //! The event vocabulary: what every view, the transcript and `--json` are made of.
 
 use super::http1::{Framing, Head};
+pub use super::sse::SseEvent;
 use super::ws::{Frame, Message};
 use super::{ConnId, Dir, Timestamp};
 
@@ -21,6 +22,8 @@ pub enum EventKind {
     HttpResponse(Box<HttpMessage>),
     WsFrame(Box<Frame>),
     WsMessage(Box<Message>),
+    /// One Server-Sent Event from a `text/event-stream` response body.
+    SseEvent(Box<SseEvent>),
     Error(DecodeError),
 }
 
@@ -63,10 +66,13 @@ pub struct TcpClose {
     pub by: Option<Dir>,
 }
 
-/// An HTTP request or response, complete with its body.
+/// An HTTP request or response, complete with its body (unless `streaming`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpMessage {
     pub head: Head,
+    /// Reported at its head because its body streams (an event stream): `body_bytes` is 0 and
+    /// the body follows as `SseEvent`s.
+    pub streaming: bool,
     pub body_bytes: u64,
     pub framing: Framing,
     pub trailers: Vec<(String, String)>,
@@ -125,6 +131,7 @@ impl EventKind {
             EventKind::HttpResponse(_) => "http_response",
             EventKind::WsFrame(_) => "ws_frame",
             EventKind::WsMessage(_) => "ws_message",
+            EventKind::SseEvent(_) => "sse_event",
             EventKind::Error(_) => "error",
         }
     }

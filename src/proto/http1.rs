@@ -2,12 +2,15 @@
 //!
 //! Heads are parsed by httparse ([`head`]), the body length is decided by one function
 //! ([`framing::body_plan`], RFC 9112 §6.3) and bodies are walked by [`body`]. Every `Head`
-//! event is followed by an `End` (then `Switched` after a 101 or a 2xx to CONNECT) or an `Error`.
+//! event is followed by an `End` (then `Switched` after a 101 or a 2xx to CONNECT) or an `Error`;
+//! between them come `Body` events when the caller asked to stream that message's body.
 
 mod body;
 mod error;
 mod framing;
 mod head;
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;
 
@@ -39,6 +42,13 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq)]
 pub enum HttpEvent {
     Head(Head),
+    /// Decoded (de-chunked) body bytes of a message picked by [`Http1Decoder::stream_bodies`];
+    /// `range` is where they sit on the wire, chunk framing excluded. How the data is cut into
+    /// `Body` events depends on how the input was split; their concatenation does not.
+    Body {
+        range: ByteRange,
+        data: Vec<u8>,
+    },
     /// The message (head + body) is complete.
     End(MessageEnd),
     /// A response 101 head (or 2xx to CONNECT) was decoded: this direction now carries another
@@ -112,6 +122,8 @@ pub struct Http1Decoder {
     msg: Option<InFlight>,
     /// Bytes the last `decode` left unconsumed (a partial head or line), for `finish`.
     stalled: u64,
+    /// Messages whose body is reported in `Body` events.
+    stream: Option<fn(&Head) -> bool>,
 }
 
 impl Http1Decoder {
@@ -123,7 +135,15 @@ impl Http1Decoder {
             pending: VecDeque::new(),
             msg: None,
             stalled: 0,
+            stream: None,
         }
+    }
+
+    /// From the next head on, the body of each message whose head satisfies `pick` is also
+    /// reported as `Body` events (copies are made only for those). The choice is made here,
+    /// not after the caller sees the `Head`, because one `decode` call runs on into the body.
+    pub fn stream_bodies(&mut self, pick: Option<fn(&Head) -> bool>) {
+        self.stream = pick;
     }
 
     /// Response side only: the method of a request sent on this connection, in order (needed
@@ -240,7 +260,13 @@ impl Http1Decoder {
 
     fn decode_body(&mut self, buf: &[u8], out: &mut Vec<HttpEvent>) -> Option<usize> {
         let msg = self.msg.as_mut()?;
-        match msg.body.decode(buf, &mut msg.sink) {
+        let result = msg.body.decode(buf, &mut msg.sink);
+        for (at, data) in msg.sink.runs.drain(..) {
+            let start = self.offset.saturating_add(at as u64);
+            let range = ByteRange::new(start, start.saturating_add(data.len() as u64));
+            out.push(HttpEvent::Body { range, data });
+        }
+        match result {
             Ok(p) if p.done => {
                 self.end_message(self.offset.saturating_add(p.consumed as u64), out);
                 Some(p.consumed)
@@ -276,6 +302,7 @@ impl Http1Decoder {
             After::NextMessage
         };
         let head_range = head.range;
+        let stream = self.stream.is_some_and(|pick| pick(&head));
         out.push(HttpEvent::Head(head));
         let (framing, switch) = match plan {
             Ok(BodyPlan::Body(f)) => (f, false),
@@ -307,6 +334,8 @@ impl Http1Decoder {
             sink: BodySink {
                 decoded: 0,
                 preview: Vec::with_capacity(preview),
+                stream,
+                runs: Vec::new(),
             },
             after,
         });

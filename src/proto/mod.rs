@@ -5,6 +5,7 @@ pub mod conn;
 pub mod deflate;
 pub mod event;
 pub mod http1;
+pub mod sse;
 pub mod ws;
 
 use serde::Serialize;

@@ -6,15 +6,21 @@ use super::{HEAD_LIMIT, HttpErrorKind, MAX_HEADERS, PREVIEW_LIMIT};
 /// Longest chunk-size line (size, extensions, CRLF excluded) we wait for before giving up.
 pub const CHUNK_LINE_LIMIT: usize = 4096;
 
-/// Where decoded body bytes go: a count and the first `PREVIEW_LIMIT` bytes.
+/// Where decoded body bytes go: a count, the first `PREVIEW_LIMIT` bytes and, when streaming,
+/// a copy of each run of data with its offset in the buffer given to `decode`.
 #[derive(Debug, Default)]
 pub(super) struct BodySink {
     pub decoded: u64,
     pub preview: Vec<u8>,
+    pub stream: bool,
+    pub runs: Vec<(usize, Vec<u8>)>,
 }
 
 impl BodySink {
-    fn push(&mut self, data: &[u8]) {
+    fn push(&mut self, at: usize, data: &[u8]) {
+        if self.stream && !data.is_empty() {
+            self.runs.push((at, data.to_vec()));
+        }
         self.decoded = self.decoded.saturating_add(data.len() as u64);
         let room = PREVIEW_LIMIT.saturating_sub(self.preview.len());
         if let Some(head) = data.get(..room.min(data.len())) {
@@ -75,7 +81,7 @@ impl BodyDecoder {
         match self {
             BodyDecoder::Length { remaining } => {
                 let take = take_len(*remaining, buf.len());
-                sink.push(buf.get(..take).unwrap_or_default());
+                sink.push(0, buf.get(..take).unwrap_or_default());
                 *remaining -= take as u64;
                 Ok(Progress {
                     consumed: take,
@@ -83,7 +89,7 @@ impl BodyDecoder {
                 })
             }
             BodyDecoder::UntilClose => {
-                sink.push(buf);
+                sink.push(0, buf);
                 Ok(Progress {
                     consumed: buf.len(),
                     done: false,
@@ -129,7 +135,7 @@ impl Chunked {
                         break;
                     }
                     let take = take_len(remaining, rest.len());
-                    sink.push(rest.get(..take).unwrap_or_default());
+                    sink.push(pos, rest.get(..take).unwrap_or_default());
                     pos += take;
                     self.state = match remaining - take as u64 {
                         0 => ChunkState::DataEnd,
