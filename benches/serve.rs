@@ -12,8 +12,9 @@
 //! Each run is one connection doing N sequential round trips of a small text message; the
 //! modes take turns run by run, so drift hits them alike. Reported: the median of the runs.
 //!
-//! Then, when the build has `/ws/chat`: 1,000 concurrent chat clients, one broadcast, the time
-//! until every client has it.
+//! Then, when the build has `/ws/chat`: 1,000 concurrent chat clients in one room (tapped and
+//! decoded, as `duplex serve` runs): delivery latency of messages sent one at a time (p50, p99),
+//! and deliveries per second of a burst.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -183,53 +184,138 @@ async fn bench(trips: u32, runs: usize) -> Result<(), String> {
 /// 1,000 concurrent chat clients on `/ws/chat`: how long they take to connect, and how long one
 /// message takes to reach every one of them.
 async fn chat(server: &Running) -> Result<(), String> {
-    let probe = Ws::connect(server.addr, "/ws/chat", &[]).await;
+    let room = format!("/ws/chat?room=bench{}", std::process::id());
+    let probe = Ws::connect(server.addr, &format!("{room}&name=probe"), &[]).await;
     if !matches!(probe, Ok((_, 101))) {
         println!("chat: chat route not available in this build");
         return Ok(());
     }
     drop(probe);
+    // Every client reads from the moment it joins (a client that stops reading is dropped by
+    // the server), and reports each bench message it gets with its latency.
+    let t0 = Instant::now();
+    let (got_tx, mut got_rx) = mpsc::unbounded_channel::<(u32, Duration)>();
     let started = Instant::now();
-    let mut clients = Vec::with_capacity(CHAT_CLIENTS);
-    for _ in 0..CHAT_CLIENTS {
-        let (ws, status) = Ws::connect(server.addr, "/ws/chat", &[])
+    for i in 0..CHAT_CLIENTS {
+        let path = format!("{room}&name=r{i}");
+        let (mut ws, status) = Ws::connect(server.addr, &path, &[])
             .await
             .map_err(|e| e.to_string())?;
         if status != 101 {
             return Err(format!("/ws/chat answered {status}"));
         }
-        clients.push(ws);
-    }
-    let connected = started.elapsed();
-    let marker = format!("bench broadcast {}", std::process::id());
-    let sent = Instant::now();
-    clients[0]
-        .send_text(&marker)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut tasks = tokio::task::JoinSet::new();
-    for mut ws in clients {
-        let marker = marker.clone();
-        tasks.spawn(async move {
-            let deadline = Instant::now() + BOUND;
-            while Instant::now() < deadline {
-                match ws.next(deadline - Instant::now()).await {
-                    Ok(Some(Message::Text(t))) if t.as_str().contains(&marker) => return true,
-                    Ok(Some(_)) => continue,
-                    Ok(None) | Err(_) => return false,
+        let got = got_tx.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(m)) = ws.next(CHAT_IDLE).await {
+                if let Message::Text(t) = m
+                    && let Some((seq, sent)) = bench_stamp(t.as_str())
+                {
+                    let _ = got.send((seq, t0.elapsed().saturating_sub(sent)));
                 }
             }
-            false
         });
     }
-    let mut reached = 0;
-    while let Some(r) = tasks.join_next().await {
-        reached += usize::from(r.unwrap_or(false));
+    drop(got_tx);
+    let connected = started.elapsed();
+    let (mut sender, _) = Ws::connect(server.addr, &format!("{room}&name=sender"), &[])
+        .await
+        .map_err(|e| e.to_string())?;
+
+    // Latency: one message at a time, each delivered to every client before the next.
+    let mut latencies = Vec::with_capacity(CHAT_LATENCY_MSGS as usize * CHAT_CLIENTS);
+    for seq in 0..CHAT_LATENCY_MSGS {
+        send_stamped(&mut sender, seq, t0).await?;
+        latencies.extend(
+            collect(&mut got_rx, &mut sender, 1)
+                .await?
+                .into_iter()
+                .map(|(_, d)| d),
+        );
     }
+    // Throughput: a burst (within the server's per-client queue), counted until all arrive.
+    let burst_start = Instant::now();
+    for seq in CHAT_LATENCY_MSGS..CHAT_LATENCY_MSGS + CHAT_BURST {
+        send_stamped(&mut sender, seq, t0).await?;
+    }
+    let burst = collect(&mut got_rx, &mut sender, CHAT_BURST).await?;
+    let burst_time = burst_start.elapsed();
+
+    latencies.sort();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * p) as usize)
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
+    };
+    let want = CHAT_BURST as usize * CHAT_CLIENTS;
     println!(
-        "chat: {CHAT_CLIENTS} clients connected in {:.2} s; one message reached {reached} of them in {:.1} ms",
-        connected.as_secs_f64(),
-        sent.elapsed().as_secs_f64() * 1e3
+        "chat: {CHAT_CLIENTS} clients in one room, connected in {:.2} s",
+        connected.as_secs_f64()
+    );
+    println!(
+        "chat: latency over {} deliveries (one message at a time): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        latencies.len(),
+        pct(0.50),
+        pct(0.99),
+        pct(1.0)
+    );
+    println!(
+        "chat: burst of {CHAT_BURST} messages: {} of {want} deliveries in {:.3} s = {:.0} deliveries/s",
+        burst.len(),
+        burst_time.as_secs_f64(),
+        burst.len() as f64 / burst_time.as_secs_f64()
     );
     Ok(())
+}
+
+const CHAT_IDLE: Duration = Duration::from_secs(30);
+const CHAT_LATENCY_MSGS: u32 = 20;
+const CHAT_BURST: u32 = 50;
+
+async fn send_stamped(ws: &mut Ws, seq: u32, t0: Instant) -> Result<(), String> {
+    let text = format!("bench {seq} {}", t0.elapsed().as_nanos());
+    let body = format!("{{\"text\":\"{text}\"}}");
+    ws.send_text(&body).await.map_err(|e| e.to_string())
+}
+
+/// `(seq, sent)` from a chat message carrying "bench SEQ NANOS".
+fn bench_stamp(msg: &str) -> Option<(u32, Duration)> {
+    let rest = &msg[msg.find("bench ")? + 6..];
+    let mut it = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty());
+    let seq = it.next()?.parse().ok()?;
+    let nanos: u64 = it.next()?.parse().ok()?;
+    Some((seq, Duration::from_nanos(nanos)))
+}
+
+/// Waits until every client has reported `messages` more messages (bounded), draining the
+/// sender's own copies meanwhile so that the server does not drop it as a slow reader.
+async fn collect(
+    got: &mut mpsc::UnboundedReceiver<(u32, Duration)>,
+    sender: &mut Ws,
+    messages: u32,
+) -> Result<Vec<(u32, Duration)>, String> {
+    let want = messages as usize * CHAT_CLIENTS;
+    let deadline = Instant::now() + BOUND;
+    let mut out = Vec::with_capacity(want);
+    while out.len() < want {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        tokio::select! {
+            r = got.recv() => match r {
+                Some(x) => out.push(x),
+                None => break,
+            },
+            _ = sender.next(left) => {}
+        }
+    }
+    if out.len() < want {
+        println!(
+            "chat: only {} of {want} deliveries within {BOUND:?}",
+            out.len()
+        );
+    }
+    Ok(out)
 }
