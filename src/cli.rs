@@ -55,6 +55,9 @@ pub struct ServeArgs {
     /// Answer 503 to connections beyond this many open at once
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub max_conns: usize,
+    /// Close a keep-alive connection after this many requests (like nginx's keepalive_requests)
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_requests: u32,
     /// Answer 408 to a request head not complete this many seconds after its first byte
     #[arg(long, default_value_t = 10.0, value_name = "SECS", hide = true)]
     pub head_timeout: f64,
@@ -109,6 +112,7 @@ fn serve_cmd(args: &ServeArgs) -> ExitCode {
             .unwrap_or(Duration::from_secs(10)),
         max_body: args.max_body,
         max_conns: args.max_conns.max(1),
+        max_requests: args.max_requests.max(1),
         ..server::Config::default()
     };
     command::run(

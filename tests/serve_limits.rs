@@ -266,3 +266,38 @@ fn fragments_adding_up_to_over_16_mib_get_close_1009() {
     drop(sock);
     answered_then_still_serving(&mut s, 101);
 }
+
+#[test]
+fn a_keep_alive_connection_closes_after_max_requests() {
+    let mut s = Server::start(&["--max-requests", "3"]);
+    let mut sock = connect(&s);
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        sock.write_all(b"GET /bytes/5 HTTP/1.1\r\nHost: t\r\n\r\n")
+            .unwrap();
+        // Each answer is small: read until its 5-byte body has arrived.
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            let n = sock.read(&mut buf).unwrap();
+            assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&got));
+            got.extend_from_slice(&buf[..n]);
+            let head_end = got.windows(4).position(|w| w == b"\r\n\r\n");
+            if head_end.is_some_and(|h| got.len() >= h + 4 + 5) {
+                break;
+            }
+        }
+        answers.push(String::from_utf8_lossy(&got).to_lowercase());
+    }
+    assert!(!answers[1].contains("connection: close"), "{}", answers[1]);
+    assert!(answers[2].contains("connection: close"), "{}", answers[2]);
+    // The server closes after the third answer.
+    let mut rest = Vec::new();
+    let _ = sock.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    let evs = s.wait_until("the close", |e| count(e, "tcp_close") >= 1);
+    assert_eq!(count(evs, "tcp_open"), 1);
+    assert_eq!(count(evs, "http_request"), 3);
+    let close: Vec<&Value> = kind(evs, "tcp_close").collect();
+    assert_eq!(close[0]["by"], "s2c", "{close:?}");
+}

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use hyper::server::conn::http1;
@@ -33,6 +33,9 @@ pub struct Config {
     pub max_body: u64,
     /// Answer 503 to connections beyond this many open at once.
     pub max_conns: usize,
+    /// Requests served on one keep-alive connection; the last answer says `Connection: close`
+    /// (nginx's `keepalive_requests`, 1000 by default).
+    pub max_requests: u32,
 }
 
 impl Default for Config {
@@ -42,6 +45,7 @@ impl Default for Config {
             head_timeout: Duration::from_secs(10),
             max_body: 16 * 1024 * 1024,
             max_conns: 1024,
+            max_requests: 1000,
             tap: true,
         }
     }
@@ -160,14 +164,24 @@ impl Conn {
         );
         let shared = self.shared.clone();
         let (h, max_body) = (handle.clone(), self.config.max_body);
+        let max_requests = self.config.max_requests;
+        let served = Arc::new(AtomicU32::new(0));
         let service = service_fn(move |req| {
             h.request_started();
+            let last = served.fetch_add(1, Ordering::Relaxed).saturating_add(1) >= max_requests;
             let (shared, h) = (shared.clone(), h.clone());
             async move {
-                let resp = match limits::check_body(&req, max_body) {
+                let mut resp = match limits::check_body(&req, max_body) {
                     Some(resp) => resp,
                     None => routes::route(req, shared).await?,
                 };
+                if last && resp.status() != hyper::StatusCode::SWITCHING_PROTOCOLS {
+                    // hyper closes the connection after an answer that says so.
+                    resp.headers_mut().insert(
+                        hyper::header::CONNECTION,
+                        hyper::header::HeaderValue::from_static("close"),
+                    );
+                }
                 Ok::<_, std::convert::Infallible>(limits::track(resp, h))
             }
         });
