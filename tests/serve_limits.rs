@@ -134,13 +134,13 @@ fn one_connection_too_many_gets_503() {
 }
 
 /// A WebSocket to /ws/echo through a hand-written upgrade.
-fn ws_open(s: &Server) -> TcpStream {
+fn ws_open(s: &Server, path: &str) -> TcpStream {
     let mut sock = connect(s);
-    sock.write_all(
-        b"GET /ws/echo HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    )
-    .unwrap();
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    sock.write_all(req.as_bytes()).unwrap();
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -208,8 +208,12 @@ fn read_close(sock: &mut TcpStream) -> u16 {
 }
 
 fn ws_refused(bytes: &[u8], code: u16) {
+    ws_refused_at("/ws/echo", bytes, code);
+}
+
+fn ws_refused_at(path: &str, bytes: &[u8], code: u16) {
     let mut s = Server::start(&[]);
-    let mut sock = ws_open(&s);
+    let mut sock = ws_open(&s, path);
     sock.write_all(bytes).unwrap();
     assert_eq!(read_close(&mut sock), code);
     let evs: Vec<Value> = s
@@ -243,6 +247,13 @@ fn text_that_is_not_utf8_gets_close_1007() {
 }
 
 #[test]
+fn the_live_routes_close_with_the_same_codes() {
+    let bad_text = frame(true, 1, KEY, &[b'o', b'k', 0xff, 0xfe], None);
+    ws_refused_at("/ws/chat?name=mallory&room=limits", &bad_text, 1007);
+    ws_refused_at("/ws/game", &frame(true, 1, None, b"{}", None), 1002);
+}
+
+#[test]
 fn a_message_over_16_mib_gets_close_1009() {
     // The header announces 17 MiB; the server refuses before the payload arrives.
     ws_refused(&frame(true, 2, KEY, b"x", Some(17 << 20)), 1009);
@@ -254,7 +265,7 @@ fn fragments_adding_up_to_over_16_mib_get_close_1009() {
     let mut bytes = frame(false, 2, KEY, &piece, None);
     bytes.extend(frame(true, 0, KEY, &piece, None));
     let mut s = Server::start(&[]);
-    let mut sock = ws_open(&s);
+    let mut sock = ws_open(&s, "/ws/echo");
     // The server may stop reading part way: write from another thread.
     let mut writer = sock.try_clone().unwrap();
     let w = std::thread::spawn(move || writer.write_all(&bytes).is_ok());

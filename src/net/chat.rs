@@ -21,9 +21,9 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use super::Shared;
 use super::live::{self, Ws};
 use super::routes::RespBody;
+use super::{Shared, limits};
 
 /// Messages a client may have waiting before it counts as too slow.
 const QUEUE: usize = 64;
@@ -260,7 +260,11 @@ async fn client(mut ws: Ws, shared: Shared, room: String, wanted: String) {
                 }
                 // tungstenite answers pings and the client's close by itself.
                 Some(Ok(_)) => continue,
-                Some(Err(_)) | None => break,
+                Some(Err(e)) => {
+                    limits::close_after_error(&mut ws, &e).await;
+                    break;
+                }
+                None => break,
             },
             () = &mut stop => {
                 live::going_away(&mut ws).await;

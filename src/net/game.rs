@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::Shared;
 use super::live::{self, Rng, Ws};
 use super::routes::RespBody;
+use super::{Shared, limits};
 
 const TICK: Duration = Duration::from_millis(50);
 /// The board is SIZE × SIZE; positions run from 0 to SIZE - 1.
@@ -171,7 +171,11 @@ async fn play(mut ws: Ws, shared: Shared) {
                 }
                 // tungstenite answers pings and the client's close by itself.
                 Some(Ok(_)) => {}
-                Some(Err(_)) | None => break,
+                Some(Err(e)) => {
+                    limits::close_after_error(&mut ws, &e).await;
+                    break;
+                }
+                None => break,
             },
             () = &mut stop => {
                 live::going_away(&mut ws).await;

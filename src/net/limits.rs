@@ -138,7 +138,7 @@ pub fn close_code_for(e: &WsError) -> Option<(CloseCode, &'static str)> {
 
 /// After a read error: send the close frame tungstenite leaves to us, then read what the
 /// client still sends (its close, or the rest of a huge message) for a moment, and let go.
-pub async fn close_after_error<S>(mut ws: WebSocketStream<S>, e: &WsError)
+pub async fn close_after_error<S>(ws: &mut WebSocketStream<S>, e: &WsError)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {

@@ -41,7 +41,7 @@ where
             Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) => m,
             // tungstenite answers pings and echoes the close by itself; keep reading until it ends.
             Some(Ok(_)) => continue,
-            Some(Err(e)) => return limits::close_after_error(ws, &e).await,
+            Some(Err(e)) => return limits::close_after_error(&mut ws, &e).await,
             None => return,
         };
         if ws.send(reply).await.is_err() {
