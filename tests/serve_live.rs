@@ -1,143 +1,21 @@
 //! `duplex serve` as a whole program: real clients on 127.0.0.1, the events read from its stdout.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::{BOUND, Server, count, have, kind};
 use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tungstenite::protocol::frame::{CloseFrame, Frame};
 use tungstenite::{Message, WebSocket};
 
-/// No wait in these tests lasts longer than this.
-const BOUND: Duration = Duration::from_secs(10);
-
-struct Server {
-    child: Child,
-    /// `http://127.0.0.1:PORT` (no trailing slash).
-    url: String,
-    port: u16,
-    /// stdout, a line at a time.
-    lines: Receiver<String>,
-    seen: Vec<Value>,
-}
-
-impl Server {
-    fn start(extra: &[&str]) -> Server {
-        Self::start_as("--json", extra)
-    }
-
-    fn start_as(format: &str, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_duplex"))
-            .args(["serve", "--port", "0", format])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn duplex serve");
-        let stderr = child.stderr.take().unwrap();
-        let (url_tx, url_rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("duplex serve: listening on ") {
-                    let _ = url_tx.send(rest.trim_end_matches('/').to_owned());
-                }
-            }
-        });
-        let stdout = child.stdout.take().unwrap();
-        let (line_tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line_tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let url = match url_rx.recv_timeout(BOUND) {
-            Ok(u) => u,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("duplex serve printed no listening line");
-            }
-        };
-        let port = url.rsplit(':').next().unwrap().parse().unwrap();
-        Server {
-            child,
-            url,
-            port,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Reads events until `done` holds for all seen so far; panics after BOUND.
-    fn wait_until(&mut self, what: &str, done: impl Fn(&[Value]) -> bool) -> &[Value] {
-        let deadline = Instant::now() + BOUND;
-        while !done(&self.seen) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(
-                    serde_json::from_str(&line)
-                        .unwrap_or_else(|e| panic!("not JSON ({e}): {line}")),
-                ),
-                Err(_) => panic!("timed out waiting for {what}; events: {:#?}", self.seen),
-            }
-        }
-        &self.seen
-    }
-
-    /// Ctrl-C: the server must exit 0 within BOUND.
-    fn interrupt(&mut self) {
-        let ok = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "could not send SIGINT");
-        let deadline = Instant::now() + BOUND;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "duplex serve exited with {status}");
-                return;
-            }
-            assert!(Instant::now() < deadline, "duplex serve ignored Ctrl-C");
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn kind<'a>(evs: &'a [Value], k: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-    evs.iter().filter(move |e| e["kind"] == k)
-}
-
 fn no_errors(evs: &[Value]) {
     assert_eq!(count(evs, "error"), 0, "decode errors: {evs:#?}");
-}
-
-fn count(evs: &[Value], k: &str) -> usize {
-    kind(evs, k).count()
-}
-
-fn have_curl() -> bool {
-    let found = Command::new("curl")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        eprintln!("note: curl is not installed; skipping this test");
-    }
-    found
 }
 
 fn curl(args: &[&str]) -> String {
@@ -152,7 +30,7 @@ fn curl(args: &[&str]) -> String {
 
 #[test]
 fn http10_one_connection_per_request() {
-    if !have_curl() {
+    if !have("curl") {
         return;
     }
     let mut s = Server::start(&[]);
@@ -174,7 +52,7 @@ fn http10_one_connection_per_request() {
 
 #[test]
 fn http11_keepalive_reuses_one_connection() {
-    if !have_curl() {
+    if !have("curl") {
         return;
     }
     let mut s = Server::start(&[]);
@@ -420,7 +298,7 @@ fn plain_transcript_and_404() {
     let mut transcript = String::new();
     while !transcript.contains("TCP connection closed") {
         let left = deadline.saturating_duration_since(Instant::now());
-        match s.lines.recv_timeout(left) {
+        match s.recv_line(left) {
             Ok(l) => transcript.push_str(&(l + "\n")),
             Err(_) => panic!("no close in the transcript: {transcript}"),
         }

@@ -1,106 +1,19 @@
 //! The live-data routes of `duplex serve` (ticker, chat, game, and the page in a headless
 //! browser), with real clients on 127.0.0.1 and the events read from its `--json` stdout.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::{BOUND, Server, have, kind};
 use tungstenite::{Message, WebSocket};
-
-/// No wait in these tests lasts longer than this.
-const BOUND: Duration = Duration::from_secs(10);
-
-struct Server {
-    child: Child,
-    url: String,
-    port: u16,
-    lines: Receiver<String>,
-    seen: Vec<Value>,
-}
-
-impl Server {
-    fn start() -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_duplex"))
-            .args(["serve", "--port", "0", "--json"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn duplex serve");
-        let (url_tx, url_rx) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("duplex serve: listening on ") {
-                    let _ = url_tx.send(rest.trim_end_matches('/').to_owned());
-                }
-            }
-        });
-        let (line_tx, lines) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line_tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let Ok(url) = url_rx.recv_timeout(BOUND) else {
-            let _ = child.kill();
-            panic!("duplex serve printed no listening line");
-        };
-        let port = url.rsplit(':').next().unwrap().parse().unwrap();
-        let seen = Vec::new();
-        Server {
-            child,
-            url,
-            port,
-            lines,
-            seen,
-        }
-    }
-
-    /// Reads events until `done` holds for all seen so far; panics after BOUND.
-    fn wait_until(&mut self, what: &str, done: impl Fn(&[Value]) -> bool) -> &[Value] {
-        let deadline = Instant::now() + BOUND;
-        while !done(&self.seen) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(serde_json::from_str(&line).expect("JSON")),
-                Err(_) => panic!("timed out waiting for {what}; events: {:#?}", self.seen),
-            }
-        }
-        &self.seen
-    }
-
-    fn interrupt(&mut self) {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-INT", &pid]).status();
-        assert!(sent.is_ok_and(|s| s.success()), "could not send SIGINT");
-        let deadline = Instant::now() + BOUND;
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < deadline, "duplex serve ignored Ctrl-C");
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn kind<'a>(evs: &'a [Value], k: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-    evs.iter().filter(move |e| e["kind"] == k)
-}
 
 fn header<'a>(ev: &'a Value, name: &str) -> Option<&'a str> {
     ev["headers"].as_array()?.iter().find_map(|h| {
@@ -148,7 +61,7 @@ fn send_json(ws: &mut WebSocket<TcpStream>, v: Value) {
 
 #[test]
 fn ticker_pushes_at_the_asked_rate() {
-    let mut s = Server::start();
+    let mut s = Server::start(&[]);
     let mut ws = ws_connect(&s, "/ws/ticker?hz=20");
     let start = Instant::now();
     let mut seqs = Vec::new();
@@ -188,7 +101,7 @@ fn ticker_pushes_at_the_asked_rate() {
 
 #[test]
 fn ticker_says_going_away_at_shutdown() {
-    let mut s = Server::start();
+    let mut s = Server::start(&[]);
     let mut ws = ws_connect(&s, "/ws/ticker?hz=5");
     read_json(&mut ws);
     let client = thread::spawn(move || {
@@ -206,12 +119,10 @@ fn ticker_says_going_away_at_shutdown() {
 
 #[test]
 fn server_sent_events_end_cleanly_at_shutdown() {
-    let found = Command::new("curl").arg("--version").output();
-    if !found.is_ok_and(|o| o.status.success()) {
-        eprintln!("note: curl is not installed; skipping the SSE test");
+    if !have("curl") {
         return;
     }
-    let mut s = Server::start();
+    let mut s = Server::start(&[]);
     let url = format!("{}/api/price/events?hz=5", s.url);
     let mut curl = Command::new("curl")
         .args(["-sN", "--max-time", "10", &url])
@@ -235,7 +146,7 @@ fn price(s: &Server, target: &str) -> (String, Value) {
 
 #[test]
 fn price_by_get_and_by_long_poll() {
-    let s = Server::start();
+    let s = Server::start(&[]);
     let (head, a) = price(&s, "/api/price");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(
@@ -268,12 +179,10 @@ fn price_by_get_and_by_long_poll() {
 
 #[test]
 fn price_as_server_sent_events() {
-    let found = Command::new("curl").arg("--version").output();
-    if !found.is_ok_and(|o| o.status.success()) {
-        eprintln!("note: curl is not installed; skipping the SSE test");
+    if !have("curl") {
         return;
     }
-    let mut s = Server::start();
+    let mut s = Server::start(&[]);
     let url = format!("{}/api/price/events", s.url);
     // --max-time ends curl (exit 28) while the stream is still going.
     let mut curl = Command::new("curl")
@@ -344,7 +253,7 @@ fn expect(ws: &mut WebSocket<TcpStream>, ty: &str, never: &[&str]) -> Value {
 
 #[test]
 fn chat_rooms_broadcast_direct_and_notices() {
-    let s = Server::start();
+    let s = Server::start(&[]);
     let mut a = ws_connect(&s, "/ws/chat?name=alice&room=t");
     let w = expect(&mut a, "welcome", &[]);
     assert_eq!(
@@ -402,7 +311,7 @@ fn chat_rooms_broadcast_direct_and_notices() {
 
 #[test]
 fn game_states_flow_while_moves_go_up() {
-    let s = Server::start();
+    let s = Server::start(&[]);
     let mut ws = ws_connect(&s, "/ws/game");
     let welcome = read_json(&mut ws);
     assert_eq!(welcome["type"], "welcome");
@@ -459,7 +368,7 @@ fn headless_chromium_joins_the_chat() {
         eprintln!("note: /usr/bin/chromium is not installed; skipping the browser test");
         return;
     }
-    let mut s = Server::start();
+    let mut s = Server::start(&[]);
     let profile =
         std::env::temp_dir().join(format!("duplex-chromium-{}-{}", std::process::id(), s.port));
     std::fs::create_dir_all(&profile).unwrap();

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -15,17 +15,28 @@ pub const BOUND: Duration = Duration::from_secs(10);
 
 pub struct Server {
     pub child: Child,
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub url: String,
     pub port: u16,
+    /// stdout, a line at a time.
     lines: Receiver<String>,
+    /// Whether stdout is `--json` events (else a `--plain` transcript, read with `recv_line`).
+    json: bool,
     pub seen: Vec<Value>,
     /// Lines the server wrote to stderr.
     pub stderr: Receiver<String>,
 }
 
 impl Server {
+    /// `duplex serve --json` with `extra` arguments.
     pub fn start(extra: &[&str]) -> Server {
+        Self::start_as("--json", extra)
+    }
+
+    /// `duplex serve` with the output `format` (`--json` or `--plain`) and `extra` arguments.
+    pub fn start_as(format: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_duplex"))
-            .args(["serve", "--port", "0", "--json"])
+            .args(["serve", "--port", "0", format])
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -59,8 +70,10 @@ impl Server {
         let port = url.rsplit(':').next().unwrap().parse().unwrap();
         Server {
             child,
+            url,
             port,
             lines,
+            json: format == "--json",
             seen: Vec::new(),
             stderr: err_rx,
         }
@@ -82,7 +95,13 @@ impl Server {
         &self.seen
     }
 
-    /// Ctrl-C: the server must exit 0 within BOUND; the events it printed last are read too.
+    /// The next raw stdout line, waiting at most `timeout`.
+    pub fn recv_line(&self, timeout: Duration) -> Result<String, RecvTimeoutError> {
+        self.lines.recv_timeout(timeout)
+    }
+
+    /// Ctrl-C: the server must exit 0 within BOUND; the events it printed last are read too
+    /// (with `--json`).
     pub fn interrupt(&mut self) {
         let ok = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
@@ -97,6 +116,9 @@ impl Server {
             }
             assert!(Instant::now() < deadline, "duplex serve ignored Ctrl-C");
             thread::sleep(Duration::from_millis(20));
+        }
+        if !self.json {
+            return;
         }
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
             self.seen.push(serde_json::from_str(&line).expect("JSON"));
