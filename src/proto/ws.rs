@@ -14,6 +14,8 @@ mod utf8;
 mod proptests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod violation_tests;
 
 pub use close::close_code_valid;
 pub use decoder::WsDecoder;
