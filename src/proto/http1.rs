@@ -8,6 +8,8 @@
 mod body;
 mod error;
 mod framing;
+#[cfg(test)]
+mod framing_tests;
 mod head;
 #[cfg(test)]
 mod stream_tests;
