@@ -29,7 +29,7 @@ fn python_websockets() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn frames<'a>(evs: &'a [Value], dir: &str) -> Vec<(u64, bool, bool, u64)> {
+fn frames(evs: &[Value], dir: &str) -> Vec<(u64, bool, bool, u64)> {
     kind(evs, "ws_frame")
         .filter(|e| e["dir"] == dir)
         .map(|e| {
