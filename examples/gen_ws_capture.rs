@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use duplex::output::synth::{Mix, SynthOptions, generate};
 use duplex::output::{CaptureWriter, Format};
+use duplex::proto::event::opcode_name;
 
 const USAGE: &str =
     "usage: gen_ws_capture OUT [--mb N] [--pcapng] [--seed N] [--conns N] [--mix chat|bulk]";
@@ -75,20 +76,8 @@ fn main() -> Result<()> {
         .enumerate()
         .filter(|(_, n)| **n > 0)
     {
-        println!("  opcode {opcode:>2} {:<12} {n}", opcode_name(opcode));
+        println!("  opcode {opcode:>2} {:<12} {n}", opcode_name(opcode as u8));
     }
     println!("{secs:.2} s, {:.0} MB/s", bytes as f64 / 1e6 / secs);
     Ok(())
-}
-
-fn opcode_name(opcode: usize) -> &'static str {
-    match opcode {
-        0 => "continuation",
-        1 => "text",
-        2 => "binary",
-        8 => "close",
-        9 => "ping",
-        10 => "pong",
-        _ => "reserved",
-    }
 }
