@@ -56,13 +56,26 @@ pub struct Frame {
     pub payload_range: ByteRange,
     /// Unmasked, first up to [`PREVIEW_MAX`] bytes (still compressed under permessage-deflate).
     pub payload: Vec<u8>,
-    /// As on the wire, same length as `payload`, for the XOR view.
-    pub masked_preview: Vec<u8>,
     /// Close frames (opcode 8) with a payload of at least 2 bytes.
     pub close: Option<Close>,
     /// Uncompressed text frames (opcode 1, or 0 continuing a text message) whose preview is
     /// valid UTF-8 on its own; cut at a char boundary when the preview is cut.
     pub text: Option<String>,
+}
+
+impl Frame {
+    /// The preview as it crossed the wire (masked again with the key), for the XOR view.
+    pub fn masked_preview(&self) -> Vec<u8> {
+        match self.mask_key {
+            Some(key) => self
+                .payload
+                .iter()
+                .zip(key.iter().cycle())
+                .map(|(b, k)| b ^ k)
+                .collect(),
+            None => self.payload.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

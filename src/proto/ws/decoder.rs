@@ -41,7 +41,6 @@ struct FrameState {
     /// Payload bytes consumed so far.
     done: u64,
     payload: Vec<u8>,
-    masked_preview: Vec<u8>,
     /// The frame carries part of the open data message.
     in_msg: bool,
 }
@@ -255,7 +254,6 @@ impl WsDecoder {
             start,
             done: 0,
             payload: Vec::with_capacity(cap),
-            masked_preview: Vec::with_capacity(cap),
             in_msg,
         });
     }
@@ -267,7 +265,6 @@ impl WsDecoder {
         let pos = f.done;
         let key = f.h.mask_key;
         let room = PREVIEW_MAX.saturating_sub(f.payload.len()).min(chunk.len());
-        f.masked_preview.extend_from_slice(&chunk[..room]);
         unmask_extend(&chunk[..room], key, pos, &mut f.payload);
         f.done += chunk.len() as u64;
         self.offset = self.offset.saturating_add(chunk.len() as u64);
@@ -353,7 +350,6 @@ impl WsDecoder {
             mask_range: h.mask_key.map(|_| ByteRange::new(len_end, payload_at)),
             payload_range: ByteRange::new(payload_at, end),
             payload: f.payload,
-            masked_preview: f.masked_preview,
             close,
             text,
         })));

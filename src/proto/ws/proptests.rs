@@ -97,7 +97,7 @@ proptest! {
             prop_assert_eq!(f.payload_len, s.payload.len() as u64);
             prop_assert_eq!(usize::from(f.header_len), header_len);
             prop_assert_eq!(&f.payload[..], &s.payload[..keep]);
-            prop_assert_eq!(&f.masked_preview[..], &w[header_len..header_len + keep]);
+            prop_assert_eq!(&f.masked_preview()[..], &w[header_len..header_len + keep]);
             prop_assert_eq!(f.range, ByteRange::new(start, start + w.len() as u64));
             prop_assert_eq!(f.payload_range.start, start + header_len as u64);
             start += w.len() as u64;

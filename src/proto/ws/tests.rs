@@ -130,7 +130,7 @@ fn rfc6455_unmasked_hello() {
     assert_eq!(f.mask_range, None);
     assert_eq!(f.payload_range, ByteRange::new(2, 7));
     assert_eq!(f.payload, b"Hello");
-    assert_eq!(f.masked_preview, b"Hello");
+    assert_eq!(f.masked_preview(), b"Hello");
     assert_eq!(f.text.as_deref(), Some("Hello"));
     let m = messages(&ev)[0];
     assert_eq!(
@@ -151,7 +151,7 @@ fn rfc6455_masked_hello() {
     assert_eq!(f.mask_range, Some(ByteRange::new(2, 6)));
     assert_eq!(f.payload_range, ByteRange::new(6, 11));
     assert_eq!(f.payload, b"Hello");
-    assert_eq!(f.masked_preview, [0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+    assert_eq!(f.masked_preview(), [0x7f, 0x9f, 0x4d, 0x51, 0x58]);
     assert_eq!(messages(&ev)[0].text.as_deref(), Some("Hello"));
 }
 
@@ -215,7 +215,7 @@ fn rfc6455_16_and_64_bit_lengths() {
     assert_eq!((f.payload_len, f.header_len), (65536, 10));
     assert_eq!(f.len_range, ByteRange::new(2, 10));
     assert_eq!(f.payload.len(), PREVIEW_MAX);
-    assert_eq!(f.masked_preview.len(), PREVIEW_MAX);
+    assert_eq!(f.masked_preview().len(), PREVIEW_MAX);
     let m = messages(&ev)[0];
     assert_eq!(
         (m.len, m.wire_len, m.preview.len(), m.text.as_ref()),
