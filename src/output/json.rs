@@ -85,7 +85,7 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
                 m.serialize_entry("close_code", &c.code)?;
                 m.serialize_entry("close_reason", &c.reason)?;
             }
-            if let Some(text) = &f.text {
+            if let Some(text) = f.text() {
                 m.serialize_entry("text", cut(text))?;
             }
         }

@@ -128,7 +128,7 @@ fn frame(f: &Frame) -> String {
         if !c.reason.is_empty() {
             s.push_str(&format!(" {}", quote(&c.reason)));
         }
-    } else if let Some(text) = &f.text
+    } else if let Some(text) = f.text()
         && f.payload_len > 0
     {
         s.push_str(&format!(": {}", quote(text)));

@@ -58,12 +58,20 @@ pub struct Frame {
     pub payload: Vec<u8>,
     /// Close frames (opcode 8) with a payload of at least 2 bytes.
     pub close: Option<Close>,
-    /// Uncompressed text frames (opcode 1, or 0 continuing a text message) whose preview is
-    /// valid UTF-8 on its own; cut at a char boundary when the preview is cut.
-    pub text: Option<String>,
+    /// The frame carries part of an uncompressed text message (opcode 1, or 0 continuing one).
+    pub is_text: bool,
 }
 
 impl Frame {
+    /// A text frame's preview when it is valid UTF-8 on its own (cut at a char boundary when
+    /// the preview is cut).
+    pub fn text(&self) -> Option<&str> {
+        let cut = self.payload_len > self.payload.len() as u64;
+        self.is_text
+            .then(|| utf8::preview_str(&self.payload, cut))
+            .flatten()
+    }
+
     /// The preview as it crossed the wire (masked again with the key), for the XOR view.
     pub fn masked_preview(&self) -> Vec<u8> {
         match self.mask_key {

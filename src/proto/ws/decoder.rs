@@ -326,9 +326,7 @@ impl WsDecoder {
             .msg
             .as_ref()
             .is_some_and(|m| m.is_text() && !m.compressed);
-        let text = (f.in_msg && msg_text)
-            .then(|| preview_text(&f.payload, h.payload_len > f.payload.len() as u64))
-            .flatten();
+        let is_text = f.in_msg && msg_text;
         let message = if f.in_msg && h.fin {
             self.msg
                 .take()
@@ -351,7 +349,7 @@ impl WsDecoder {
             payload_range: ByteRange::new(payload_at, end),
             payload: f.payload,
             close,
-            text,
+            is_text,
         })));
         if let Some(m) = message {
             out.push(WsEvent::Message(Box::new(m)));

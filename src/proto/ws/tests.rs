@@ -131,7 +131,7 @@ fn rfc6455_unmasked_hello() {
     assert_eq!(f.payload_range, ByteRange::new(2, 7));
     assert_eq!(f.payload, b"Hello");
     assert_eq!(f.masked_preview(), b"Hello");
-    assert_eq!(f.text.as_deref(), Some("Hello"));
+    assert_eq!(f.text(), Some("Hello"));
     let m = messages(&ev)[0];
     assert_eq!(
         (m.opcode, m.len, m.wire_len, m.frames, m.compressed),
@@ -161,13 +161,10 @@ fn rfc6455_fragmented_hello() {
     assert_eq!(shape(&ev), "FFM");
     let f = frames(&ev);
     assert_eq!(
-        (f[0].fin, f[0].opcode, f[0].text.as_deref()),
+        (f[0].fin, f[0].opcode, f[0].text()),
         (false, 1, Some("Hel"))
     );
-    assert_eq!(
-        (f[1].fin, f[1].opcode, f[1].text.as_deref()),
-        (true, 0, Some("lo"))
-    );
+    assert_eq!((f[1].fin, f[1].opcode, f[1].text()), (true, 0, Some("lo")));
     let m = messages(&ev)[0];
     assert_eq!((m.frames, m.len, m.text.as_deref()), (2, 5, Some("Hello")));
     assert_eq!(m.range, ByteRange::new(0, 9));
@@ -179,7 +176,7 @@ fn rfc6455_ping_pong_are_not_messages() {
     assert_eq!(shape(&ev), "F");
     assert_eq!(frames(&ev)[0].opcode, 9);
     assert_eq!(frames(&ev)[0].payload, b"Hello");
-    assert_eq!(frames(&ev)[0].text, None);
+    assert_eq!(frames(&ev)[0].text(), None);
     let ev = decode(true, None, PONG_MASKED);
     assert_eq!(shape(&ev), "F");
     assert_eq!(
@@ -236,7 +233,7 @@ fn masked_large_payload_preview_and_text() {
     assert_eq!(shape(&ev), "FM");
     let f = frames(&ev)[0];
     assert_eq!(f.payload, &text.as_bytes()[..PREVIEW_MAX]);
-    assert_eq!(f.text.as_deref(), Some(&text[..PREVIEW_MAX]));
+    assert_eq!(f.text(), Some(&text[..PREVIEW_MAX]));
     let m = messages(&ev)[0];
     assert_eq!(m.len, text.len() as u64);
     assert_eq!(m.text.as_deref(), Some(&text[..PREVIEW_MAX]));
@@ -291,7 +288,7 @@ fn rfc7692_compressed_hello_with_context_takeover() {
     let ev = decode(false, DEFLATE, &bytes);
     assert_eq!(shape(&ev), "FMFM");
     let f = frames(&ev)[0];
-    assert_eq!((f.rsv, f.text.as_ref()), (4, None));
+    assert_eq!((f.rsv, f.text()), (4, None));
     assert_eq!(f.payload, &DEFLATE_HELLO[2..]);
     for (m, wire) in messages(&ev).into_iter().zip([7, 5]) {
         assert_eq!((m.compressed, m.len, m.wire_len), (true, 5, wire));

@@ -72,10 +72,15 @@ impl Utf8Stream {
 /// `bytes` as text if it is valid UTF-8, allowing it to be cut inside the last char when
 /// `cut` says more bytes followed.
 pub(super) fn preview_text(bytes: &[u8], cut: bool) -> Option<String> {
+    preview_str(bytes, cut).map(str::to_owned)
+}
+
+/// As `preview_text`, borrowed.
+pub(super) fn preview_str(bytes: &[u8], cut: bool) -> Option<&str> {
     match std::str::from_utf8(bytes) {
-        Ok(s) => Some(s.to_owned()),
+        Ok(s) => Some(s),
         Err(e) if cut && e.error_len().is_none() => {
-            Some(String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned())
+            std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()
         }
         Err(_) => None,
     }

@@ -117,7 +117,7 @@ fn utf8_rules() {
     assert_eq!(only_error(&ev), (2, K::InvalidUtf8));
     assert_eq!(shape(&ev), "EFM");
     assert_eq!(
-        (frames(&ev)[0].text.as_ref(), messages(&ev)[0].text.as_ref()),
+        (frames(&ev)[0].text(), messages(&ev)[0].text.as_ref()),
         (None, None)
     );
 
@@ -125,7 +125,7 @@ fn utf8_rules() {
     let ev = decode(false, None, &[0x01, 0x01, 0xe2, 0x80, 0x02, 0x82, 0xac]);
     assert!(errors(&ev).is_empty());
     assert_eq!(messages(&ev)[0].text.as_deref(), Some("€"));
-    assert_eq!(frames(&ev)[0].text, None);
+    assert_eq!(frames(&ev)[0].text(), None);
 
     // Found in the middle of the first fragment: reported before that frame.
     let ev = decode(false, None, &[0x01, 0x02, 0xff, b'a', 0x80, 0x01, b'b']);
