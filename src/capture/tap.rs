@@ -324,19 +324,33 @@ mod tests {
         v
     }
 
-    #[tokio::test]
-    async fn copies_both_directions_and_closes_once() {
+    /// A tapped in-memory socket: the client's end, the tap, its notices and its handle.
+    fn tapped(
+        id: ConnId,
+    ) -> (
+        tokio::io::DuplexStream,
+        TapStream<tokio::io::DuplexStream>,
+        mpsc::UnboundedReceiver<TapEvent>,
+        TapHandle,
+    ) {
         let (client, server) = tokio::io::duplex(64);
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let mut tap = TapStream::new(
+        let (tx, rx) = mpsc::unbounded_channel();
+        let handle = TapHandle::default();
+        let tap = TapStream::new(
             server,
-            7,
+            id,
             "c".into(),
             "s".into(),
             Clock::start(),
             tx,
-            TapHandle::default(),
+            handle.clone(),
         );
+        (client, tap, rx, handle)
+    }
+
+    #[tokio::test]
+    async fn copies_both_directions_and_closes_once() {
+        let (client, mut tap, mut rx, _) = tapped(7);
         let mut client = client;
         client.write_all(b"ping").await.unwrap();
         let mut buf = [0u8; 16];
@@ -379,18 +393,7 @@ mod tests {
 
     #[tokio::test]
     async fn timeout_mark_wins_over_fin() {
-        let (_client, server) = tokio::io::duplex(64);
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let handle = TapHandle::default();
-        let mut tap = TapStream::new(
-            server,
-            1,
-            "c".into(),
-            "s".into(),
-            Clock::start(),
-            tx,
-            handle.clone(),
-        );
+        let (_client, mut tap, mut rx, handle) = tapped(1);
         tap.shutdown().await.unwrap();
         handle.mark_timeout();
         drop(tap);
@@ -407,18 +410,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_started_head_stalls_while_silence_is_idle() {
-        let (mut client, server) = tokio::io::duplex(64);
-        let (tx, _rx) = mpsc::unbounded_channel();
-        let handle = TapHandle::default();
-        let mut tap = TapStream::new(
-            server,
-            1,
-            "c".into(),
-            "s".into(),
-            Clock::start(),
-            tx,
-            handle.clone(),
-        );
+        let (mut client, mut tap, _rx, handle) = tapped(1);
         let (idle, head) = (Some(Duration::from_millis(40)), Duration::from_millis(20));
         assert!(matches!(handle.verdict(idle, head), Verdict::Wait(_)));
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -116,6 +116,20 @@ impl Inflater {
     }
 }
 
+/// 65 MiB of zeros deflated and sync-flushed (tail not stripped): more than any limit allows.
+#[cfg(test)]
+pub(crate) fn zero_bomb() -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress};
+    let zeros = vec![0u8; 1 << 20];
+    let mut c = Compress::new(Compression::fast(), false);
+    let mut z = Vec::with_capacity(1 << 20);
+    for _ in 0..65 {
+        c.compress_vec(&zeros, &mut z, FlushCompress::None).unwrap();
+    }
+    c.compress_vec(&[], &mut z, FlushCompress::Sync).unwrap();
+    z
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,13 +201,7 @@ mod tests {
 
     #[test]
     fn bomb_stops_at_limit() {
-        let zeros = vec![0u8; 1 << 20];
-        let mut c = Compress::new(Compression::fast(), false);
-        let mut z = Vec::with_capacity(1 << 20);
-        for _ in 0..65 {
-            c.compress_vec(&zeros, &mut z, FlushCompress::None).unwrap();
-        }
-        c.compress_vec(&[], &mut z, FlushCompress::Sync).unwrap();
+        let z = super::zero_bomb();
         let mut inf = Inflater::new(false);
         inf.start_message();
         let mut total = 0u64;

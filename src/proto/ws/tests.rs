@@ -377,14 +377,7 @@ fn inflated_content_is_streamed_and_validated() {
 
 #[test]
 fn compression_bomb_stops_at_limit() {
-    use flate2::{Compress, Compression, FlushCompress};
-    let zeros = vec![0u8; 1 << 20];
-    let mut c = Compress::new(Compression::fast(), false);
-    let mut z = Vec::with_capacity(1 << 20);
-    for _ in 0..65 {
-        c.compress_vec(&zeros, &mut z, FlushCompress::None).unwrap();
-    }
-    c.compress_vec(&[], &mut z, FlushCompress::Sync).unwrap();
+    let mut z = crate::proto::deflate::zero_bomb();
     z.truncate(z.len() - 4);
     let mut bytes = vec![0xc2, 0x7f];
     bytes.extend((z.len() as u64).to_be_bytes());

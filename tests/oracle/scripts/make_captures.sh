@@ -210,7 +210,7 @@ autobahn_deflate() {  # 7. Autobahn|Testsuite case 13.7.1 (three permessage-defl
   $PY "$HERE/ws_echo_server_ext.py" --port 8121 --compression deflate > "$LOG/autobahn-13-7-1-deflate.server.log" 2>&1 &
   local srv=$!; wait_port 8121
   cap_start "$f" 'tcp port 8121'
-  bash "$HERE/autobahn.sh" ws://127.0.0.1:8121/ '["13.7.1"]' "$OUT/autobahn-report" \
+  bash "$HERE/../../tools/autobahn.sh" ws://127.0.0.1:8121/ '["13.7.1"]' "$OUT/autobahn-report" \
     > "$LOG/autobahn-13-7-1-deflate.wstest.log" 2>&1
   cap_stop; stop_pid $srv
   cp "$OUT/autobahn-report/index.json" "$OUT/autobahn-13-7-1-deflate.autobahn-index.json"
