@@ -2,6 +2,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod lesson;
 pub mod net;
 pub mod output;
 pub mod proto;
