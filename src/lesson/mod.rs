@@ -2,3 +2,4 @@
 //! server, and the learner's progress.
 
 pub mod model;
+pub mod run;

@@ -4,6 +4,7 @@
 pub mod chat;
 pub mod client;
 pub mod command;
+pub mod control;
 pub mod game;
 pub mod limits;
 pub mod live;
