@@ -2,4 +2,5 @@
 //! server, and the learner's progress.
 
 pub mod model;
+pub mod progress;
 pub mod run;
