@@ -1,4 +1,5 @@
 use super::*;
+use crate::lesson::model::Metric;
 
 fn load(text: &str) -> Result<Lesson, Vec<Diagnostic>> {
     parse_lesson("l.toml", text, &|n| n == "ws-basic.pcap")
@@ -132,4 +133,103 @@ fn event_fields_match_the_json_writer() {
     });
     let all: BTreeSet<String> = vocab::event_names().into_iter().map(String::from).collect();
     assert_eq!(seen, all, "every kind must be written once by this test");
+}
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../../../tests/lessons/worked-example.toml");
+
+    /// Cuts `s` at char boundaries at or below `i`.
+    fn floor(s: &str, i: usize) -> usize {
+        let mut i = i.min(s.len());
+        while !s.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+
+    proptest! {
+        #[test]
+        fn on_any_text(text in "\\PC{0,400}") {
+            let _ = load(&text);
+        }
+
+        #[test]
+        fn on_a_mutated_lesson(at in 0usize..3000, cut in 0usize..40, insert in "[\\[\\]{}=\",.a-z0-9 \\n#'\\\\]{0,12}") {
+            let start = floor(EXAMPLE, at);
+            let end = floor(EXAMPLE, start + cut);
+            let text = format!("{}{insert}{}", &EXAMPLE[..start], &EXAMPLE[end..]);
+            if let Err(d) = load(&text) {
+                // Every problem points inside the file.
+                let lines = text.lines().count() as u32 + 1;
+                for p in d {
+                    prop_assert!(p.pos.line >= 1 && p.pos.line <= lines, "{p}");
+                    prop_assert!(p.pos.col >= 1);
+                }
+            }
+        }
+    }
+}
+
+/// `lessons/schema.json` names every action, action field, expectation form and metric the
+/// loader accepts.
+#[test]
+fn the_schema_knows_every_name() {
+    let text = include_str!("../../../lessons/schema.json");
+    let schema: serde_json::Value = serde_json::from_str(text).expect("schema.json is JSON");
+    let defs = &schema["$defs"];
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let kinds = names(&defs["action"]["properties"]["do"]["enum"]);
+    let variants = defs["action"]["allOf"].as_array().expect("allOf");
+    for (kind, fields) in vocab::ACTIONS {
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "schema lacks action `{kind}`"
+        );
+        let v = variants
+            .iter()
+            .find(|v| v["if"]["properties"]["do"]["const"] == *kind)
+            .unwrap_or_else(|| panic!("schema has no variant for `{kind}`"));
+        for f in fields.iter().chain(vocab::ACTION_COMMON) {
+            assert!(
+                v["then"]["properties"].get(*f).is_some(),
+                "schema lacks `{kind}.{f}`"
+            );
+        }
+    }
+    let forms = defs["expect"]["oneOf"].as_array().expect("oneOf");
+    for (form, extra) in vocab::EXPECT_FORMS {
+        let v = forms
+            .iter()
+            .find(|v| v["required"][0] == *form)
+            .unwrap_or_else(|| panic!("schema lacks expectation form `{form}`"));
+        for f in *extra {
+            assert!(
+                v["properties"].get(*f).is_some(),
+                "schema lacks `{form}` + `{f}`"
+            );
+        }
+    }
+    let metrics = names(&defs["metric"]["enum"]);
+    for (_, m) in Metric::ALL {
+        assert!(metrics.iter().any(|x| x == m), "schema lacks metric `{m}`");
+    }
+    let events = names(&defs["matcher"]["properties"]["kind"]["enum"]);
+    for e in vocab::event_names() {
+        assert!(
+            events.iter().any(|x| x == e),
+            "schema lacks event kind `{e}`"
+        );
+    }
 }
