@@ -33,8 +33,31 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Run the built-in HTTP and WebSocket server and print what crosses its sockets, live
     Serve(ServeArgs),
+    /// Play a lesson as a plain-text transcript; with no ID, list the course and your progress
+    Learn(LearnArgs),
+    /// Show your progress through the course, or clear it
+    Progress(ProgressArgs),
     /// Check lesson files: every problem with its file, line and column
     Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LearnArgs {
+    /// The lesson's id (`duplex learn` lists them)
+    pub id: Option<String>,
+    /// Play as a plain-text transcript in this terminal (the only player until the TUI lands)
+    #[arg(long)]
+    pub plain: bool,
+    /// Run without asking: show each question's answer, and save no progress (demos, CI)
+    #[arg(long)]
+    pub auto: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ProgressArgs {
+    /// Forget every finished step and answer
+    #[arg(long)]
+    pub reset: bool,
 }
 
 #[derive(Args, Debug)]
@@ -99,6 +122,16 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Replay(args)) => replay_cmd(&args),
         Some(Command::Serve(args)) => serve_cmd(&args),
+        Some(Command::Learn(args)) => {
+            crate::lesson::learn::learn(&crate::lesson::learn::LearnOpts {
+                id: args.id,
+                auto: args.auto,
+                lessons: cli.lessons.clone(),
+            })
+        }
+        Some(Command::Progress(args)) => {
+            crate::lesson::learn::progress_cmd(args.reset, cli.lessons.as_deref())
+        }
         Some(Command::Check(args)) => crate::lesson::check::check(&args.paths, args.run),
         None => {
             println!(

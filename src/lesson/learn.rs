@@ -41,7 +41,11 @@ pub fn learn(opts: &LearnOpts) -> ExitCode {
     let store = Store::open();
     let progress = match store.as_ref().map(Store::load) {
         Ok(Ok(p)) => p,
-        Ok(Err(e)) | Err(e) => {
+        Ok(Err(e)) => {
+            eprintln!("duplex: progress not available: {e}");
+            Progress::default()
+        }
+        Err(e) => {
             eprintln!("duplex: progress not available: {e}");
             Progress::default()
         }
@@ -110,7 +114,10 @@ async fn play(lesson: Lesson, auto: bool, mut progress: Progress, save: Option<S
         }
     };
     println!("{} — {}", lesson.title, lesson.summary);
-    println!("(a built-in server listens on http://{}/ for this lesson)", player.addr());
+    println!(
+        "(a built-in server listens on http://{}/ for this lesson)",
+        player.addr()
+    );
     let mut all_ok = true;
     let stdin = io::stdin();
     let mut input = stdin.lock();
@@ -297,11 +304,7 @@ pub fn check_run(lessons: &[Lesson]) -> bool {
             }
         }
     }
-    eprintln!(
-        "{} lessons played, {} failed",
-        lessons.len(),
-        failed
-    );
+    eprintln!("{} lessons played, {} failed", lessons.len(), failed);
     failed == 0
 }
 
@@ -318,7 +321,11 @@ async fn run_headless(lesson: Lesson) -> Vec<String> {
         let at = |p: super::model::Pos| format!("{}:{}:{}", lesson.source, p.line, p.col);
         for (a, rep) in step.actions.iter().zip(&r.actions) {
             if let Err(e) = &rep.outcome {
-                problems.push(format!("{}: step \"{}\": action failed: {e}", at(a.pos), step.id));
+                problems.push(format!(
+                    "{}: step \"{}\": action failed: {e}",
+                    at(a.pos),
+                    step.id
+                ));
             }
         }
         for (x, v) in step.expects.iter().zip(&r.verdicts) {

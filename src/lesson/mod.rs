@@ -4,8 +4,10 @@
 pub mod builtin;
 pub mod check;
 pub mod diag;
+pub mod learn;
 pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod progress;
 pub mod run;
+pub mod transcript;

@@ -49,7 +49,10 @@ impl Progress {
     /// How many of `steps` are finished.
     pub fn done(&self, lesson: &str, steps: &[&str]) -> usize {
         self.lessons.get(lesson).map_or(0, |l| {
-            steps.iter().filter(|s| l.steps.iter().any(|d| d == *s)).count()
+            steps
+                .iter()
+                .filter(|s| l.steps.iter().any(|d| d == *s))
+                .count()
         })
     }
 }
@@ -58,7 +61,11 @@ impl Progress {
 /// (`$XDG_DATA_HOME/duplex` or `~/.local/share/duplex`, `~/Library/Application Support/duplex`,
 /// `%APPDATA%\duplex`).
 pub fn data_dir() -> Option<PathBuf> {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(d) = env("DUPLEX_DATA_DIR") {
         return Some(d);
     }
@@ -79,7 +86,9 @@ pub enum ProgressError {
     NoDir,
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
-    #[error("{path}: not a progress file ({source}); move it away or run `duplex progress --reset`")]
+    #[error(
+        "{path}: not a progress file ({source}); move it away or run `duplex progress --reset`"
+    )]
     Corrupt {
         path: String,
         source: serde_json::Error,

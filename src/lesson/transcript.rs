@@ -41,7 +41,11 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
     if !r.actions.is_empty() {
         writeln!(out, "\n  What we did:")?;
         for a in &r.actions {
-            let label = a.label.as_deref().map(|l| format!("[{l}] ")).unwrap_or_default();
+            let label = a
+                .label
+                .as_deref()
+                .map(|l| format!("[{l}] "))
+                .unwrap_or_default();
             match &a.outcome {
                 Ok(s) => writeln!(out, "    → {label}{s}")?,
                 Err(e) => writeln!(out, "    ✗ {label}FAILED: {e}")?,

@@ -42,7 +42,10 @@ pub fn catalog<B>(req: &Request<B>) -> Response<RespBody> {
     if let Ok(v) = HeaderValue::from_str(&tag) {
         h.insert(ETAG, v);
     }
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
     resp
 }
 
@@ -65,7 +68,10 @@ mod tests {
         let tag = first.headers()[ETAG].to_str().unwrap().to_owned();
         assert!(tag.starts_with('"') && tag.ends_with('"'));
         assert_eq!(get(Some(&tag)).status(), StatusCode::NOT_MODIFIED);
-        assert_eq!(get(Some(&format!("W/{tag}"))).status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(
+            get(Some(&format!("W/{tag}"))).status(),
+            StatusCode::NOT_MODIFIED
+        );
         assert_eq!(get(Some("\"other\"")).status(), StatusCode::OK);
         assert_eq!(get(Some("*")).status(), StatusCode::NOT_MODIFIED);
     }

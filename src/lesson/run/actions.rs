@@ -466,7 +466,7 @@ impl Ctx {
     }
 
     fn replay(&mut self, capture: &str, label: Option<&str>) -> Outcome {
-        let bytes: Vec<u8> = match None::<&[u8]> {
+        let bytes: Vec<u8> = match crate::lesson::builtin::shipped_capture(capture) {
             Some(b) => b.to_vec(),
             None => {
                 let dir = self
