@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
 use reqwest::header::{HeaderName, HeaderValue};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -32,6 +35,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum ClientError {
     #[error("HTTP request failed: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("HTTP request failed: {0}")]
+    Hyper(#[from] hyper::Error),
     #[error("socket error: {0}")]
     Io(#[from] std::io::Error),
     #[error("WebSocket error: {0}")]
@@ -132,8 +137,10 @@ pub struct HttpReply {
 
 /// An HTTP client for one server, e.g. `http://127.0.0.1:PORT`.
 pub struct Http {
+    server: SocketAddr,
     base: String,
-    pooled: reqwest::Client,
+    /// The kept-alive connection of `Reuse::Pooled`, while the server keeps it open.
+    kept: tokio::sync::Mutex<Option<SendRequest<Full<Bytes>>>>,
     fresh: reqwest::Client,
 }
 
@@ -147,18 +154,23 @@ impl Http {
                 .build()
         };
         Ok(Http {
+            server,
             base: format!("http://{server}"),
-            pooled: build(usize::MAX)?,
+            kept: tokio::sync::Mutex::new(None),
             fresh: build(0)?,
         })
     }
 
     /// Sends `req` `req.repeat` times in sequence; one reply per request, in order.
     pub async fn send(&self, req: &HttpRequest) -> Result<Vec<HttpReply>, ClientError> {
-        let client = match req.reuse {
-            Reuse::Fresh => &self.fresh,
-            Reuse::Pooled => &self.pooled,
-        };
+        if req.reuse == Reuse::Pooled {
+            let mut replies = Vec::with_capacity(req.repeat.max(1) as usize);
+            for _ in 0..req.repeat.max(1) {
+                replies.push(self.send_kept(req).await?);
+            }
+            return Ok(replies);
+        }
+        let client = &self.fresh;
         let mut headers = reqwest::header::HeaderMap::new();
         for (name, value) in &req.headers {
             let bad = || ClientError::BadHeader(format!("{name}: {value}"));
@@ -199,6 +211,97 @@ impl Http {
             });
         }
         Ok(replies)
+    }
+}
+
+impl Http {
+    /// One request on the kept-alive connection, opening a new one when there is none or the
+    /// server has closed it. A pool with a single connection: unlike a racing pool, it never
+    /// opens a second connection while the first is on its way back, so counts are exact.
+    async fn send_kept(&self, req: &HttpRequest) -> Result<HttpReply, ClientError> {
+        let mut kept = self.kept.lock().await;
+        let started = Instant::now();
+        let reused = kept.as_ref().is_some_and(|s| !s.is_closed());
+        let resp = match self.try_kept(&mut kept, req, reused).await {
+            // The server closed the idle connection as the request left: once more, anew.
+            Err(ClientError::Hyper(e))
+                if reused && (e.is_canceled() || e.is_incomplete_message()) =>
+            {
+                *kept = None;
+                self.try_kept(&mut kept, req, false).await?
+            }
+            r => r?,
+        };
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (n.as_str().to_owned(), v)
+            })
+            .collect();
+        let body = tokio::time::timeout(DEFAULT_TIMEOUT, resp.into_body().collect())
+            .await
+            .map_err(|_| ClientError::Timeout(DEFAULT_TIMEOUT))??
+            .to_bytes();
+        Ok(HttpReply {
+            status,
+            headers,
+            body,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    async fn try_kept(
+        &self,
+        kept: &mut Option<SendRequest<Full<Bytes>>>,
+        req: &HttpRequest,
+        reuse: bool,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, ClientError> {
+        if !reuse || kept.as_ref().is_none_or(SendRequest::is_closed) {
+            let sock = tokio::time::timeout(DEFAULT_TIMEOUT, TcpStream::connect(self.server))
+                .await
+                .map_err(|_| ClientError::Timeout(DEFAULT_TIMEOUT))??;
+            sock.set_nodelay(true)?;
+            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(sock)).await?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            *kept = Some(sender);
+        }
+        let sender = kept.as_mut().ok_or(ClientError::Timeout(DEFAULT_TIMEOUT))?;
+        tokio::time::timeout(DEFAULT_TIMEOUT, sender.ready())
+            .await
+            .map_err(|_| ClientError::Timeout(DEFAULT_TIMEOUT))??;
+        let mut builder = hyper::Request::builder()
+            .method(req.method.clone())
+            .uri(req.path.as_str())
+            .version(match req.version {
+                HttpVersion::Http10 => hyper::Version::HTTP_10,
+                HttpVersion::Http11 => hyper::Version::HTTP_11,
+            });
+        // What reqwest sends unasked, so both kinds of connection send the same head.
+        let has = |n: &str| req.headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(n));
+        if !has("host") {
+            builder = builder.header("host", self.server.to_string());
+        }
+        if !has("accept") {
+            builder = builder.header("accept", "*/*");
+        }
+        for (name, value) in &req.headers {
+            let bad = || ClientError::BadHeader(format!("{name}: {value}"));
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?;
+            let v = HeaderValue::from_str(value).map_err(|_| bad())?;
+            builder = builder.header(n, v);
+        }
+        let request = builder
+            .body(Full::new(req.body.clone()))
+            .map_err(|e| ClientError::BadHeader(e.to_string()))?;
+        let resp = tokio::time::timeout(DEFAULT_TIMEOUT, sender.send_request(request))
+            .await
+            .map_err(|_| ClientError::Timeout(DEFAULT_TIMEOUT))??;
+        Ok(resp)
     }
 }
 
