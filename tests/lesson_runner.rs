@@ -493,3 +493,21 @@ fn a_wrong_expectation_fails_and_says_what_was_seen() {
         p.finish().await;
     });
 }
+
+#[test]
+fn http10_on_a_pooled_client_still_opens_one_connection_per_request() {
+    rt().block_on(async {
+        let l = lesson(vec![step(
+            "pooled-1.0",
+            vec![act(
+                None,
+                http("/api/price", Version::Http10, Reuse::Pooled, 10),
+            )],
+            vec![count("tcp_open", 10), count("http_response", 10)],
+        )]);
+        let mut p = Player::start(l).await.unwrap();
+        let r = p.run_step(0).await.unwrap();
+        assert!(r.passed(), "{}", show(&r));
+        p.finish().await;
+    });
+}

@@ -224,9 +224,8 @@ impl Http {
         let reused = kept.as_ref().is_some_and(|s| !s.is_closed());
         let resp = match self.try_kept(&mut kept, req, reused).await {
             // The server closed the idle connection as the request left: once more, anew.
-            Err(ClientError::Hyper(e))
-                if reused && (e.is_canceled() || e.is_incomplete_message()) =>
-            {
+            // (Or after an HTTP/1.0 answer, before the close was seen.)
+            Err(ClientError::Hyper(_)) if reused => {
                 *kept = None;
                 self.try_kept(&mut kept, req, false).await?
             }
