@@ -20,6 +20,9 @@ use crate::replay;
     about = "See HTTP and WebSocket on the wire, byte by byte"
 )]
 pub struct Cli {
+    /// A directory of lesson files that add to or override the built-in lessons
+    #[arg(long, global = true, env = "DUPLEX_LESSONS", value_name = "DIR")]
+    pub lessons: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -30,6 +33,17 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Run the built-in HTTP and WebSocket server and print what crosses its sockets, live
     Serve(ServeArgs),
+    /// Check lesson files: every problem with its file, line and column
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Lesson files or directories (default: lessons/ if it exists, else the built-in lessons)
+    pub paths: Vec<PathBuf>,
+    /// Also play every lesson against the built-in server and check its expectations
+    #[arg(long)]
+    pub run: bool,
 }
 
 #[derive(Args, Debug)]
@@ -85,6 +99,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Replay(args)) => replay_cmd(&args),
         Some(Command::Serve(args)) => serve_cmd(&args),
+        Some(Command::Check(args)) => crate::lesson::check::check(&args.paths, args.run),
         None => {
             println!(
                 "duplex: see HTTP and WebSocket on the wire.\n\n\

@@ -74,7 +74,7 @@ pub enum TapEvent {
 
 #[path = "tap_handle.rs"]
 mod handle;
-pub use handle::{Slot, TapHandle, Verdict};
+pub use handle::{Slot, TapHandle, Verdict, WeakTapHandle};
 
 /// A socket whose traffic is copied out. Reads are client → server, writes server → client.
 pub struct TapStream<S> {
@@ -88,6 +88,10 @@ pub struct TapStream<S> {
     reset: bool,
     /// A last answer being written (see `TapHandle::farewell`).
     farewell: Option<Bytes>,
+    /// Makes the socket answer a later close with an RST (see `TapHandle::kill`).
+    abort: Option<fn(&S)>,
+    /// Killed by the server: how it went.
+    killed: Option<CloseHow>,
 }
 
 impl<S> TapStream<S> {
@@ -117,7 +121,37 @@ impl<S> TapStream<S> {
             first_fin: None,
             reset: false,
             farewell: None,
+            abort: None,
+            killed: None,
         }
+    }
+
+    /// How to turn this socket's close into an RST, for kills that ask for one.
+    pub fn with_abort(mut self, abort: fn(&S)) -> Self {
+        self.abort = Some(abort);
+        self
+    }
+
+    /// Fails every read and write once the handle says the server killed the connection.
+    fn check_kill(&mut self) -> io::Result<()> {
+        if self.killed.is_none() {
+            let Some(rst) = self.handle.killed() else {
+                return Ok(());
+            };
+            let abort = self.abort.filter(|_| rst);
+            if let Some(abort) = abort {
+                abort(&self.inner);
+            }
+            self.killed = Some(if abort.is_some() {
+                CloseHow::Rst
+            } else {
+                CloseHow::Fin
+            });
+        }
+        Err(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "the server dropped this connection",
+        ))
     }
 
     fn copy(&self, dir: Dir, bytes: &[u8]) {
@@ -149,7 +183,9 @@ impl<S> TapStream<S> {
 
     /// How the connection ended, as far as this end can tell.
     fn close_how(&self) -> (CloseHow, Option<Dir>) {
-        if self.reset {
+        if let Some(how) = self.killed {
+            (how, Some(Dir::S2c))
+        } else if self.reset {
             (CloseHow::Rst, Some(Dir::C2s))
         } else if self.handle.timed_out() {
             (CloseHow::Timeout, Some(Dir::S2c))
@@ -207,6 +243,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        this.handle.register_reader(cx.waker());
+        if let Err(e) = this.check_kill() {
+            return Poll::Ready(Err(e));
+        }
         if this.farewell.is_none() {
             this.farewell = this.handle.take_farewell();
         }
@@ -244,6 +284,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        if let Err(e) = this.check_kill() {
+            return Poll::Ready(Err(e));
+        }
         let r = Pin::new(&mut this.inner).poll_write(cx, buf);
         match &r {
             Poll::Ready(Ok(n)) => {
@@ -262,6 +305,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        if let Err(e) = this.check_kill() {
+            return Poll::Ready(Err(e));
+        }
         let r = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         match &r {
             Poll::Ready(Ok(n)) => {
@@ -299,6 +345,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        // A killed socket says no goodbye, not even a FIN before its RST.
+        if let Err(e) = this.check_kill() {
+            return Poll::Ready(Err(e));
+        }
         let r = Pin::new(&mut this.inner).poll_shutdown(cx);
         match &r {
             Poll::Ready(Ok(())) => this.on_fin(Dir::S2c),

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
 
 /// Shared with the server so it can say why it closed a connection, see whether the client is
 /// idle or stalled mid-head, and have a last answer written before the close.
@@ -18,6 +19,10 @@ struct HandleState {
     timed_out: AtomicBool,
     activity: Mutex<Activity>,
     farewell: Mutex<Option<Bytes>>,
+    /// Set when the server kills the connection: 1 with a FIN, 2 with an RST.
+    kill: std::sync::atomic::AtomicU8,
+    /// The task reading the socket, woken by a kill.
+    reader: AtomicWaker,
     /// Released when the last clone goes, that is with the socket.
     _slot: Option<Slot>,
 }
@@ -61,7 +66,22 @@ impl Drop for Slot {
     }
 }
 
+/// A handle that does not keep the connection counted as open.
+#[derive(Clone, Debug)]
+pub struct WeakTapHandle(std::sync::Weak<HandleState>);
+
+impl WeakTapHandle {
+    /// The handle, while its socket lives.
+    pub fn upgrade(&self) -> Option<TapHandle> {
+        self.0.upgrade().map(|inner| TapHandle { inner })
+    }
+}
+
 impl TapHandle {
+    pub fn downgrade(&self) -> WeakTapHandle {
+        WeakTapHandle(Arc::downgrade(&self.inner))
+    }
+
     /// A handle that keeps `slot` taken until the socket and every clone are gone.
     pub fn with_slot(slot: Slot) -> Self {
         TapHandle {
@@ -132,6 +152,27 @@ impl TapHandle {
         if let Ok(mut f) = self.inner.farewell.lock() {
             *f = Some(bytes);
         }
+    }
+
+    /// Ends the connection at once, with no goodbye at any layer above TCP: the socket's reads
+    /// and writes fail from now on, so its task lets go of it. `rst` aborts it with an RST.
+    pub fn kill(&self, rst: bool) {
+        self.inner
+            .kill
+            .store(if rst { 2 } else { 1 }, Ordering::Relaxed);
+        self.inner.reader.wake();
+    }
+
+    /// `Some(rst)` once killed.
+    pub(super) fn killed(&self) -> Option<bool> {
+        match self.inner.kill.load(Ordering::Relaxed) {
+            0 => None,
+            k => Some(k == 2),
+        }
+    }
+
+    pub(super) fn register_reader(&self, w: &std::task::Waker) {
+        self.inner.reader.register(w);
     }
 
     pub(super) fn take_farewell(&self) -> Option<Bytes> {

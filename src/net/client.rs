@@ -264,6 +264,11 @@ impl RawTcp {
         Ok((got, ReadEnd::Limit))
     }
 
+    /// This end's address: how the server names the connection.
+    pub fn local_addr(&self) -> Result<SocketAddr, ClientError> {
+        Ok(self.sock.local_addr()?)
+    }
+
     /// Sends FIN: "I am done writing", while still reading.
     pub async fn shutdown_write(&mut self) -> Result<(), ClientError> {
         self.sock.shutdown().await?;
@@ -308,6 +313,11 @@ impl Ws {
         tokio::time::timeout(DEFAULT_TIMEOUT, connect)
             .await
             .map_err(|_| ClientError::Timeout(DEFAULT_TIMEOUT))?
+    }
+
+    /// This end's address: how the server names the connection.
+    pub fn local_addr(&self) -> Result<SocketAddr, ClientError> {
+        Ok(self.ws.get_ref().local_addr()?)
     }
 
     pub async fn send_text(&mut self, text: &str) -> Result<(), ClientError> {

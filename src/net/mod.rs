@@ -1,9 +1,11 @@
 //! The built-in server: a hyper HTTP/1.x server whose every socket is tapped, and the session
 //! that decodes the tapped bytes into events as they happen.
 
+pub mod catalog;
 pub mod chat;
 pub mod client;
 pub mod command;
+pub mod control;
 pub mod game;
 pub mod limits;
 pub mod live;

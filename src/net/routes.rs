@@ -15,7 +15,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use tokio::time::Sleep;
 
 use super::Shared;
-use super::{chat, game, ticker, ws_echo};
+use super::{catalog, chat, game, ticker, ws_echo};
 
 pub type RespBody = BoxBody<Bytes, Infallible>;
 
@@ -45,6 +45,7 @@ pub async fn route(
         (&Method::GET, "/chunked") => chunked(),
         (&Method::GET, "/ws/echo") => ws_echo::upgrade(req, shared),
         (&Method::GET, "/api/price") => ticker::price(),
+        (&Method::GET, "/api/catalog") => catalog::catalog(&req),
         (&Method::GET, "/api/price/wait") => ticker::wait(&req, shared).await,
         (&Method::GET, "/api/price/events") => ticker::events(&req, shared),
         (&Method::GET, "/ws/ticker") => ticker::ws(req, shared),
@@ -68,7 +69,7 @@ pub fn not_found() -> Response<RespBody> {
     text(
         StatusCode::NOT_FOUND,
         "text/plain; charset=utf-8",
-        "not found: try /, /echo, /bytes/N, /chunked, /api/price, /api/price/wait, \
+        "not found: try /, /echo, /bytes/N, /chunked, /api/catalog, /api/price, /api/price/wait, \
          /api/price/events, /ws/echo, /ws/ticker, /ws/chat or /ws/game\n",
     )
 }

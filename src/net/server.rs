@@ -13,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::{mpsc, watch};
 
+use super::control::Control;
 use super::{Shared, limits, routes};
 use crate::capture::tap::{Clock, Slot, TapEvent, TapHandle, TapStream, Verdict};
 use crate::proto::ConnId;
@@ -61,6 +62,19 @@ pub async fn serve(
     tx: UnboundedSender<TapEvent>,
     stop: impl Future<Output = ()>,
 ) {
+    serve_with(listener, config, clock, tx, stop, Arc::default()).await;
+}
+
+/// As [`serve`], with `control` to change the keep-alive timeout or kill a connection while
+/// it runs.
+pub async fn serve_with(
+    listener: TcpListener,
+    config: Config,
+    clock: Clock,
+    tx: UnboundedSender<TapEvent>,
+    stop: impl Future<Output = ()>,
+    control: Arc<Control>,
+) {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     let shared = Shared {
@@ -102,6 +116,7 @@ pub async fn serve(
             clock,
             tx: tx.clone(),
             shared: shared.clone(),
+            control: control.clone(),
         };
         tokio::spawn(ctx.run(stream));
     }
@@ -120,6 +135,7 @@ struct Conn {
     clock: Clock,
     tx: UnboundedSender<TapEvent>,
     shared: Shared,
+    control: Arc<Control>,
 }
 
 fn tap(
@@ -144,6 +160,9 @@ fn tap(
         tx.clone(),
         handle,
     )
+    .with_abort(|s| {
+        let _ = s.set_zero_linger();
+    })
 }
 
 impl Conn {
@@ -154,6 +173,7 @@ impl Conn {
         }
         // The slot goes with the socket, which may outlive this task (a WebSocket).
         let handle = TapHandle::with_slot(self.slot);
+        self.control.opened(self.peer, &handle);
         let tap = tap(
             stream,
             self.id,
@@ -196,9 +216,10 @@ impl Conn {
             .serve_connection(TokioIo::new(tap), service)
             .with_upgrades();
         tokio::pin!(conn);
-        let (idle, head) = (self.config.keepalive, self.config.head_timeout);
+        let head = self.config.head_timeout;
         let mut stop = std::pin::pin!(super::stopped(self.shared.shutdown.clone()));
         loop {
+            let idle = self.control.keepalive(self.config.keepalive);
             let wait = match handle.verdict(idle, head) {
                 Verdict::Wait(d) => d,
                 Verdict::Idle => {

@@ -1,0 +1,235 @@
+use super::*;
+use crate::lesson::model::Metric;
+
+fn load(text: &str) -> Result<Lesson, Vec<Diagnostic>> {
+    parse_lesson("l.toml", text, &|n| n == "ws-basic.pcap")
+}
+
+fn errors(text: &str) -> Vec<String> {
+    match load(text) {
+        Ok(_) => Vec::new(),
+        Err(d) => d.iter().map(ToString::to_string).collect(),
+    }
+}
+
+const HEAD: &str = "id = \"x\"\ntitle = \"T\"\nsummary = \"S\"\norder = 1\n";
+
+#[test]
+fn the_worked_example_loads() {
+    let text = include_str!("../../../tests/lessons/worked-example.toml");
+    let l = load(text).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(l.id, "keep-alive-basics");
+    assert!(!l.steps.is_empty());
+}
+
+#[test]
+fn reports_every_problem_not_the_first() {
+    let e = errors(&format!(
+        "{HEAD}[[step]]\nid = \"a\"\ntitle = \"A\"\ntext = \"t\"\n[[step.action]]\ndo = \"http\"\npath = \"/\"\nrepeat = \"3\"\n[[step.action]]\ndo = \"htp\"\n"
+    ));
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert_eq!(
+        e[0],
+        "l.toml:12:10: `repeat` must be an integer, found a string"
+    );
+    assert!(
+        e[1].starts_with("l.toml:14:6: unknown action `htp`\n  hint: did you mean `http`?"),
+        "{}",
+        e[1]
+    );
+}
+
+#[test]
+fn headers_keep_their_written_order() {
+    let l = load(&format!(
+        "{HEAD}[[step]]\nid = \"a\"\ntitle = \"A\"\ntext = \"t\"\n[[step.action]]\ndo = \"http\"\npath = \"/\"\nheaders = {{ Zeta = \"1\", Alpha = \"2\" }}\n"
+    ))
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let super::super::model::ActionKind::Http { headers, .. } = &l.steps[0].actions[0].kind else {
+        panic!("not http");
+    };
+    assert_eq!(headers[0].0, "Zeta");
+}
+
+#[test]
+fn says_is_written_when_absent() {
+    let l = load(&format!(
+        "{HEAD}[[step]]\nid = \"a\"\ntitle = \"A\"\ntext = \"t\"\n[[step.expect]]\ncount = {{ kind = \"http_response\", status = 101 }}\nequals = 1\n"
+    ))
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(
+        l.steps[0].expects[0].says,
+        "exactly 1 × http_response status 101"
+    );
+}
+
+#[test]
+fn unclosed_fence_is_reported_at_its_line() {
+    let e = errors(&format!(
+        "{HEAD}[[step]]\nid = \"a\"\ntitle = \"A\"\ntext = \"\"\"\nfirst\n```\ncode\n\"\"\"\n"
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("l.toml:10:1: this code block is never closed"),
+        "{}",
+        e[0]
+    );
+}
+
+/// The keys `json::write_event` prints for each kind must all be in the matcher vocabulary:
+/// events from shipped captures (and one Server-Sent Event, which none holds) are written and
+/// every key checked.
+#[test]
+fn event_fields_match_the_json_writer() {
+    use std::collections::BTreeSet;
+
+    use crate::output::json::write_event;
+    use crate::proto::event::{Event, EventKind, SseEvent};
+    use crate::proto::{ByteRange, Dir, Timestamp};
+
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut check = |ev: &Event| {
+        let mut out = Vec::new();
+        write_event(&mut out, ev, Timestamp(0)).expect("write");
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        let obj = v.as_object().expect("object");
+        let kind = obj
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or("")
+            .to_string();
+        let fields = vocab::event_fields(&kind)
+            .unwrap_or_else(|| panic!("kind `{kind}` is not in src/lesson/load/vocab.rs"));
+        for key in obj.keys() {
+            assert!(
+                vocab::EVENT_COMMON.contains(&key.as_str()) || fields.contains(&key.as_str()),
+                "`{kind}` prints `{key}`, which src/lesson/load/vocab.rs does not list"
+            );
+        }
+        seen.insert(kind);
+    };
+    for name in [
+        "ws-basic.pcap",
+        "ws-basic-truncated.pcap",
+        "garbage.pcap",
+        "ws-cut-midstream.pcap",
+        "http11-chunked-pipelined.pcap",
+    ] {
+        let bytes = crate::lesson::builtin::shipped_capture(name).expect("shipped");
+        let _ = crate::replay::replay(bytes, &mut |ev, _| check(ev));
+    }
+    let sse = SseEvent {
+        event: "message".into(),
+        data: "x".into(),
+        id: Some("1".into()),
+        retry: Some(1000),
+        range: ByteRange::new(0, 10),
+    };
+    check(&Event {
+        conn: 1,
+        ts: Timestamp(0),
+        dir: Some(Dir::S2c),
+        kind: EventKind::SseEvent(Box::new(sse)),
+    });
+    let all: BTreeSet<String> = vocab::event_names().into_iter().map(String::from).collect();
+    assert_eq!(seen, all, "every kind must be written once by this test");
+}
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../../../tests/lessons/worked-example.toml");
+
+    /// Cuts `s` at char boundaries at or below `i`.
+    fn floor(s: &str, i: usize) -> usize {
+        let mut i = i.min(s.len());
+        while !s.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+
+    proptest! {
+        #[test]
+        fn on_any_text(text in "\\PC{0,400}") {
+            let _ = load(&text);
+        }
+
+        #[test]
+        fn on_a_mutated_lesson(at in 0usize..3000, cut in 0usize..40, insert in "[\\[\\]{}=\",.a-z0-9 \\n#'\\\\]{0,12}") {
+            let start = floor(EXAMPLE, at);
+            let end = floor(EXAMPLE, start + cut);
+            let text = format!("{}{insert}{}", &EXAMPLE[..start], &EXAMPLE[end..]);
+            if let Err(d) = load(&text) {
+                // Every problem points inside the file.
+                let lines = text.lines().count() as u32 + 1;
+                for p in d {
+                    prop_assert!(p.pos.line >= 1 && p.pos.line <= lines, "{p}");
+                    prop_assert!(p.pos.col >= 1);
+                }
+            }
+        }
+    }
+}
+
+/// `lessons/schema.json` names every action, action field, expectation form and metric the
+/// loader accepts.
+#[test]
+fn the_schema_knows_every_name() {
+    let text = include_str!("../../../lessons/schema.json");
+    let schema: serde_json::Value = serde_json::from_str(text).expect("schema.json is JSON");
+    let defs = &schema["$defs"];
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let kinds = names(&defs["action"]["properties"]["do"]["enum"]);
+    let variants = defs["action"]["allOf"].as_array().expect("allOf");
+    for (kind, fields) in vocab::ACTIONS {
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "schema lacks action `{kind}`"
+        );
+        let v = variants
+            .iter()
+            .find(|v| v["if"]["properties"]["do"]["const"] == *kind)
+            .unwrap_or_else(|| panic!("schema has no variant for `{kind}`"));
+        for f in fields.iter().chain(vocab::ACTION_COMMON) {
+            assert!(
+                v["then"]["properties"].get(*f).is_some(),
+                "schema lacks `{kind}.{f}`"
+            );
+        }
+    }
+    let forms = defs["expect"]["oneOf"].as_array().expect("oneOf");
+    for (form, extra) in vocab::EXPECT_FORMS {
+        let v = forms
+            .iter()
+            .find(|v| v["required"][0] == *form)
+            .unwrap_or_else(|| panic!("schema lacks expectation form `{form}`"));
+        for f in *extra {
+            assert!(
+                v["properties"].get(*f).is_some(),
+                "schema lacks `{form}` + `{f}`"
+            );
+        }
+    }
+    let metrics = names(&defs["metric"]["enum"]);
+    for (_, m) in Metric::ALL {
+        assert!(metrics.iter().any(|x| x == m), "schema lacks metric `{m}`");
+    }
+    let events = names(&defs["matcher"]["properties"]["kind"]["enum"]);
+    for e in vocab::event_names() {
+        assert!(
+            events.iter().any(|x| x == e),
+            "schema lacks event kind `{e}`"
+        );
+    }
+}

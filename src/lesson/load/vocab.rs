@@ -1,0 +1,142 @@
+//! Every name the loader accepts, in one place: the schema test and the hints read these.
+
+/// Each action kind (`do = ...`) and the fields it takes (`do` and `label` go with every one).
+pub const ACTIONS: &[(&str, &[&str])] = &[
+    (
+        "http",
+        &[
+            "path",
+            "method",
+            "headers",
+            "body",
+            "version",
+            "connection",
+            "repeat",
+        ],
+    ),
+    ("tcp_send", &["conn", "data", "hex"]),
+    ("tcp_read", &["conn", "limit", "timeout"]),
+    ("tcp_close", &["conn", "how"]),
+    ("ws_connect", &["conn", "path", "headers"]),
+    (
+        "ws_send",
+        &["conn", "text", "binary", "fragments", "opcode"],
+    ),
+    ("ws_ping", &["conn", "payload"]),
+    ("ws_close", &["conn", "code", "reason"]),
+    ("ws_recv", &["conn", "count", "timeout"]),
+    ("ws_drop", &["conn", "how"]),
+    ("wait", &["seconds", "until", "timeout"]),
+    ("keepalive", &["seconds"]),
+    ("server_drop", &["conn", "how"]),
+    ("ticker", &["via", "updates", "hz"]),
+    ("chat_users", &["count", "room"]),
+    ("replay", &["capture"]),
+];
+
+/// Fields every action takes.
+pub const ACTION_COMMON: &[&str] = &["do", "label"];
+
+pub fn action_names() -> Vec<&'static str> {
+    ACTIONS.iter().map(|(n, _)| *n).collect()
+}
+
+/// Fields of every event, as `--json` prints them, plus `label` (the action's).
+pub const EVENT_COMMON: &[&str] = &["kind", "conn", "t", "dir", "label"];
+
+/// Each event kind and its fields, as `src/output/json.rs` writes them. A unit test keeps
+/// this table and the writer in step.
+pub const EVENTS: &[(&str, &[&str])] = &[
+    ("tcp_open", &["client", "server", "handshake", "live"]),
+    ("tcp_close", &["how", "by"]),
+    (
+        "http_request",
+        &[
+            "method",
+            "target",
+            "version",
+            "headers",
+            "header_bytes",
+            "body_bytes",
+            "streaming",
+            "trailers",
+        ],
+    ),
+    (
+        "http_response",
+        &[
+            "status",
+            "reason",
+            "version",
+            "headers",
+            "header_bytes",
+            "body_bytes",
+            "streaming",
+            "trailers",
+            "ws_accept",
+        ],
+    ),
+    (
+        "ws_frame",
+        &[
+            "fin",
+            "rsv",
+            "opcode",
+            "masked",
+            "payload_len",
+            "payload_len_ext",
+            "payload_bytes",
+            "header_bytes",
+            "mask_key",
+            "close_code",
+            "close_reason",
+            "text",
+        ],
+    ),
+    (
+        "ws_message",
+        &["opcode", "len", "frames", "compressed", "text"],
+    ),
+    (
+        "sse_event",
+        &["event", "data", "id", "retry", "bytes", "offset"],
+    ),
+    ("error", &["what", "layer", "offset"]),
+];
+
+/// Fields that hold a map: `headers.NAME` reads one entry, in any case.
+pub const MAP_FIELDS: &[&str] = &["headers", "trailers"];
+
+/// `ws_accept` is an object; these are its fields.
+pub const WS_ACCEPT: &[&str] = &["key", "expected", "ok"];
+
+pub fn event_names() -> Vec<&'static str> {
+    EVENTS.iter().map(|(n, _)| *n).collect()
+}
+
+pub fn event_fields(kind: &str) -> Option<&'static [&'static str]> {
+    EVENTS.iter().find(|(n, _)| *n == kind).map(|(_, f)| *f)
+}
+
+/// The forms of an expectation: the key that names it, then the keys that go with it.
+pub const EXPECT_FORMS: &[(&str, &[&str])] = &[
+    ("count", &["equals", "at_least", "at_most"]),
+    ("some", &[]),
+    ("none", &[]),
+    ("all", &["have"]),
+    ("first", &["then", "within"]),
+    ("same_conn", &[]),
+    ("compare", &["of", "less_than", "more_than"]),
+];
+
+pub const CLAIMS: &[&str] = &[
+    "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12", "C13", "C14", "C15",
+    "C16", "C17", "C18",
+];
+
+pub const LESSON_KEYS: &[&str] = &["id", "title", "summary", "order", "part", "step"];
+pub const STEP_KEYS: &[&str] = &[
+    "id", "title", "claims", "text", "action", "expect", "question", "table",
+];
+pub const QUESTION_KEYS: &[&str] = &["ask", "choices", "answer", "answer_from", "explain"];
+pub const TABLE_KEYS: &[&str] = &["rows", "metrics"];

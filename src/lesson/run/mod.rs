@@ -1,0 +1,230 @@
+//! Playing a lesson: a fresh built-in server on 127.0.0.1, the step's actions on real sockets,
+//! every tapped byte decoded into the log, then the expectations checked on what was seen.
+
+pub mod actions;
+pub mod expect;
+pub mod log;
+pub mod measure;
+pub mod ticker;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use self::actions::Ctx;
+use self::expect::Verdict;
+use self::log::{Entry, Log};
+use crate::capture::tap::{Clock, TapEvent};
+use crate::lesson::model::{Lesson, Metric, Step};
+use crate::net::control::Control;
+use crate::net::server::{self, Config};
+use crate::net::session::Session;
+
+/// How long the traffic must stay quiet before a step's events count as complete, and the
+/// longest a step waits for that (a stream that never pauses).
+const QUIET: Duration = Duration::from_millis(80);
+const SETTLE_MAX: Duration = Duration::from_millis(700);
+
+/// What one action did.
+#[derive(Clone, Debug)]
+pub struct ActionReport {
+    pub label: Option<String>,
+    /// A line in plain words, or why it failed.
+    pub outcome: Result<String, String>,
+}
+
+/// A table of measures: a row per label, a column per metric.
+#[derive(Clone, Debug)]
+pub struct TableReport {
+    pub metrics: Vec<Metric>,
+    pub rows: Vec<(String, Vec<Option<f64>>)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StepReport {
+    pub actions: Vec<ActionReport>,
+    /// The events the step's traffic produced.
+    pub events: Vec<Entry>,
+    pub verdicts: Vec<Verdict>,
+    pub table: Option<TableReport>,
+}
+
+impl StepReport {
+    /// Every action worked and every expectation held.
+    pub fn passed(&self) -> bool {
+        self.actions.iter().all(|a| a.outcome.is_ok()) && self.verdicts.iter().all(|v| v.ok)
+    }
+}
+
+/// A lesson being played against its own server.
+pub struct Player {
+    pub lesson: Lesson,
+    ctx: Ctx,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    decoder: Option<JoinHandle<()>>,
+}
+
+impl Player {
+    /// Starts a fresh server on 127.0.0.1 for `lesson`.
+    pub async fn start(lesson: Lesson) -> Result<Player, String> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let clock = Clock::start();
+        let control = Arc::new(Control::default());
+        let log = Arc::new(Mutex::new(Log::default()));
+        let notify = Arc::new(Notify::new());
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let config = Config::default();
+        let server = tokio::spawn(server::serve_with(
+            listener,
+            config,
+            clock,
+            tx,
+            async {
+                let _ = stop_rx.await;
+            },
+            control.clone(),
+        ));
+        let decoder = tokio::spawn(decode(rx, log.clone(), notify.clone(), clock));
+        Ok(Player {
+            lesson,
+            ctx: Ctx::new(addr, clock, control, log, notify),
+            stop: Some(stop_tx),
+            server: Some(server),
+            decoder: Some(decoder),
+        })
+    }
+
+    /// Where shipped captures are read from when the binary does not carry them.
+    pub fn set_assets(&mut self, dir: std::path::PathBuf) {
+        self.ctx.assets = Some(dir);
+    }
+
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.ctx.addr
+    }
+
+    /// The log, for views that show events as they arrive.
+    pub fn log(&self) -> Arc<Mutex<Log>> {
+        self.ctx.log.clone()
+    }
+
+    /// Runs step `i`: its actions in order, then waits for the traffic to settle and checks.
+    pub async fn run_step(&mut self, i: usize) -> Option<StepReport> {
+        let step: Step = self.lesson.steps.get(i)?.clone();
+        let start = self.ctx.lock().entries.len();
+        self.ctx.step_start = start;
+        let mut actions = Vec::new();
+        for a in &step.actions {
+            let label = a.label.as_deref();
+            let began = Instant::now();
+            self.ctx.lock().begin(self.ctx.clock.now(), label);
+            let outcome = self.ctx.run(&a.kind, label).await;
+            if let Some(l) = label {
+                self.ctx.measures.client(l).elapsed_ms += began.elapsed().as_secs_f64() * 1e3;
+            }
+            actions.push(ActionReport {
+                label: a.label.clone(),
+                outcome,
+            });
+        }
+        self.settle().await;
+        let shared = self.ctx.log.clone();
+        let log = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        let events = log.entries.get(start..).unwrap_or_default().to_vec();
+        self.ctx.measures.refresh(&log);
+        drop(log);
+        let m = &self.ctx.measures;
+        let verdicts = step
+            .expects
+            .iter()
+            .map(|x| expect::check(x, &events, m))
+            .collect();
+        let table = step.table.as_ref().map(|t| TableReport {
+            metrics: t.metrics.clone(),
+            rows: t
+                .rows
+                .iter()
+                .map(|r| (r.clone(), t.metrics.iter().map(|x| m.get(r, *x)).collect()))
+                .collect(),
+        });
+        Some(StepReport {
+            actions,
+            events,
+            verdicts,
+            table,
+        })
+    }
+
+    /// Waits until no event has come for a little while, or at most `SETTLE_MAX`.
+    async fn settle(&self) {
+        let until = Instant::now() + SETTLE_MAX;
+        let mut seen = self.ctx.lock().entries.len();
+        while Instant::now() < until {
+            tokio::time::sleep(QUIET).await;
+            let now = self.ctx.lock().entries.len();
+            if now == seen {
+                return;
+            }
+            seen = now;
+        }
+    }
+
+    /// Closes every client, then the server; the last events (the closes) reach the log.
+    pub async fn finish(mut self) -> Vec<Entry> {
+        let start = self.ctx.lock().entries.len();
+        self.ctx.finish().await;
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(s) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), s).await;
+        }
+        if let Some(d) = self.decoder.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), d).await;
+        }
+        let log = self.ctx.lock();
+        log.entries.get(start..).unwrap_or_default().to_vec()
+    }
+}
+
+/// Decodes the tap's notices into the log as they come; ends when the server is gone.
+async fn decode(
+    mut rx: mpsc::UnboundedReceiver<TapEvent>,
+    log: Arc<Mutex<Log>>,
+    notify: Arc<Notify>,
+    clock: Clock,
+) {
+    let mut session = Session::new();
+    let mut out = Vec::new();
+    while let Some(ev) = rx.recv().await {
+        let mut batch = vec![ev];
+        while let Ok(ev) = rx.try_recv() {
+            batch.push(ev);
+        }
+        let mut l = log.lock().unwrap_or_else(PoisonError::into_inner);
+        for ev in batch {
+            if let TapEvent::Chunk(c) = &ev {
+                l.bytes(c.ts, c.dir, c.bytes.len());
+            }
+            session.on(ev, &mut out);
+            for e in out.drain(..) {
+                l.push(e);
+            }
+        }
+        drop(l);
+        notify.notify_waiters();
+    }
+    session.finish(clock.now(), &mut out);
+    let mut l = log.lock().unwrap_or_else(PoisonError::into_inner);
+    for e in out.drain(..) {
+        l.push(e);
+    }
+}

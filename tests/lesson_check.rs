@@ -1,0 +1,202 @@
+//! `duplex check` on broken lesson files: the exact place of each problem, and the exit code.
+
+use std::path::Path;
+use std::process::Command;
+
+const HEAD: &str = "id = \"x\"\ntitle = \"T\"\nsummary = \"S\"\norder = 1\n";
+const STEP: &str = "[[step]]\nid = \"a\"\ntitle = \"A\"\ntext = \"t\"\n";
+
+fn check(paths: &[&Path]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_duplex"))
+        .arg("check")
+        .args(paths)
+        .env_remove("DUPLEX_LESSONS")
+        .output()
+        .expect("run duplex");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Writes `text` as `bad.toml` and checks that the first problem starts with `prefix`.
+fn fails_with(text: &str, prefix: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, text).expect("write");
+    let (code, err) = check(&[&file]);
+    assert_eq!(code, 1, "{err}");
+    let want = format!("{}:{prefix}", file.display());
+    assert!(err.starts_with(&want), "want {want:?}, got:\n{err}");
+}
+
+#[test]
+fn the_worked_example_passes() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lessons/worked-example.toml");
+    let (code, err) = check(&[&file]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "1 lesson, 0 problems\n");
+}
+
+#[test]
+fn toml_syntax_error() {
+    fails_with("id = \"x\"\ntitle = \n", "2:9: TOML syntax");
+}
+
+#[test]
+fn missing_required_field() {
+    fails_with(
+        &format!("id = \"x\"\ntitle = \"T\"\norder = 1\n{STEP}"),
+        "1:1: missing required field `summary` in the lesson",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    fails_with(
+        &format!("{HEAD}{STEP}[[step.action]]\ndo = \"http\"\npath = \"/\"\nrepeat = \"3\"\n"),
+        "12:10: `repeat` must be an integer, found a string",
+    );
+}
+
+#[test]
+fn unknown_field_with_hint() {
+    let text = format!("{HEAD}{STEP}[[step.action]]\ndo = \"http\"\npath = \"/\"\nrepet = 3\n");
+    fails_with(
+        &text,
+        "12:1: unknown field `repet` in a `http` action\n  hint: did you mean `repeat`?",
+    );
+}
+
+#[test]
+fn unknown_action() {
+    fails_with(
+        &format!("{HEAD}{STEP}[[step.action]]\ndo = \"ws_conect\"\n"),
+        "10:6: unknown action `ws_conect`\n  hint: did you mean `ws_connect`?",
+    );
+}
+
+#[test]
+fn unknown_claim() {
+    fails_with(
+        &format!("{HEAD}{STEP}claims = [\"C19\"]\n"),
+        "9:11: unknown claim `C19`",
+    );
+}
+
+#[test]
+fn duplicate_step_ids() {
+    fails_with(
+        &format!("{HEAD}{STEP}{STEP}"),
+        "10:6: duplicate step id `a` (first used at line 6)",
+    );
+}
+
+#[test]
+fn empty_narration() {
+    fails_with(
+        &format!("{HEAD}[[step]]\nid = \"a\"\ntitle = \"A\"\ntext = \"  \"\n"),
+        "8:8: the narration `text` is empty",
+    );
+}
+
+#[test]
+fn expectation_with_two_forms() {
+    fails_with(
+        &format!(
+            "{HEAD}{STEP}[[step.expect]]\nsome = {{ kind = \"tcp_open\" }}\nnone = {{ kind = \"error\" }}\n"
+        ),
+        "11:8: an expectation has exactly one form; this one has `some` and `none`",
+    );
+}
+
+#[test]
+fn expectation_with_no_form() {
+    fails_with(
+        &format!("{HEAD}{STEP}[[step.expect]]\nsays = \"hm\"\n"),
+        "9:1: an expectation needs one form",
+    );
+}
+
+#[test]
+fn matcher_field_the_kind_has_not() {
+    fails_with(
+        &format!("{HEAD}{STEP}[[step.expect]]\nsome = {{ kind = \"tcp_open\", status = 200 }}\n"),
+        "10:29: `tcp_open` events have no field `status`",
+    );
+}
+
+#[test]
+fn answer_out_of_range() {
+    fails_with(
+        &format!(
+            "{HEAD}{STEP}[[step.question]]\nask = \"?\"\nchoices = [\"a\", \"b\"]\nanswer = 3\nexplain = \"e\"\n"
+        ),
+        "12:10: `answer` must be between 1 and 2, found 3",
+    );
+}
+
+#[test]
+fn conn_used_before_it_was_opened() {
+    fails_with(
+        &format!("{HEAD}{STEP}[[step.action]]\ndo = \"ws_send\"\nconn = \"chat\"\ntext = \"hi\"\n"),
+        "11:8: connection `chat` is used before any action opened it",
+    );
+}
+
+#[test]
+fn label_no_action_defines() {
+    fails_with(
+        &format!("{HEAD}{STEP}[step.table]\nrows = [\"poll\"]\nmetrics = [\"bytes\"]\n"),
+        "10:9: no action in this lesson has the label `poll`",
+    );
+}
+
+#[test]
+fn missing_capture() {
+    fails_with(
+        &format!("{HEAD}{STEP}[[step.action]]\ndo = \"replay\"\ncapture = \"ws-basci.pcap\"\n"),
+        "11:11: no capture `ws-basci.pcap` in assets/captures/\n  hint: did you mean `ws-basic.pcap`?",
+    );
+}
+
+#[test]
+fn value_out_of_range() {
+    fails_with(
+        &format!("{HEAD}{STEP}[[step.action]]\ndo = \"ticker\"\nvia = \"ws\"\nhz = 500\n"),
+        "12:6: `hz` must be between 1 and 100, found 500",
+    );
+}
+
+#[test]
+fn binary_file() {
+    fails_with("\u{0}\u{1}garbage", "1:1: ");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bin.toml");
+    std::fs::write(&file, b"id = \"x\"\n\xff\xfe").expect("write");
+    let (code, err) = check(&[&file]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with(&format!("{}:2:1: not UTF-8", file.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicate_lesson_ids_name_both_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!("{HEAD}{STEP}");
+    std::fs::write(dir.path().join("a.toml"), &text).expect("write");
+    std::fs::write(dir.path().join("b.toml"), &text).expect("write");
+    let (code, err) = check(&[dir.path()]);
+    assert_eq!(code, 1);
+    let a = dir.path().join("a.toml");
+    let b = dir.path().join("b.toml");
+    let want = format!(
+        "{}:1:6: duplicate lesson id `x`: {}:1:6 has it too",
+        b.display(),
+        a.display()
+    );
+    assert!(err.starts_with(&want), "want {want:?}, got:\n{err}");
+    assert!(err.ends_with("1 lesson, 1 problem\n"), "{err}");
+}
