@@ -155,13 +155,17 @@ impl<S> TapStream<S> {
     }
 
     fn copy(&self, dir: Dir, bytes: &[u8]) {
+        self.copy_at(dir, self.clock.now(), bytes);
+    }
+
+    fn copy_at(&self, dir: Dir, ts: Timestamp, bytes: &[u8]) {
         if bytes.is_empty() {
             return;
         }
         let _ = self.tx.send(TapEvent::Chunk(TapChunk {
             conn: self.conn,
             dir,
-            ts: self.clock.now(),
+            ts,
             bytes: Bytes::copy_from_slice(bytes),
         }));
     }
@@ -287,11 +291,14 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
         if let Err(e) = this.check_kill() {
             return Poll::Ready(Err(e));
         }
+        // Stamped before the write: once written, the client may act on the bytes before this
+        // thread runs again, and its next step must not seem to come first.
+        let ts = this.clock.now();
         let r = Pin::new(&mut this.inner).poll_write(cx, buf);
         match &r {
             Poll::Ready(Ok(n)) => {
                 this.handle.touch(|_| {});
-                this.copy(Dir::S2c, buf.get(..*n).unwrap_or(buf));
+                this.copy_at(Dir::S2c, ts, buf.get(..*n).unwrap_or(buf));
             }
             Poll::Ready(Err(e)) => this.on_error(e),
             Poll::Pending => {}
@@ -308,6 +315,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
         if let Err(e) = this.check_kill() {
             return Poll::Ready(Err(e));
         }
+        let ts = this.clock.now();
         let r = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         match &r {
             Poll::Ready(Ok(n)) => {
@@ -322,7 +330,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
                     left -= take;
                 }
                 this.handle.touch(|_| {});
-                this.copy(Dir::S2c, &written);
+                this.copy_at(Dir::S2c, ts, &written);
             }
             Poll::Ready(Err(e)) => this.on_error(e),
             Poll::Pending => {}

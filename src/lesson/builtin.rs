@@ -9,7 +9,19 @@ pub fn builtin() -> &'static [(&'static str, &'static str)] {
         };
     }
     lessons![
-        // One line per file: "NN-slug.toml",
+        "01-http-anatomy.toml",
+        "02-http10.toml",
+        "03-keep-alive.toml",
+        "04-tcp-beneath.toml",
+        "05-ws-upgrade.toml",
+        "06-frames.toml",
+        "07-control-frames.toml",
+        "08-full-duplex.toml",
+        "09-live-prices.toml",
+        "10-chat.toml",
+        "11-game.toml",
+        "12-when-not-websocket.toml",
+        "13-myth-check.toml",
     ]
 }
 
