@@ -353,3 +353,34 @@ async fn run_headless(lesson: Lesson) -> Vec<String> {
     let _ = player.finish().await;
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_course_tests_every_claim_and_asks_in_every_lesson() {
+        let cat = load::catalog(None);
+        assert!(cat.problems.is_empty(), "{:?}", cat.problems);
+        assert!(cat.lessons.len() >= 12, "{} lessons", cat.lessons.len());
+        for n in 1..=18 {
+            let id = format!("C{n}");
+            let steps: Vec<String> = cat
+                .lessons
+                .iter()
+                .flat_map(|l| l.steps.iter().map(move |s| (l, s)))
+                .filter(|(_, s)| s.claims.contains(&id) && !s.expects.is_empty())
+                .map(|(l, s)| format!("{}/{}", l.id, s.id))
+                .collect();
+            assert!(!steps.is_empty(), "no step with expectations tests {id}");
+        }
+        for l in &cat.lessons {
+            assert!(
+                l.steps.iter().any(|s| !s.questions.is_empty()),
+                "{} asks nothing",
+                l.id
+            );
+        }
+        assert!(cat.lessons.iter().any(|l| l.id == "ws-upgrade"));
+    }
+}
