@@ -85,18 +85,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Replay(args)) => replay_cmd(&args),
         Some(Command::Serve(args)) => serve_cmd(&args),
-        None => {
-            println!(
-                "duplex: see HTTP and WebSocket on the wire.\n\n\
-                 The guided lessons and the terminal UI are on their way. Today you can decode a capture or watch a live server:\n\
-                 \n  duplex replay assets/captures/ws-basic.pcap            a transcript in plain words\
-                 \n  duplex replay --json assets/captures/ws-basic.pcap     one JSON event per line\
-                 \n  duplex replay --summary assets/captures/ws-basic.pcap  the counts\
-                 \n  duplex serve --port 0                                  a live server, its traffic decoded\n\n\
-                 Run `duplex --help` for every command."
-            );
-            ExitCode::SUCCESS
-        }
+        None => crate::app::run::main(),
     }
 }
 

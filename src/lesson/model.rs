@@ -148,7 +148,11 @@ pub enum ActionKind {
     /// no close frame, no goodbye.
     ServerDrop { conn: String, how: TcpEnd },
     /// `do = "ticker"`: receive `updates` price updates by the named means.
-    Ticker { via: TickerVia, updates: u32, hz: u32 },
+    Ticker {
+        via: TickerVia,
+        updates: u32,
+        hz: u32,
+    },
     /// `do = "chat_users"`: `count` simulated users join `room` (and stay until the lesson ends).
     ChatUsers { count: u32, room: String },
     /// `do = "replay"`: the events of a capture shipped in `assets/`.
@@ -160,7 +164,10 @@ pub enum WsPayload {
     Text(String),
     Binary(Vec<u8>),
     /// One message split into these frames (the first carries the opcode, the rest continue).
-    Fragments { text: bool, parts: Vec<Vec<u8>> },
+    Fragments {
+        text: bool,
+        parts: Vec<Vec<u8>>,
+    },
 }
 
 /// Picks events: `kind` and any fields of the `--json` vocabulary, compared for equality.
@@ -176,7 +183,10 @@ pub struct Matcher {
 pub enum FieldTest {
     Eq(Value),
     /// `{ min = 1, max = 9 }`, either bound optional.
-    Range { min: Option<f64>, max: Option<f64> },
+    Range {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
     /// `{ contains = "text" }`, for strings.
     Contains(String),
 }
@@ -299,7 +309,10 @@ pub struct Question {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Answer {
     /// `choices = [..]`, `answer = N` (1-based).
-    Choice { choices: Vec<String>, correct: usize },
+    Choice {
+        choices: Vec<String>,
+        correct: usize,
+    },
     /// `answer_from = { event = {matcher}, field = "headers.sec-websocket-accept" }`: the right
     /// answer is read from the step's traffic; the learner's is compared, trimmed.
     FromTraffic { event: Matcher, field: String },
