@@ -8,3 +8,5 @@ pub mod net;
 pub mod output;
 pub mod proto;
 pub mod replay;
+pub mod session;
+pub mod ui;

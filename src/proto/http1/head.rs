@@ -22,6 +22,8 @@ pub struct Head {
     pub header_ranges: Vec<ByteRange>,
     /// The whole head including the blank line.
     pub range: ByteRange,
+    /// The head's bytes exactly as on the wire, for the hex view.
+    pub raw: Vec<u8>,
 }
 
 impl Head {
@@ -130,6 +132,7 @@ fn parse_with<'b>(
         headers: Vec::new(),
         header_ranges: Vec::new(),
         range: ByteRange::default(),
+        raw: Vec::new(),
     };
     let (len, fields) = match role {
         Role::Request => {
@@ -171,6 +174,7 @@ fn parse_with<'b>(
         line_start = end;
     }
     head.range = ByteRange::new(start, start + len as u64);
+    head.raw = bytes.to_vec();
     Ok(Some((head, len)))
 }
 

@@ -1,0 +1,92 @@
+//! Totals kept up to date by `push`, so the stats view never walks the timeline.
+
+use super::row::{Row, RowKind};
+
+/// Count and bytes of one kind of entry in one direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub count: u64,
+    pub head_bytes: u64,
+    pub payload_bytes: u64,
+}
+
+impl Tally {
+    pub fn bytes(&self) -> u64 {
+        self.head_bytes.saturating_add(self.payload_bytes)
+    }
+
+    /// Average bytes per entry (head + payload), 0 when none.
+    pub fn average(&self) -> u64 {
+        self.bytes().checked_div(self.count).unwrap_or(0)
+    }
+
+    fn add(&mut self, head: u64, payload: u64) {
+        self.count += 1;
+        self.head_bytes = self.head_bytes.saturating_add(head);
+        self.payload_bytes = self.payload_bytes.saturating_add(payload);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Events pushed (including messages not kept as rows).
+    pub events: u64,
+    pub conns_opened: u32,
+    pub conns_closed: u32,
+    /// Indexed by [`RowKind::index`] then [`crate::proto::Dir::index`]; entries without a
+    /// direction count as client to server.
+    pub by_kind: [[Tally; 2]; RowKind::COUNT],
+    /// WebSocket control frames (close, ping, pong), per direction.
+    pub ws_control: [Tally; 2],
+    /// Whole WebSocket data messages, kept as rows or not, per direction.
+    pub ws_messages: [Tally; 2],
+}
+
+impl Stats {
+    /// What crossed the wire one way: HTTP heads and bodies, frame headers and payloads.
+    pub fn wire(&self, dir: usize) -> Tally {
+        let mut t = Tally::default();
+        for kind in [
+            RowKind::HttpRequest,
+            RowKind::HttpResponse,
+            RowKind::WsFrame,
+        ] {
+            let k = self.by_kind[kind.index()][dir & 1];
+            t.count += k.count;
+            t.head_bytes += k.head_bytes;
+            t.payload_bytes += k.payload_bytes;
+        }
+        t
+    }
+
+    pub fn kind(&self, kind: RowKind) -> Tally {
+        let [a, b] = self.by_kind[kind.index()];
+        Tally {
+            count: a.count + b.count,
+            head_bytes: a.head_bytes + b.head_bytes,
+            payload_bytes: a.payload_bytes + b.payload_bytes,
+        }
+    }
+
+    pub(crate) fn add_row(&mut self, row: &Row) {
+        let dir = row.dir.map_or(0, |d| d.index());
+        let payload = match row.kind {
+            RowKind::HttpRequest | RowKind::HttpResponse | RowKind::WsFrame => row.payload_len,
+            RowKind::WsMessage | RowKind::SseEvent => row.payload_len,
+            _ => 0,
+        };
+        self.by_kind[row.kind.index()][dir].add(u64::from(row.head_len), payload);
+        if row.kind == RowKind::WsFrame && row.opcode & 0x8 != 0 {
+            self.ws_control[dir].add(u64::from(row.head_len), row.payload_len);
+        }
+        match row.kind {
+            RowKind::TcpOpen => self.conns_opened += 1,
+            RowKind::TcpClose => self.conns_closed += 1,
+            _ => {}
+        }
+    }
+
+    pub(crate) fn add_message(&mut self, dir: usize, wire_len: u64) {
+        self.ws_messages[dir & 1].add(0, wire_len);
+    }
+}
