@@ -2,6 +2,7 @@
 //! `&self`, generic over where it is drawn (a terminal, or a `TestBackend` in tests).
 
 pub mod course;
+pub mod filter;
 pub mod help;
 pub mod home;
 pub mod keys;
@@ -24,6 +25,8 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::UnboundedSender;
+
+use crate::ui::Theme;
 
 pub use msg::Msg;
 pub use run::run;
@@ -68,6 +71,7 @@ pub struct App {
     pub sandbox: Option<Sandbox>,
     pub lesson: Option<LessonScreen>,
     generation: u64,
+    pub theme: Theme,
     /// The last quick action's outcome or a problem, for the status line.
     pub note: String,
 }
@@ -89,6 +93,7 @@ impl App {
             lesson: None,
             generation: 0,
             note: String::new(),
+            theme: Theme::from_env(),
         }
     }
 
@@ -169,7 +174,7 @@ impl App {
             }
         }
         if let Some(t) = self.traffic() {
-            t.draw(f, a.ladder, a.inspector, a.lifetimes);
+            t.draw(f, [a.ladder, a.inspector, a.lifetimes], &self.theme);
         }
         let bar = match &self.prompt {
             Some(Prompt::Search(q)) => format!("/{q}▏ Enter keep · Esc drop"),

@@ -36,7 +36,7 @@ pub struct Player {
 impl Player {
     pub fn open(path: PathBuf, generation: u64, tx: UnboundedSender<Msg>) -> Player {
         let loader = loader::spawn(path.clone(), generation, tx);
-        let traffic = Traffic::with_playhead();
+        let traffic = Traffic::default();
         Player {
             path,
             loader,
@@ -59,13 +59,8 @@ impl Player {
         match report {
             LoadReport::Events(batch) => {
                 self.loader.took_batch();
-                let first = self.traffic.is_empty();
                 for ev in &batch {
                     self.traffic.push(ev);
-                }
-                // The first event shows at once, so the screen is never blank.
-                if first && !self.traffic.is_empty() && self.traffic.head == Some(0) {
-                    self.traffic.head = Some(1);
                 }
             }
             LoadReport::Progress { read, total } => {
@@ -105,7 +100,7 @@ impl Player {
         let mut moved = false;
         while self.owed >= 1.0 {
             self.owed -= 1.0;
-            if !self.traffic.step_forward() {
+            if !self.traffic.select_by(1) {
                 if !self.loading() {
                     self.playing = false;
                 }
@@ -155,10 +150,10 @@ impl Player {
         let mut lines = vec![
             Line::from(format!("{state} · {} events/s", SPEEDS[self.speed])),
             Line::from(format!(
-                "event {} of {} shown · {} read",
-                if t.shown() == 0 { 0 } else { t.selected + 1 },
-                t.shown(),
-                t.len()
+                "event {} of {}{}",
+                t.selected().map_or(0, |s| s + 1),
+                t.len(),
+                if self.loading() { " so far" } else { "" }
             )),
         ];
         if let Some(d) = &self.done {
@@ -167,7 +162,7 @@ impl Player {
         if let Some(e) = &self.failed {
             lines.push(Line::from(format!("cannot read: {e}")));
         }
-        if let Some(q) = &t.filter {
+        if let Some(q) = t.filter_line() {
             lines.push(Line::from(format!("filter: {q}")));
         }
         if let Some(q) = &t.search {

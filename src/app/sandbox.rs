@@ -86,12 +86,12 @@ impl Sandbox {
 
     pub fn on_live(&mut self, events: &[crate::proto::event::Event]) {
         // Follow the newest event unless the learner moved up to look at an older one.
-        let follow = self.traffic.selected + 1 >= self.traffic.len();
+        let follow = self.traffic.at_end();
         for ev in events {
             self.traffic.push(ev);
         }
         if follow {
-            self.traffic.selected = self.traffic.len().saturating_sub(1);
+            self.traffic.select_last();
         }
     }
 

@@ -1,15 +1,17 @@
-//! The traffic panes shared by replay, sandbox and lessons: a session, a playhead, a selection,
-//! the mask toggle, a filter and a search. The views draw it; this file only steers them.
-//!
-//! PLACEHOLDER model until `crate::session` and `crate::ui` land from the views branch.
+//! The traffic panes shared by replay, sandbox and lessons: a session, a selection (the
+//! playhead), the mask toggle, a filter and a search. The views draw it; this only steers them.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::proto::event::{Event, EventKind};
+use super::filter;
+use crate::proto::Timestamp;
+use crate::proto::event::Event;
+use crate::session::{Filter, Session};
+use crate::ui::Theme;
+use crate::ui::inspector::{self, InspectorState};
+use crate::ui::ladder::{self, LadderState};
+use crate::ui::lifetimes::{self, LifetimesState};
 
 /// Which traffic pane has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,125 +35,137 @@ impl Pane {
     }
 }
 
-#[derive(Default)]
 pub struct Traffic {
-    events: Vec<Event>,
-    /// Events revealed so far (the playhead); `None`: all of them, live.
-    pub head: Option<usize>,
-    pub selected: usize,
+    pub session: Session,
+    /// Session row of the selected event (the playhead); `None` before the first event.
+    selected: Option<usize>,
     pub unmask: bool,
-    pub focus: Pane,
+    focus: Pane,
+    /// The filter as typed; the rows passing it live in `ladder.filtered`, kept up to date.
+    pub filter: Option<(String, Filter)>,
+    /// What the ladder is handed: the filtered rows and the selection's place among them.
+    ladder: LadderState,
     pub search: Option<String>,
-    pub filter: Option<String>,
+    /// Inspector lines scrolled (when it has the keys) and first connection shown.
+    pub inspector_scroll: u16,
+    pub lifetimes_offset: usize,
+}
+
+impl Default for Traffic {
+    fn default() -> Self {
+        Traffic {
+            session: Session::new(),
+            selected: None,
+            unmask: false,
+            focus: Pane::Ladder,
+            filter: None,
+            search: None,
+            inspector_scroll: 0,
+            lifetimes_offset: 0,
+            ladder: LadderState {
+                focused: true,
+                ..LadderState::default()
+            },
+        }
+    }
 }
 
 impl Traffic {
-    /// A replay's traffic: nothing shown until stepped or played.
-    pub fn with_playhead() -> Traffic {
-        Traffic {
-            head: Some(0),
-            ..Traffic::default()
+    pub fn push(&mut self, ev: &Event) {
+        self.session.push(ev);
+        let i = self.session.len() - 1;
+        if let (Some((_, f)), Some(rows)) = (&self.filter, &mut self.ladder.filtered)
+            && self.session.matches(i, f)
+        {
+            rows.push(i as u32);
+        }
+        if self.selected.is_none() && self.passes(i) {
+            self.select(Some(i));
         }
     }
 
-    pub fn push(&mut self, ev: &Event) {
-        self.events.push(ev.clone());
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
     }
 
     pub fn len(&self) -> usize {
-        self.events.len()
+        self.session.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.session.is_empty()
     }
 
-    /// Events a learner can see now.
-    pub fn shown(&self) -> usize {
-        self.head
-            .map_or(self.events.len(), |h| h.min(self.events.len()))
+    /// True when the newest row passing the filter is selected (a live view follows it).
+    pub fn at_end(&self) -> bool {
+        self.selected.is_none() || self.selected == self.last()
     }
 
-    pub fn kind_of(&self, i: usize) -> Option<&'static str> {
-        self.events.get(i).map(|e| e.kind.name())
-    }
-
-    pub fn matches(&self, i: usize, needle: &str) -> bool {
-        self.events
-            .get(i)
-            .is_some_and(|e| summary(e).to_lowercase().contains(&needle.to_lowercase()))
-    }
-
-    /// Reveals the next event and selects it; false at the end.
-    pub fn step_forward(&mut self) -> bool {
-        let from = self.head.map_or(self.selected + 1, |h| h);
-        match self.find(from, true, |t, i| t.passes(i)) {
-            Some(i) => {
-                self.reveal(i);
-                self.selected = i;
-                true
-            }
-            None => false,
+    fn passes(&self, i: usize) -> bool {
+        match &self.filter {
+            Some((_, f)) => self.session.matches(i, f),
+            None => i < self.len(),
         }
     }
 
-    /// Hides the newest event shown and selects the one before; false at the start.
-    pub fn step_back(&mut self) -> bool {
-        let last = self.shown().saturating_sub(1);
-        let from = if self.head.is_some() {
-            last
-        } else {
-            self.selected
-        };
-        match self.find(from.saturating_sub(1), false, |t, i| t.passes(i)) {
-            Some(i) if i < from => {
-                if self.head.is_some() {
-                    self.head = Some(i + 1);
-                }
-                self.selected = i;
-                true
-            }
-            _ => false,
+    fn last(&self) -> Option<usize> {
+        match &self.ladder.filtered {
+            Some(rows) => rows.last().map(|&r| r as usize),
+            None => self.len().checked_sub(1),
         }
     }
 
-    /// Moves the selection among the events shown.
-    pub fn select_by(&mut self, delta: isize) {
-        let forward = delta > 0;
-        for _ in 0..delta.unsigned_abs() {
-            let from = if forward {
-                self.selected + 1
-            } else if self.selected == 0 {
-                return;
-            } else {
-                self.selected - 1
-            };
-            match self.find(from, forward, |t, i| t.passes(i)) {
-                Some(i) if i < self.shown() => self.selected = i,
-                _ => return,
+    /// The row `steps` rows after (or before) the selection, among those passing the filter.
+    fn moved(&self, steps: isize) -> Option<usize> {
+        let cur = self.selected?;
+        match &self.ladder.filtered {
+            None => {
+                let last = self.len().checked_sub(1)?;
+                Some(cur.saturating_add_signed(steps).min(last))
+            }
+            Some(rows) => {
+                let at = rows.partition_point(|&r| (r as usize) < cur);
+                let pos = if steps < 0 {
+                    at.saturating_add_signed(steps)
+                } else {
+                    // `at` may point past `cur` when `cur` itself is filtered out.
+                    let on = rows.get(at).is_some_and(|&r| r as usize == cur);
+                    at + steps as usize - usize::from(!on && steps > 0)
+                };
+                rows.get(pos.min(rows.len().checked_sub(1)?))
+                    .map(|&r| r as usize)
             }
         }
+    }
+
+    /// Moves the selection; false when it could not move.
+    pub fn select_by(&mut self, steps: isize) -> bool {
+        let to = self.moved(steps);
+        let moved = to.is_some() && to != self.selected;
+        if moved {
+            self.select(to);
+        }
+        moved
     }
 
     pub fn select_first(&mut self) {
-        self.selected = 0;
-        self.select_by(0);
+        let first = match &self.ladder.filtered {
+            Some(rows) => rows.first().map(|&r| r as usize),
+            None => (!self.is_empty()).then_some(0),
+        };
+        self.select(first);
     }
 
-    /// Shows everything and selects the last event.
     pub fn select_last(&mut self) {
-        if self.head.is_some() {
-            self.head = Some(self.len());
-        }
-        self.selected = self.len().saturating_sub(1);
+        self.select(self.last());
     }
 
     /// Jumps to the next (or previous) event of the selected one's kind.
     pub fn jump_same_kind(&mut self, forward: bool) -> bool {
-        let Some(kind) = self.kind_of(self.selected) else {
+        let Some(kind) = self.selected.map(|i| self.session.row(i).kind) else {
             return false;
         };
-        self.jump(forward, |t, i| t.kind_of(i) == Some(kind) && t.passes(i))
+        self.jump(forward, |t, i| t.session.row(i).kind == kind && t.passes(i))
     }
 
     /// Jumps to the next (or previous) event the search matches.
@@ -159,136 +173,93 @@ impl Traffic {
         let Some(q) = self.search.clone() else {
             return false;
         };
-        self.jump(forward, |t, i| t.passes(i) && t.matches(i, &q))
+        let f = Filter {
+            text: Some(q),
+            ..Filter::default()
+        };
+        self.jump(forward, |t, i| t.passes(i) && t.session.matches(i, &f))
     }
 
     fn jump(&mut self, forward: bool, pred: impl Fn(&Self, usize) -> bool) -> bool {
-        let from = if forward {
-            self.selected + 1
-        } else if self.selected == 0 {
-            return false;
+        let cur = self.selected.unwrap_or(0);
+        let found = if forward {
+            (cur + 1..self.len()).find(|&i| pred(self, i))
         } else {
-            self.selected - 1
+            (0..cur).rev().find(|&i| pred(self, i))
         };
-        match self.find(from, forward, pred) {
-            Some(i) => {
-                self.reveal(i);
-                self.selected = i;
-                true
-            }
-            None => false,
+        if found.is_some() {
+            self.select(found);
         }
+        found.is_some()
     }
 
-    fn reveal(&mut self, i: usize) {
-        if let Some(h) = self.head
-            && i >= h
-        {
-            self.head = Some(i + 1);
+    /// Applies a typed filter (empty: none); the selection moves to the nearest passing row.
+    pub fn set_filter(&mut self, line: &str) -> Result<(), String> {
+        if line.trim().is_empty() {
+            self.filter = None;
+            self.ladder.filtered = None;
+            self.select(self.selected.or(self.last()));
+            return Ok(());
         }
+        let f = filter::parse(line)?;
+        let rows = self.session.matching(&f);
+        let cur = self.selected.unwrap_or(0);
+        let at = rows.partition_point(|&r| (r as usize) < cur);
+        let to = rows.get(at).or_else(|| rows.last()).map(|&r| r as usize);
+        self.filter = Some((line.trim().to_string(), f));
+        self.ladder.filtered = Some(rows);
+        self.select(to);
+        Ok(())
     }
 
-    /// The first index from `from` (inclusive) in that direction where `pred` holds.
-    fn find(
-        &self,
-        from: usize,
-        forward: bool,
-        pred: impl Fn(&Self, usize) -> bool,
-    ) -> Option<usize> {
-        if forward {
-            (from..self.len()).find(|&i| pred(self, i))
-        } else {
-            (0..=from.min(self.len().checked_sub(1)?))
-                .rev()
-                .find(|&i| pred(self, i))
-        }
+    pub fn focus(&self) -> Pane {
+        self.focus
     }
 
-    /// Whether event `i` passes the filter (PLACEHOLDER until the views' `Filter`).
-    pub fn passes(&self, i: usize) -> bool {
-        let (Some(f), Some(e)) = (&self.filter, self.events.get(i)) else {
-            return true;
+    pub fn set_focus(&mut self, p: Pane) {
+        self.focus = p;
+        self.ladder.focused = p == Pane::Ladder;
+    }
+
+    /// The filter as typed, if any.
+    pub fn filter_line(&self) -> Option<&str> {
+        self.filter.as_ref().map(|(l, _)| l.as_str())
+    }
+
+    /// Selects session row `to`; the ladder gets its place among the rows it shows.
+    pub fn select(&mut self, to: Option<usize>) {
+        if to != self.selected {
+            self.inspector_scroll = 0;
+        }
+        self.selected = to;
+        self.ladder.selected = match (&self.ladder.filtered, to) {
+            (Some(rows), Some(s)) => Some(rows.partition_point(|&r| (r as usize) < s)),
+            (None, s) => s,
+            (Some(_), None) => None,
         };
-        f.split_whitespace().all(|term| match term.split_once('=') {
-            Some(("conn", n)) => n.parse() == Ok(e.conn),
-            Some(("proto", p)) => match &e.kind {
-                EventKind::TcpOpen(_) | EventKind::TcpClose(_) => p == "tcp",
-                EventKind::HttpRequest(_) | EventKind::HttpResponse(_) | EventKind::SseEvent(_) => {
-                    p == "http"
-                }
-                EventKind::WsFrame(_) | EventKind::WsMessage(_) => p == "ws",
-                EventKind::Error(_) => p == "error",
-            },
-            Some(("opcode", n)) => match &e.kind {
-                EventKind::WsFrame(fr) => n.parse() == Ok(fr.opcode),
-                _ => false,
-            },
-            _ => true,
-        })
     }
 
-    pub fn draw(&self, f: &mut Frame, ladder: Rect, inspector: Rect, lifetimes: Rect) {
-        let shown = self.shown();
-        let rows = ladder.height.saturating_sub(2) as usize;
-        let top = self
-            .selected
-            .saturating_sub(rows / 2)
-            .min(shown.saturating_sub(rows));
-        let lines: Vec<Line> = (top..shown.min(top + rows))
-            .map(|i| {
-                let mark = if i == self.selected { "▶ " } else { "  " };
-                let line = Line::from(format!("{mark}{}", summary(&self.events[i])));
-                if i == self.selected {
-                    line.style(Style::new().add_modifier(Modifier::REVERSED))
-                } else {
-                    line
-                }
-            })
-            .collect();
-        f.render_widget(
-            Paragraph::new(lines).block(block("Ladder", self.focus == Pane::Ladder)),
-            ladder,
-        );
-        let detail = self
-            .events
-            .get(self.selected)
-            .filter(|_| self.selected < shown)
-            .map(|e| format!("{e:?}"))
-            .unwrap_or_default();
-        f.render_widget(
-            Paragraph::new(detail)
-                .wrap(ratatui::widgets::Wrap { trim: false })
-                .block(block("Inspector", self.focus == Pane::Inspector)),
-            inspector,
-        );
-        f.render_widget(
-            Paragraph::new("").block(block("Lifetimes", self.focus == Pane::Lifetimes)),
-            lifetimes,
-        );
+    /// The end of the bars in the lifetimes view: the newest event's time.
+    fn now(&self) -> Timestamp {
+        self.session.last_ts()
     }
-}
 
-fn block(title: &str, focused: bool) -> Block<'_> {
-    let b = Block::new().borders(Borders::ALL).title(title);
-    if focused {
-        b.title_style(Style::new().add_modifier(Modifier::BOLD))
-    } else {
-        b
-    }
-}
-
-fn summary(e: &Event) -> String {
-    let dir = e.dir.map_or("", |d| d.as_str());
-    match &e.kind {
-        EventKind::HttpRequest(m) | EventKind::HttpResponse(m) => {
-            format!("#{} {dir} {} {:?}", e.conn, e.kind.name(), m.head)
-        }
-        EventKind::WsFrame(fr) => format!(
-            "#{} {dir} ws_frame {} {} B",
-            e.conn,
-            crate::proto::event::opcode_name(fr.opcode),
-            fr.payload_len
-        ),
-        k => format!("#{} {dir} {}", e.conn, k.name()),
+    pub fn draw(&self, f: &mut Frame, areas: [Rect; 3], theme: &Theme) {
+        let [ladder_area, inspector_area, lifetimes_area] = areas;
+        ladder::render(f, ladder_area, &self.session, &self.ladder, theme);
+        let insp = InspectorState {
+            event: self.selected,
+            unmask: self.unmask,
+            scroll: self.inspector_scroll,
+            focused: self.focus == Pane::Inspector,
+        };
+        inspector::render(f, inspector_area, &self.session, &insp, theme);
+        let life = LifetimesState {
+            now: self.now(),
+            keepalive: None,
+            offset: self.lifetimes_offset,
+            focused: self.focus == Pane::Lifetimes,
+        };
+        lifetimes::render(f, lifetimes_area, &self.session, &life, theme);
     }
 }

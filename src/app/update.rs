@@ -8,6 +8,7 @@ use super::lesson::LessonScreen;
 use super::msg::Msg;
 use super::picker::{Picked, Picker};
 use super::sandbox::Sandbox;
+use super::traffic::Pane;
 use super::{App, Prompt, Screen};
 
 /// Seconds between ticks, as the player counts them (the loop's tick).
@@ -96,15 +97,14 @@ impl App {
             KeyCode::Esc => return,
             KeyCode::Enter => {
                 let value = (!text.trim().is_empty()).then(|| text.trim().to_string());
-                if let Some(t) = self.traffic_mut() {
-                    if search {
-                        t.search = value;
-                        if !t.matches(t.selected, t.search.as_deref().unwrap_or("")) {
-                            t.jump_match(true);
-                        }
-                    } else {
-                        t.filter = value;
-                    }
+                let Some(t) = self.traffic_mut() else {
+                    return;
+                };
+                if search {
+                    t.search = value;
+                    t.jump_match(true);
+                } else if let Err(e) = t.set_filter(value.as_deref().unwrap_or("")) {
+                    self.note = e;
                 }
                 return;
             }
@@ -234,8 +234,9 @@ impl App {
             Action::Filter => {
                 let now = self
                     .traffic()
-                    .and_then(|t| t.filter.clone())
-                    .unwrap_or_default();
+                    .and_then(|t| t.filter_line())
+                    .unwrap_or_default()
+                    .to_string();
                 self.prompt = Some(Prompt::Filter(now));
             }
             _ => {}
@@ -243,21 +244,39 @@ impl App {
         let Some(t) = self.traffic_mut() else {
             return;
         };
+        // ↑↓ scroll the inspector or the lifetimes when they have the keys.
+        match (t.focus(), a) {
+            (Pane::Inspector, Action::Up) => {
+                return t.inspector_scroll = t.inspector_scroll.saturating_sub(1);
+            }
+            (Pane::Inspector, Action::Down) => {
+                return t.inspector_scroll = t.inspector_scroll.saturating_add(1);
+            }
+            (Pane::Lifetimes, Action::Up) => {
+                return t.lifetimes_offset = t.lifetimes_offset.saturating_sub(1);
+            }
+            (Pane::Lifetimes, Action::Down) => {
+                return t.lifetimes_offset = t.lifetimes_offset.saturating_add(1);
+            }
+            _ => {}
+        }
         match a {
-            Action::Up => t.select_by(-1),
-            Action::Down => t.select_by(1),
-            Action::PageUp => t.select_by(-PAGE),
-            Action::PageDown => t.select_by(PAGE),
+            Action::Up | Action::StepBack => {
+                t.select_by(-1);
+            }
+            Action::Down | Action::StepForward => {
+                t.select_by(1);
+            }
+            Action::PageUp => {
+                t.select_by(-PAGE);
+            }
+            Action::PageDown => {
+                t.select_by(PAGE);
+            }
             Action::First => t.select_first(),
             Action::Last => t.select_last(),
-            Action::NextPane => t.focus = t.focus.next(),
-            Action::PrevPane => t.focus = t.focus.prev(),
-            Action::StepForward => {
-                t.step_forward();
-            }
-            Action::StepBack => {
-                t.step_back();
-            }
+            Action::NextPane => t.set_focus(t.focus().next()),
+            Action::PrevPane => t.set_focus(t.focus().prev()),
             Action::NextSameKind => {
                 t.jump_same_kind(true);
             }
@@ -271,7 +290,9 @@ impl App {
                 t.jump_match(false);
             }
             Action::Unmask => t.unmask = !t.unmask,
-            Action::ClearFilter => t.filter = None,
+            Action::ClearFilter => {
+                let _ = t.set_filter("");
+            }
             _ => {}
         }
     }
