@@ -181,6 +181,11 @@ impl App {
             Some(Prompt::Filter(q)) => {
                 format!("filter: {q}▏ conn=N proto=http|ws|tcp opcode=N · Enter apply · Esc drop")
             }
+            None if a.keys.width < 100 => match self.screen {
+                Screen::Replay => "←→ step  ␣ play  +- speed  [] kind  / search  f filter  m mask  ? help".into(),
+                Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  m mask  Esc home  ? help".into(),
+                _ => "←→ step  ↑↓ select  Tab pane  m mask  Esc home  ? help  q quit".to_string(),
+            },
             None => match self.screen {
                 Screen::Replay => "←/→ step  Space play  +/- speed  ↑/↓ select  [ ] kind  / search  f filter  m mask  ? help  q quit".into(),
                 Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  ↑/↓ select  m mask  Esc home  ? help  q quit".into(),
@@ -190,3 +195,5 @@ impl App {
         f.render_widget(Paragraph::new(Line::from(bar)), a.keys);
     }
 }
+#[cfg(test)]
+mod tests;
