@@ -19,7 +19,7 @@ mod violation_tests;
 
 pub use close::close_code_valid;
 pub use decoder::WsDecoder;
-pub use handshake::{DeflateParams, accept_key, negotiated_deflate};
+pub use handshake::{DeflateParams, GUID, accept_key, negotiated_deflate};
 
 use super::ByteRange;
 

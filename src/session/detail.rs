@@ -212,3 +212,16 @@ impl Session {
         }
     }
 }
+
+impl Session {
+    /// Frames a message row was reassembled from (0 for other rows).
+    pub fn detail_frames(&self, row: &Row) -> u32 {
+        match row.kind {
+            RowKind::WsMessage => self
+                .messages
+                .get(row.extra as usize)
+                .map_or(0, |m| m.frames),
+            _ => 0,
+        }
+    }
+}

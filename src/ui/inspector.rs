@@ -1,21 +1,33 @@
-//! The inspector: the selected entry's fields as a table and its bytes as an annotated hex dump.
+//! The inspector: the selected entry's fields as a table and its bytes as a hex dump in which
+//! each field's bytes are marked and named, in the manner of "The Illustrated TLS Connection".
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::session::Session;
+use super::hexdump::{Field, hex_lines};
+use super::text::{label, pane, quoted};
+use crate::proto::event::opcode_name;
+use crate::proto::ws::{GUID, accept_key};
+use crate::session::{Detail, FrameDetail, HttpDetail, Session};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InspectorState {
     /// Session row index of the entry shown.
     pub event: Option<usize>,
-    /// Show the payload unmasked (what the application sees) rather than as on the wire.
+    /// Show the payload unmasked (what the application reads) rather than as on the wire.
     pub unmask: bool,
     /// Lines scrolled down.
     pub scroll: u16,
     pub focused: bool,
 }
+
+/// XOR pairs shown per line under a masked payload.
+const XOR_PER_LINE: usize = 5;
+/// Bytes drawn in a hex dump; the rest is counted.
+const HEX_MAX: usize = 1024;
 
 pub fn render(
     frame: &mut Frame,
@@ -24,5 +36,301 @@ pub fn render(
     state: &InspectorState,
     theme: &Theme,
 ) {
-    let _ = (frame, area, session, state, theme);
+    let detail = state.event.and_then(|i| session.detail(i));
+    let title = match &detail {
+        Some(d) => {
+            let row = d.row();
+            let dir = row
+                .dir
+                .map_or(String::new(), |d| format!(" {}", d.as_str()));
+            format!(
+                " Inspector: {}{dir} · {} ",
+                row.kind.name(),
+                label(session, &row)
+            )
+        }
+        None => " Inspector ".to_owned(),
+    };
+    let block = pane(
+        super::text::fit(&title, usize::from(area.width.saturating_sub(4))),
+        state.focused,
+        theme,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let lines = match detail {
+        None => vec![Line::styled("  (select an event in the ladder)", theme.dim)],
+        Some(Detail::Frame(f)) => frame_lines(&f, state.unmask, width, theme),
+        Some(Detail::Http(h)) => http_lines(&h, width, theme),
+        Some(Detail::Tcp { row, conn }) => {
+            let mut l = vec![Line::raw(format!("  connection #{}", row.conn))];
+            if let Some(c) = conn {
+                l.push(Line::raw(format!("  client  {}", c.client)));
+                l.push(Line::raw(format!("  server  {}", c.server)));
+                let seen = if c.seen_open {
+                    "seen"
+                } else {
+                    "not seen (already open)"
+                };
+                l.push(Line::raw(format!("  opening {seen}")));
+            }
+            l.push(Line::raw(format!("  {}", label(session, &row))));
+            l
+        }
+        Some(Detail::Message(m)) => vec![
+            Line::raw(format!(
+                "  {} message from {} frame(s)",
+                opcode_name(m.row.opcode),
+                m.frames
+            )),
+            Line::raw(format!(
+                "  {} bytes on the wire, {} after inflation",
+                m.wire_len, m.row.payload_len
+            )),
+            Line::raw(format!(
+                "  {}",
+                quoted(
+                    m.preview,
+                    width.saturating_sub(4),
+                    m.row.payload_len > m.preview.len() as u64
+                )
+            )),
+        ],
+        Some(Detail::Sse { row, data }) => vec![
+            Line::raw(format!(
+                "  Server-Sent Event, {} bytes on the wire",
+                row.payload_len
+            )),
+            Line::raw(format!(
+                "  data {}",
+                quoted(data, width.saturating_sub(9), false)
+            )),
+        ],
+        Some(Detail::Error {
+            layer,
+            offset,
+            what,
+            ..
+        }) => vec![
+            Line::styled(
+                format!("  ✗ problem in the {} decoder", layer.as_str()),
+                theme.bad,
+            ),
+            Line::raw(offset.map_or(String::new(), |o| format!("  at byte {o} of the stream"))),
+            Line::raw(format!("  {}", String::from_utf8_lossy(what))),
+        ],
+    };
+    frame.render_widget(Paragraph::new(lines).scroll((state.scroll, 0)), inner);
+}
+
+fn frame_lines<'a>(
+    f: &FrameDetail<'_>,
+    unmask: bool,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let row = f.row;
+    let ext = usize::from(f.ext_len);
+    let mut bytes: Vec<u8> = f.header_bytes().to_vec();
+    let shown = f.payload.len().min(HEX_MAX);
+    bytes.extend((0..shown).map(|i| {
+        if unmask {
+            f.payload.get(i).copied().unwrap_or(0)
+        } else {
+            f.wire_byte(i).unwrap_or(0)
+        }
+    }));
+    let mut fields = vec![Field::new(0, 1, "b0"), Field::new(1, 2, "b1")];
+    if ext > 0 {
+        fields.push(Field::new(2, 2 + ext, "length"));
+    }
+    if f.mask_key.is_some() {
+        fields.push(Field::new(2 + ext, 6 + ext, "masking key"));
+    }
+    let payload_name = match (f.mask_key.is_some(), unmask) {
+        (true, false) => "payload (masked)",
+        (true, true) => "payload (unmasked)",
+        _ => "payload",
+    };
+    if shown > 0 {
+        let start = usize::from(f.header_len);
+        fields.push(Field::new(start, start + shown, payload_name));
+    }
+    let mut lines = Vec::new();
+    let [b0, b1] = [f.header[0], f.header[1]];
+    lines.push(Line::raw(format!(
+        "  byte 0  {}   FIN={} RSV={:03b} opcode={:04b} ({}){}",
+        bits(b0),
+        u8::from(row.fin()),
+        row.rsv(),
+        row.opcode & 0xf,
+        opcode_name(row.opcode),
+        if row.fin() { "" } else { " more frames follow" }
+    )));
+    lines.push(Line::styled(
+        "          F R R R o o o o".to_owned(),
+        theme.dim,
+    ));
+    let len_note = match f.len7 {
+        126 => format!("length=126 → next 2 bytes: {}", row.payload_len),
+        127 => format!("length=127 → next 8 bytes: {}", row.payload_len),
+        n => format!("length={n}"),
+    };
+    lines.push(Line::raw(format!(
+        "  byte 1  {}   MASK={} {len_note}",
+        bits(b1),
+        u8::from(f.mask_key.is_some())
+    )));
+    lines.push(Line::styled(
+        "          M L L L L L L L".to_owned(),
+        theme.dim,
+    ));
+    match f.mask_key {
+        Some(key) => {
+            lines.push(Line::raw(format!("  key     {}", hex(&key))));
+            let shown = if unmask {
+                "unmasked (what the application reads)"
+            } else {
+                "masked (as on the wire)"
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!("  payload shown {shown}  ")),
+                Span::styled("[m] toggles", theme.dim),
+            ]));
+            let pairs: Vec<String> = f
+                .payload
+                .iter()
+                .take(XOR_PER_LINE * 2)
+                .enumerate()
+                .map(|(i, &plain)| {
+                    let wire = plain ^ key[i % 4];
+                    format!(
+                        "{wire:02x}^{:02x}={plain:02x} {}",
+                        key[i % 4],
+                        printable(plain)
+                    )
+                })
+                .collect();
+            for chunk in pairs.chunks(XOR_PER_LINE) {
+                lines.push(Line::raw(format!("  {}", chunk.join("  "))));
+            }
+        }
+        None => lines.push(Line::raw("  no mask (server frames are sent in the clear)")),
+    }
+    lines.push(Line::raw(""));
+    lines.extend(hex_lines(&bytes, &fields, width, theme));
+    if f.payload_cut || (shown as u64) < row.payload_len {
+        lines.push(Line::styled(
+            format!("  … {} payload bytes in all, {shown} kept", row.payload_len),
+            theme.dim,
+        ));
+    }
+    lines
+}
+
+fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let head = h.head;
+    let start = head.range.start;
+    let mut lines = Vec::new();
+    let first_len = head
+        .header_ranges
+        .first()
+        .map_or(head.range.len(), |r| r.start.saturating_sub(start));
+    let start_line = String::from_utf8_lossy(h.raw.get(..first_len as usize).unwrap_or(h.raw))
+        .trim_end()
+        .to_owned();
+    lines.push(Line::raw(format!("  {:>5} B  {}", first_len, start_line)));
+    let name_w = width.saturating_sub(14);
+    for ((name, value), r) in head.headers.iter().zip(&head.header_ranges) {
+        let text = super::text::fit(&format!("{name}: {value}"), name_w);
+        lines.push(Line::raw(format!("  {:>5} B  {text}", r.len())));
+    }
+    let headers: u64 = head.header_ranges.iter().map(|r| r.len()).sum();
+    let blank = head.range.len().saturating_sub(first_len + headers);
+    lines.push(Line::raw(format!("  {blank:>5} B  (blank line)")));
+    lines.push(Line::styled(
+        format!(
+            "  {:>5} B  head in all: start line, {} headers ({} B), blank line; body {} B",
+            head.range.len(),
+            head.headers.len(),
+            headers,
+            h.row.payload_len
+        ),
+        theme.title,
+    ));
+    if let Some(key) = head.header("sec-websocket-key") {
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(format!("  Sec-WebSocket-Key     {key}")));
+        lines.push(Line::raw(format!(
+            "  the server must answer base64(SHA-1(key + {GUID}))"
+        )));
+        lines.push(Line::raw(format!("  = {}", accept_key(key))));
+    }
+    if let Some(a) = h.accept {
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(format!("  key {}", a.key)));
+        lines.push(Line::raw(format!("  + GUID {GUID}")));
+        lines.push(Line::raw(format!(
+            "  → SHA-1 → base64 = {}",
+            accept_key(&a.key)
+        )));
+        let (mark, style) = if a.ok() {
+            ("✓ matches", theme.ok)
+        } else {
+            ("✗ does not match", theme.bad)
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!(
+                "  server sent Sec-WebSocket-Accept: {} ",
+                a.got.as_deref().unwrap_or("(none)")
+            )),
+            Span::styled(mark, style),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    let shown = h.raw.get(..HEX_MAX.min(h.raw.len())).unwrap_or_default();
+    let mut fields = vec![Field::new(0, first_len as usize, "start line")];
+    for (i, ((name, _), r)) in head.headers.iter().zip(&head.header_ranges).enumerate() {
+        let _ = i;
+        let s = r.start.saturating_sub(start) as usize;
+        let e = r.end.saturating_sub(start) as usize;
+        fields.push(Field::new(s, e, name));
+    }
+    lines.extend(hex_lines(shown, &fields, width, theme));
+    if h.raw_cut || shown.len() < h.raw.len() {
+        lines.push(Line::styled(
+            format!(
+                "  … head is {} bytes, {} drawn",
+                head.range.len(),
+                shown.len()
+            ),
+            theme.dim,
+        ));
+    }
+    lines
+}
+
+fn bits(b: u8) -> String {
+    (0..8)
+        .rev()
+        .map(|i| if b >> i & 1 == 1 { "1" } else { "0" })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn printable(b: u8) -> String {
+    if b.is_ascii_graphic() || b == b' ' {
+        format!("'{}'", b as char)
+    } else {
+        "·".to_owned()
+    }
 }

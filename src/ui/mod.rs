@@ -20,6 +20,7 @@ pub mod lifetimes;
 pub mod stats;
 pub mod theme;
 
+mod hexdump;
 #[cfg(test)]
 mod snapshot_tests;
 mod text;

@@ -1,10 +1,14 @@
-//! Stats: bytes per direction and per kind of message, head against payload.
+//! Stats: bytes per direction, head against payload, messages by kind, connections: the
+//! numbers the lessons compare. Every figure is a precomputed total, so drawing is O(1).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::session::Session;
+use super::text::{bytes, pad, pane};
+use crate::session::{RowKind, Session, Tally};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StatsState {
@@ -12,5 +16,98 @@ pub struct StatsState {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, session: &Session, state: &StatsState, theme: &Theme) {
-    let _ = (frame, area, session, state, theme);
+    let block = pane(" Stats ", state.focused, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let col = (width.saturating_sub(24) / 2).max(8);
+    let st = session.stats();
+    let row = |name: &str, a: String, b: String| {
+        Line::raw(pad(
+            &format!("  {}{}{}", pad(name, 22), pad(&a, col), b),
+            width,
+        ))
+    };
+    let both = |t: [Tally; 2], f: fn(&Tally) -> String| (f(&t[0]), f(&t[1]));
+    let mut lines = vec![Line::styled(
+        pad(
+            &format!(
+                "  {}{}{}",
+                pad("", 22),
+                pad("client → server", col),
+                "server → client"
+            ),
+            width,
+        ),
+        theme.title,
+    )];
+    let wire = [st.wire(0), st.wire(1)];
+    let (a, b) = both(wire, |t| bytes(t.bytes()));
+    lines.push(row("bytes on the wire", a, b));
+    let (a, b) = both(wire, |t| {
+        format!(
+            "{} ({})",
+            bytes(t.head_bytes),
+            percent(t.head_bytes, t.bytes())
+        )
+    });
+    lines.push(row("  heads", a, b));
+    let (a, b) = both(wire, |t| {
+        format!(
+            "{} ({})",
+            bytes(t.payload_bytes),
+            percent(t.payload_bytes, t.bytes())
+        )
+    });
+    lines.push(row("  payloads", a, b));
+    lines.push(Line::raw(""));
+    let kinds = [
+        ("HTTP requests", RowKind::HttpRequest),
+        ("HTTP responses", RowKind::HttpResponse),
+        ("WebSocket frames", RowKind::WsFrame),
+        ("SSE events", RowKind::SseEvent),
+    ];
+    for (name, kind) in kinds {
+        let t = st.by_kind[kind.index()];
+        if t[0].count + t[1].count == 0 {
+            continue;
+        }
+        let (a, b) = both(t, count_avg);
+        lines.push(row(name, a, b));
+    }
+    if st.ws_control[0].count + st.ws_control[1].count > 0 {
+        let (a, b) = both(st.ws_control, count_avg);
+        lines.push(row("  control frames", a, b));
+    }
+    if st.ws_messages[0].count + st.ws_messages[1].count > 0 {
+        let (a, b) = both(st.ws_messages, count_avg);
+        lines.push(row("WebSocket messages", a, b));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(format!(
+        "  connections opened {}, closed {}; {} events; {} problems",
+        st.conns_opened,
+        st.conns_closed,
+        st.events,
+        st.kind(RowKind::Error).count
+    )));
+    let http = st.kind(RowKind::HttpRequest).count;
+    if http > 0 {
+        lines.push(Line::raw(format!(
+            "  {:.1} requests per connection",
+            http as f64 / f64::from(st.conns_opened.max(1))
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn count_avg(t: &Tally) -> String {
+    format!("{} × avg {}", t.count, bytes(t.average()))
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    match whole {
+        0 => "–".to_owned(),
+        w => format!("{}%", part * 100 / w),
+    }
 }

@@ -1,6 +1,13 @@
 //! Small formatting helpers shared by the views.
 
-use crate::proto::Timestamp;
+use ratatui::text::Line;
+use ratatui::widgets::Block;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::Theme;
+use crate::proto::event::{CloseHow, opcode_name};
+use crate::proto::{Dir, Timestamp};
+use crate::session::{Row, RowKind, Session, close_how, error_layer, flags};
 
 /// Seconds since `origin`, 3 decimals: `"12.345"`.
 pub fn secs(ts: Timestamp, origin: Timestamp) -> String {
@@ -31,7 +38,7 @@ pub fn quoted(bytes: &[u8], max: usize, cut: bool) -> String {
             c if c.is_control() => format!("\\x{:02x}", c as u32),
             c => c.to_string(),
         };
-        n += piece.chars().count();
+        n += width(&piece);
         if n > max {
             out.push('…');
             return format!("\"{out}\"");
@@ -44,14 +51,152 @@ pub fn quoted(bytes: &[u8], max: usize, cut: bool) -> String {
     format!("\"{out}\"")
 }
 
-/// Cuts `s` to `width` characters, ending with `…` when cut.
-pub fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
+/// Columns `s` takes on a terminal.
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Cuts `s` to `max` terminal columns, ending with `…` when cut.
+pub fn fit(s: &str, max: usize) -> String {
+    if width(s) <= max {
         return s.to_owned();
     }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    if width > 0 {
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in s.chars() {
+        let w = UnicodeWidthChar::width(ch).unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        used += w;
+        out.push(ch);
+    }
+    if max > 0 {
         out.push('…');
     }
     out
+}
+
+/// `s` cut or padded with spaces to exactly `cols` columns.
+pub fn pad(s: &str, cols: usize) -> String {
+    let s = fit(s, cols);
+    let w = width(&s);
+    format!("{s}{}", " ".repeat(cols.saturating_sub(w)))
+}
+
+/// The bordered block every view draws in, its title on the top edge.
+pub fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::bordered()
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(title.into().style(theme.title))
+}
+
+/// One line label of a timeline entry, as the ladder and the inspector's title say it.
+pub fn label(session: &Session, row: &Row) -> String {
+    let bytes = session.bytes(row);
+    let cut = row.has(flags::CUT);
+    match row.kind {
+        RowKind::TcpOpen => match session.conn(row.conn) {
+            Some(c) => format!("tcp open {} → {}", c.client_port(), c.server_port()),
+            None => "tcp open".to_owned(),
+        },
+        RowKind::TcpClose => {
+            let by = match row.dir {
+                Some(Dir::C2s) => " by client",
+                Some(Dir::S2c) => " by server",
+                None => "",
+            };
+            match close_how(row.code) {
+                CloseHow::Fin => format!("closed{by} (fin)"),
+                CloseHow::Rst => format!("reset{by} (rst)"),
+                CloseHow::Eof => "open at capture end (eof)".to_owned(),
+                CloseHow::Timeout => format!("closed idle{by} (timeout)"),
+            }
+        }
+        RowKind::HttpRequest => {
+            let line = first_line(bytes);
+            let mut words = line.split(' ');
+            let method = words.next().unwrap_or("?");
+            let target = words.next().unwrap_or("");
+            let mut s = format!("{method} {target}");
+            if row.has(flags::UPGRADE) {
+                s.push_str(" Upgrade");
+            }
+            s
+        }
+        RowKind::HttpResponse => {
+            let line = first_line(bytes);
+            let status_reason = line.split_once(' ').map_or(line, |(_, rest)| rest);
+            let mut s = status_reason.to_owned();
+            if row.has(flags::ACCEPT_OK) {
+                s.push_str(" ✓ accept");
+            } else if row.has(flags::ACCEPT_BAD) {
+                s.push_str(" ✗ accept");
+            }
+            if row.has(flags::STREAMING) {
+                s.push_str(" (stream)");
+            }
+            s
+        }
+        RowKind::WsFrame => {
+            let mut s = opcode_name(row.opcode).to_owned();
+            if row.opcode == 8 && row.code != 0 {
+                s.push_str(&format!(" {}", row.code));
+                let reason = bytes.get(2..).unwrap_or_default();
+                if !reason.is_empty() {
+                    s.push_str(&format!(" {}", quoted(reason, 20, cut)));
+                }
+            } else if row.has(flags::TEXT) && !bytes.is_empty() {
+                s.push_str(&format!(" {}", quoted(bytes, 24, cut)));
+            } else if row.opcode & 0x8 != 0 && !bytes.is_empty() {
+                s.push_str(&format!(" {}", quoted(bytes, 16, cut)));
+            }
+            if row.rsv() & 4 != 0 {
+                s.push_str(" compressed");
+            }
+            if row.masked() {
+                s.push_str(" masked");
+            }
+            if !row.fin() {
+                s.push_str(" (not fin)");
+            }
+            s
+        }
+        RowKind::WsMessage => {
+            let frames = match session.detail_frames(row) {
+                n if n > 1 => format!(" {n} frames"),
+                _ => String::new(),
+            };
+            let text = if row.has(flags::TEXT) {
+                format!(" {}", quoted(bytes, 20, cut))
+            } else {
+                String::new()
+            };
+            let inflated = if row.has(flags::COMPRESSED) {
+                " inflated"
+            } else {
+                ""
+            };
+            format!(
+                "message {}{text}{frames}{inflated}",
+                opcode_name(row.opcode)
+            )
+        }
+        RowKind::SseEvent => format!("sse {}", quoted(bytes, 24, cut)),
+        RowKind::Error => format!(
+            "✗ {}: {}",
+            error_layer(row.code).as_str(),
+            String::from_utf8_lossy(bytes)
+        ),
+    }
+}
+
+fn first_line(bytes: &[u8]) -> &str {
+    let end = bytes.iter().position(|&b| b == b'\r' || b == b'\n');
+    let line = bytes.get(..end.unwrap_or(bytes.len())).unwrap_or_default();
+    std::str::from_utf8(line).unwrap_or("?")
 }

@@ -5,7 +5,7 @@ use base64::Engine;
 use sha1::{Digest, Sha1};
 
 /// The GUID every server appends to the client's key (RFC 6455 §1.3).
-const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// How ONE direction's sender compresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
