@@ -133,18 +133,7 @@ pub fn run(cli: Cli) -> ExitCode {
             crate::lesson::learn::progress_cmd(args.reset, cli.lessons.as_deref())
         }
         Some(Command::Check(args)) => crate::lesson::check::check(&args.paths, args.run),
-        None => {
-            println!(
-                "duplex: see HTTP and WebSocket on the wire.\n\n\
-                 The guided lessons and the terminal UI are on their way. Today you can decode a capture or watch a live server:\n\
-                 \n  duplex replay assets/captures/ws-basic.pcap            a transcript in plain words\
-                 \n  duplex replay --json assets/captures/ws-basic.pcap     one JSON event per line\
-                 \n  duplex replay --summary assets/captures/ws-basic.pcap  the counts\
-                 \n  duplex serve --port 0                                  a live server, its traffic decoded\n\n\
-                 Run `duplex --help` for every command."
-            );
-            ExitCode::SUCCESS
-        }
+        None => crate::app::run::main(),
     }
 }
 

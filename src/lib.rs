@@ -1,5 +1,6 @@
 //! duplex: see HTTP and WebSocket on the wire.
 
+pub mod app;
 pub mod capture;
 pub mod cli;
 pub mod lesson;

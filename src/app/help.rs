@@ -1,0 +1,57 @@
+//! The `?` overlay: every key, grouped by where it applies; scrolls when the terminal is small.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::keys::{KEYS, Scope};
+use super::layout::centered;
+
+/// The help's lines, titles included.
+pub fn lines() -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for scope in [
+        Scope::Everywhere,
+        Scope::Traffic,
+        Scope::Replay,
+        Scope::Sandbox,
+    ] {
+        if !out.is_empty() {
+            out.push(Line::from(""));
+        }
+        out.push(Line::from(Span::styled(
+            scope.title(),
+            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        )));
+        for (keys, what, _, _) in KEYS.iter().filter(|k| k.2 == scope) {
+            out.push(Line::from(vec![
+                Span::styled(
+                    format!("  {keys:<15}"),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(*what),
+            ]));
+        }
+    }
+    out
+}
+
+pub fn draw(f: &mut Frame, area: Rect, scroll: u16) {
+    let all = lines();
+    let box_ = centered(area, 76, all.len() as u16 + 2);
+    let max_scroll = (all.len() as u16 + 2).saturating_sub(box_.height);
+    let title = if max_scroll > 0 {
+        " Keys · ↑↓ scroll · any other key closes "
+    } else {
+        " Keys · any key closes "
+    };
+    f.render_widget(Clear, box_);
+    f.render_widget(
+        Paragraph::new(all)
+            .scroll((scroll.min(max_scroll), 0))
+            .block(Block::new().borders(Borders::ALL).title(title)),
+        box_,
+    );
+}

@@ -1,0 +1,153 @@
+//! The home screen: the course in order with progress marks, then replay and the sandbox.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::course::CourseEntry;
+
+/// What the selected home line opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    Lesson(String),
+    Replay,
+    Sandbox,
+}
+
+pub struct Home {
+    pub course: Vec<CourseEntry>,
+    pub selected: usize,
+}
+
+impl Home {
+    pub fn new(course: Vec<CourseEntry>) -> Home {
+        Home {
+            course,
+            selected: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.course.len() + 2
+    }
+
+    pub fn choice(&self) -> Choice {
+        match self.course.get(self.selected) {
+            Some(c) => Choice::Lesson(c.id.clone()),
+            None if self.selected == self.course.len() => Choice::Replay,
+            None => Choice::Sandbox,
+        }
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.len() - 1;
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    pub fn select_row(&mut self, row: usize) {
+        if row < self.len() {
+            self.selected = row;
+        }
+    }
+
+    /// `server`: the sandbox's URL once it runs, for a browser or curl in another window.
+    pub fn draw(&self, f: &mut Frame, area: Rect, server: Option<&str>) {
+        let [main, keys] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
+        let [list_area, info_area] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(main);
+        let mut items: Vec<ListItem> = self
+            .course
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ListItem::new(format!("{} {:>2}. {}", c.mark(), i + 1, c.title)))
+            .collect();
+        items.push(ListItem::new("▸ Replay a capture"));
+        let sandbox = match server {
+            Some(url) => format!("▸ Sandbox  (running at {url})"),
+            None => "▸ Sandbox".to_string(),
+        };
+        items.push(ListItem::new(sandbox));
+        let list = List::new(items)
+            .block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(" duplex · HTTP and WebSocket on the wire "),
+            )
+            .highlight_symbol("› ")
+            .highlight_style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD));
+        let mut state = ListState::default().with_selected(Some(self.selected));
+        f.render_stateful_widget(list, list_area, &mut state);
+        f.render_widget(
+            Paragraph::new(self.about(server))
+                .wrap(Wrap { trim: false })
+                .block(Block::new().borders(Borders::ALL).title(" About ")),
+            info_area,
+        );
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled("↑↓", Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw(" select  "),
+                Span::styled("Enter", Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw(" open  "),
+                Span::styled("?", Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw(" help  "),
+                Span::styled("q", Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw(" quit   marks: ✓ done  ◐ begun  · new"),
+            ])),
+            keys,
+        );
+    }
+
+    fn about(&self, server: Option<&str>) -> Vec<Line<'static>> {
+        match self.choice() {
+            Choice::Lesson(id) => {
+                let c = &self.course[self.selected];
+                vec![
+                    Line::from(Span::styled(
+                        c.title.clone(),
+                        Style::new().add_modifier(Modifier::BOLD),
+                    )),
+                    Line::from(""),
+                    Line::from(format!(
+                        "Lesson `{id}`: real connections to the built-in server, every byte decoded."
+                    )),
+                    Line::from(format!("Progress: {}/{} steps", c.done, c.steps)),
+                ]
+            }
+            Choice::Replay => vec![
+                Line::from(Span::styled(
+                    "Replay a capture",
+                    Style::new().add_modifier(Modifier::BOLD),
+                )),
+                Line::from(""),
+                Line::from(
+                    "Open a pcap or pcapng file (shipped ones are in assets/captures) and play it: step, pause, search, filter.",
+                ),
+            ],
+            Choice::Sandbox => {
+                let mut v = vec![
+                    Line::from(Span::styled(
+                        "Sandbox",
+                        Style::new().add_modifier(Modifier::BOLD),
+                    )),
+                    Line::from(""),
+                    Line::from(
+                        "The built-in server, running; send requests, open WebSockets, push ticker updates, kill a connection, and watch every byte.",
+                    ),
+                ];
+                if let Some(url) = server {
+                    v.push(Line::from(""));
+                    v.push(Line::from(format!(
+                        "Join from another window: curl {url}echo  ·  websocat {}ws/echo",
+                        url.replacen("http", "ws", 1)
+                    )));
+                }
+                v
+            }
+        }
+    }
+}

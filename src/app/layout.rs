@@ -1,0 +1,52 @@
+//! Where the panes go: narration / controls left, ladder right, inspector below, lifetimes at the
+//! bottom, a key bar last (DESIGN's sketch), shrinking sensibly down to 80x24.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+pub struct Areas {
+    pub side: Rect,
+    pub ladder: Rect,
+    pub inspector: Rect,
+    pub lifetimes: Rect,
+    pub keys: Rect,
+}
+
+/// The traffic screens' panes inside `area`.
+pub fn traffic(area: Rect) -> Areas {
+    let lifetimes_h = if area.height >= 30 { 4 } else { 3 };
+    let inspector_h = (area.height * 3 / 10).max(6);
+    let [top, inspector, lifetimes, keys] = Layout::vertical([
+        Constraint::Min(5),
+        Constraint::Length(inspector_h),
+        Constraint::Length(lifetimes_h),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    // The side pane keeps enough width for a sentence; the ladder gets the rest.
+    let side_w = if area.width >= 100 {
+        (area.width * 2 / 5).min(50)
+    } else {
+        30
+    };
+    let [side, ladder] =
+        Layout::horizontal([Constraint::Length(side_w), Constraint::Min(20)]).areas(top);
+    Areas {
+        side,
+        ladder,
+        inspector,
+        lifetimes,
+        keys,
+    }
+}
+
+/// A box of at most `w` x `h` in the middle of `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

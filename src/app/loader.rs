@@ -1,0 +1,135 @@
+//! Reads a capture on its own thread and sends its events to the UI in batches, with progress,
+//! so a file of millions of packets shows the screen at once and fills it in the background.
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::msg::{LoadReport, Msg};
+use crate::proto::event::Event;
+use crate::replay;
+
+/// Events per message: big enough to cost little per event, small enough to show progress.
+const BATCH: usize = 8192;
+/// Batches sent but not yet taken by the UI before the reader waits: bounds the memory in flight.
+const IN_FLIGHT_MAX: usize = 8;
+
+/// The handle the replay screen keeps: dropping the screen cancels the read.
+pub struct Loader {
+    pub generation: u64,
+    cancel: Arc<AtomicBool>,
+    in_flight: Arc<AtomicUsize>,
+}
+
+impl Loader {
+    /// The UI took one batch of events.
+    pub fn took_batch(&self) {
+        let _ = self
+            .in_flight
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    }
+}
+
+impl Drop for Loader {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Release);
+    }
+}
+
+pub fn spawn(path: PathBuf, generation: u64, tx: UnboundedSender<Msg>) -> Loader {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let loader = Loader {
+        generation,
+        cancel: cancel.clone(),
+        in_flight: in_flight.clone(),
+    };
+    let fail_tx = tx.clone();
+    let send = move |report| {
+        let _ = tx.send(Msg::Load { generation, report });
+    };
+    let spawned = std::thread::Builder::new()
+        .name("duplex-replay".into())
+        .spawn(move || {
+            let report = match read(&path, &cancel, &in_flight, &send) {
+                Ok(done) => done,
+                Err(e) => LoadReport::Failed(format!("{}: {e}", path.display())),
+            };
+            send(report);
+        });
+    if let Err(e) = spawned {
+        let _ = fail_tx.send(Msg::Load {
+            generation,
+            report: LoadReport::Failed(format!("cannot start the reader: {e}")),
+        });
+    }
+    loader
+}
+
+fn read(
+    path: &PathBuf,
+    cancel: &AtomicBool,
+    in_flight: &AtomicUsize,
+    send: &impl Fn(LoadReport),
+) -> Result<LoadReport, String> {
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+    let flush = |batch: &mut Vec<Event>, read: u64| {
+        while in_flight.load(Ordering::Acquire) >= IN_FLIGHT_MAX && !cancel.load(Ordering::Acquire)
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        in_flight.fetch_add(1, Ordering::AcqRel);
+        send(LoadReport::Events(std::mem::replace(
+            batch,
+            Vec::with_capacity(BATCH),
+        )));
+        send(LoadReport::Progress { read, total });
+    };
+    let read_so_far = Cell::new(0u64);
+    let reader = Counting {
+        inner: io::BufReader::with_capacity(1 << 16, file),
+        read: &read_so_far,
+        cancel,
+    };
+    let outcome = replay::replay(reader, &mut |ev, _| {
+        batch.push(ev.clone());
+        if batch.len() >= BATCH {
+            flush(&mut batch, read_so_far.get());
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    if !batch.is_empty() {
+        flush(&mut batch, total);
+    }
+    send(LoadReport::Progress { read: total, total });
+    Ok(LoadReport::Done {
+        packets: outcome.packets,
+        problems: outcome.problems.len() + outcome.problems_dropped as usize,
+    })
+}
+
+/// Counts the bytes read, and ends the file early once the screen is gone.
+struct Counting<'a, R> {
+    inner: R,
+    read: &'a Cell<u64>,
+    cancel: &'a AtomicBool,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}

@@ -1,0 +1,199 @@
+//! The terminal UI: one `App` state machine, updated by one message at a time and drawn from
+//! `&self`, generic over where it is drawn (a terminal, or a `TestBackend` in tests).
+
+pub mod course;
+pub mod filter;
+pub mod help;
+pub mod home;
+pub mod keys;
+pub mod layout;
+pub mod lesson;
+pub mod loader;
+pub mod msg;
+pub mod picker;
+pub mod player;
+pub mod run;
+pub mod sandbox;
+pub mod term;
+pub mod traffic;
+mod update;
+
+use std::path::PathBuf;
+
+use ratatui::Frame;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use tokio::runtime::Handle;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::ui::Theme;
+
+pub use msg::Msg;
+pub use run::run;
+
+use home::Home;
+use lesson::LessonScreen;
+use picker::Picker;
+use player::Player;
+use sandbox::Sandbox;
+use traffic::Traffic;
+
+/// The screen in front.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Home,
+    Picker,
+    Replay,
+    Sandbox,
+    Lesson,
+}
+
+/// A line being typed at the bottom: a search or a filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    Search(String),
+    Filter(String),
+}
+
+pub struct App {
+    pub screen: Screen,
+    /// The help overlay, with its scroll offset.
+    pub help: Option<u16>,
+    pub prompt: Option<Prompt>,
+    pub quit: bool,
+    dirty: bool,
+    tx: UnboundedSender<Msg>,
+    /// Where the sandbox's server and clients run; none in tests that need no network.
+    rt: Option<Handle>,
+    pub home: Home,
+    pub picker: Option<Picker>,
+    pub player: Option<Player>,
+    pub sandbox: Option<Sandbox>,
+    pub lesson: Option<LessonScreen>,
+    generation: u64,
+    pub theme: Theme,
+    /// The last quick action's outcome or a problem, for the status line.
+    pub note: String,
+}
+
+impl App {
+    pub fn new(tx: UnboundedSender<Msg>, rt: Option<Handle>) -> App {
+        App {
+            screen: Screen::Home,
+            help: None,
+            prompt: None,
+            quit: false,
+            dirty: true,
+            tx,
+            rt,
+            home: Home::new(course::course()),
+            picker: None,
+            player: None,
+            sandbox: None,
+            lesson: None,
+            generation: 0,
+            note: String::new(),
+            theme: Theme::from_env(),
+        }
+    }
+
+    /// True once since the last call when something on screen changed.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Opens a capture in the replay screen; the file is read in the background.
+    pub fn open_replay(&mut self, path: PathBuf) {
+        self.generation += 1;
+        self.player = Some(Player::open(path, self.generation, self.tx.clone()));
+        self.screen = Screen::Replay;
+        self.dirty = true;
+    }
+
+    /// Stops background work before the runtime goes.
+    pub fn shutdown(&mut self) {
+        self.player = None;
+        self.sandbox = None;
+    }
+
+    /// The traffic of the screen in front, if it has one.
+    pub fn traffic(&self) -> Option<&Traffic> {
+        match self.screen {
+            Screen::Replay => self.player.as_ref().map(|p| &p.traffic),
+            Screen::Sandbox => self.sandbox.as_ref().map(|s| &s.traffic),
+            Screen::Lesson => self.lesson.as_ref().map(|l| &l.traffic),
+            Screen::Home | Screen::Picker => None,
+        }
+    }
+
+    fn traffic_mut(&mut self) -> Option<&mut Traffic> {
+        match self.screen {
+            Screen::Replay => self.player.as_mut().map(|p| &mut p.traffic),
+            Screen::Sandbox => self.sandbox.as_mut().map(|s| &mut s.traffic),
+            Screen::Lesson => self.lesson.as_mut().map(|l| &mut l.traffic),
+            Screen::Home | Screen::Picker => None,
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame) {
+        let area = f.area();
+        match self.screen {
+            Screen::Home => {
+                let url = self.sandbox.as_ref().map(|s| s.url.as_str());
+                self.home.draw(f, area, url);
+            }
+            Screen::Picker => {
+                if let Some(p) = &self.picker {
+                    p.draw(f, area);
+                }
+            }
+            Screen::Replay | Screen::Sandbox | Screen::Lesson => self.draw_traffic(f),
+        }
+        if let Some(scroll) = self.help {
+            help::draw(f, area, scroll);
+        }
+    }
+
+    fn draw_traffic(&self, f: &mut Frame) {
+        let a = layout::traffic(f.area());
+        match self.screen {
+            Screen::Replay => {
+                if let Some(p) = &self.player {
+                    p.draw_side(f, a.side, &self.note);
+                }
+            }
+            Screen::Sandbox => {
+                if let Some(s) = &self.sandbox {
+                    s.draw_side(f, a.side, &self.note);
+                }
+            }
+            _ => {
+                if let Some(l) = &self.lesson {
+                    l.draw_side(f, a.side);
+                }
+            }
+        }
+        if let Some(t) = self.traffic() {
+            t.draw(f, [a.ladder, a.inspector, a.lifetimes], &self.theme);
+        }
+        let bar = match &self.prompt {
+            Some(Prompt::Search(q)) => format!("/{q}▏ Enter keep · Esc drop"),
+            Some(Prompt::Filter(q)) => {
+                format!("filter: {q}▏ conn=N proto=http|ws|tcp opcode=N · Enter apply · Esc drop")
+            }
+            None if a.keys.width < 100 => match self.screen {
+                Screen::Replay => "←→ step  ␣ play  +- speed  [] kind  / search  f filter  m mask  ? help".into(),
+                Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  m mask  Esc home  ? help".into(),
+                _ => "←→ step  ↑↓ select  Tab pane  m mask  Esc home  ? help  q quit".to_string(),
+            },
+            None => match self.screen {
+                Screen::Replay => "←/→ step  Space play  +/- speed  ↑/↓ select  [ ] kind  / search  f filter  m mask  ? help  q quit".into(),
+                Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  ↑/↓ select  m mask  Esc home  ? help  q quit".into(),
+                _ => "←/→ step  ↑/↓ select  Tab pane  m mask  Esc home  ? help  q quit".to_string(),
+            },
+        };
+        f.render_widget(Paragraph::new(Line::from(bar)), a.keys);
+    }
+}
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,46 @@
+//! The one message type the TUI loop handles: input, time, and what background work reports.
+
+use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEvent};
+
+use crate::proto::event::Event;
+
+/// Everything that can change the application's state.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Time passes: playback advances, progress redraws.
+    Tick,
+    /// Events decoded from the sandbox server's sockets, live.
+    Live(Vec<Event>),
+    /// A replay loader's report; `gen` tells stale loaders (of a file since closed) apart.
+    Load {
+        generation: u64,
+        report: LoadReport,
+    },
+    /// A sentence for the status line (a quick action's outcome).
+    Note(String),
+    /// SIGINT / SIGTERM: leave now, restoring the terminal.
+    Quit,
+}
+
+#[derive(Debug)]
+pub enum LoadReport {
+    Events(Vec<Event>),
+    Progress { read: u64, total: u64 },
+    Done { packets: u64, problems: usize },
+    Failed(String),
+}
+
+impl Msg {
+    /// Maps a terminal event; key releases and repeats of nothing are dropped.
+    pub fn from_term(ev: TermEvent) -> Option<Msg> {
+        match ev {
+            TermEvent::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+            TermEvent::Mouse(m) => Some(Msg::Mouse(m)),
+            TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The loop: one message at a time, drawn when idle. Generic over the backend and the input
+//! stream, so tests drive it with a `TestBackend` and a scripted list of messages.
+
+use std::io;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crossterm::event::EventStream;
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use super::msg::Msg;
+use super::{App, term};
+
+/// Playback and progress move at this pace; nothing is drawn on a tick that changed nothing.
+const TICK: Duration = Duration::from_millis(50);
+/// Background messages handled before a draw, so a flood of them cannot starve the screen.
+const DRAIN_MAX: usize = 256;
+
+/// Runs `app` until it quits or `input` ends.
+pub async fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    inbox: &mut UnboundedReceiver<Msg>,
+    mut input: impl Stream<Item = Msg> + Unpin,
+) -> Result<(), B::Error> {
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    terminal.draw(|f| app.draw(f))?;
+    while !app.quit {
+        let msg = tokio::select! {
+            m = input.next() => match m {
+                Some(m) => m,
+                None => break,
+            },
+            Some(m) = inbox.recv() => m,
+            _ = tick.tick() => Msg::Tick,
+        };
+        app.update(msg);
+        for _ in 0..DRAIN_MAX {
+            match inbox.try_recv() {
+                Ok(m) => app.update(m),
+                Err(_) => break,
+            }
+        }
+        if app.take_dirty() && !app.quit {
+            terminal.draw(|f| app.draw(f))?;
+        }
+    }
+    Ok(())
+}
+
+/// `duplex` with no command: the terminal UI, or a plain word on what to run without a terminal.
+pub fn main() -> ExitCode {
+    if !term::is_terminal() {
+        eprintln!("{}", term::NO_TERMINAL);
+        return ExitCode::from(2);
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("duplex: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(in_terminal()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("duplex: the terminal failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn in_terminal() -> io::Result<()> {
+    let (tx, mut inbox) = unbounded_channel();
+    let mut app = App::new(tx.clone(), Some(tokio::runtime::Handle::current()));
+    let mut guard = term::Guard::enter()?;
+    spawn_signals(tx);
+    let input = EventStream::new().filter_map(|ev| async move { ev.ok().and_then(Msg::from_term) });
+    let r = run(&mut guard.terminal, &mut app, &mut inbox, Box::pin(input)).await;
+    app.shutdown();
+    drop(guard);
+    r
+}
+
+/// SIGINT (raw mode turns Ctrl-C into a key, but `kill -INT` still comes) and SIGTERM quit.
+fn spawn_signals(tx: UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = signal(SignalKind::terminate()).ok();
+            let sigterm = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {},
+                () = sigterm => {},
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = tx.send(Msg::Quit);
+    });
+}

@@ -1,0 +1,227 @@
+//! The sandbox: the built-in server running in-process on 127.0.0.1:0, its traffic decoded live,
+//! and quick actions that play the lesson clients against it.
+
+use std::net::SocketAddr;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::oneshot;
+
+use super::msg::Msg;
+use super::traffic::Traffic;
+use crate::capture::tap::Clock;
+use crate::net::client::{Http, HttpRequest, Message, Ws};
+use crate::net::{server, session};
+
+/// What a quick action tells an open WebSocket to do.
+enum WsCmd {
+    Text(String),
+    /// Drop the socket with no close frame: the server sees the connection end abruptly.
+    Kill,
+}
+
+pub struct Sandbox {
+    pub url: String,
+    addr: SocketAddr,
+    rt: Handle,
+    tx: UnboundedSender<Msg>,
+    stop: Option<oneshot::Sender<()>>,
+    /// Open WebSockets, newest last.
+    sockets: Vec<UnboundedSender<WsCmd>>,
+    sent: u32,
+    pub traffic: Traffic,
+}
+
+impl Sandbox {
+    /// Starts the server; its decoded events arrive as `Msg::Live`.
+    pub fn start(rt: Handle, tx: UnboundedSender<Msg>) -> Result<Sandbox, String> {
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+        let addr = std_listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the server's address: {e}"))?;
+        let listener = {
+            let _in_rt = rt.enter();
+            tokio::net::TcpListener::from_std(std_listener)
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?
+        };
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let (tap_tx, mut tap_rx) = unbounded_channel();
+        let clock = Clock::start();
+        let config = server::Config::default();
+        rt.spawn(server::serve(listener, config, clock, tap_tx, async {
+            let _ = stop_rx.await;
+        }));
+        let live = tx.clone();
+        rt.spawn(async move {
+            let mut decoders = session::Session::new();
+            let mut out = Vec::new();
+            while let Some(ev) = tap_rx.recv().await {
+                decoders.on(ev, &mut out);
+                // Whatever else is queued joins this batch: one message, one redraw.
+                while let Ok(ev) = tap_rx.try_recv() {
+                    decoders.on(ev, &mut out);
+                }
+                if !out.is_empty() && live.send(Msg::Live(std::mem::take(&mut out))).is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Sandbox {
+            url: format!("http://{addr}/"),
+            addr,
+            rt,
+            tx,
+            stop: Some(stop_tx),
+            sockets: Vec::new(),
+            sent: 0,
+            traffic: Traffic::default(),
+        })
+    }
+
+    pub fn on_live(&mut self, events: &[crate::proto::event::Event]) {
+        // Follow the newest event unless the learner moved up to look at an older one.
+        let follow = self.traffic.at_end();
+        for ev in events {
+            self.traffic.push(ev);
+        }
+        if follow {
+            self.traffic.select_last();
+        }
+    }
+
+    fn note(&self, s: String) {
+        let _ = self.tx.send(Msg::Note(s));
+    }
+
+    pub fn send_get(&self) {
+        let (addr, tx) = (self.addr, self.tx.clone());
+        self.rt.spawn(async move {
+            let note = match Http::new(addr) {
+                Ok(http) => match http.send(&HttpRequest::get("/echo")).await {
+                    Ok(replies) => match replies.first() {
+                        Some(r) => format!("GET /echo → {}", r.status),
+                        None => "GET /echo: no answer".to_string(),
+                    },
+                    Err(e) => format!("GET /echo failed: {e}"),
+                },
+                Err(e) => format!("GET /echo failed: {e}"),
+            };
+            let _ = tx.send(Msg::Note(note));
+        });
+    }
+
+    pub fn open_ws(&mut self) {
+        let (cmd_tx, mut cmd_rx) = unbounded_channel();
+        self.sockets.push(cmd_tx);
+        let (addr, tx) = (self.addr, self.tx.clone());
+        self.rt.spawn(async move {
+            let mut ws = match Ws::connect(addr, "/ws/echo", &[]).await {
+                Ok((ws, status)) => {
+                    let _ = tx.send(Msg::Note(format!("WebSocket /ws/echo → {status}")));
+                    ws
+                }
+                Err(e) => {
+                    let _ = tx.send(Msg::Note(format!("WebSocket failed: {e}")));
+                    return;
+                }
+            };
+            while let Some(cmd) = cmd_rx.recv().await {
+                match cmd {
+                    WsCmd::Text(t) => {
+                        if let Err(e) = ws.send_text(&t).await {
+                            let _ = tx.send(Msg::Note(format!("send failed: {e}")));
+                            return;
+                        }
+                        // Read the echo so the socket's buffer never fills.
+                        let _ = ws.next(std::time::Duration::from_secs(2)).await;
+                    }
+                    WsCmd::Kill => return,
+                }
+            }
+        });
+        self.note("opening a WebSocket to /ws/echo".to_string());
+    }
+
+    pub fn send_text(&mut self) {
+        self.sent += 1;
+        let text = format!("hello {}", self.sent);
+        // A socket whose task has ended has a closed channel: drop it and try the one before.
+        while let Some(s) = self.sockets.last() {
+            if s.send(WsCmd::Text(text.clone())).is_ok() {
+                return;
+            }
+            self.sockets.pop();
+        }
+        self.note("no WebSocket open: press w first".to_string());
+    }
+
+    pub fn push_ticker(&self) {
+        let (addr, tx) = (self.addr, self.tx.clone());
+        self.rt.spawn(async move {
+            let note = match Ws::connect(addr, "/ws/ticker?hz=20", &[]).await {
+                Ok((mut ws, _)) => {
+                    let mut got = 0;
+                    while got < 10 {
+                        match ws.next(std::time::Duration::from_secs(3)).await {
+                            Ok(Some(Message::Text(_))) => got += 1,
+                            Ok(Some(_)) => {}
+                            _ => break,
+                        }
+                    }
+                    let _ = ws.close(1000, "enough").await;
+                    let _ = ws.next(std::time::Duration::from_secs(1)).await;
+                    format!("ticker: {got} updates pushed")
+                }
+                Err(e) => format!("ticker failed: {e}"),
+            };
+            let _ = tx.send(Msg::Note(note));
+        });
+    }
+
+    pub fn kill_last(&mut self) {
+        match self.sockets.pop() {
+            Some(s) if s.send(WsCmd::Kill).is_ok() => {
+                self.note("killed the last WebSocket: no close frame".to_string())
+            }
+            _ => self.note("no WebSocket open to kill".to_string()),
+        }
+    }
+
+    pub fn draw_side(&self, f: &mut Frame, area: Rect, note: &str) {
+        let lines = vec![
+            Line::from(format!("Server: {}", self.url)),
+            Line::from("Join from another window:"),
+            Line::from(format!("  curl {}echo", self.url)),
+            Line::from(format!(
+                "  websocat {}ws/echo",
+                self.url.replacen("http", "ws", 1)
+            )),
+            Line::from(""),
+            Line::from("r GET  w open WS  t text frame"),
+            Line::from("p ticker ×10  x kill last WS"),
+            Line::from(""),
+            Line::from(format!("{} events", self.traffic.len())),
+            Line::from(note.to_string()),
+        ];
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(Block::new().borders(Borders::ALL).title(" Sandbox ")),
+            area,
+        );
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

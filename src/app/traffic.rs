@@ -1,0 +1,265 @@
+//! The traffic panes shared by replay, sandbox and lessons: a session, a selection (the
+//! playhead), the mask toggle, a filter and a search. The views draw it; this only steers them.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::filter;
+use crate::proto::Timestamp;
+use crate::proto::event::Event;
+use crate::session::{Filter, Session};
+use crate::ui::Theme;
+use crate::ui::inspector::{self, InspectorState};
+use crate::ui::ladder::{self, LadderState};
+use crate::ui::lifetimes::{self, LifetimesState};
+
+/// Which traffic pane has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Ladder,
+    Inspector,
+    Lifetimes,
+}
+
+impl Pane {
+    pub fn next(self) -> Pane {
+        match self {
+            Pane::Ladder => Pane::Inspector,
+            Pane::Inspector => Pane::Lifetimes,
+            Pane::Lifetimes => Pane::Ladder,
+        }
+    }
+    pub fn prev(self) -> Pane {
+        self.next().next()
+    }
+}
+
+pub struct Traffic {
+    pub session: Session,
+    /// Session row of the selected event (the playhead); `None` before the first event.
+    selected: Option<usize>,
+    pub unmask: bool,
+    focus: Pane,
+    /// The filter as typed; the rows passing it live in `ladder.filtered`, kept up to date.
+    pub filter: Option<(String, Filter)>,
+    /// What the ladder is handed: the filtered rows and the selection's place among them.
+    ladder: LadderState,
+    pub search: Option<String>,
+    /// Inspector lines scrolled (when it has the keys) and first connection shown.
+    pub inspector_scroll: u16,
+    pub lifetimes_offset: usize,
+}
+
+impl Default for Traffic {
+    fn default() -> Self {
+        Traffic {
+            session: Session::new(),
+            selected: None,
+            unmask: false,
+            focus: Pane::Ladder,
+            filter: None,
+            search: None,
+            inspector_scroll: 0,
+            lifetimes_offset: 0,
+            ladder: LadderState {
+                focused: true,
+                ..LadderState::default()
+            },
+        }
+    }
+}
+
+impl Traffic {
+    pub fn push(&mut self, ev: &Event) {
+        self.session.push(ev);
+        let i = self.session.len() - 1;
+        if let (Some((_, f)), Some(rows)) = (&self.filter, &mut self.ladder.filtered)
+            && self.session.matches(i, f)
+        {
+            rows.push(i as u32);
+        }
+        if self.selected.is_none() && self.passes(i) {
+            self.select(Some(i));
+        }
+    }
+
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
+    pub fn len(&self) -> usize {
+        self.session.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.session.is_empty()
+    }
+
+    /// True when the newest row passing the filter is selected (a live view follows it).
+    pub fn at_end(&self) -> bool {
+        self.selected.is_none() || self.selected == self.last()
+    }
+
+    fn passes(&self, i: usize) -> bool {
+        match &self.filter {
+            Some((_, f)) => self.session.matches(i, f),
+            None => i < self.len(),
+        }
+    }
+
+    fn last(&self) -> Option<usize> {
+        match &self.ladder.filtered {
+            Some(rows) => rows.last().map(|&r| r as usize),
+            None => self.len().checked_sub(1),
+        }
+    }
+
+    /// The row `steps` rows after (or before) the selection, among those passing the filter.
+    fn moved(&self, steps: isize) -> Option<usize> {
+        let cur = self.selected?;
+        match &self.ladder.filtered {
+            None => {
+                let last = self.len().checked_sub(1)?;
+                Some(cur.saturating_add_signed(steps).min(last))
+            }
+            Some(rows) => {
+                let at = rows.partition_point(|&r| (r as usize) < cur);
+                let pos = if steps < 0 {
+                    at.saturating_add_signed(steps)
+                } else {
+                    // `at` may point past `cur` when `cur` itself is filtered out.
+                    let on = rows.get(at).is_some_and(|&r| r as usize == cur);
+                    at + steps as usize - usize::from(!on && steps > 0)
+                };
+                rows.get(pos.min(rows.len().checked_sub(1)?))
+                    .map(|&r| r as usize)
+            }
+        }
+    }
+
+    /// Moves the selection; false when it could not move.
+    pub fn select_by(&mut self, steps: isize) -> bool {
+        let to = self.moved(steps);
+        let moved = to.is_some() && to != self.selected;
+        if moved {
+            self.select(to);
+        }
+        moved
+    }
+
+    pub fn select_first(&mut self) {
+        let first = match &self.ladder.filtered {
+            Some(rows) => rows.first().map(|&r| r as usize),
+            None => (!self.is_empty()).then_some(0),
+        };
+        self.select(first);
+    }
+
+    pub fn select_last(&mut self) {
+        self.select(self.last());
+    }
+
+    /// Jumps to the next (or previous) event of the selected one's kind.
+    pub fn jump_same_kind(&mut self, forward: bool) -> bool {
+        let Some(kind) = self.selected.map(|i| self.session.row(i).kind) else {
+            return false;
+        };
+        self.jump(forward, |t, i| t.session.row(i).kind == kind && t.passes(i))
+    }
+
+    /// Jumps to the next (or previous) event the search matches.
+    pub fn jump_match(&mut self, forward: bool) -> bool {
+        let Some(q) = self.search.clone() else {
+            return false;
+        };
+        let f = Filter {
+            text: Some(q),
+            ..Filter::default()
+        };
+        self.jump(forward, |t, i| t.passes(i) && t.session.matches(i, &f))
+    }
+
+    fn jump(&mut self, forward: bool, pred: impl Fn(&Self, usize) -> bool) -> bool {
+        let cur = self.selected.unwrap_or(0);
+        let found = if forward {
+            (cur + 1..self.len()).find(|&i| pred(self, i))
+        } else {
+            (0..cur).rev().find(|&i| pred(self, i))
+        };
+        if found.is_some() {
+            self.select(found);
+        }
+        found.is_some()
+    }
+
+    /// Applies a typed filter (empty: none); the selection moves to the nearest passing row.
+    pub fn set_filter(&mut self, line: &str) -> Result<(), String> {
+        if line.trim().is_empty() {
+            self.filter = None;
+            self.ladder.filtered = None;
+            self.select(self.selected.or(self.last()));
+            return Ok(());
+        }
+        let f = filter::parse(line)?;
+        let rows = self.session.matching(&f);
+        let cur = self.selected.unwrap_or(0);
+        let at = rows.partition_point(|&r| (r as usize) < cur);
+        let to = rows.get(at).or_else(|| rows.last()).map(|&r| r as usize);
+        self.filter = Some((line.trim().to_string(), f));
+        self.ladder.filtered = Some(rows);
+        self.select(to);
+        Ok(())
+    }
+
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+
+    pub fn set_focus(&mut self, p: Pane) {
+        self.focus = p;
+        self.ladder.focused = p == Pane::Ladder;
+    }
+
+    /// The filter as typed, if any.
+    pub fn filter_line(&self) -> Option<&str> {
+        self.filter.as_ref().map(|(l, _)| l.as_str())
+    }
+
+    /// Selects session row `to`; the ladder gets its place among the rows it shows.
+    pub fn select(&mut self, to: Option<usize>) {
+        if to != self.selected {
+            self.inspector_scroll = 0;
+        }
+        self.selected = to;
+        self.ladder.selected = match (&self.ladder.filtered, to) {
+            (Some(rows), Some(s)) => Some(rows.partition_point(|&r| (r as usize) < s)),
+            (None, s) => s,
+            (Some(_), None) => None,
+        };
+    }
+
+    /// The end of the bars in the lifetimes view: the newest event's time.
+    fn now(&self) -> Timestamp {
+        self.session.last_ts()
+    }
+
+    pub fn draw(&self, f: &mut Frame, areas: [Rect; 3], theme: &Theme) {
+        let [ladder_area, inspector_area, lifetimes_area] = areas;
+        ladder::render(f, ladder_area, &self.session, &self.ladder, theme);
+        let insp = InspectorState {
+            event: self.selected,
+            unmask: self.unmask,
+            scroll: self.inspector_scroll,
+            focused: self.focus == Pane::Inspector,
+        };
+        inspector::render(f, inspector_area, &self.session, &insp, theme);
+        let life = LifetimesState {
+            now: self.now(),
+            keepalive: None,
+            offset: self.lifetimes_offset,
+            focused: self.focus == Pane::Lifetimes,
+        };
+        lifetimes::render(f, lifetimes_area, &self.session, &life, theme);
+    }
+}

@@ -1,0 +1,299 @@
+//! How each message changes the `App`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
+
+use super::home::Choice;
+use super::keys::{self, Action};
+use super::lesson::LessonScreen;
+use super::msg::Msg;
+use super::picker::{Picked, Picker};
+use super::sandbox::Sandbox;
+use super::traffic::Pane;
+use super::{App, Prompt, Screen};
+
+/// Seconds between ticks, as the player counts them (the loop's tick).
+const TICK_SECS: f64 = 0.05;
+const PAGE: isize = 10;
+
+impl App {
+    pub fn update(&mut self, msg: Msg) {
+        match msg {
+            Msg::Key(k) => {
+                self.dirty = true;
+                self.key(k);
+            }
+            Msg::Mouse(m) => {
+                self.dirty = true;
+                match m.kind {
+                    MouseEventKind::ScrollUp => self.act(Action::Up),
+                    MouseEventKind::ScrollDown => self.act(Action::Down),
+                    MouseEventKind::Down(_) if self.screen == Screen::Home => {
+                        // The list's first line sits under its border.
+                        self.home.select_row(usize::from(m.row.saturating_sub(1)));
+                    }
+                    _ => {}
+                }
+            }
+            Msg::Resize(..) => self.dirty = true,
+            Msg::Tick => {
+                if let Some(p) = self.player.as_mut()
+                    && (p.tick(TICK_SECS) || p.loading())
+                {
+                    self.dirty = true;
+                }
+            }
+            Msg::Live(events) => {
+                if let Some(s) = self.sandbox.as_mut() {
+                    s.on_live(&events);
+                    self.dirty = true;
+                }
+            }
+            Msg::Load { generation, report } => {
+                if let Some(p) = self.player.as_mut()
+                    && p.generation() == generation
+                {
+                    p.on_load(report);
+                    self.dirty = true;
+                }
+            }
+            Msg::Note(s) => {
+                self.note = s;
+                self.dirty = true;
+            }
+            Msg::Quit => self.quit = true,
+        }
+    }
+
+    fn key(&mut self, k: KeyEvent) {
+        let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl_c {
+            self.quit = true;
+            return;
+        }
+        if let Some(scroll) = self.help {
+            // ↑↓ scroll a help taller than the screen; any other key closes it.
+            self.help = match keys::action(k) {
+                Some(Action::Up) => Some(scroll.saturating_sub(1)),
+                Some(Action::Down) => Some(scroll.saturating_add(1)),
+                _ => None,
+            };
+            return;
+        }
+        if let Some(p) = self.prompt.take() {
+            self.prompt_key(p, k);
+            return;
+        }
+        if let Some(a) = keys::action(k) {
+            self.act(a);
+        }
+    }
+
+    fn prompt_key(&mut self, prompt: Prompt, k: KeyEvent) {
+        let (mut text, search) = match prompt {
+            Prompt::Search(t) => (t, true),
+            Prompt::Filter(t) => (t, false),
+        };
+        match k.code {
+            KeyCode::Esc => return,
+            KeyCode::Enter => {
+                let value = (!text.trim().is_empty()).then(|| text.trim().to_string());
+                let Some(t) = self.traffic_mut() else {
+                    return;
+                };
+                if search {
+                    t.search = value;
+                    t.jump_match(true);
+                } else if let Err(e) = t.set_filter(value.as_deref().unwrap_or("")) {
+                    self.note = e;
+                }
+                return;
+            }
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) => text.push(c),
+            _ => {}
+        }
+        self.prompt = Some(if search {
+            Prompt::Search(text)
+        } else {
+            Prompt::Filter(text)
+        });
+    }
+
+    pub(super) fn act(&mut self, a: Action) {
+        match (a, self.screen) {
+            (Action::Quit, _) => self.quit = true,
+            (Action::Help, _) => self.help = Some(0),
+            (Action::Back, Screen::Home) => {}
+            (Action::Back, Screen::Replay) => {
+                self.player = None;
+                self.screen = Screen::Picker;
+            }
+            (Action::Back, _) => self.screen = Screen::Home,
+            (_, Screen::Home) => self.home_act(a),
+            (_, Screen::Picker) => self.picker_act(a),
+            (_, _) => self.traffic_act(a),
+        }
+    }
+
+    fn home_act(&mut self, a: Action) {
+        match a {
+            Action::Up => self.home.move_by(-1),
+            Action::Down => self.home.move_by(1),
+            Action::PageUp | Action::First => self.home.move_by(-100),
+            Action::PageDown | Action::Last => self.home.move_by(100),
+            Action::Open | Action::StepForward => match self.home.choice() {
+                Choice::Lesson(id) => {
+                    let title = self
+                        .home
+                        .course
+                        .iter()
+                        .find(|c| c.id == id)
+                        .map_or(id.clone(), |c| c.title.clone());
+                    self.lesson = Some(LessonScreen::new(&id, &title));
+                    self.screen = Screen::Lesson;
+                }
+                Choice::Replay => {
+                    self.picker = Some(Picker::new());
+                    self.screen = Screen::Picker;
+                }
+                Choice::Sandbox => self.open_sandbox(),
+            },
+            _ => {}
+        }
+    }
+
+    fn open_sandbox(&mut self) {
+        if self.sandbox.is_none() {
+            let Some(rt) = self.rt.clone() else {
+                self.note = "the sandbox needs the runtime (not in this test)".to_string();
+                return;
+            };
+            match Sandbox::start(rt, self.tx.clone()) {
+                Ok(s) => self.sandbox = Some(s),
+                Err(e) => {
+                    self.note = e;
+                    return;
+                }
+            }
+        }
+        self.screen = Screen::Sandbox;
+    }
+
+    fn picker_act(&mut self, a: Action) {
+        let Some(p) = self.picker.as_mut() else {
+            self.screen = Screen::Home;
+            return;
+        };
+        match a {
+            Action::Up => p.move_by(-1),
+            Action::Down => p.move_by(1),
+            Action::PageUp => p.move_by(-PAGE),
+            Action::PageDown => p.move_by(PAGE),
+            Action::First => p.move_by(isize::MIN / 2),
+            Action::Last => p.move_by(isize::MAX / 2),
+            Action::Open | Action::StepForward => {
+                if let Picked::File(path) = p.open() {
+                    self.open_replay(path);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn traffic_act(&mut self, a: Action) {
+        if self.screen == Screen::Replay
+            && let Some(p) = self.player.as_mut()
+        {
+            {
+                match a {
+                    Action::PlayPause => return p.playing = !p.playing,
+                    Action::Faster => return p.faster(),
+                    Action::Slower => return p.slower(),
+                    _ => {}
+                }
+            }
+        }
+        if self.screen == Screen::Sandbox
+            && let Some(s) = self.sandbox.as_mut()
+        {
+            {
+                match a {
+                    Action::SendGet => return s.send_get(),
+                    Action::OpenWs => return s.open_ws(),
+                    Action::SendText => return s.send_text(),
+                    Action::PushTicker => return s.push_ticker(),
+                    Action::KillConn => return s.kill_last(),
+                    _ => {}
+                }
+            }
+        }
+        match a {
+            Action::Search => self.prompt = Some(Prompt::Search(String::new())),
+            Action::Filter => {
+                let now = self
+                    .traffic()
+                    .and_then(|t| t.filter_line())
+                    .unwrap_or_default()
+                    .to_string();
+                self.prompt = Some(Prompt::Filter(now));
+            }
+            _ => {}
+        }
+        let Some(t) = self.traffic_mut() else {
+            return;
+        };
+        // ↑↓ scroll the inspector or the lifetimes when they have the keys.
+        match (t.focus(), a) {
+            (Pane::Inspector, Action::Up) => {
+                return t.inspector_scroll = t.inspector_scroll.saturating_sub(1);
+            }
+            (Pane::Inspector, Action::Down) => {
+                return t.inspector_scroll = t.inspector_scroll.saturating_add(1);
+            }
+            (Pane::Lifetimes, Action::Up) => {
+                return t.lifetimes_offset = t.lifetimes_offset.saturating_sub(1);
+            }
+            (Pane::Lifetimes, Action::Down) => {
+                return t.lifetimes_offset = t.lifetimes_offset.saturating_add(1);
+            }
+            _ => {}
+        }
+        match a {
+            Action::Up | Action::StepBack => {
+                t.select_by(-1);
+            }
+            Action::Down | Action::StepForward => {
+                t.select_by(1);
+            }
+            Action::PageUp => {
+                t.select_by(-PAGE);
+            }
+            Action::PageDown => {
+                t.select_by(PAGE);
+            }
+            Action::First => t.select_first(),
+            Action::Last => t.select_last(),
+            Action::NextPane => t.set_focus(t.focus().next()),
+            Action::PrevPane => t.set_focus(t.focus().prev()),
+            Action::NextSameKind => {
+                t.jump_same_kind(true);
+            }
+            Action::PrevSameKind => {
+                t.jump_same_kind(false);
+            }
+            Action::NextMatch => {
+                t.jump_match(true);
+            }
+            Action::PrevMatch => {
+                t.jump_match(false);
+            }
+            Action::Unmask => t.unmask = !t.unmask,
+            Action::ClearFilter => {
+                let _ = t.set_filter("");
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! The whole program in a real terminal: duplex under tmux at 100x30, driven by keys, read back
+//! with `capture-pane`. Prints SKIP when tmux is missing.
+
+use std::path::Path;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// No wait lasts longer than this.
+const BOUND: Duration = Duration::from_secs(15);
+
+/// One tmux session, killed when the test ends however it ends.
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    /// Starts `duplex` with no command in a 100x30 pane; `DONE-<exit code>` follows it there.
+    fn start(name: &str) -> Tmux {
+        let bin = env!("CARGO_BIN_EXE_duplex");
+        let script = format!("'{bin}'; echo DONE-$?; exec sleep 60");
+        let ok = Command::new("tmux")
+            .args(["new-session", "-d", "-s", name, "-x", "100", "-y", "30"])
+            .args(["-c", env!("CARGO_MANIFEST_DIR")])
+            .args(["sh", "-c", &script])
+            .env("TERM", "xterm-256color")
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux new-session failed");
+        Tmux {
+            name: name.to_string(),
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux send-keys {keys:?} failed");
+    }
+
+    /// Types `text` literally.
+    fn type_text(&self, text: &str) {
+        self.keys(&["-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Polls the pane until `pred` holds; fails with the last screen after [`BOUND`].
+    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < BOUND,
+                "waited {BOUND:?} for {what}; the screen:\n{s}"
+            );
+            sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait(text, |s| s.contains(text))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The picker's order: captures sorted by name (no directories in `assets/captures`).
+fn picker_steps_to(file: &str) -> usize {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/captures");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("assets/captures")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng") || n.ends_with(".cap"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .position(|n| n == file)
+        .expect("the capture ships")
+}
+
+/// Home → "Replay a capture" (the line above the sandbox, which is last).
+fn open_replay(t: &Tmux, file: &str) {
+    t.wait_for("Replay a capture");
+    t.keys(&["G", "k", "Enter"]);
+    t.wait_for("Replay a capture · ");
+    for _ in 0..picker_steps_to(file) {
+        t.keys(&["j"]);
+    }
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("Replay · {file}"));
+    t.wait_for("indexed");
+}
+
+#[test]
+fn replay_step_unmask_and_quit_clean() {
+    if !have_tmux() {
+        println!("SKIP: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let t = Tmux::start(&format!("duplex-test-{}", std::process::id()));
+    t.wait_for("duplex · HTTP and WebSocket on the wire");
+
+    // The lead adds here: open the WebSocket lesson, advance until the upgrade, select the 101.
+
+    open_replay(&t, "ws-basic.pcap");
+    t.wait_for("event 1 of");
+    for _ in 0..3 {
+        t.keys(&["l"]);
+    }
+    t.wait_for("event 4 of");
+    t.keys(&["h"]);
+    t.wait_for("event 3 of");
+
+    // Only WebSocket rows, then the first masked client frame, unmasked.
+    t.keys(&["f"]);
+    t.type_text("proto=ws");
+    t.keys(&["Enter"]);
+    t.wait_for("filter: proto=ws");
+    // The first WebSocket row is the client's masked text frame; its fields, then unmasked.
+    let s = t.wait_for("MASK=1");
+    for field in [
+        "ws_frame c2s",
+        "FIN=1",
+        "opcode=0001 (text)",
+        "shown masked",
+    ] {
+        assert!(s.contains(field), "no {field} on screen:\n{s}");
+    }
+    t.keys(&["m"]);
+    let s = t.wait("the payload unmasked", |s| {
+        s.contains("MASK=1") && !s.contains("shown masked")
+    });
+    assert!(
+        s.contains("Hello, WebSocket!"),
+        "no payload text on screen:\n{s}"
+    );
+
+    t.keys(&["?"]);
+    t.wait_for("Keys ·");
+    t.keys(&["Escape"]);
+    t.wait("the help to close", |s| {
+        !s.contains("Keys ·") && s.contains("Replay ·")
+    });
+
+    t.keys(&["q"]);
+    let s = t.wait_for("DONE-0");
+    assert!(!s.contains("Replay ·"), "the UI was left on screen:\n{s}");
+    assert!(
+        !s.contains("duplex · HTTP"),
+        "the UI was left on screen:\n{s}"
+    );
+}
