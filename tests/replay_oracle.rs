@@ -230,7 +230,7 @@ fn plain_transcript_reads_like_sentences() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains(
-            "client → server: WebSocket text frame, FIN, masked, 17 bytes: \"Hello, WebSocket!\""
+            "client → server: WebSocket text frame, FIN, masked (key d0 59 0a 42), 17 bytes: \"Hello, WebSocket!\""
         ),
         "{text}"
     );
@@ -238,7 +238,14 @@ fn plain_transcript_reads_like_sentences() {
         text.contains("HTTP response 101 Switching Protocols"),
         "{text}"
     );
-    assert!(text.contains("Sec-WebSocket-Accept is correct"), "{text}");
+    assert!(
+        text.contains("Sec-WebSocket-Key utyrrwINpny8uLgm5QXO6A=="),
+        "{text}"
+    );
+    assert!(
+        text.contains("Sec-WebSocket-Accept EvxXZf7beBov/yp+kcx5O06mkI0= is correct"),
+        "{text}"
+    );
     assert!(text.contains("close code 1000"), "{text}");
     assert!(Path::new(&capture("ws-basic.pcap")).exists());
 }

@@ -62,13 +62,20 @@ pub fn describe(ev: &Event) -> String {
                 CloseHow::Timeout => format!("idle keep-alive connection closed{by} (timeout)"),
             }
         }
-        EventKind::HttpRequest(r) => format!(
-            "HTTP request {} {} ({}, {})",
-            r.head.method.as_deref().unwrap_or("?"),
-            r.head.target.as_deref().unwrap_or("?"),
-            r.head.version_str(),
-            sizes(r)
-        ),
+        EventKind::HttpRequest(r) => {
+            let mut s = format!(
+                "HTTP request {} {} ({}, {})",
+                r.head.method.as_deref().unwrap_or("?"),
+                r.head.target.as_deref().unwrap_or("?"),
+                r.head.version_str(),
+                sizes(r)
+            );
+            // The upgrade's key is what the learner derives the accept from.
+            if let Some(k) = r.head.header("sec-websocket-key") {
+                s.push_str(&format!("; Upgrade, Sec-WebSocket-Key {k}"));
+            }
+            s
+        }
         EventKind::HttpResponse(r) => {
             let mut s = format!(
                 "HTTP response {} {} ({}, {})",
@@ -79,7 +86,8 @@ pub fn describe(ev: &Event) -> String {
             );
             if let Some(a) = &r.ws_accept {
                 let verdict = if a.ok() { "correct" } else { "WRONG" };
-                s.push_str(&format!("; Sec-WebSocket-Accept is {verdict}"));
+                let got = a.got.as_deref().unwrap_or("missing");
+                s.push_str(&format!("; Sec-WebSocket-Accept {got} is {verdict}"));
             }
             s
         }
@@ -121,7 +129,13 @@ fn frame(f: &Frame) -> String {
     if f.rsv != 0 {
         s.push_str(&format!(", RSV={:03b}", f.rsv));
     }
-    s.push_str(if f.masked { ", masked" } else { ", unmasked" });
+    match f.mask_key {
+        Some(k) if f.masked => s.push_str(&format!(
+            ", masked (key {:02x} {:02x} {:02x} {:02x})",
+            k[0], k[1], k[2], k[3]
+        )),
+        _ => s.push_str(if f.masked { ", masked" } else { ", unmasked" }),
+    }
     s.push_str(&format!(", {} bytes", f.payload_len));
     if let Some(c) = &f.close {
         s.push_str(&format!(", close code {}", c.code));

@@ -287,7 +287,12 @@ pub fn expect(
                 );
             }
             let side = sides.first().copied().unwrap_or("less_than");
-            let than = label_ref(cx, t, span, side, "", labels);
+            // When neither side is there, the problem was said just above.
+            let than = if sides.is_empty() {
+                String::new()
+            } else {
+                label_ref(cx, t, span, side, "a `compare` expectation", labels)
+            };
             Check::Compare {
                 metric: metric?,
                 of,
