@@ -87,6 +87,21 @@ fn rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Plays every step of `l` on its own server; each must pass. Returns the reports.
+async fn play_passing(l: Lesson) -> Vec<duplex::lesson::run::StepReport> {
+    let n = l.steps.len();
+    let mut p = Player::start(l).await.unwrap();
+    p.set_assets(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/captures").into());
+    let mut reports = Vec::new();
+    for i in 0..n {
+        let r = p.run_step(i).await.unwrap();
+        assert!(r.passed(), "step {i}: {}", show(&r));
+        reports.push(r);
+    }
+    p.finish().await;
+    reports
+}
+
 fn show(r: &duplex::lesson::run::StepReport) -> String {
     format!("{:#?}\n{:#?}", r.actions, r.verdicts)
 }
@@ -121,12 +136,7 @@ fn http10_opens_one_connection_per_request_and_11_reuses_one() {
                 ],
             ),
         ]);
-        let mut p = Player::start(l).await.unwrap();
-        for i in 0..2 {
-            let r = p.run_step(i).await.unwrap();
-            assert!(r.passed(), "step {i}: {}", show(&r));
-        }
-        p.finish().await;
+        play_passing(l).await;
     });
 }
 
@@ -160,10 +170,7 @@ fn keepalive_timeout_closes_idle_connection_live() {
                 n: 1,
             })],
         )]);
-        let mut p = Player::start(l).await.unwrap();
-        let r = p.run_step(0).await.unwrap();
-        assert!(r.passed(), "{}", show(&r));
-        p.finish().await;
+        play_passing(l).await;
     });
 }
 
@@ -329,12 +336,7 @@ fn websocket_upgrade_ping_close_and_drops() {
                 ],
             ),
         ]);
-        let mut p = Player::start(l).await.unwrap();
-        for i in 0..4 {
-            let r = p.run_step(i).await.unwrap();
-            assert!(r.passed(), "step {i}: {}", show(&r));
-        }
-        p.finish().await;
+        play_passing(l).await;
     });
 }
 
@@ -505,9 +507,6 @@ fn http10_on_a_pooled_client_still_opens_one_connection_per_request() {
             )],
             vec![count("tcp_open", 10), count("http_response", 10)],
         )]);
-        let mut p = Player::start(l).await.unwrap();
-        let r = p.run_step(0).await.unwrap();
-        assert!(r.passed(), "{}", show(&r));
-        p.finish().await;
+        play_passing(l).await;
     });
 }

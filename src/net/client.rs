@@ -194,14 +194,7 @@ impl Http {
                 .send()
                 .await?;
             let status = resp.status().as_u16();
-            let headers = resp
-                .headers()
-                .iter()
-                .map(|(n, v)| {
-                    let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                    (n.as_str().to_owned(), v)
-                })
-                .collect();
+            let headers = header_pairs(resp.headers());
             let body = resp.bytes().await?;
             replies.push(HttpReply {
                 status,
@@ -212,6 +205,16 @@ impl Http {
         }
         Ok(replies)
     }
+}
+
+/// Headers as (lowercase name, value) pairs, in the order received.
+fn header_pairs(h: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .map(|(n, v)| {
+            let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            (n.as_str().to_owned(), v)
+        })
+        .collect()
 }
 
 impl Http {
@@ -232,14 +235,7 @@ impl Http {
             r => r?,
         };
         let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                (n.as_str().to_owned(), v)
-            })
-            .collect();
+        let headers = header_pairs(resp.headers());
         let body = tokio::time::timeout(DEFAULT_TIMEOUT, resp.into_body().collect())
             .await
             .map_err(|_| ClientError::Timeout(DEFAULT_TIMEOUT))??
