@@ -402,10 +402,17 @@ impl LessonScreen {
         let block = Block::new()
             .borders(Borders::ALL)
             .title(Line::from(title).style(theme.title));
+        let filter = self
+            .traffic
+            .filter_line()
+            .map(|f| format!(" filter: {f} "))
+            .unwrap_or_default();
         let block = if fits {
-            block.title_top(Line::from(step).right_aligned())
+            block
+                .title_top(Line::from(step).right_aligned())
+                .title_bottom(Line::from(filter))
         } else {
-            block.title_bottom(Line::from(step))
+            block.title_bottom(Line::from(format!("{step}{filter}")))
         };
         let inner = block.inner(area);
         let width = usize::from(inner.width.max(1));
