@@ -133,7 +133,7 @@ pub fn run(cli: Cli) -> ExitCode {
             crate::lesson::learn::progress_cmd(args.reset, cli.lessons.as_deref())
         }
         Some(Command::Check(args)) => crate::lesson::check::check(&args.paths, args.run),
-        None => crate::app::run::main(),
+        None => crate::app::run::main(cli.lessons),
     }
 }
 

@@ -16,9 +16,13 @@ struct Tmux {
 
 impl Tmux {
     /// Starts `duplex` with no command in a 100x30 pane; `DONE-<exit code>` follows it there.
-    fn start(name: &str) -> Tmux {
+    /// Progress is saved in `data` (never the learner's own), the built-in course alone.
+    fn start(name: &str, data: &Path) -> Tmux {
         let bin = env!("CARGO_BIN_EXE_duplex");
-        let script = format!("'{bin}'; echo DONE-$?; exec sleep 60");
+        let script = format!(
+            "env -u DUPLEX_LESSONS DUPLEX_DATA_DIR='{}' '{bin}'; echo DONE-$?; exec sleep 60",
+            data.display()
+        );
         let ok = Command::new("tmux")
             .args(["new-session", "-d", "-s", name, "-x", "100", "-y", "30"])
             .args(["-c", env!("CARGO_MANIFEST_DIR")])
@@ -119,16 +123,100 @@ fn open_replay(t: &Tmux, file: &str) {
     t.wait_for("indexed");
 }
 
+/// The token after `prefix` on the screen.
+fn word_after<'a>(screen: &'a str, prefix: &str) -> Option<&'a str> {
+    let at = screen.find(prefix)? + prefix.len();
+    screen[at..].split_whitespace().next()
+}
+
+/// Home → the WebSocket upgrade lesson: run the upgrade, read the 101 and answer from it, run on
+/// to the echoed frame, select the masked client frame and unmask it; progress is saved.
+fn play_ws_upgrade(t: &Tmux, data: &Path) {
+    let course = duplex::lesson::load::catalog(None);
+    let n = course
+        .lessons
+        .iter()
+        .position(|l| l.id == "ws-upgrade")
+        .expect("the lesson is built in");
+    for _ in 0..n {
+        t.keys(&["j"]);
+    }
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("{} · The WebSocket upgrade", n + 1));
+    t.wait_for("The client asks to switch");
+    t.keys(&["Enter"]);
+    // The views follow the step live: the 101 ends up selected and opened in the inspector.
+    let s = t.wait_for("Press a to type your answer.");
+    for text in [
+        "step 1/4",
+        "GET /ws/echo Upgrade",
+        "Inspector: http_response s2c · 101 Switching Protocols",
+        "upgrade: websocket",
+        "(saw 1)",
+    ] {
+        assert!(s.contains(text), "no {text:?} on screen:\n{s}");
+    }
+    assert!(!s.contains('✗'), "an expectation failed:\n{s}");
+    let accept = word_after(&s, "sec-websocket-accept: ").expect("the accept header shown");
+    t.keys(&["a"]);
+    t.type_text(accept);
+    t.keys(&["Enter"]);
+    t.wait_for("✓ Right.");
+
+    // Step 2 (by hand), then step 3: a text message on the upgraded connection.
+    t.keys(&["Enter"]);
+    t.wait("step 2 shown", |s| {
+        s.contains("step 2/4") && s.contains("The handshake by hand")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("Enter: the next step.");
+    t.keys(&["Enter"]);
+    t.wait("step 3 shown", |s| {
+        s.contains("step 3/4") && s.contains("Same TCP connection")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("Press 1-3 to answer.");
+    t.keys(&["2"]);
+    t.wait_for("✓ Right.");
+
+    // WebSocket rows only: the echo is last and selected; one back is the client's frame.
+    t.keys(&["f"]);
+    t.type_text("proto=ws");
+    t.keys(&["Enter"]);
+    t.wait_for("filter: proto=ws");
+    t.keys(&["h"]);
+    let s = t.wait_for("Inspector: ws_frame c2s");
+    for field in [
+        "MASK=1",
+        "FIN=1",
+        "opcode=0001 (text)",
+        "key ",
+        "shown masked",
+    ] {
+        assert!(s.contains(field), "no {field} on screen:\n{s}");
+    }
+    t.keys(&["m"]);
+    t.wait_for("shown unmasked");
+
+    let saved = std::fs::read_to_string(data.join("progress.json")).expect("progress saved");
+    for step in ["\"ask\"", "\"by-hand\"", "\"same-connection\""] {
+        assert!(saved.contains(step), "{step} not saved:\n{saved}");
+    }
+    t.keys(&["Escape"]);
+    t.wait_for(&format!("◐ {:>2}. The WebSocket upgrade", n + 1));
+}
+
 #[test]
 fn replay_step_unmask_and_quit_clean() {
     if !have_tmux() {
         println!("SKIP: tmux is not installed (apt-get install tmux)");
         return;
     }
-    let t = Tmux::start(&format!("duplex-test-{}", std::process::id()));
+    let data = tempfile::tempdir().expect("a temporary data directory");
+    let t = Tmux::start(&format!("duplex-test-{}", std::process::id()), data.path());
     t.wait_for("duplex · HTTP and WebSocket on the wire");
 
-    // The lead adds here: open the WebSocket lesson, advance until the upgrade, select the 101.
+    play_ws_upgrade(&t, data.path());
 
     open_replay(&t, "ws-basic.pcap");
     t.wait_for("event 1 of");

@@ -1,5 +1,11 @@
-//! The course as the home screen lists it. The one place to switch to `crate::lesson` once the
-//! lesson loader lands: everything else reads this list.
+//! The course as the home screen lists it: the lessons of `crate::lesson::load::catalog` (the
+//! built-in ones, plus `--lessons DIR`), in order, with the learner's progress marks.
+
+use std::path::Path;
+
+use crate::lesson::load;
+use crate::lesson::model::Lesson;
+use crate::lesson::progress::Progress;
 
 /// One lesson line on the home screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,25 +30,35 @@ impl CourseEntry {
     }
 }
 
-/// The lessons in order, with the learner's progress.
-pub fn course() -> Vec<CourseEntry> {
-    const LESSONS: &[(&str, &str)] = &[
-        ("http-request-response", "One request, one response"),
-        ("http10-vs-http11", "HTTP/1.0 and HTTP/1.1 connections"),
-        ("keepalive", "Keep-alive and its timeout"),
-        ("http-heads", "What an HTTP head weighs"),
-        ("ws-upgrade", "The WebSocket upgrade"),
-        ("ws-frames", "WebSocket frames and masking"),
-        ("ws-close", "Closing a WebSocket"),
-        ("push-vs-poll", "Push against polling"),
-    ];
-    LESSONS
-        .iter()
-        .map(|(id, title)| CourseEntry {
-            id: (*id).to_string(),
-            title: (*title).to_string(),
-            done: 0,
-            steps: 0,
-        })
-        .collect()
+/// The lessons, and any problems of the lesson files (said on the home screen's status line).
+pub struct Course {
+    pub lessons: Vec<Lesson>,
+    pub problems: Vec<String>,
+}
+
+impl Course {
+    /// The built-in lessons, then those of `extra` (which add to or override them).
+    pub fn load(extra: Option<&Path>) -> Course {
+        let cat = load::catalog(extra);
+        Course {
+            lessons: cat.lessons,
+            problems: cat.problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    /// The home screen's lines, marked with `progress`.
+    pub fn entries(&self, progress: &Progress) -> Vec<CourseEntry> {
+        self.lessons.iter().map(|l| entry(l, progress)).collect()
+    }
+}
+
+/// A lesson's home line, marked with `progress`.
+pub fn entry(l: &Lesson, progress: &Progress) -> CourseEntry {
+    let ids: Vec<&str> = l.steps.iter().map(|s| s.id.as_str()).collect();
+    CourseEntry {
+        id: l.id.clone(),
+        title: l.title.clone(),
+        done: progress.done(&l.id, &ids) as u32,
+        steps: ids.len() as u32,
+    }
 }

@@ -17,6 +17,7 @@ pub fn lines() -> Vec<Line<'static>> {
         Scope::Traffic,
         Scope::Replay,
         Scope::Sandbox,
+        Scope::Lesson,
     ] {
         if !out.is_empty() {
             out.push(Line::from(""));

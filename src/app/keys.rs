@@ -36,6 +36,14 @@ pub enum Action {
     SendText,
     PushTicker,
     KillConn,
+    /// The lesson's previous step.
+    PrevStep,
+    /// A question's choice, 1-based.
+    Choose(u8),
+    /// Type the answer to a question.
+    TypeAnswer,
+    NarrationUp,
+    NarrationDown,
 }
 
 /// Where a key applies, for the help overlay's grouping.
@@ -45,6 +53,7 @@ pub enum Scope {
     Traffic,
     Replay,
     Sandbox,
+    Lesson,
 }
 
 impl Scope {
@@ -54,6 +63,7 @@ impl Scope {
             Scope::Traffic => "Traffic panes (replay, sandbox, lessons)",
             Scope::Replay => "Replay",
             Scope::Sandbox => "Sandbox",
+            Scope::Lesson => "Lessons",
         }
     }
 }
@@ -177,6 +187,36 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
         Scope::Sandbox,
         Action::KillConn,
     ),
+    (
+        "Enter  Space",
+        "run the step's actions; once run, the next step",
+        Scope::Lesson,
+        Action::Open,
+    ),
+    (
+        "b  Backspace",
+        "back to the previous step's narration",
+        Scope::Lesson,
+        Action::PrevStep,
+    ),
+    (
+        "1 … 6",
+        "answer the step's question with that choice",
+        Scope::Lesson,
+        Action::Choose(1),
+    ),
+    (
+        "a",
+        "type the answer to the step's question",
+        Scope::Lesson,
+        Action::TypeAnswer,
+    ),
+    (
+        "K  J",
+        "scroll the narration up / down",
+        Scope::Lesson,
+        Action::NarrationUp,
+    ),
 ];
 
 /// The action of a key press, if any.
@@ -215,6 +255,11 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('t') => Action::SendText,
         KeyCode::Char('p') => Action::PushTicker,
         KeyCode::Char('x') => Action::KillConn,
+        KeyCode::Char('b') | KeyCode::Backspace => Action::PrevStep,
+        KeyCode::Char(c @ '1'..='6') => Action::Choose(c as u8 - b'0'),
+        KeyCode::Char('a') => Action::TypeAnswer,
+        KeyCode::Char('K') => Action::NarrationUp,
+        KeyCode::Char('J') => Action::NarrationDown,
         _ => return None,
     })
 }
@@ -235,9 +280,11 @@ mod tests {
             Action::PrevSameKind => Action::NextSameKind,
             Action::PrevMatch => Action::NextMatch,
             Action::Slower => Action::Faster,
+            Action::Choose(_) => Action::Choose(1),
+            Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/";
+        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJK";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(

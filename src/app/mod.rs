@@ -10,6 +10,7 @@ pub mod layout;
 pub mod lesson;
 pub mod loader;
 pub mod msg;
+pub mod narration;
 pub mod picker;
 pub mod player;
 pub mod run;
@@ -26,11 +27,13 @@ use ratatui::widgets::Paragraph;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::lesson::progress::{Progress, Store};
 use crate::ui::Theme;
 
 pub use msg::Msg;
 pub use run::run;
 
+use course::Course;
 use home::Home;
 use lesson::LessonScreen;
 use picker::Picker;
@@ -53,6 +56,8 @@ pub enum Screen {
 pub enum Prompt {
     Search(String),
     Filter(String),
+    /// The learner's answer to the lesson's open question.
+    Answer(String),
 }
 
 pub struct App {
@@ -70,6 +75,11 @@ pub struct App {
     pub player: Option<Player>,
     pub sandbox: Option<Sandbox>,
     pub lesson: Option<LessonScreen>,
+    /// The lessons the home screen lists, the learner's progress, and where it is saved (none
+    /// in tests: nothing is written).
+    pub course: Course,
+    pub progress: Progress,
+    store: Option<Store>,
     generation: u64,
     pub theme: Theme,
     /// The last quick action's outcome or a problem, for the status line.
@@ -77,7 +87,18 @@ pub struct App {
 }
 
 impl App {
+    /// The app over the built-in course, no progress, saving nothing.
     pub fn new(tx: UnboundedSender<Msg>, rt: Option<Handle>) -> App {
+        App::with_course(tx, rt, Course::load(None), Progress::default(), None)
+    }
+
+    pub fn with_course(
+        tx: UnboundedSender<Msg>,
+        rt: Option<Handle>,
+        course: Course,
+        progress: Progress,
+        store: Option<Store>,
+    ) -> App {
         App {
             screen: Screen::Home,
             help: None,
@@ -86,7 +107,10 @@ impl App {
             dirty: true,
             tx,
             rt,
-            home: Home::new(course::course()),
+            home: Home::new(course.entries(&progress)),
+            course,
+            progress,
+            store,
             picker: None,
             player: None,
             sandbox: None,
@@ -114,6 +138,7 @@ impl App {
     pub fn shutdown(&mut self) {
         self.player = None;
         self.sandbox = None;
+        self.lesson = None;
     }
 
     /// The traffic of the screen in front, if it has one.
@@ -169,7 +194,7 @@ impl App {
             }
             _ => {
                 if let Some(l) = &self.lesson {
-                    l.draw_side(f, a.side);
+                    l.draw_side(f, a.side, &self.theme, &self.note);
                 }
             }
         }
@@ -181,15 +206,16 @@ impl App {
             Some(Prompt::Filter(q)) => {
                 format!("filter: {q}▏ conn=N proto=http|ws|tcp opcode=N · Enter apply · Esc drop")
             }
+            Some(Prompt::Answer(q)) => format!("answer: {q}▏ Enter answer · Esc drop"),
             None if a.keys.width < 100 => match self.screen {
                 Screen::Replay => "←→ step  ␣ play  +- speed  [] kind  / search  f filter  m mask  ? help".into(),
                 Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  m mask  Esc home  ? help".into(),
-                _ => "←→ step  ↑↓ select  Tab pane  m mask  Esc home  ? help  q quit".to_string(),
+                _ => "Enter run/next  b back  1-6 a answer  ←→ step  m mask  Esc home  ?".to_string(),
             },
             None => match self.screen {
                 Screen::Replay => "←/→ step  Space play  +/- speed  ↑/↓ select  [ ] kind  / search  f filter  m mask  ? help  q quit".into(),
                 Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  ↑/↓ select  m mask  Esc home  ? help  q quit".into(),
-                _ => "←/→ step  ↑/↓ select  Tab pane  m mask  Esc home  ? help  q quit".to_string(),
+                _ => "Enter run/next  b back  1-6 answer  a type answer  ←/→ step  m mask  J/K scroll  Esc home  ? help".to_string(),
             },
         };
         f.render_widget(Paragraph::new(Line::from(bar)), a.keys);

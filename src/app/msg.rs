@@ -19,10 +19,30 @@ pub enum Msg {
         generation: u64,
         report: LoadReport,
     },
+    /// What a lesson's player task reports; `generation` tells a closed lesson's task apart.
+    Lesson {
+        generation: u64,
+        update: LessonUpdate,
+    },
     /// A sentence for the status line (a quick action's outcome).
     Note(String),
     /// SIGINT / SIGTERM: leave now, restoring the terminal.
     Quit,
+}
+
+#[derive(Debug)]
+pub enum LessonUpdate {
+    /// The lesson's own server listens here.
+    Started(std::net::SocketAddr),
+    /// Events decoded while a step runs, live.
+    Events(Vec<Event>),
+    /// Step `index` has run.
+    Step {
+        index: usize,
+        report: Box<crate::lesson::run::StepReport>,
+    },
+    /// The player could not start or run.
+    Failed(String),
 }
 
 #[derive(Debug)]

@@ -2,6 +2,7 @@
 //! stream, so tests drive it with a `TestBackend` and a scripted list of messages.
 
 use std::io;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -11,8 +12,10 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
+use super::course::Course;
 use super::msg::Msg;
 use super::{App, term};
+use crate::lesson::progress::{Progress, Store};
 
 /// Playback and progress move at this pace; nothing is drawn on a tick that changed nothing.
 const TICK: Duration = Duration::from_millis(50);
@@ -53,7 +56,8 @@ pub async fn run<B: Backend>(
 }
 
 /// `duplex` with no command: the terminal UI, or a plain word on what to run without a terminal.
-pub fn main() -> ExitCode {
+/// `lessons`: the global `--lessons DIR` (or `DUPLEX_LESSONS`), added to the built-in course.
+pub fn main(lessons: Option<PathBuf>) -> ExitCode {
     if !term::is_terminal() {
         eprintln!("{}", term::NO_TERMINAL);
         return ExitCode::from(2);
@@ -69,7 +73,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(in_terminal()) {
+    match rt.block_on(in_terminal(lessons.as_deref())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("duplex: the terminal failed: {e}");
@@ -78,9 +82,26 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn in_terminal() -> io::Result<()> {
+async fn in_terminal(lessons: Option<&Path>) -> io::Result<()> {
     let (tx, mut inbox) = unbounded_channel();
-    let mut app = App::new(tx.clone(), Some(tokio::runtime::Handle::current()));
+    let course = Course::load(lessons);
+    let mut problems = course.problems.clone();
+    // Progress that cannot be read is said, and not overwritten: nothing is saved then.
+    let (progress, store) = match Store::open().and_then(|s| s.load().map(|p| (p, s))) {
+        Ok((p, s)) => (p, Some(s)),
+        Err(e) => {
+            problems.push(format!("progress not available: {e}"));
+            (Progress::default(), None)
+        }
+    };
+    let rt = Some(tokio::runtime::Handle::current());
+    let mut app = App::with_course(tx.clone(), rt, course, progress, store);
+    if let Some(first) = problems.first() {
+        app.note = match problems.len() {
+            1 => first.clone(),
+            n => format!("{first} (and {} more problems)", n - 1),
+        };
+    }
     let mut guard = term::Guard::enter()?;
     spawn_signals(tx);
     let input = EventStream::new().filter_map(|ev| async move { ev.ok().and_then(Msg::from_term) });

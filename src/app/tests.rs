@@ -185,3 +185,129 @@ async fn scripted_replay_steps_and_unmasks() {
     assert_eq!(t.filter_line(), Some("proto=ws"));
     assert_eq!(app.screen, Screen::Replay);
 }
+
+/// The app over the worked example of `lessons/README.md` alone, on this runtime.
+fn lesson_app() -> (App, UnboundedReceiver<Msg>) {
+    let (tx, rx) = unbounded_channel();
+    let cat = crate::lesson::load::load_paths(&["tests/lessons/worked-example.toml".into()]);
+    assert!(cat.problems.is_empty(), "{:?}", cat.problems);
+    let course = super::course::Course {
+        lessons: cat.lessons,
+        problems: Vec::new(),
+    };
+    let rt = Some(tokio::runtime::Handle::current());
+    let mut app = App::with_course(tx, rt, course, Default::default(), None);
+    app.theme = Theme::plain();
+    (app, rx)
+}
+
+/// Hands the app background messages until `done` holds, for at most 30 s.
+async fn until(app: &mut App, rx: &mut UnboundedReceiver<Msg>, done: impl Fn(&App) -> bool) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done(app) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(m)) => app.update(m),
+            Ok(None) => break,
+            Err(_) => panic!("waited 30 s; the lesson screen:\n{}", screen(app, 100, 30)),
+        }
+    }
+}
+
+/// Lesson screens hold action lines with durations and counts of bytes that vary a little.
+macro_rules! snap_lesson {
+    ($name:expr, $text:expr) => {
+        insta::with_settings!({filters => vec![
+            (r"\d+\.\d{3}s?", "[t]"),
+            (r":\d{4,5}\b", ":[port]"),
+            (r"\b\d+(\.\d+)? ?ms\b", "[ms]"),
+            (r":\d+…", ":[port]…"),
+            (r"▕[█▒░ ]*▏?", "▕[bar]"),
+        ]}, {
+            insta::assert_snapshot!($name, $text);
+        })
+    };
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lesson_step_runs_live_then_asks_and_moves_on() {
+    let (mut app, mut rx) = lesson_app();
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Lesson);
+    snap_lesson!("lesson_before_100x30", screen(&app, 100, 30));
+    snap_lesson!("lesson_before_80x24", screen(&app, 80, 24));
+
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.lesson.as_ref().and_then(|l| l.running), Some(0));
+    assert!(screen(&app, 100, 30).contains("running…"));
+    until(&mut app, &mut rx, |a| {
+        a.lesson.as_ref().is_some_and(|l| l.reports[0].is_some())
+    })
+    .await;
+    let l = app.lesson.as_ref().expect("the lesson screen");
+    assert!(l.reports[0].as_ref().is_some_and(|r| r.passed()));
+    // The live events reached the ladder while the step ran.
+    assert!(l.traffic.len() >= 3 * 4, "{} events", l.traffic.len());
+    assert_eq!(app.progress.done("keep-alive-basics", &["http10"]), 1);
+    assert_eq!(app.home.course[0].mark(), "◐");
+    // The time per request varies with the machine's load, and its width moves the wrapping.
+    for r in app
+        .lesson
+        .as_mut()
+        .into_iter()
+        .flat_map(|l| l.reports[0].as_mut())
+    {
+        for a in &mut r.actions {
+            if let Ok(s) = &mut a.outcome
+                && let Some(end) = s.find(" ms per")
+            {
+                let start = s[..end].rfind(' ').map_or(0, |i| i + 1);
+                s.replace_range(start..end, "9.9");
+            }
+        }
+    }
+    snap_lesson!("lesson_step1_100x30", screen(&app, 100, 30));
+    snap_lesson!("lesson_step1_80x24", screen(&app, 80, 24));
+
+    // A wrong choice first is refused when out of range, then the right one.
+    app.update(key('5'));
+    assert!(app.note.contains("1-3"), "{}", app.note);
+    app.update(key('2'));
+    let l = app.lesson.as_ref().expect("the lesson screen");
+    assert_eq!(l.answers[0][0].as_ref().map(|g| g.correct), Some(true));
+    assert!(screen(&app, 100, 30).contains("✓ Right."));
+    let saved = &app.progress.lessons["keep-alive-basics"].answers["http10/1"];
+    assert!(saved.correct);
+
+    // Enter moves on; b comes back; Esc leaves and ends the player.
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.lesson.as_ref().map(|l| l.step), Some(1));
+    assert!(screen(&app, 100, 30).contains("step 2/2"));
+    app.update(key('b'));
+    assert_eq!(app.lesson.as_ref().map(|l| l.step), Some(0));
+    app.update(code(KeyCode::Esc));
+    assert!(app.lesson.is_none());
+    assert_eq!(app.screen, Screen::Home);
+}
+
+#[test]
+fn a_lesson_without_a_runtime_says_so_and_nothing_panics() {
+    let (mut app, _rx) = app();
+    app.open_lesson("ws-upgrade");
+    assert_eq!(app.screen, Screen::Lesson);
+    app.update(code(KeyCode::Enter));
+    assert!(app.note.contains("runtime"), "{}", app.note);
+    app.update(key('1'));
+    assert!(app.note.contains("no question"), "{}", app.note);
+    let s = screen(&app, 80, 24);
+    assert!(
+        s.contains("The WebSocket upgrade") && s.contains("step 1/4"),
+        "{s}"
+    );
+}
+
+#[test]
+fn the_home_lists_the_real_course() {
+    let (app, _rx) = app();
+    assert!(app.home.course.iter().any(|c| c.id == "ws-upgrade"));
+    assert!(app.home.course.iter().all(|c| c.steps > 0 && c.done == 0));
+}

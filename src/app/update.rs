@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 use super::home::Choice;
 use super::keys::{self, Action};
 use super::lesson::LessonScreen;
-use super::msg::Msg;
+use super::msg::{LessonUpdate, Msg};
 use super::picker::{Picked, Picker};
 use super::sandbox::Sandbox;
 use super::traffic::Pane;
@@ -56,6 +56,7 @@ impl App {
                     self.dirty = true;
                 }
             }
+            Msg::Lesson { generation, update } => self.on_lesson(generation, update),
             Msg::Note(s) => {
                 self.note = s;
                 self.dirty = true;
@@ -92,6 +93,7 @@ impl App {
         let (mut text, search) = match prompt {
             Prompt::Search(t) => (t, true),
             Prompt::Filter(t) => (t, false),
+            Prompt::Answer(t) => return self.answer_key(t, k),
         };
         match k.code {
             KeyCode::Esc => return,
@@ -126,6 +128,12 @@ impl App {
             (Action::Quit, _) => self.quit = true,
             (Action::Help, _) => self.help = Some(0),
             (Action::Back, Screen::Home) => {}
+            (Action::Back, Screen::Lesson) => {
+                // Dropping the screen ends its player task, which finishes in the background.
+                self.lesson = None;
+                self.note.clear();
+                self.screen = Screen::Home;
+            }
             (Action::Back, Screen::Replay) => {
                 self.player = None;
                 self.screen = Screen::Picker;
@@ -144,16 +152,7 @@ impl App {
             Action::PageUp | Action::First => self.home.move_by(-100),
             Action::PageDown | Action::Last => self.home.move_by(100),
             Action::Open | Action::StepForward => match self.home.choice() {
-                Choice::Lesson(id) => {
-                    let title = self
-                        .home
-                        .course
-                        .iter()
-                        .find(|c| c.id == id)
-                        .map_or(id.clone(), |c| c.title.clone());
-                    self.lesson = Some(LessonScreen::new(&id, &title));
-                    self.screen = Screen::Lesson;
-                }
+                Choice::Lesson(id) => self.open_lesson(&id),
                 Choice::Replay => {
                     self.picker = Some(Picker::new());
                     self.screen = Screen::Picker;
@@ -162,6 +161,115 @@ impl App {
             },
             _ => {}
         }
+    }
+
+    /// Opens lesson `id` on its first step; its player starts in the background.
+    pub fn open_lesson(&mut self, id: &str) {
+        let Some((i, lesson)) = self
+            .course
+            .lessons
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.id == id)
+        else {
+            self.note = format!("no lesson \"{id}\"");
+            return;
+        };
+        self.generation += 1;
+        let mut screen = LessonScreen::new(lesson.clone(), i + 1, self.generation);
+        match &self.rt {
+            Some(rt) => screen.start(rt, self.tx.clone()),
+            None => self.note = "the lesson needs the runtime (not in this test)".to_string(),
+        }
+        self.lesson = Some(screen);
+        self.screen = Screen::Lesson;
+        self.note.clear();
+    }
+
+    fn on_lesson(&mut self, generation: u64, update: LessonUpdate) {
+        let Some(l) = self
+            .lesson
+            .as_mut()
+            .filter(|l| l.generation() == generation)
+        else {
+            return;
+        };
+        self.dirty = true;
+        if let LessonUpdate::Step { index, .. } = &update
+            && let Some(step) = l.lesson.steps.get(*index)
+        {
+            self.progress.step_done(&l.lesson.id, &step.id);
+        }
+        let saving = matches!(update, LessonUpdate::Step { .. });
+        l.on_update(update);
+        if saving {
+            self.save_progress();
+        }
+    }
+
+    /// Writes the progress (when there is a store) and refreshes the home screen's marks.
+    fn save_progress(&mut self) {
+        if let Some(store) = &self.store
+            && let Err(e) = store.save(&self.progress)
+        {
+            self.note = format!("progress not saved: {e}");
+        }
+        self.home.course = self.course.entries(&self.progress);
+    }
+
+    /// Answers the open question of the lesson's step.
+    fn answer_lesson(&mut self, given: &str) {
+        let Some(l) = self.lesson.as_mut() else {
+            return;
+        };
+        match l.answer(given) {
+            Ok((q, g)) => {
+                let key = format!("{}/{}", l.lesson.steps[l.step].id, q + 1);
+                self.progress.answered(&l.lesson.id, key, g.text, g.correct);
+                self.note.clear();
+                self.save_progress();
+            }
+            Err(e) => self.note = e,
+        }
+    }
+
+    fn answer_key(&mut self, mut text: String, k: KeyEvent) {
+        match k.code {
+            KeyCode::Esc => return,
+            KeyCode::Enter => return self.answer_lesson(&text),
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) => text.push(c),
+            _ => {}
+        }
+        self.prompt = Some(Prompt::Answer(text));
+    }
+
+    /// The lesson's own keys; false when the key is the traffic panes'.
+    fn lesson_act(&mut self, a: Action) -> bool {
+        let Some(l) = self.lesson.as_mut() else {
+            return false;
+        };
+        match a {
+            Action::Open | Action::PlayPause => match l.advance() {
+                Ok(()) => self.note.clear(),
+                Err(e) => self.note = e,
+            },
+            Action::PrevStep => l.back(),
+            Action::NarrationUp => l.scroll_by(-1),
+            Action::NarrationDown => l.scroll_by(1),
+            Action::Choose(n) => self.answer_lesson(&n.to_string()),
+            Action::TypeAnswer => {
+                if l.open_question().is_some() {
+                    self.prompt = Some(Prompt::Answer(String::new()));
+                } else {
+                    self.note = "no question to answer on this step".to_string();
+                }
+            }
+            _ => return false,
+        }
+        true
     }
 
     fn open_sandbox(&mut self) {
@@ -203,6 +311,9 @@ impl App {
     }
 
     fn traffic_act(&mut self, a: Action) {
+        if self.screen == Screen::Lesson && self.lesson_act(a) {
+            return;
+        }
         if self.screen == Screen::Replay
             && let Some(p) = self.player.as_mut()
         {

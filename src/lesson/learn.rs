@@ -162,7 +162,7 @@ async fn play(lesson: Lesson, auto: bool, mut progress: Progress, save: Option<S
 }
 
 /// The right answer of a question, as text, read from the traffic when it says so.
-fn right_answer(q: &Question, events: &[Entry]) -> Option<String> {
+pub(crate) fn right_answer(q: &Question, events: &[Entry]) -> Option<String> {
     match &q.answer {
         Answer::Choice { choices, correct } => choices.get(correct.checked_sub(1)?).cloned(),
         Answer::FromTraffic { event, field: f } => {
