@@ -9,6 +9,13 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::keys::{KEYS, Scope};
 use super::layout::centered;
 
+/// What the mouse does, listed with the keys of the same place.
+const MOUSE: &[(&str, &str, Scope)] = &[
+    ("wheel", "move the selection up or down", Scope::Everywhere),
+    ("click", "select a line of the home list", Scope::Everywhere),
+    ("click", "select a ladder line; focus a pane", Scope::Traffic),
+];
+
 /// The help's lines, titles included.
 pub fn lines() -> Vec<Line<'static>> {
     let mut out = Vec::new();
@@ -26,13 +33,15 @@ pub fn lines() -> Vec<Line<'static>> {
             scope.title(),
             Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
         )));
-        for (keys, what, _, _) in KEYS.iter().filter(|k| k.2 == scope) {
+        let mouse = MOUSE.iter().filter(|m| m.2 == scope).map(|m| (m.0, m.1));
+        let keys = KEYS.iter().filter(|k| k.2 == scope).map(|k| (k.0, k.1));
+        for (keys, what) in keys.chain(mouse) {
             out.push(Line::from(vec![
                 Span::styled(
                     format!("  {keys:<15}"),
                     Style::new().add_modifier(Modifier::BOLD),
                 ),
-                Span::raw(*what),
+                Span::raw(what),
             ]));
         }
     }

@@ -84,6 +84,8 @@ pub struct App {
     pub theme: Theme,
     /// The last quick action's outcome or a problem, for the status line.
     pub note: String,
+    /// The screen as last drawn, so a mouse click can be placed on it.
+    area: std::cell::Cell<ratatui::layout::Rect>,
 }
 
 impl App {
@@ -117,6 +119,7 @@ impl App {
             lesson: None,
             generation: 0,
             note: String::new(),
+            area: std::cell::Cell::default(),
             theme: Theme::from_env(),
         }
     }
@@ -162,6 +165,7 @@ impl App {
 
     pub fn draw(&self, f: &mut Frame) {
         let area = f.area();
+        self.area.set(area);
         match self.screen {
             Screen::Home => {
                 let url = self.sandbox.as_ref().map(|s| s.url.as_str());

@@ -186,6 +186,45 @@ async fn scripted_replay_steps_and_unmasks() {
     assert_eq!(app.screen, Screen::Replay);
 }
 
+#[tokio::test]
+async fn a_click_on_a_ladder_line_selects_that_event_and_a_click_on_a_pane_focuses_it() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let (tx, mut rx) = unbounded_channel();
+    let mut app = App::new(tx, None);
+    app.theme = Theme::plain();
+    app.open_replay(CAPTURE.into());
+    while app.player.as_ref().is_some_and(|p| p.loading()) {
+        match rx.recv().await {
+            Some(m) => app.update(m),
+            None => break,
+        }
+    }
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut term = Terminal::new(TestBackend::new(100, 30)).expect("a test terminal");
+    term.draw(|f| app.draw(f)).expect("drawn");
+    let ladder = super::layout::traffic(ratatui::layout::Rect::new(0, 0, 100, 30)).ladder;
+    // The third event line: under the border and the lanes' header.
+    app.update(click(ladder.x + 10, ladder.y + 4));
+    let t = &app.player.as_ref().expect("replay").traffic;
+    assert_eq!(t.selected(), Some(2), "the clicked line's event");
+    let screen = format!("{}", term.backend());
+    term.draw(|f| app.draw(f)).expect("drawn");
+    let after = format!("{}", term.backend());
+    assert_ne!(screen, after, "the selection shows");
+    let inspector = super::layout::traffic(ratatui::layout::Rect::new(0, 0, 100, 30)).inspector;
+    app.update(click(inspector.x + 5, inspector.y + 2));
+    let t = &app.player.as_ref().expect("replay").traffic;
+    assert_eq!(t.focus(), super::traffic::Pane::Inspector);
+    assert_eq!(t.selected(), Some(2), "focusing a pane keeps the selection");
+}
+
 /// The app over the worked example of `lessons/README.md` alone, on this runtime.
 fn lesson_app() -> (App, UnboundedReceiver<Msg>) {
     let (tx, rx) = unbounded_channel();

@@ -226,6 +226,31 @@ impl Traffic {
         self.filter.as_ref().map(|(l, _)| l.as_str())
     }
 
+    /// A click at (`col`, `row`) on the panes drawn in `areas`: on a ladder line it selects
+    /// that event; anywhere in a pane it gives the pane the keys.
+    pub fn click(&mut self, areas: [Rect; 3], col: u16, row: u16) {
+        let at = ratatui::layout::Position::new(col, row);
+        let [ladder, inspector, lifetimes] = areas;
+        if inspector.contains(at) {
+            self.set_focus(Pane::Inspector);
+        } else if lifetimes.contains(at) {
+            self.set_focus(Pane::Lifetimes);
+        } else if ladder.contains(at) {
+            self.set_focus(Pane::Ladder);
+            // Under the border and the lanes' header line, as the ladder draws them.
+            let height = usize::from(ladder.height.saturating_sub(3));
+            let Some(line) = usize::from(row).checked_sub(usize::from(ladder.y) + 2) else {
+                return;
+            };
+            let count = self.ladder.count(&self.session);
+            let pos = self.ladder.window_start(count, height) + line;
+            if line < height && pos < count {
+                let to = self.ladder.row_at(pos);
+                self.select(to);
+            }
+        }
+    }
+
     /// Selects session row `to`; the ladder gets its place among the rows it shows.
     pub fn select(&mut self, to: Option<usize>) {
         if to != self.selected {

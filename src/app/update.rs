@@ -31,6 +31,12 @@ impl App {
                         // The list's first line sits under its border.
                         self.home.select_row(usize::from(m.row.saturating_sub(1)));
                     }
+                    MouseEventKind::Down(_) => {
+                        let a = super::layout::traffic(self.area.get());
+                        if let Some(t) = self.traffic_mut() {
+                            t.click([a.ladder, a.inspector, a.lifetimes], m.column, m.row);
+                        }
+                    }
                     _ => {}
                 }
             }
