@@ -13,7 +13,11 @@ use super::layout::centered;
 const MOUSE: &[(&str, &str, Scope)] = &[
     ("wheel", "move the selection up or down", Scope::Everywhere),
     ("click", "select a line of the home list", Scope::Everywhere),
-    ("click", "select a ladder line; focus a pane", Scope::Traffic),
+    (
+        "click",
+        "select a ladder line; focus a pane",
+        Scope::Traffic,
+    ),
 ];
 
 /// The help's lines, titles included.

@@ -51,7 +51,7 @@ impl Sandbox {
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?
         };
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let (tap_tx, mut tap_rx) = unbounded_channel();
+        let (tap_tx, tap_rx) = unbounded_channel();
         let clock = Clock::start();
         let config = server::Config::default();
         rt.spawn(server::serve(listener, config, clock, tap_tx, async {
@@ -61,16 +61,16 @@ impl Sandbox {
         rt.spawn(async move {
             let mut decoders = session::Session::new();
             let mut out = Vec::new();
-            while let Some(ev) = tap_rx.recv().await {
-                decoders.on(ev, &mut out);
-                // Whatever else is queued joins this batch: one message, one redraw.
-                while let Ok(ev) = tap_rx.try_recv() {
+            // A batch of notices is one message, one redraw.
+            session::in_order(tap_rx, clock, |batch| {
+                for ev in batch {
                     decoders.on(ev, &mut out);
                 }
-                if !out.is_empty() && live.send(Msg::Live(std::mem::take(&mut out))).is_err() {
-                    return;
+                if !out.is_empty() {
+                    let _ = live.send(Msg::Live(std::mem::take(&mut out)));
                 }
-            }
+            })
+            .await;
         });
         Ok(Sandbox {
             url: format!("http://{addr}/"),

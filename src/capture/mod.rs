@@ -3,4 +3,5 @@
 pub mod packet;
 pub mod pcap;
 pub mod reassembly;
+pub mod reorder;
 pub mod tap;

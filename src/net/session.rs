@@ -2,7 +2,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::capture::tap::TapEvent;
+use crate::capture::reorder::Reorder;
+use crate::capture::tap::{Clock, TapEvent};
 use crate::proto::conn::Connection;
 use crate::proto::event::{CloseHow, Event, TcpClose, TcpOpen};
 use crate::proto::{ConnId, Dir, Timestamp};
@@ -68,6 +69,42 @@ impl Session {
 
     pub fn open_count(&self) -> usize {
         self.open.len()
+    }
+}
+
+/// Receives a tap's notices until it ends and hands them to `f` in batches, in the order they
+/// happened (see [`Reorder`]): a notice waits a few milliseconds for any that came before it.
+pub async fn in_order(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<TapEvent>,
+    clock: Clock,
+    mut f: impl FnMut(Vec<TapEvent>),
+) {
+    let mut held = Reorder::default();
+    let mut out = Vec::new();
+    loop {
+        let due = held
+            .next_due()
+            .map(|d| std::time::Duration::from_nanos(d.0.saturating_sub(clock.now().0)));
+        tokio::select! {
+            ev = rx.recv() => match ev {
+                Some(ev) => {
+                    held.push(ev);
+                    while let Ok(ev) = rx.try_recv() {
+                        held.push(ev);
+                    }
+                }
+                None => break,
+            },
+            () = tokio::time::sleep(due.unwrap_or_default()), if due.is_some() => {}
+        }
+        held.ready(clock.now(), &mut out);
+        if !out.is_empty() {
+            f(std::mem::take(&mut out));
+        }
+    }
+    held.flush(&mut out);
+    if !out.is_empty() {
+        f(out);
     }
 }
 

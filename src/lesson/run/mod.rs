@@ -21,7 +21,7 @@ use crate::capture::tap::{Clock, TapEvent};
 use crate::lesson::model::{Lesson, Metric, Step};
 use crate::net::control::Control;
 use crate::net::server::{self, Config};
-use crate::net::session::Session;
+use crate::net::session::{Session, in_order};
 
 /// How long the traffic must stay quiet before a step's events count as complete, and the
 /// longest a step waits for that (a stream that never pauses).
@@ -195,20 +195,17 @@ impl Player {
     }
 }
 
-/// Decodes the tap's notices into the log as they come; ends when the server is gone.
+/// Decodes the tap's notices into the log as they come, in time order; ends when the server is
+/// gone.
 async fn decode(
-    mut rx: mpsc::UnboundedReceiver<TapEvent>,
+    rx: mpsc::UnboundedReceiver<TapEvent>,
     log: Arc<Mutex<Log>>,
     notify: Arc<Notify>,
     clock: Clock,
 ) {
     let mut session = Session::new();
     let mut out = Vec::new();
-    while let Some(ev) = rx.recv().await {
-        let mut batch = vec![ev];
-        while let Ok(ev) = rx.try_recv() {
-            batch.push(ev);
-        }
+    in_order(rx, clock, |batch| {
         let mut l = log.lock().unwrap_or_else(PoisonError::into_inner);
         for ev in batch {
             if let TapEvent::Chunk(c) = &ev {
@@ -221,7 +218,8 @@ async fn decode(
         }
         drop(l);
         notify.notify_waiters();
-    }
+    })
+    .await;
     session.finish(clock.now(), &mut out);
     let mut l = log.lock().unwrap_or_else(PoisonError::into_inner);
     for e in out.drain(..) {
