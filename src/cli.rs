@@ -45,10 +45,10 @@ pub enum Command {
 pub struct LearnArgs {
     /// The lesson's id (`duplex learn` lists them)
     pub id: Option<String>,
-    /// Play as a plain-text transcript in this terminal (the only player until the TUI lands)
+    /// Play as a plain-text transcript on stdout instead of in the terminal UI
     #[arg(long)]
     pub plain: bool,
-    /// Run without asking: show each question's answer, and save no progress (demos, CI)
+    /// Play it through without asking (implies --plain): answers shown, no progress saved
     #[arg(long)]
     pub auto: bool,
 }
@@ -125,6 +125,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Learn(args)) => {
             crate::lesson::learn::learn(&crate::lesson::learn::LearnOpts {
                 id: args.id,
+                plain: args.plain,
                 auto: args.auto,
                 lessons: cli.lessons.clone(),
             })

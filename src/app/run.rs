@@ -58,6 +58,11 @@ pub async fn run<B: Backend>(
 /// `duplex` with no command: the terminal UI, or a plain word on what to run without a terminal.
 /// `lessons`: the global `--lessons DIR` (or `DUPLEX_LESSONS`), added to the built-in course.
 pub fn main(lessons: Option<PathBuf>) -> ExitCode {
+    main_at(lessons, None)
+}
+
+/// The TUI, opened on lesson `start` when one is named.
+pub fn main_at(lessons: Option<PathBuf>, start: Option<&str>) -> ExitCode {
     if !term::is_terminal() {
         eprintln!("{}", term::NO_TERMINAL);
         return ExitCode::from(2);
@@ -73,7 +78,7 @@ pub fn main(lessons: Option<PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(in_terminal(lessons.as_deref())) {
+    match rt.block_on(in_terminal(lessons.as_deref(), start)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("duplex: the terminal failed: {e}");
@@ -82,7 +87,7 @@ pub fn main(lessons: Option<PathBuf>) -> ExitCode {
     }
 }
 
-async fn in_terminal(lessons: Option<&Path>) -> io::Result<()> {
+async fn in_terminal(lessons: Option<&Path>, start: Option<&str>) -> io::Result<()> {
     let (tx, mut inbox) = unbounded_channel();
     let course = Course::load(lessons);
     let mut problems = course.problems.clone();
@@ -96,6 +101,9 @@ async fn in_terminal(lessons: Option<&Path>) -> io::Result<()> {
     };
     let rt = Some(tokio::runtime::Handle::current());
     let mut app = App::with_course(tx.clone(), rt, course, progress, store);
+    if let Some(id) = start {
+        app.open_lesson(id);
+    }
     if let Some(first) = problems.first() {
         app.note = match problems.len() {
             1 => first.clone(),

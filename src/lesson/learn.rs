@@ -15,6 +15,8 @@ use super::transcript;
 
 pub struct LearnOpts {
     pub id: Option<String>,
+    /// A transcript on stdout instead of the terminal UI.
+    pub plain: bool,
     /// Shows the answers instead of asking, and leaves the saved progress alone.
     pub auto: bool,
     pub lessons: Option<PathBuf>,
@@ -62,6 +64,10 @@ pub fn learn(opts: &LearnOpts) -> ExitCode {
         );
         return ExitCode::from(2);
     };
+    if !opts.plain && !opts.auto {
+        // The terminal UI, on this lesson; without a terminal it says to add --plain.
+        return crate::app::run::main_at(opts.lessons.clone(), Some(id));
+    }
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
