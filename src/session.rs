@@ -6,6 +6,7 @@
 //! store is under [`STORE_GENEROUS`], then [`KEEP_SHORT`]. Parsed HTTP heads sit in a side
 //! store. Full events are never kept.
 
+mod chunked;
 mod conn;
 mod detail;
 mod row;
@@ -27,8 +28,9 @@ use detail::{HttpSide, MessageSide};
 
 /// Bytes kept per entry while the byte store is small: enough for the inspector.
 pub const KEEP_FULL: usize = 256;
-/// Bytes kept per entry once the store passed [`STORE_GENEROUS`]: enough for a label.
-pub const KEEP_SHORT: usize = 32;
+/// Bytes kept per entry once the store passed [`STORE_GENEROUS`]: enough for a ladder label
+/// (its text preview shows about 20 characters).
+pub const KEEP_SHORT: usize = 24;
 /// Past this many stored bytes, entries keep only [`KEEP_SHORT`] bytes.
 pub const STORE_GENEROUS: usize = 16 << 20;
 /// HTTP heads are kept whole up to this size while the store is small.
@@ -46,8 +48,8 @@ pub struct Filter {
 
 #[derive(Clone, Debug, Default)]
 pub struct Session {
-    rows: Vec<Row>,
-    store: Vec<u8>,
+    rows: chunked::Rows,
+    store: chunked::Store,
     http: Vec<HttpSide>,
     messages: Vec<MessageSide>,
     conns: Vec<ConnInfo>,
@@ -116,17 +118,13 @@ impl Session {
         })
     }
 
-    pub fn rows(&self) -> &[Row] {
-        &self.rows
-    }
-
     /// The stored bytes of a row: a frame's unmasked payload prefix (after the key), an HTTP
     /// head as on the wire, a message's (inflated) prefix, an SSE event's data, an error's text.
     pub fn bytes(&self, row: &Row) -> &[u8] {
         let start = row.bytes_at as usize;
         let all = self
             .store
-            .get(start..start + row.bytes_kept as usize)
+            .get(start, row.bytes_kept as usize)
             .unwrap_or_default();
         if row.masked() {
             all.get(4..).unwrap_or_default()
@@ -141,7 +139,7 @@ impl Session {
             return None;
         }
         let at = row.bytes_at as usize;
-        self.store.get(at..at + 4)?.try_into().ok()
+        self.store.get(at, 4)?.try_into().ok()
     }
 
     pub fn conns(&self) -> &[ConnInfo] {
@@ -200,14 +198,19 @@ impl Session {
 
     /// The first row at or after `from` for which `pred` holds.
     pub fn find_next(&self, from: usize, pred: impl Fn(&Row) -> bool) -> Option<usize> {
-        let rest = self.rows.get(from..)?;
-        rest.iter().position(pred).map(|i| from + i)
+        if from >= self.rows.len() {
+            return None;
+        }
+        self.rows
+            .range(from, self.rows.len())
+            .position(pred)
+            .map(|i| from + i)
     }
 
     /// The last row before `before` for which `pred` holds.
     pub fn find_prev(&self, before: usize, pred: impl Fn(&Row) -> bool) -> Option<usize> {
         let end = before.min(self.rows.len());
-        self.rows[..end].iter().rposition(pred)
+        (0..end).rev().find(|&i| self.rows.get(i).is_some_and(&pred))
     }
 
     /// Adds one event at the end of the timeline.
@@ -398,8 +401,8 @@ impl Session {
     }
 
     fn keep_exact(&mut self, row: &mut Row, bytes: &[u8], cut: bool) {
-        let (Ok(at), Ok(len)) = (u32::try_from(self.store.len()), u16::try_from(bytes.len()))
-        else {
+        let next = self.store.next_at(bytes.len());
+        let (Ok(at), Ok(len)) = (u32::try_from(next), u16::try_from(bytes.len())) else {
             // The store is full (4 GiB) or the slice too long: keep nothing, draw what we know.
             row.flags |= flags::CUT;
             return;
@@ -408,7 +411,7 @@ impl Session {
             row.flags |= flags::CUT;
             return;
         }
-        self.store.extend_from_slice(bytes);
+        self.store.push(bytes);
         row.bytes_at = at;
         row.bytes_kept = len;
         if cut {

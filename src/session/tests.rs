@@ -78,7 +78,7 @@ fn two_million_frames_fit() {
         s.push(&b);
     }
     assert_eq!(s.len(), 2_000_001);
-    let held = s.rows.capacity() * size_of::<Row>() + s.store.capacity();
+    let held = s.rows.capacity_bytes() + s.store.capacity_bytes();
     assert!(held < 120 << 20, "held {} MiB", held >> 20);
     let last = s.row(s.len() - 1);
     assert_eq!(s.bytes(&last), b"hello");
