@@ -305,13 +305,21 @@ fn wait(cx: &mut Ctx<'_>, t: &DeTable<'_>, span: &Span) -> ActionKind {
 fn path(cx: &mut Ctx<'_>, t: &DeTable<'_>, span: &Span, what: &str) -> String {
     let p = cx.req_str(t, span, "path", what);
     if let Some(v) = t.get("path")
-        && !p.starts_with('/')
         && v.get_ref().as_str().is_some()
     {
-        cx.err(
-            &v.span(),
-            format!("`path` must start with `/`, found \"{p}\""),
-        );
+        if !p.starts_with('/') {
+            cx.err(
+                &v.span(),
+                format!("`path` must start with `/`, found \"{p}\""),
+            );
+        } else if p.bytes().any(|b| b <= b' ' || b >= 0x7f) {
+            // It goes on the request line as written: a space would end the target there.
+            cx.err_hint(
+                &v.span(),
+                format!("`path` must be ASCII with no spaces or control characters, found {p:?}"),
+                "percent-encode them: a space is %20, `é` is %C3%A9",
+            );
+        }
     }
     p
 }

@@ -90,8 +90,17 @@ fn field_test(cx: &mut Ctx<'_>, name: &str, v: &Spanned<DeValue<'_>>) -> Option<
     let test = match val {
         DeValue::String(s) => FieldTest::Eq(Value::Str(s.to_string())),
         DeValue::Boolean(b) => FieldTest::Eq(Value::Bool(*b)),
-        DeValue::Integer(_) => FieldTest::Eq(Value::Int(int_of(val)?)),
-        DeValue::Float(_) => FieldTest::Eq(Value::Float(num_of(val)?)),
+        DeValue::Integer(i) => match int_of(val) {
+            Some(n) => FieldTest::Eq(Value::Int(n)),
+            None => {
+                cx.err(
+                    &v.span(),
+                    format!("`{name}` is too large to compare, found {}", i.as_str()),
+                );
+                return None;
+            }
+        },
+        DeValue::Float(_) => FieldTest::Eq(Value::Float(finite(cx, name, v)?)),
         DeValue::Table(t) => {
             cx.unknown_keys(
                 t,
@@ -115,13 +124,17 @@ fn field_test(cx: &mut Ctx<'_>, name: &str, v: &Spanned<DeValue<'_>>) -> Option<
             } else {
                 let mut bound = |k: &str| {
                     let b = t.get(k)?;
-                    let n = num_of(b.get_ref());
-                    if n.is_none() {
+                    if num_of(b.get_ref()).is_none() {
                         cx.wrong_type(b, k, "a number");
+                        return None;
                     }
-                    n
+                    finite(cx, k, b)
                 };
                 let (min, max) = (bound("min"), bound("max"));
+                let written = |k: &str| t.get(k).is_some();
+                if (written("min") && min.is_none()) || (written("max") && max.is_none()) {
+                    return None;
+                }
                 if min.is_none() && max.is_none() {
                     cx.err(&v.span(), format!("`{name}` needs a value, `{{ min = .., max = .. }}` or `{{ contains = \"..\" }}`"));
                     return None;
@@ -141,6 +154,19 @@ fn field_test(cx: &mut Ctx<'_>, name: &str, v: &Spanned<DeValue<'_>>) -> Option<
         }
     };
     Some(test)
+}
+
+/// A number that compares: NaN equals nothing and an infinity bounds nothing.
+fn finite(cx: &mut Ctx<'_>, name: &str, v: &Spanned<DeValue<'_>>) -> Option<f64> {
+    let n = num_of(v.get_ref())?;
+    if !n.is_finite() {
+        cx.err(
+            &v.span(),
+            format!("`{name}` must be a finite number, found {n}"),
+        );
+        return None;
+    }
+    Some(n)
 }
 
 fn matcher_at(
@@ -463,6 +489,19 @@ pub fn question(cx: &mut Ctx<'_>, t: &DeTable<'_>, span: &Span) -> Option<Questi
                 cx.missing(&af_span, "event", "`answer_from`");
             }
             let field = cx.req_str(af, &af_span, "field", "`answer_from`");
+            if let (Some(m), Some(v)) = (&event, af.get("field"))
+                && v.get_ref().as_str().is_some()
+            {
+                let own = event_fields(&m.kind).unwrap_or(&[]);
+                if !field_known(&field, own) {
+                    let valid: Vec<&str> = EVENT_COMMON.iter().chain(own.iter()).copied().collect();
+                    cx.err_hint(
+                        &v.span(),
+                        format!("`{}` events have no field `{field}`", m.kind),
+                        did_you_mean(&field, &valid),
+                    );
+                }
+            }
             Answer::FromTraffic {
                 event: event?,
                 field,

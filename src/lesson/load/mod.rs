@@ -80,9 +80,16 @@ pub(crate) fn parse_with_pos(
     let mut step_ids: HashMap<String, Pos> = HashMap::new();
     let mut steps = Vec::new();
     let step_tables = cx.tables(root, "step");
-    if step_tables.is_empty() && root.get("step").is_none() {
+    // No `step` at all, or `step = []`; a `step` of the wrong type was reported just above.
+    let no_steps = root.get("step").is_none_or(|v| {
+        v.get_ref()
+            .as_array()
+            .is_some_and(|a| a.iter().next().is_none())
+    });
+    if no_steps {
+        let at = root.get("step").map_or(whole.clone(), |v| v.span());
         cx.err_hint(
-            &whole,
+            &at,
             "the lesson has no steps",
             "add at least one `[[step]]`",
         );
@@ -123,6 +130,8 @@ pub(crate) fn parse_with_pos(
         }
     }
     if !cx.diags.is_empty() {
+        // In the order they are written, whatever part of the loader found them.
+        cx.diags.sort_by_key(|d| (d.pos.line, d.pos.col));
         return Err(cx.diags);
     }
     let pos = cx.pos(&id_span);
