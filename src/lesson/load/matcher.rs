@@ -88,6 +88,21 @@ fn field_known(name: &str, own: &[&str]) -> bool {
 fn field_test(cx: &mut Ctx<'_>, name: &str, v: &Spanned<DeValue<'_>>) -> Option<FieldTest> {
     let val = v.get_ref();
     let test = match val {
+        // `--json` writes an opcode as its number; its name is easier to write and read.
+        DeValue::String(s) if name == "opcode" => {
+            match OPCODES.iter().find(|(n, _)| *n == s.as_ref()) {
+                Some((_, code)) => FieldTest::Eq(Value::Int(*code)),
+                None => {
+                    let names: Vec<&str> = OPCODES.iter().map(|(n, _)| *n).collect();
+                    cx.err_hint(
+                        &v.span(),
+                        format!("`opcode` cannot be \"{s}\""),
+                        did_you_mean(s, &names),
+                    );
+                    return None;
+                }
+            }
+        }
         DeValue::String(s) => FieldTest::Eq(Value::Str(s.to_string())),
         DeValue::Boolean(b) => FieldTest::Eq(Value::Bool(*b)),
         DeValue::Integer(i) => match int_of(val) {
@@ -155,6 +170,16 @@ fn field_test(cx: &mut Ctx<'_>, name: &str, v: &Spanned<DeValue<'_>>) -> Option<
     };
     Some(test)
 }
+
+/// WebSocket opcodes by name, as a matcher may write them (RFC 6455, 5.2).
+const OPCODES: &[(&str, i64)] = &[
+    ("continuation", 0),
+    ("text", 1),
+    ("binary", 2),
+    ("close", 8),
+    ("ping", 9),
+    ("pong", 10),
+];
 
 /// A number that compares: NaN equals nothing and an infinity bounds nothing.
 fn finite(cx: &mut Ctx<'_>, name: &str, v: &Spanned<DeValue<'_>>) -> Option<f64> {

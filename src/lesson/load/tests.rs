@@ -1,5 +1,5 @@
 use super::*;
-use crate::lesson::model::Metric;
+use crate::lesson::model::{FieldTest, Metric, Value};
 
 fn load(text: &str) -> Result<Lesson, Vec<Diagnostic>> {
     parse_lesson("l.toml", text, &|n| n == "ws-basic.pcap")
@@ -344,4 +344,28 @@ fn problems_come_in_file_order() {
     let mut sorted = lines.clone();
     sorted.sort_unstable();
     assert_eq!(lines, sorted, "{e:?}");
+}
+
+#[test]
+fn an_opcode_may_be_named_and_a_wrong_name_is_said() {
+    // `--json` writes opcodes as numbers; a name that silently matched nothing was a trap.
+    let l = load(&step_with(
+        "[[step.expect]]\nsome = { kind = \"ws_frame\", opcode = \"text\" }\n[[step.expect]]\nsome = { kind = \"ws_message\", opcode = \"binary\" }\n",
+    ))
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let super::super::model::Check::Count { of, .. } = &l.steps[0].expects[0].check else {
+        panic!("not a count");
+    };
+    assert_eq!(
+        of.fields,
+        [("opcode".to_string(), FieldTest::Eq(Value::Int(1)))]
+    );
+    let e = errors(&step_with(
+        "[[step.expect]]\nsome = { kind = \"ws_frame\", opcode = \"txt\" }\n",
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("l.toml:10:38: `opcode` cannot be \"txt\"\n  hint: did you mean `text`?"),
+        "{e:?}"
+    );
 }
