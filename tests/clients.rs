@@ -312,3 +312,14 @@ async fn websocket_client_does_everything_a_lesson_needs() {
     );
     assert!(c2s.iter().all(|f| f["masked"] == true));
 }
+
+#[tokio::test]
+async fn a_bad_path_on_a_kept_connection_is_said_to_be_the_path() {
+    // It used to read: header "invalid uri character" is not a valid HTTP header.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let http = duplex::net::client::Http::new(addr).unwrap();
+    let req = duplex::net::client::HttpRequest::get("/a b");
+    let err = http.send(&req).await.unwrap_err().to_string();
+    assert!(err.contains("/a b") && !err.contains("header"), "{err}");
+}

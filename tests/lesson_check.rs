@@ -200,3 +200,21 @@ fn duplicate_lesson_ids_name_both_files() {
     assert!(err.starts_with(&want), "want {want:?}, got:\n{err}");
     assert!(err.ends_with("1 lesson, 1 problem\n"), "{err}");
 }
+
+#[test]
+fn a_named_directory_with_no_lesson_files_is_a_problem() {
+    // `check x.toml` where x.toml is a directory, or a typo'd directory of lessons: passing
+    // with "0 lessons" would say nothing was wrong.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("x.toml");
+    std::fs::create_dir(&sub).expect("mkdir");
+    let (code, err) = check(&[&sub]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "{}:1:1: no lesson files (*.toml) in this directory",
+            sub.display()
+        )),
+        "{err}"
+    );
+}

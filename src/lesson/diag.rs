@@ -43,6 +43,12 @@ impl<'a> Lines<'a> {
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
         // A span may end inside a character; count only whole characters before it.
+        // A byte order mark opening the file is no column an editor shows.
+        let start = if start == 0 && self.text.starts_with('\u{feff}') {
+            '\u{feff}'.len_utf8().min(offset)
+        } else {
+            start
+        };
         let col = self
             .text
             .get(start..offset)

@@ -45,6 +45,8 @@ pub enum ClientError {
     Timeout(Duration),
     #[error("header {0:?} is not a valid HTTP header")]
     BadHeader(String),
+    #[error("the path {0:?} cannot go on a request line: {1}")]
+    BadPath(String, String),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,6 +256,13 @@ impl Http {
         req: &HttpRequest,
         reuse: bool,
     ) -> Result<hyper::Response<hyper::body::Incoming>, ClientError> {
+        // Before any connection opens: a bad path would leave an idle one behind.
+        let uri: hyper::Uri = req
+            .path
+            .parse()
+            .map_err(|e: hyper::http::uri::InvalidUri| {
+                ClientError::BadPath(req.path.clone(), e.to_string())
+            })?;
         if !reuse || kept.as_ref().is_none_or(SendRequest::is_closed) {
             let sock = tokio::time::timeout(DEFAULT_TIMEOUT, TcpStream::connect(self.server))
                 .await
@@ -271,7 +280,7 @@ impl Http {
             .map_err(|_| ClientError::Timeout(DEFAULT_TIMEOUT))??;
         let mut builder = hyper::Request::builder()
             .method(req.method.clone())
-            .uri(req.path.as_str())
+            .uri(uri)
             .version(match req.version {
                 HttpVersion::Http10 => hyper::Version::HTTP_10,
                 HttpVersion::Http11 => hyper::Version::HTTP_11,

@@ -1,28 +1,15 @@
 //! `[[step.action]]` tables to [`Action`]s, and which connection names exist at each point.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use toml::de::DeTable;
 
 use super::super::diag::did_you_mean;
 use super::super::model::{Action, ActionKind, Reuse, TcpEnd, TickerVia, Version, WsPayload};
+use super::conns::{ConnKind, Scope, opened, used};
 use super::fields::{Ctx, Span};
 use super::matcher;
 use super::vocab::{ACTION_COMMON, ACTIONS, action_names};
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum ConnKind {
-    Tcp,
-    Ws,
-}
-
-/// What the actions so far (in file order) have defined: connection names and labels.
-#[derive(Default)]
-pub struct Scope {
-    pub conns: HashMap<String, ConnKind>,
-    pub labels: Vec<String>,
-}
 
 pub fn action(
     cx: &mut Ctx<'_>,
@@ -305,13 +292,21 @@ fn wait(cx: &mut Ctx<'_>, t: &DeTable<'_>, span: &Span) -> ActionKind {
 fn path(cx: &mut Ctx<'_>, t: &DeTable<'_>, span: &Span, what: &str) -> String {
     let p = cx.req_str(t, span, "path", what);
     if let Some(v) = t.get("path")
-        && !p.starts_with('/')
         && v.get_ref().as_str().is_some()
     {
-        cx.err(
-            &v.span(),
-            format!("`path` must start with `/`, found \"{p}\""),
-        );
+        if !p.starts_with('/') {
+            cx.err(
+                &v.span(),
+                format!("`path` must start with `/`, found \"{p}\""),
+            );
+        } else if p.bytes().any(|b| b <= b' ' || b >= 0x7f) {
+            // It goes on the request line as written: a space would end the target there.
+            cx.err_hint(
+                &v.span(),
+                format!("`path` must be ASCII with no spaces or control characters, found {p:?}"),
+                "percent-encode them: a space is %20, `é` is %C3%A9",
+            );
+        }
     }
     p
 }
@@ -370,83 +365,6 @@ fn end(cx: &mut Ctx<'_>, t: &DeTable<'_>) -> TcpEnd {
     match cx.choice(t, "how", &["fin", "rst"], "fin") {
         "rst" => TcpEnd::Rst,
         _ => TcpEnd::Fin,
-    }
-}
-
-/// The connection an action opens (or reuses): remembered for the actions after it.
-fn opened(
-    cx: &mut Ctx<'_>,
-    t: &DeTable<'_>,
-    scope: &mut Scope,
-    kind: ConnKind,
-    default: &str,
-) -> String {
-    let name = cx.opt_str(t, "conn", default);
-    match scope.conns.get(&name) {
-        Some(k) if *k != kind => {
-            let span = t.get("conn").map_or(0..0, |v| v.span());
-            cx.err(
-                &span,
-                format!(
-                    "connection `{name}` is {}, not {}",
-                    kind_name(*k),
-                    kind_name(kind)
-                ),
-            );
-        }
-        _ => {
-            scope.conns.insert(name.clone(), kind);
-        }
-    }
-    name
-}
-
-/// A connection an action needs open already.
-fn used(cx: &mut Ctx<'_>, t: &DeTable<'_>, scope: &Scope, kind: ConnKind, default: &str) -> String {
-    let name = cx.opt_str(t, "conn", default);
-    let span = t
-        .get("conn")
-        .or_else(|| t.get("do"))
-        .map_or(0..0, |v| v.span());
-    match scope.conns.get(&name) {
-        Some(k) if *k == kind => {}
-        Some(k) => cx.err(
-            &span,
-            format!(
-                "connection `{name}` is {}, not {}",
-                kind_name(*k),
-                kind_name(kind)
-            ),
-        ),
-        None => {
-            let opener = if kind == ConnKind::Ws {
-                "ws_connect"
-            } else {
-                "tcp_send"
-            };
-            let known: Vec<&str> = scope.conns.keys().map(String::as_str).collect();
-            let hint = if known.is_empty() {
-                format!("open it first with `do = \"{opener}\"`, conn = \"{name}\"")
-            } else {
-                format!(
-                    "open it first with `do = \"{opener}\"`; {}",
-                    did_you_mean(&name, &known)
-                )
-            };
-            cx.err_hint(
-                &span,
-                format!("connection `{name}` is used before any action opened it"),
-                hint,
-            );
-        }
-    }
-    name
-}
-
-fn kind_name(k: ConnKind) -> &'static str {
-    match k {
-        ConnKind::Tcp => "a raw TCP connection (`tcp_send`)",
-        ConnKind::Ws => "a WebSocket (`ws_connect`)",
     }
 }
 

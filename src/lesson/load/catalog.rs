@@ -66,7 +66,16 @@ pub fn load_paths(paths: &[PathBuf]) -> Catalog {
     }
     for p in paths {
         if p.is_dir() {
-            for (name, text) in read_files(&mut cat, p) {
+            let before = cat.problems.len();
+            let files = read_files(&mut cat, p);
+            // (Unless reading said why already.)
+            if files.is_empty() && cat.problems.len() == before {
+                let mut d = io_problem(p, "");
+                d.message = "no lesson files (*.toml) in this directory".into();
+                d.hint = Some("name a lesson file, or a directory that holds some".into());
+                cat.problems.push(d);
+            }
+            for (name, text) in files {
                 loaded.add(&mut cat, &name, &text);
             }
         } else if let Some(text) = read_one(&mut cat, p) {

@@ -116,7 +116,18 @@ impl<'a> Ctx<'a> {
     pub fn int_field(&mut self, t: &DeTable<'_>, key: &str, lo: i64, hi: i64) -> Option<i64> {
         let v = t.get(key)?;
         let Some(n) = int_of(v.get_ref()) else {
-            self.wrong_type(v, key, "an integer");
+            if let DeValue::Integer(i) = v.get_ref() {
+                // Written as an integer, but too large for one.
+                self.err(
+                    &v.span(),
+                    format!(
+                        "`{key}` must be between {lo} and {hi}, found {}",
+                        i.as_str()
+                    ),
+                );
+            } else {
+                self.wrong_type(v, key, "an integer");
+            }
             return None;
         };
         if n < lo || n > hi {
@@ -232,10 +243,14 @@ pub fn int_of(v: &DeValue<'_>) -> Option<i64> {
     i64::from_str_radix(i.as_str(), i.radix()).ok()
 }
 
+/// A number, integer or float; an integer too large for `i64` is read as a float.
 pub fn num_of(v: &DeValue<'_>) -> Option<f64> {
     match v {
         DeValue::Float(f) => f.as_str().parse().ok(),
-        _ => int_of(v).map(|n| n as f64),
+        DeValue::Integer(i) => int_of(v)
+            .map(|n| n as f64)
+            .or_else(|| (i.radix() == 10).then(|| i.as_str().parse().ok()).flatten()),
+        _ => None,
     }
 }
 

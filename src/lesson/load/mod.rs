@@ -2,8 +2,11 @@
 
 mod action;
 mod catalog;
+mod conns;
+mod expect;
 mod fields;
 mod matcher;
+mod question;
 pub mod vocab;
 
 use std::collections::HashMap;
@@ -75,14 +78,21 @@ pub(crate) fn parse_with_pos(
     let order = cx.int_field(root, "order", 1, 9999).unwrap_or(1) as u32;
     let part = cx.opt_str(root, "part", "");
 
-    let mut scope = action::Scope::default();
+    let mut scope = conns::Scope::default();
     let mut label_refs: Vec<(String, Span)> = Vec::new();
     let mut step_ids: HashMap<String, Pos> = HashMap::new();
     let mut steps = Vec::new();
     let step_tables = cx.tables(root, "step");
-    if step_tables.is_empty() && root.get("step").is_none() {
+    // No `step` at all, or `step = []`; a `step` of the wrong type was reported just above.
+    let no_steps = root.get("step").is_none_or(|v| {
+        v.get_ref()
+            .as_array()
+            .is_some_and(|a| a.iter().next().is_none())
+    });
+    if no_steps {
+        let at = root.get("step").map_or(whole.clone(), |v| v.span());
         cx.err_hint(
-            &whole,
+            &at,
             "the lesson has no steps",
             "add at least one `[[step]]`",
         );
@@ -123,6 +133,8 @@ pub(crate) fn parse_with_pos(
         }
     }
     if !cx.diags.is_empty() {
+        // In the order they are written, whatever part of the loader found them.
+        cx.diags.sort_by_key(|d| (d.pos.line, d.pos.col));
         return Err(cx.diags);
     }
     let pos = cx.pos(&id_span);
@@ -155,7 +167,7 @@ fn step(
     cx: &mut Ctx<'_>,
     t: &DeTable<'_>,
     span: &Span,
-    scope: &mut action::Scope,
+    scope: &mut conns::Scope,
     labels: &mut Vec<(String, Span)>,
     captures: &dyn Fn(&str) -> bool,
 ) -> Step {
@@ -201,16 +213,16 @@ fn step(
     let expects = cx
         .tables(t, "expect")
         .into_iter()
-        .filter_map(|(e, s)| matcher::expect(cx, e, &s, labels))
+        .filter_map(|(e, s)| expect::expect(cx, e, &s, labels))
         .collect();
     let questions = cx
         .tables(t, "question")
         .into_iter()
-        .filter_map(|(q, s)| matcher::question(cx, q, &s))
+        .filter_map(|(q, s)| question::question(cx, q, &s))
         .collect();
     let table = cx
         .table(t, "table")
-        .and_then(|(tab, s)| matcher::table(cx, tab, &s, labels));
+        .and_then(|(tab, s)| question::table(cx, tab, &s, labels));
     Step {
         id,
         title,

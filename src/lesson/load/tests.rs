@@ -1,5 +1,5 @@
 use super::*;
-use crate::lesson::model::Metric;
+use crate::lesson::model::{FieldTest, Metric, Value};
 
 fn load(text: &str) -> Result<Lesson, Vec<Diagnostic>> {
     parse_lesson("l.toml", text, &|n| n == "ws-basic.pcap")
@@ -232,4 +232,140 @@ fn the_schema_knows_every_name() {
             "schema lacks event kind `{e}`"
         );
     }
+}
+
+/// A step with one action, `extra` written under it.
+fn step_with(extra: &str) -> String {
+    format!("{HEAD}[[step]]\nid = \"a\"\ntitle = \"A\"\ntext = \"t\"\n{extra}")
+}
+
+#[test]
+fn an_empty_step_array_is_no_steps() {
+    let e = errors(&format!("{HEAD}step = []\n"));
+    assert!(
+        e.iter().any(|m| m.contains("the lesson has no steps")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn an_integer_too_large_is_said_so_and_never_dropped() {
+    let e = errors(
+        "id = \"x\"\ntitle = \"T\"\nsummary = \"S\"\norder = 99999999999999999999\n[[step]]\nid = \"a\"\ntitle = \"A\"\ntext = \"t\"\n",
+    );
+    assert_eq!(
+        e,
+        ["l.toml:4:9: `order` must be between 1 and 9999, found 99999999999999999999"]
+    );
+    // In a matcher, a field that cannot be read must not vanish (the matcher would pick more).
+    let e = errors(&step_with(
+        "[[step.expect]]\nsome = { kind = \"http_response\", status = 99999999999999999999 }\n",
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].starts_with("l.toml:10:43: `status`"), "{e:?}");
+}
+
+#[test]
+fn matchers_take_finite_numbers_only() {
+    for v in ["nan", "inf", "-inf", "{ min = nan }", "{ max = inf }"] {
+        let e = errors(&step_with(&format!(
+            "[[step.expect]]\nsome = {{ kind = \"http_response\", status = {v} }}\n"
+        )));
+        assert_eq!(e.len(), 1, "{v}: {e:?}");
+        assert!(e[0].contains("finite"), "{v}: {e:?}");
+    }
+}
+
+#[test]
+fn answer_from_reads_a_field_the_event_has() {
+    let q = "[[step.question]]\nask = \"q\"\nexplain = \"e\"\n";
+    let e = errors(&step_with(&format!(
+        "{q}answer_from = {{ event = {{ kind = \"http_response\" }}, field = \"nope\" }}\n"
+    )));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("l.toml:12:61: `http_response` events have no field `nope`"),
+        "{e:?}"
+    );
+    for ok in [
+        "headers.sec-websocket-accept",
+        "status",
+        "ws_accept.key",
+        "label",
+    ] {
+        let e = errors(&step_with(&format!(
+            "{q}answer_from = {{ event = {{ kind = \"http_response\" }}, field = \"{ok}\" }}\n"
+        )));
+        assert!(e.is_empty(), "{ok}: {e:?}");
+    }
+}
+
+#[test]
+fn a_path_with_spaces_or_controls_is_refused() {
+    for p in ["/a b", "/tab\\there", "/é", "/x\\r\\nHost: y"] {
+        let e = errors(&step_with(&format!(
+            "[[step.action]]\ndo = \"http\"\npath = \"{p}\"\n"
+        )));
+        assert_eq!(e.len(), 1, "{p}: {e:?}");
+        assert!(e[0].starts_with("l.toml:11:8: `path`"), "{p}: {e:?}");
+    }
+    assert!(
+        errors(&step_with(
+            "[[step.action]]\ndo = \"http\"\npath = \"/a%20b?x=1\"\n"
+        ))
+        .is_empty()
+    );
+}
+
+#[test]
+fn a_byte_order_mark_takes_no_column() {
+    let e = errors("\u{feff}id = 5\n");
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("l.toml:1:6: `id` must be a string")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn problems_come_in_file_order() {
+    let e = errors(&step_with(
+        "[[step.action]]\ndo = \"htp\"\n[[step.question]]\nask = 1\nexplain = \"e\"\nchoices = [\"a\", \"b\"]\nanswer = 1\n[[step.action]]\ndo = \"htq\"\n",
+    ));
+    let lines: Vec<u32> = e
+        .iter()
+        .map(|m| {
+            m.split(':')
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut sorted = lines.clone();
+    sorted.sort_unstable();
+    assert_eq!(lines, sorted, "{e:?}");
+}
+
+#[test]
+fn an_opcode_may_be_named_and_a_wrong_name_is_said() {
+    // `--json` writes opcodes as numbers; a name that silently matched nothing was a trap.
+    let l = load(&step_with(
+        "[[step.expect]]\nsome = { kind = \"ws_frame\", opcode = \"text\" }\n[[step.expect]]\nsome = { kind = \"ws_message\", opcode = \"binary\" }\n",
+    ))
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let super::super::model::Check::Count { of, .. } = &l.steps[0].expects[0].check else {
+        panic!("not a count");
+    };
+    assert_eq!(
+        of.fields,
+        [("opcode".to_string(), FieldTest::Eq(Value::Int(1)))]
+    );
+    let e = errors(&step_with(
+        "[[step.expect]]\nsome = { kind = \"ws_frame\", opcode = \"txt\" }\n",
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("l.toml:10:38: `opcode` cannot be \"txt\"\n  hint: did you mean `text`?"),
+        "{e:?}"
+    );
 }

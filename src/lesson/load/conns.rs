@@ -1,0 +1,104 @@
+//! Connection names: which actions open them, and checking that each use comes after one.
+
+use std::collections::HashMap;
+
+use toml::de::DeTable;
+
+use super::super::diag::did_you_mean;
+use super::fields::Ctx;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ConnKind {
+    Tcp,
+    Ws,
+}
+
+/// What the actions so far (in file order) have defined: connection names and labels.
+#[derive(Default)]
+pub struct Scope {
+    pub conns: HashMap<String, ConnKind>,
+    pub labels: Vec<String>,
+}
+
+/// The connection an action opens (or reuses): remembered for the actions after it.
+pub fn opened(
+    cx: &mut Ctx<'_>,
+    t: &DeTable<'_>,
+    scope: &mut Scope,
+    kind: ConnKind,
+    default: &str,
+) -> String {
+    let name = cx.opt_str(t, "conn", default);
+    match scope.conns.get(&name) {
+        Some(k) if *k != kind => {
+            let span = t.get("conn").map_or(0..0, |v| v.span());
+            cx.err(
+                &span,
+                format!(
+                    "connection `{name}` is {}, not {}",
+                    kind_name(*k),
+                    kind_name(kind)
+                ),
+            );
+        }
+        _ => {
+            scope.conns.insert(name.clone(), kind);
+        }
+    }
+    name
+}
+
+/// A connection an action needs open already.
+pub fn used(
+    cx: &mut Ctx<'_>,
+    t: &DeTable<'_>,
+    scope: &Scope,
+    kind: ConnKind,
+    default: &str,
+) -> String {
+    let name = cx.opt_str(t, "conn", default);
+    let span = t
+        .get("conn")
+        .or_else(|| t.get("do"))
+        .map_or(0..0, |v| v.span());
+    match scope.conns.get(&name) {
+        Some(k) if *k == kind => {}
+        Some(k) => cx.err(
+            &span,
+            format!(
+                "connection `{name}` is {}, not {}",
+                kind_name(*k),
+                kind_name(kind)
+            ),
+        ),
+        None => {
+            let opener = if kind == ConnKind::Ws {
+                "ws_connect"
+            } else {
+                "tcp_send"
+            };
+            let known: Vec<&str> = scope.conns.keys().map(String::as_str).collect();
+            let hint = if known.is_empty() {
+                format!("open it first with `do = \"{opener}\"`, conn = \"{name}\"")
+            } else {
+                format!(
+                    "open it first with `do = \"{opener}\"`; {}",
+                    did_you_mean(&name, &known)
+                )
+            };
+            cx.err_hint(
+                &span,
+                format!("connection `{name}` is used before any action opened it"),
+                hint,
+            );
+        }
+    }
+    name
+}
+
+fn kind_name(k: ConnKind) -> &'static str {
+    match k {
+        ConnKind::Tcp => "a raw TCP connection (`tcp_send`)",
+        ConnKind::Ws => "a WebSocket (`ws_connect`)",
+    }
+}
