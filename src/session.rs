@@ -210,7 +210,9 @@ impl Session {
     /// The last row before `before` for which `pred` holds.
     pub fn find_prev(&self, before: usize, pred: impl Fn(&Row) -> bool) -> Option<usize> {
         let end = before.min(self.rows.len());
-        (0..end).rev().find(|&i| self.rows.get(i).is_some_and(&pred))
+        (0..end)
+            .rev()
+            .find(|&i| self.rows.get(i).is_some_and(&pred))
     }
 
     /// Adds one event at the end of the timeline.

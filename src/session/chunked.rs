@@ -38,8 +38,12 @@ impl Rows {
     }
 
     /// Bytes reserved, whether used or not.
+    #[cfg(test)]
     pub fn capacity_bytes(&self) -> usize {
-        self.chunks.iter().map(|c| c.capacity() * size_of::<Row>()).sum()
+        self.chunks
+            .iter()
+            .map(|c| c.capacity() * size_of::<Row>())
+            .sum()
     }
 
     /// Rows `from..to`, in order.
@@ -89,6 +93,7 @@ impl Store {
     }
 
     /// Bytes reserved, whether used or not.
+    #[cfg(test)]
     pub fn capacity_bytes(&self) -> usize {
         self.chunks.iter().map(Vec::capacity).sum()
     }

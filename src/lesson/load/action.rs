@@ -65,7 +65,7 @@ pub fn action(
         "tcp_read" => ActionKind::TcpRead {
             conn: used(cx, t, scope, ConnKind::Tcp, "tcp"),
             limit: cx.int_field(t, "limit", 1, 1 << 30).unwrap_or(1 << 20) as usize,
-            timeout: secs(cx.num_field(t, "timeout", 0.0, 3600.0).unwrap_or(2.0)),
+            timeout: secs(cx.num_field(t, "timeout", 0.0, 120.0).unwrap_or(2.0)),
         },
         "tcp_close" => ActionKind::TcpClose {
             conn: used(cx, t, scope, ConnKind::Tcp, "tcp"),
@@ -89,7 +89,7 @@ pub fn action(
         "ws_recv" => ActionKind::WsRecv {
             conn: used(cx, t, scope, ConnKind::Ws, "ws"),
             count: cx.int_field(t, "count", 1, 10_000).unwrap_or(1) as u32,
-            timeout: secs(cx.num_field(t, "timeout", 0.0, 3600.0).unwrap_or(5.0)),
+            timeout: secs(cx.num_field(t, "timeout", 0.0, 120.0).unwrap_or(5.0)),
         },
         "ws_drop" => ActionKind::WsDrop {
             conn: used(cx, t, scope, ConnKind::Ws, "ws"),
@@ -285,7 +285,7 @@ fn wait(cx: &mut Ctx<'_>, t: &DeTable<'_>, span: &Span) -> ActionKind {
     ActionKind::Wait {
         seconds,
         until,
-        timeout: secs(cx.num_field(t, "timeout", 0.0, 3600.0).unwrap_or(10.0)),
+        timeout: secs(cx.num_field(t, "timeout", 0.0, 120.0).unwrap_or(10.0)),
     }
 }
 
