@@ -266,3 +266,50 @@ fn replay_step_unmask_and_quit_clean() {
         "the UI was left on screen:\n{s}"
     );
 }
+
+/// The pane's process tree: the duplex started by [`Tmux::start`].
+fn duplex_pid(t: &Tmux) -> Option<String> {
+    let out = Command::new("tmux")
+        .args(["list-panes", "-t", &t.name, "-F", "#{pane_pid}"])
+        .output()
+        .ok()?;
+    let shell = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let kids = Command::new("pgrep").args(["-P", &shell]).output().ok()?;
+    let pid = String::from_utf8_lossy(&kids.stdout)
+        .lines()
+        .next()?
+        .to_owned();
+    (!pid.is_empty()).then_some(pid)
+}
+
+#[test]
+fn ctrl_c_and_sigterm_give_the_terminal_back() {
+    if !have_tmux() {
+        println!("SKIP: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let data = tempfile::tempdir().expect("a temporary data directory");
+    for how in ["ctrl-c", "sigterm"] {
+        let t = Tmux::start(&format!("duplex-{how}-{}", std::process::id()), data.path());
+        t.wait_for("duplex · HTTP and WebSocket on the wire");
+        match how {
+            "ctrl-c" => t.keys(&["C-c"]),
+            _ => {
+                let pid = duplex_pid(&t).expect("duplex runs in the pane");
+                let ok = Command::new("kill")
+                    .args(["-TERM", &pid])
+                    .status()
+                    .is_ok_and(|s| s.success());
+                assert!(ok, "kill -TERM {pid}");
+            }
+        }
+        let s = t.wait("duplex to end", |s| s.contains("DONE-"));
+        assert!(
+            !s.contains("duplex · HTTP"),
+            "{how}: the UI was left on screen:\n{s}"
+        );
+        // Raw mode is off again: the terminal echoes what is typed (raw mode would not).
+        t.type_text("typed-after");
+        let _ = t.wait("the terminal to echo", |s| s.contains("typed-after"));
+    }
+}
