@@ -26,6 +26,8 @@ pub enum Action {
     NextSameKind,
     PrevSameKind,
     Unmask,
+    /// The inspector's place shows the stats, or the inspector again.
+    Stats,
     Search,
     NextMatch,
     PrevMatch,
@@ -137,6 +139,12 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
         Action::Unmask,
     ),
     (
+        "s",
+        "stats in the inspector's place (bytes, heads, messages)",
+        Scope::Traffic,
+        Action::Stats,
+    ),
+    (
         "/",
         "search the events (Enter keeps it, Esc drops it)",
         Scope::Traffic,
@@ -245,6 +253,7 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char(']') => Action::NextSameKind,
         KeyCode::Char('[') => Action::PrevSameKind,
         KeyCode::Char('m') => Action::Unmask,
+        KeyCode::Char('s') => Action::Stats,
         KeyCode::Char('/') => Action::Search,
         KeyCode::Char('n') => Action::NextMatch,
         KeyCode::Char('N') => Action::PrevMatch,

@@ -105,7 +105,14 @@ impl LessonScreen {
                 Ok(p) => p,
                 Err(e) => return send(LessonUpdate::Failed(e)),
             };
-            send(LessonUpdate::Started(player.addr()));
+            send(LessonUpdate::Started {
+                addr: player.addr(),
+                live: super::traffic::LiveClock {
+                    clock: player.clock(),
+                    control: player.control(),
+                    configured: Player::configured_keepalive(),
+                },
+            });
             let log = player.log();
             let mut forwarded = 0;
             while let Some(index) = cmd_rx.recv().await {
@@ -182,7 +189,10 @@ impl LessonScreen {
     /// A report from the player task.
     pub fn on_update(&mut self, update: LessonUpdate) {
         match update {
-            LessonUpdate::Started(addr) => self.server = Some(addr),
+            LessonUpdate::Started { addr, live } => {
+                self.server = Some(addr);
+                self.traffic.live = Some(live);
+            }
             LessonUpdate::Events(events) => {
                 let follow = self.traffic.at_end();
                 for ev in &events {

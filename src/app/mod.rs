@@ -86,6 +86,8 @@ pub struct App {
     pub note: String,
     /// The screen as last drawn, so a mouse click can be placed on it.
     area: std::cell::Cell<ratatui::layout::Rect>,
+    /// Ticks so far, to pace redraws that only time asks for.
+    ticks: u64,
 }
 
 impl App {
@@ -120,6 +122,7 @@ impl App {
             generation: 0,
             note: String::new(),
             area: std::cell::Cell::default(),
+            ticks: 0,
             theme: Theme::from_env(),
         }
     }

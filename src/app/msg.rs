@@ -33,7 +33,10 @@ pub enum Msg {
 #[derive(Debug)]
 pub enum LessonUpdate {
     /// The lesson's own server listens here.
-    Started(std::net::SocketAddr),
+    Started {
+        addr: std::net::SocketAddr,
+        live: super::traffic::LiveClock,
+    },
     /// Events decoded while a step runs, live.
     Events(Vec<Event>),
     /// Step `index` has run.

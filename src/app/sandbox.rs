@@ -2,6 +2,7 @@
 //! and quick actions that play the lesson clients against it.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -33,6 +34,9 @@ pub struct Sandbox {
     /// Open WebSockets, newest last.
     sockets: Vec<UnboundedSender<WsCmd>>,
     sent: u32,
+    /// One HTTP client for every GET, so its kept-alive connection is reused and, once idle,
+    /// counts down to the server's timeout in the lifetimes.
+    http: Arc<Http>,
     pub traffic: Traffic,
 }
 
@@ -54,9 +58,18 @@ impl Sandbox {
         let (tap_tx, tap_rx) = unbounded_channel();
         let clock = Clock::start();
         let config = server::Config::default();
-        rt.spawn(server::serve(listener, config, clock, tap_tx, async {
+        let control = std::sync::Arc::new(crate::net::control::Control::default());
+        let stop = async {
             let _ = stop_rx.await;
-        }));
+        };
+        rt.spawn(server::serve_with(
+            listener,
+            config,
+            clock,
+            tap_tx,
+            stop,
+            control.clone(),
+        ));
         let live = tx.clone();
         rt.spawn(async move {
             let mut decoders = session::Session::new();
@@ -80,7 +93,12 @@ impl Sandbox {
             stop: Some(stop_tx),
             sockets: Vec::new(),
             sent: 0,
-            traffic: Traffic::default(),
+            http: Arc::new(Http::new(addr).map_err(|e| format!("no HTTP client: {e}"))?),
+            traffic: Traffic::live(super::traffic::LiveClock {
+                clock,
+                control,
+                configured: config.keepalive,
+            }),
         })
     }
 
@@ -100,15 +118,12 @@ impl Sandbox {
     }
 
     pub fn send_get(&self) {
-        let (addr, tx) = (self.addr, self.tx.clone());
+        let (http, tx) = (self.http.clone(), self.tx.clone());
         self.rt.spawn(async move {
-            let note = match Http::new(addr) {
-                Ok(http) => match http.send(&HttpRequest::get("/echo")).await {
-                    Ok(replies) => match replies.first() {
-                        Some(r) => format!("GET /echo → {}", r.status),
-                        None => "GET /echo: no answer".to_string(),
-                    },
-                    Err(e) => format!("GET /echo failed: {e}"),
+            let note = match http.send(&HttpRequest::get("/echo")).await {
+                Ok(replies) => match replies.first() {
+                    Some(r) => format!("GET /echo → {}", r.status),
+                    None => "GET /echo: no answer".to_string(),
                 },
                 Err(e) => format!("GET /echo failed: {e}"),
             };

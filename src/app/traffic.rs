@@ -12,6 +12,16 @@ use crate::ui::Theme;
 use crate::ui::inspector::{self, InspectorState};
 use crate::ui::ladder::{self, LadderState};
 use crate::ui::lifetimes::{self, LifetimesState};
+use crate::ui::stats::{self, StatsState};
+
+/// A live session's clock and its server's keep-alive, for the lifetimes' countdown.
+#[derive(Clone, Debug)]
+pub struct LiveClock {
+    pub clock: crate::capture::tap::Clock,
+    pub control: std::sync::Arc<crate::net::control::Control>,
+    /// The server's configured idle timeout, before any lesson changed it.
+    pub configured: Option<std::time::Duration>,
+}
 
 /// Which traffic pane has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,6 +59,10 @@ pub struct Traffic {
     /// Inspector lines scrolled (when it has the keys) and first connection shown.
     pub inspector_scroll: u16,
     pub lifetimes_offset: usize,
+    /// The stats view is drawn where the inspector goes.
+    pub show_stats: bool,
+    /// Set for live traffic: time runs on between events, and idle connections count down.
+    pub live: Option<LiveClock>,
 }
 
 impl Default for Traffic {
@@ -62,6 +76,8 @@ impl Default for Traffic {
             search: None,
             inspector_scroll: 0,
             lifetimes_offset: 0,
+            show_stats: false,
+            live: None,
             ladder: LadderState {
                 focused: true,
                 ..LadderState::default()
@@ -71,6 +87,14 @@ impl Default for Traffic {
 }
 
 impl Traffic {
+    /// Panes for live traffic, whose lifetimes run on with the clock.
+    pub fn live(clock: LiveClock) -> Traffic {
+        Traffic {
+            live: Some(clock),
+            ..Traffic::default()
+        }
+    }
+
     pub fn push(&mut self, ev: &Event) {
         self.session.push(ev);
         let i = self.session.len() - 1;
@@ -264,9 +288,12 @@ impl Traffic {
         };
     }
 
-    /// The end of the bars in the lifetimes view: the newest event's time.
+    /// The end of the bars in the lifetimes view: now when live, else the newest event's time.
     fn now(&self) -> Timestamp {
-        self.session.last_ts()
+        match &self.live {
+            Some(l) => l.clock.now().max(self.session.last_ts()),
+            None => self.session.last_ts(),
+        }
     }
 
     pub fn draw(&self, f: &mut Frame, areas: [Rect; 3], theme: &Theme) {
@@ -278,13 +305,52 @@ impl Traffic {
             scroll: self.inspector_scroll,
             focused: self.focus == Pane::Inspector,
         };
-        inspector::render(f, inspector_area, &self.session, &insp, theme);
+        if self.show_stats {
+            let st = StatsState {
+                focused: self.focus == Pane::Inspector,
+            };
+            stats::render(f, inspector_area, &self.session, &st, theme);
+        } else {
+            inspector::render(f, inspector_area, &self.session, &insp, theme);
+        }
         let life = LifetimesState {
             now: self.now(),
-            keepalive: None,
+            keepalive: self
+                .live
+                .as_ref()
+                .and_then(|l| l.control.keepalive(l.configured)),
             offset: self.lifetimes_offset,
             focused: self.focus == Pane::Lifetimes,
         };
         lifetimes::render(f, lifetimes_area, &self.session, &life, theme);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_panes_run_on_with_the_clock_and_follow_the_servers_keepalive() {
+        let control = std::sync::Arc::new(crate::net::control::Control::default());
+        let configured = Some(std::time::Duration::from_secs(75));
+        let live = Traffic::live(LiveClock {
+            clock: crate::capture::tap::Clock::start(),
+            control: control.clone(),
+            configured,
+        });
+        let before = live.now();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert!(live.now() > before, "time runs on with no event");
+        let l = live.live.as_ref().unwrap();
+        assert_eq!(l.control.keepalive(l.configured), configured);
+        control.set_keepalive(Some(std::time::Duration::from_secs(2)));
+        assert_eq!(
+            l.control.keepalive(l.configured),
+            Some(std::time::Duration::from_secs(2)),
+            "a lesson's keepalive action shows"
+        );
+        let replay = Traffic::default();
+        assert_eq!(replay.now(), Timestamp(0), "a replay's time is its events'");
     }
 }

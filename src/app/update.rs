@@ -47,6 +47,12 @@ impl App {
                 {
                     self.dirty = true;
                 }
+                // Live lifetimes run on and count down between events: about 4 redraws a second.
+                self.ticks = self.ticks.wrapping_add(1);
+                let live = self.traffic().is_some_and(|t| t.live.is_some());
+                if live && self.ticks % 5 == 0 {
+                    self.dirty = true;
+                }
             }
             Msg::Live(events) => {
                 if let Some(s) = self.sandbox.as_mut() {
@@ -407,6 +413,7 @@ impl App {
                 t.jump_match(false);
             }
             Action::Unmask => t.unmask = !t.unmask,
+            Action::Stats => t.show_stats = !t.show_stats,
             Action::ClearFilter => {
                 let _ = t.set_filter("");
             }

@@ -111,6 +111,21 @@ impl Player {
         self.ctx.addr
     }
 
+    /// The clock the events are stamped with.
+    pub fn clock(&self) -> Clock {
+        self.ctx.clock
+    }
+
+    /// The server's controls: its keep-alive as the lesson set it.
+    pub fn control(&self) -> Arc<Control> {
+        self.ctx.control.clone()
+    }
+
+    /// The idle timeout the server starts with.
+    pub fn configured_keepalive() -> Option<Duration> {
+        Config::default().keepalive
+    }
+
     /// The log, for views that show events as they arrive.
     pub fn log(&self) -> Arc<Mutex<Log>> {
         self.ctx.log.clone()
