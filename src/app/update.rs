@@ -50,7 +50,7 @@ impl App {
                 // Live lifetimes run on and count down between events: about 4 redraws a second.
                 self.ticks = self.ticks.wrapping_add(1);
                 let live = self.traffic().is_some_and(|t| t.live.is_some());
-                if live && self.ticks % 5 == 0 {
+                if live && self.ticks.is_multiple_of(5) {
                     self.dirty = true;
                 }
             }
