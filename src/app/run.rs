@@ -101,6 +101,7 @@ async fn in_terminal(lessons: Option<&Path>, start: Option<&str>) -> io::Result<
     };
     let rt = Some(tokio::runtime::Handle::current());
     let mut app = App::with_course(tx.clone(), rt, course, progress, store);
+    app.start_sandbox();
     if let Some(id) = start {
         app.open_lesson(id);
     }

@@ -350,3 +350,74 @@ fn the_home_lists_the_real_course() {
     assert!(app.home.course.iter().any(|c| c.id == "ws-upgrade"));
     assert!(app.home.course.iter().all(|c| c.steps > 0 && c.done == 0));
 }
+
+/// Counts the sandbox's rows that pass `pred`.
+fn sandbox_rows(app: &App, pred: impl Fn(&crate::session::Row) -> bool) -> usize {
+    app.sandbox.as_ref().map_or(0, |s| {
+        let t = &s.traffic;
+        (0..t.len()).filter(|&i| pred(&t.session.row(i))).count()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_shows_a_visitor_and_runs_every_quick_action() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (tx, mut rx) = unbounded_channel();
+    let mut app = App::new(tx, Some(tokio::runtime::Handle::current()));
+    app.theme = Theme::plain();
+    assert!(app.start_sandbox(), "{}", app.note);
+    assert_eq!(
+        app.screen,
+        Screen::Home,
+        "the server runs before the sandbox opens"
+    );
+    let url = app.sandbox.as_ref().expect("a sandbox").url.clone();
+    let home = screen(&app, 100, 30);
+    assert!(home.contains("running at http://127.0.0.1:"), "{home}");
+
+    // A visitor from another window, as curl would be.
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut sock = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    sock.write_all(b"GET /echo HTTP/1.0\r\nHost: visitor\r\n\r\n")
+        .await
+        .expect("send");
+    let mut answer = Vec::new();
+    sock.read_to_end(&mut answer).await.expect("read");
+    until(&mut app, &mut rx, |a| {
+        sandbox_rows(a, |r| r.kind == RowKind::HttpResponse) == 1
+    })
+    .await;
+
+    app.screen = Screen::Sandbox;
+    app.update(key('w'));
+    until(&mut app, &mut rx, |a| {
+        sandbox_rows(a, |r| r.kind == RowKind::HttpResponse) == 2
+    })
+    .await;
+    app.update(key('t'));
+    until(&mut app, &mut rx, |a| {
+        sandbox_rows(a, |r| r.kind == RowKind::WsFrame && r.masked()) >= 1
+    })
+    .await;
+    app.update(key('r'));
+    app.update(key('p'));
+    until(&mut app, &mut rx, |a| {
+        let pushed = sandbox_rows(a, |r| r.kind == RowKind::WsFrame && !r.masked());
+        // The echo of the text frame, then ten ticker updates.
+        pushed >= 11 && sandbox_rows(a, |r| r.kind == RowKind::HttpResponse) >= 3
+    })
+    .await;
+    let closes = sandbox_rows(&app, |r| r.kind == RowKind::TcpClose);
+    app.update(key('x'));
+    until(&mut app, &mut rx, |a| {
+        sandbox_rows(a, |r| r.kind == RowKind::TcpClose) > closes
+    })
+    .await;
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("closed by client"), "{shown}");
+}

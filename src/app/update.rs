@@ -285,20 +285,31 @@ impl App {
     }
 
     fn open_sandbox(&mut self) {
-        if self.sandbox.is_none() {
-            let Some(rt) = self.rt.clone() else {
-                self.note = "the sandbox needs the runtime (not in this test)".to_string();
-                return;
-            };
-            match Sandbox::start(rt, self.tx.clone()) {
-                Ok(s) => self.sandbox = Some(s),
-                Err(e) => {
-                    self.note = e;
-                    return;
-                }
+        if self.start_sandbox() {
+            self.screen = Screen::Sandbox;
+        }
+    }
+
+    /// Starts the sandbox's server unless it runs already (home shows its URL, so a browser
+    /// or curl can join before the sandbox is opened); false when it cannot run.
+    pub fn start_sandbox(&mut self) -> bool {
+        if self.sandbox.is_some() {
+            return true;
+        }
+        let Some(rt) = self.rt.clone() else {
+            self.note = "the sandbox needs the runtime (not in this test)".to_string();
+            return false;
+        };
+        match Sandbox::start(rt, self.tx.clone()) {
+            Ok(s) => {
+                self.sandbox = Some(s);
+                true
+            }
+            Err(e) => {
+                self.note = e;
+                false
             }
         }
-        self.screen = Screen::Sandbox;
     }
 
     fn picker_act(&mut self, a: Action) {
