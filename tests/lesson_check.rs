@@ -218,3 +218,26 @@ fn a_named_directory_with_no_lesson_files_is_a_problem() {
         "{err}"
     );
 }
+
+#[test]
+fn a_connection_used_after_it_ended_names_where_it_ended() {
+    let steps = format!(
+        "{HEAD}{STEP}[[step.action]]\ndo = \"ws_connect\"\npath = \"/ws/echo\"\n\
+         [[step.action]]\ndo = \"server_drop\"\n[[step.action]]\ndo = \"ws_recv\"\n"
+    );
+    fails_with(
+        &steps,
+        "15:6: connection `ws` was ended at line 13 by `server_drop`",
+    );
+    // Opened again, it may be used again.
+    let again = format!(
+        "{HEAD}{STEP}[[step.action]]\ndo = \"ws_connect\"\npath = \"/ws/echo\"\n\
+         [[step.action]]\ndo = \"ws_close\"\n[[step.action]]\ndo = \"ws_connect\"\n\
+         path = \"/ws/echo\"\n[[step.action]]\ndo = \"ws_ping\"\n"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("ok.toml");
+    std::fs::write(&file, again).expect("write");
+    let (code, err) = check(&[&file]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -6,7 +6,7 @@ use toml::de::DeTable;
 
 use super::super::diag::did_you_mean;
 use super::super::model::{Action, ActionKind, Reuse, TcpEnd, TickerVia, Version, WsPayload};
-use super::conns::{ConnKind, Scope, opened, used};
+use super::conns::{ConnKind, Scope, ended, opened, used};
 use super::fields::{Ctx, Span};
 use super::matcher;
 use super::vocab::{ACTION_COMMON, ACTIONS, action_names};
@@ -68,7 +68,7 @@ pub fn action(
             timeout: secs(cx.num_field(t, "timeout", 0.0, 120.0).unwrap_or(2.0)),
         },
         "tcp_close" => ActionKind::TcpClose {
-            conn: used(cx, t, scope, ConnKind::Tcp, "tcp"),
+            conn: ended(cx, t, scope, ConnKind::Tcp, "tcp", "tcp_close"),
             how: end(cx, t),
         },
         "ws_connect" => ActionKind::WsConnect {
@@ -82,7 +82,7 @@ pub fn action(
             payload: cx.opt_str(t, "payload", ""),
         },
         "ws_close" => ActionKind::WsClose {
-            conn: used(cx, t, scope, ConnKind::Ws, "ws"),
+            conn: ended(cx, t, scope, ConnKind::Ws, "ws", "ws_close"),
             code: cx.int_field(t, "code", 1000, 4999).unwrap_or(1000) as u16,
             reason: cx.opt_str(t, "reason", ""),
         },
@@ -92,11 +92,11 @@ pub fn action(
             timeout: secs(cx.num_field(t, "timeout", 0.0, 120.0).unwrap_or(5.0)),
         },
         "ws_drop" => ActionKind::WsDrop {
-            conn: used(cx, t, scope, ConnKind::Ws, "ws"),
+            conn: ended(cx, t, scope, ConnKind::Ws, "ws", "ws_drop"),
             how: end(cx, t),
         },
         "server_drop" => ActionKind::ServerDrop {
-            conn: used(cx, t, scope, ConnKind::Ws, "ws"),
+            conn: ended(cx, t, scope, ConnKind::Ws, "ws", "server_drop"),
             how: end(cx, t),
         },
         "wait" => wait(cx, t, span),

@@ -18,6 +18,8 @@ pub enum ConnKind {
 pub struct Scope {
     pub conns: HashMap<String, ConnKind>,
     pub labels: Vec<String>,
+    /// Connections an action ended, with its line and name, until one opens them again.
+    pub ended: HashMap<String, (u32, &'static str)>,
 }
 
 /// The connection an action opens (or reuses): remembered for the actions after it.
@@ -43,8 +45,25 @@ pub fn opened(
         }
         _ => {
             scope.conns.insert(name.clone(), kind);
+            scope.ended.remove(&name);
         }
     }
+    name
+}
+
+/// A connection an action needs open, and ends (`ws_close`, `tcp_close`, a drop).
+pub fn ended(
+    cx: &mut Ctx<'_>,
+    t: &DeTable<'_>,
+    scope: &mut Scope,
+    kind: ConnKind,
+    default: &str,
+    by: &'static str,
+) -> String {
+    let name = used(cx, t, scope, kind, default);
+    let at = t.get("do").map_or(0..0, |v| v.span());
+    let line = cx.pos(&at).line;
+    scope.ended.entry(name.clone()).or_insert((line, by));
     name
 }
 
@@ -61,6 +80,19 @@ pub fn used(
         .get("conn")
         .or_else(|| t.get("do"))
         .map_or(0..0, |v| v.span());
+    if let Some((line, by)) = scope.ended.get(&name) {
+        let opener = if kind == ConnKind::Ws {
+            "ws_connect"
+        } else {
+            "tcp_send"
+        };
+        cx.err_hint(
+            &span,
+            format!("connection `{name}` was ended at line {line} by `{by}`"),
+            format!("open it again first with `do = \"{opener}\"`, conn = \"{name}\""),
+        );
+        return name;
+    }
     match scope.conns.get(&name) {
         Some(k) if *k == kind => {}
         Some(k) => cx.err(
