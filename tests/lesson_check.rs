@@ -241,3 +241,14 @@ fn a_connection_used_after_it_ended_names_where_it_ended() {
     let (code, err) = check(&[&file]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn have_naming_another_kind_than_all_is_said() {
+    fails_with(
+        &format!(
+            "{HEAD}{STEP}[[step.expect]]\nall = {{ kind = \"ws_frame\" }}\n\
+             have = {{ kind = \"http_response\", status = 101 }}\n"
+        ),
+        "11:17: `have` names kind `http_response`, but the events it checks are `ws_frame`",
+    );
+}

@@ -166,3 +166,21 @@ fn the_course_passes_check_and_check_run() {
     let o = duplex(&["check", "--run", &lessons], data.path(), "");
     assert!(o.status.success(), "{}", text(&o));
 }
+
+#[test]
+fn an_empty_lessons_directory_is_said_and_the_course_still_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let o = duplex(
+        &["--lessons", dir.path().to_str().unwrap(), "learn"],
+        data.path(),
+        "",
+    );
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("no lesson files (*.toml) in this directory"),
+        "{out}"
+    );
+    assert!(out.contains("ws-upgrade"), "{out}");
+}

@@ -33,7 +33,15 @@ pub fn catalog(extra: Option<&Path>) -> Catalog {
     }
     if let Some(dir) = extra {
         let mut local = Loaded::default();
-        for (name, text) in read_files(&mut cat, dir) {
+        let files = read_files(&mut cat, dir);
+        if files.is_empty() && dir.is_dir() {
+            // Most likely a wrong directory: say so rather than show the built-ins alone.
+            let mut d = io_problem(dir, "");
+            d.message =
+                "no lesson files (*.toml) in this directory: the built-in lessons only".into();
+            cat.problems.push(d);
+        }
+        for (name, text) in files {
             local.add(&mut cat, &name, &text);
         }
         let overridden: Vec<&String> = local.lessons.iter().map(|(l, _)| &l.id).collect();

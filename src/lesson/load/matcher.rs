@@ -19,6 +19,16 @@ pub fn matcher(
 ) -> Option<Matcher> {
     let kind = match (t.get("kind"), kind_of) {
         (Some(v), _) => match v.get_ref().as_str() {
+            // `have` reads the events `all` picked: another kind could never match.
+            Some(k) if kind_of.is_some_and(|of| of != k) => {
+                let of = kind_of.unwrap_or_default();
+                cx.err_hint(
+                    &v.span(),
+                    format!("`{key}` names kind `{k}`, but the events it checks are `{of}`"),
+                    "leave `kind` out of it: it takes the kind of the events picked",
+                );
+                return None;
+            }
             Some(k) if event_fields(k).is_some() => k.to_string(),
             Some(k) => {
                 cx.err_hint(
