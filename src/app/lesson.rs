@@ -21,9 +21,8 @@ use super::traffic::Traffic;
 use crate::lesson::learn::right_answer;
 use crate::lesson::markdown;
 use crate::lesson::model::{Answer, Lesson, Question};
-use crate::lesson::run::expect::fmt_num;
 use crate::lesson::run::log::Log;
-use crate::lesson::run::{Player, StepReport, TableReport};
+use crate::lesson::run::{Player, StepReport};
 use crate::ui::Theme;
 
 /// How often the log is read for new events while a step runs.
@@ -321,7 +320,11 @@ impl LessonScreen {
         }
         if let Some(t) = &r.table {
             out.push(Line::from(""));
-            out.extend(table(t).into_iter().map(Line::from));
+            out.extend(
+                crate::lesson::transcript::table_lines(t, 1)
+                    .into_iter()
+                    .map(Line::from),
+            );
         }
         if !r.verdicts.is_empty() {
             out.push(Line::from(""));
@@ -476,39 +479,4 @@ fn forward(log: &Arc<Mutex<Log>>, sent: &mut usize, send: &impl Fn(LessonUpdate)
     if !events.is_empty() {
         send(LessonUpdate::Events(events));
     }
-}
-
-/// The measures as aligned text rows, a header first.
-fn table(t: &TableReport) -> Vec<String> {
-    let mut rows = vec![
-        std::iter::once(String::new())
-            .chain(t.metrics.iter().map(|m| m.name().to_string()))
-            .collect::<Vec<_>>(),
-    ];
-    for (label, vals) in &t.rows {
-        let mut row = vec![label.clone()];
-        row.extend(vals.iter().map(|v| v.map_or("—".to_string(), fmt_num)));
-        rows.push(row);
-    }
-    let cols = rows[0].len();
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    rows.iter()
-        .map(|r| {
-            r.iter()
-                .enumerate()
-                .map(|(c, cell)| {
-                    let pad = " ".repeat(widths[c] - cell.chars().count());
-                    if c == 0 {
-                        format!("{cell}{pad}")
-                    } else {
-                        format!(" {pad}{cell}")
-                    }
-                })
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect()
 }

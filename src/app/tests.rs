@@ -144,9 +144,8 @@ fn stale_loader_reports_are_ignored() {
     assert_eq!(app.player.as_ref().map(|p| p.traffic.len()), n);
 }
 
-/// Through the real loop: step to the first masked client frame with `]`, unmask, filter, quit.
-#[tokio::test(flavor = "current_thread")]
-async fn scripted_replay_steps_and_unmasks() {
+/// The app with the test capture read into its replay screen.
+async fn replay_app() -> (App, UnboundedReceiver<Msg>) {
     let (tx, mut rx) = unbounded_channel();
     let mut app = App::new(tx, None);
     app.theme = Theme::plain();
@@ -157,6 +156,13 @@ async fn scripted_replay_steps_and_unmasks() {
             None => break,
         }
     }
+    (app, rx)
+}
+
+/// Through the real loop: step to the first masked client frame with `]`, unmask, filter, quit.
+#[tokio::test(flavor = "current_thread")]
+async fn scripted_replay_steps_and_unmasks() {
+    let (mut app, mut rx) = replay_app().await;
     let t = &app.player.as_ref().expect("replay").traffic;
     let first_frame = (0..t.len())
         .find(|&i| t.session.row(i).kind == RowKind::WsFrame)
@@ -189,16 +195,7 @@ async fn scripted_replay_steps_and_unmasks() {
 #[tokio::test]
 async fn a_click_on_a_ladder_line_selects_that_event_and_a_click_on_a_pane_focuses_it() {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-    let (tx, mut rx) = unbounded_channel();
-    let mut app = App::new(tx, None);
-    app.theme = Theme::plain();
-    app.open_replay(CAPTURE.into());
-    while app.player.as_ref().is_some_and(|p| p.loading()) {
-        match rx.recv().await {
-            Some(m) => app.update(m),
-            None => break,
-        }
-    }
+    let (mut app, _rx) = replay_app().await;
     let click = |column, row| {
         Msg::Mouse(MouseEvent {
             kind: MouseEventKind::Down(MouseButton::Left),

@@ -90,7 +90,22 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
 }
 
 fn table(out: &mut impl Write, t: &TableReport) -> io::Result<()> {
-    let mut head = vec!["".to_owned()];
+    writeln!(out, "\n  Measured on this machine, just now:")?;
+    let lines = table_lines(t, 2);
+    for (i, line) in lines.iter().enumerate() {
+        writeln!(out, "    {line}")?;
+        if i == 0 {
+            let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+            writeln!(out, "    {}", "─".repeat(width))?;
+        }
+    }
+    Ok(())
+}
+
+/// The measures as aligned rows, the metric names first; numbers right-aligned, `gap` spaces
+/// between columns. The plain transcript and the lesson screen both print these.
+pub fn table_lines(t: &TableReport, gap: usize) -> Vec<String> {
+    let mut head = vec![String::new()];
     head.extend(t.metrics.iter().map(|m| m.name().to_owned()));
     let mut rows = vec![head];
     for (label, vals) in &t.rows {
@@ -102,25 +117,21 @@ fn table(out: &mut impl Write, t: &TableReport) -> io::Result<()> {
     let widths: Vec<usize> = (0..cols)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
-    writeln!(out, "\n  Measured on this machine, just now:")?;
-    for (i, r) in rows.iter().enumerate() {
-        let mut line = String::from("    ");
-        for (c, cell) in r.iter().enumerate() {
-            let pad = widths[c] - cell.chars().count();
-            if c == 0 {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(pad));
-            } else {
-                line.push_str("  ");
-                line.push_str(&" ".repeat(pad));
-                line.push_str(cell);
+    rows.iter()
+        .map(|r| {
+            let mut line = String::new();
+            for (c, cell) in r.iter().enumerate() {
+                let pad = " ".repeat(widths[c] - cell.chars().count());
+                if c == 0 {
+                    line.push_str(cell);
+                    line.push_str(&pad);
+                } else {
+                    line.push_str(&" ".repeat(gap));
+                    line.push_str(&pad);
+                    line.push_str(cell);
+                }
             }
-        }
-        writeln!(out, "{}", line.trim_end())?;
-        if i == 0 {
-            let total: usize = widths.iter().sum::<usize>() + 2 * (cols - 1);
-            writeln!(out, "    {}", "─".repeat(total))?;
-        }
-    }
-    Ok(())
+            line.trim_end().to_owned()
+        })
+        .collect()
 }
