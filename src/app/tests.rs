@@ -560,3 +560,145 @@ fn every_shipped_capture_survives_random_input_at_odd_sizes() {
         walk(&mut app, &mut rx, n as u64 + 17, 150);
     }
 }
+
+fn mouse(kind: crossterm::event::MouseEventKind, column: u16, row: u16) -> Msg {
+    Msg::Mouse(crossterm::event::MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+#[test]
+fn the_wheel_scrolls_the_help_and_a_click_closes_it_leaving_the_screen_below_alone() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let (mut app, _rx) = app();
+    screen(&app, 80, 24);
+    app.update(key('?'));
+    app.update(mouse(MouseEventKind::ScrollDown, 40, 12));
+    assert_eq!(app.home.selected, 0, "the list under the help stays");
+    assert_eq!(app.help, Some(1), "the wheel scrolls the help");
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 5));
+    assert_eq!(app.help, None, "a click closes the help");
+    assert_eq!(app.home.selected, 0, "and selects nothing under it");
+}
+
+#[test]
+fn a_home_click_selects_only_on_the_lines_of_the_list() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let (mut app, _rx) = app();
+    screen(&app, 80, 24);
+    let click = |c, r| mouse(MouseEventKind::Down(MouseButton::Left), c, r);
+    app.update(click(5, 3));
+    assert_eq!(app.home.selected, 2, "the third line");
+    // The About pane, the key bar and the list's bottom border are not lines of the list.
+    app.update(click(70, 5));
+    assert_eq!(app.home.selected, 2, "a click on the About pane");
+    app.update(click(5, 23));
+    assert_eq!(app.home.selected, 2, "a click on the key bar");
+    app.update(click(5, 22));
+    assert_eq!(app.home.selected, 2, "a click on the bottom border");
+}
+
+#[test]
+fn a_home_click_on_a_scrolled_list_selects_the_line_under_it() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let (mut app, _rx) = app();
+    let n = app.home.course.len() + 2;
+    // 10 rows: 7 list lines between the borders; the last line selected scrolls the list.
+    app.update(code(KeyCode::End));
+    assert_eq!(app.home.selected, n - 1);
+    screen(&app, 80, 10);
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 7));
+    assert_eq!(
+        app.home.selected,
+        n - 1,
+        "the last line shown is the last line"
+    );
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 1));
+    assert_eq!(app.home.selected, n - 7, "the first line shown");
+}
+
+#[test]
+fn a_filter_error_goes_once_a_filter_reads_and_a_search_with_no_match_says_so() {
+    let (mut app, mut rx) = app();
+    open_capture(&mut app, &mut rx);
+    let mut typed = |app: &mut App, prefix: char, text: &str| {
+        app.update(key(prefix));
+        for c in text.chars() {
+            app.update(key(c));
+        }
+        app.update(code(KeyCode::Enter));
+    };
+    for odd in ["conn=99999999999", "opcode=300", "proto=☃", "conn="] {
+        typed(&mut app, 'F', "");
+        typed(&mut app, 'f', odd);
+        assert!(app.note.starts_with(odd), "{odd}: {}", app.note);
+        assert!(screen(&app, 80, 24).contains(odd));
+    }
+    typed(&mut app, 'f', "proto=ws");
+    assert_eq!(app.note, "", "the error went with a filter that reads");
+    let t = &app.player.as_ref().expect("replay").traffic;
+    let before = t.selected();
+    typed(&mut app, '/', "no such text ☃");
+    let t = &app.player.as_ref().expect("replay").traffic;
+    assert_eq!(t.selected(), before);
+    assert!(app.note.contains("no match"), "{}", app.note);
+    app.update(key('n'));
+    assert!(app.note.contains("no match"), "{}", app.note);
+}
+
+#[test]
+fn stats_unmask_and_panes_with_no_selection_and_a_selection_then_a_smaller_screen() {
+    let (mut app, mut rx) = app();
+    open_capture(&mut app, &mut rx);
+    // A filter no event passes: nothing is selected.
+    app.update(key('f'));
+    for c in "conn=0".chars() {
+        app.update(key(c));
+    }
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.player.as_ref().and_then(|p| p.traffic.selected()), None);
+    for k in ['m', 's', ']', '[', 'n', 'N', 'G', 'g'] {
+        app.update(key(k));
+        for &(w, h) in SIZES {
+            screen(&app, w, h);
+        }
+    }
+    app.update(key('F'));
+    app.update(code(KeyCode::End));
+    screen(&app, 300, 100);
+    for &(w, h) in SIZES.iter().rev() {
+        app.update(Msg::Resize(w, h));
+        screen(&app, w, h);
+    }
+}
+
+#[test]
+fn a_lesson_whose_step_fails_says_why_at_every_size() {
+    let (mut app, _rx) = app();
+    app.open_lesson("ws-upgrade");
+    let generation = app.generation;
+    app.update(Msg::Lesson {
+        generation,
+        update: super::msg::LessonUpdate::Failed("the server would not start".into()),
+    });
+    for &(w, h) in SIZES {
+        screen(&app, w, h);
+    }
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("✗ the server would not start"), "{s}");
+    app.update(code(KeyCode::Enter));
+    assert!(app.note.contains("would not start"), "{}", app.note);
+    // A note stays in sight under narration longer than the pane, scrolled or not.
+    app.update(key('1'));
+    app.update(key('J'));
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("no question to answer"), "{s}");
+    app.update(Msg::Lesson {
+        generation,
+        update: super::msg::LessonUpdate::Events(Vec::new()),
+    });
+    assert_eq!(app.screen, Screen::Lesson);
+}
