@@ -624,7 +624,7 @@ fn a_home_click_on_a_scrolled_list_selects_the_line_under_it() {
 fn a_filter_error_goes_once_a_filter_reads_and_a_search_with_no_match_says_so() {
     let (mut app, mut rx) = app();
     open_capture(&mut app, &mut rx);
-    let mut typed = |app: &mut App, prefix: char, text: &str| {
+    let typed = |app: &mut App, prefix: char, text: &str| {
         app.update(key(prefix));
         for c in text.chars() {
             app.update(key(c));
