@@ -46,19 +46,26 @@ impl Home {
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
-    pub fn select_row(&mut self, row: usize) {
-        if row < self.len() {
-            self.selected = row;
+    /// A click at (`col`, `row`) on the screen drawn in `area`: on a line of the list, it
+    /// selects that line; anywhere else (borders, the About pane, the key bar) nothing.
+    pub fn click(&mut self, area: Rect, col: u16, row: u16) {
+        let (list_area, ..) = areas(area);
+        let lines = Block::new().borders(Borders::ALL).inner(list_area);
+        if !lines.contains(ratatui::layout::Position::new(col, row)) {
+            return;
+        }
+        // The list as drawn: from the top, scrolled just enough to show the selection.
+        let height = usize::from(lines.height);
+        let first = (self.selected + 1).saturating_sub(height);
+        let at = first + usize::from(row - lines.y);
+        if at < self.len() {
+            self.selected = at;
         }
     }
 
     /// `server`: the sandbox's URL once it runs, for a browser or curl in another window.
     pub fn draw(&self, f: &mut Frame, area: Rect, server: Option<&str>) {
-        let [main, keys] =
-            Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
-        let [list_area, info_area] =
-            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-                .areas(main);
+        let (list_area, info_area, keys) = areas(area);
         let mut items: Vec<ListItem> = self
             .course
             .iter()
@@ -150,4 +157,12 @@ impl Home {
             }
         }
     }
+}
+
+/// The list, the About pane and the key bar.
+fn areas(area: Rect) -> (Rect, Rect, Rect) {
+    let [main, keys] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    let [list, info] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+    (list, info, keys)
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
@@ -429,23 +429,32 @@ impl LessonScreen {
         };
         let inner = block.inner(area);
         let width = usize::from(inner.width.max(1));
-        let (mut lines, status) = self.lines(width, theme);
-        if !note.is_empty() {
-            lines.push(Line::from(""));
-            lines.extend(narration::wrap(
+        let (lines, status) = self.lines(width, theme);
+        // The note (why a key did nothing) stays in sight at the bottom, however the narration
+        // is scrolled: under a separating rule, at most half the pane.
+        let note_lines = if note.is_empty() {
+            Vec::new()
+        } else {
+            let mut v = vec![Line::styled("─".repeat(width), theme.dim)];
+            v.extend(narration::wrap(
                 vec![Span::styled(note.to_string(), theme.dim)],
                 width,
                 "",
                 "",
             ));
-        }
-        let height = usize::from(inner.height);
+            v
+        };
+        let note_h = (note_lines.len() as u16).min(inner.height / 2);
+        let [text_area, note_area] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(note_h)]).areas(inner);
+        let height = usize::from(text_area.height);
         let max = lines.len().saturating_sub(height);
-        // Before a step runs, its narration from the top; while it runs, its status; once run,
-        // its newest lines (the question, the verdict on the answer, what Enter does next).
+        // Before a step runs, its narration from the top; while it runs (or when the player
+        // failed), its status; once run, its newest lines (the question, the verdict on the
+        // answer, what Enter does next).
         let auto = if self.reports.get(self.step).is_some_and(Option::is_some) {
             max
-        } else if self.running == Some(self.step) {
+        } else if self.running == Some(self.step) || self.failed.is_some() {
             status.min(max)
         } else {
             0
@@ -459,12 +468,9 @@ impl LessonScreen {
             (false, false) => "",
         };
         let block = block.title_bottom(Line::from(more).right_aligned());
-        f.render_widget(
-            Paragraph::new(lines)
-                .scroll((offset as u16, 0))
-                .block(block),
-            area,
-        );
+        f.render_widget(block, area);
+        f.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), text_area);
+        f.render_widget(Paragraph::new(note_lines), note_area);
     }
 }
 

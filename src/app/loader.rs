@@ -57,11 +57,7 @@ pub fn spawn(path: PathBuf, generation: u64, tx: UnboundedSender<Msg>) -> Loader
     let spawned = std::thread::Builder::new()
         .name("duplex-replay".into())
         .spawn(move || {
-            let report = match read(&path, &cancel, &in_flight, &send) {
-                Ok(done) => done,
-                Err(e) => LoadReport::Failed(format!("{}: {e}", path.display())),
-            };
-            send(report);
+            send(read_or_fail(&path, &cancel, &in_flight, &send));
         });
     if let Err(e) = spawned {
         let _ = fail_tx.send(Msg::Load {
@@ -70,6 +66,31 @@ pub fn spawn(path: PathBuf, generation: u64, tx: UnboundedSender<Msg>) -> Loader
         });
     }
     loader
+}
+
+/// What the reader ends with: its summary, or why it stopped, a panic of a decoder included
+/// (the screen would otherwise say "indexing" for ever).
+fn read_or_fail(
+    path: &PathBuf,
+    cancel: &AtomicBool,
+    in_flight: &AtomicUsize,
+    send: &impl Fn(LoadReport),
+) -> LoadReport {
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read(path, cancel, in_flight, send)
+    }));
+    match read {
+        Ok(Ok(done)) => done,
+        Ok(Err(e)) => LoadReport::Failed(format!("{}: {e}", path.display())),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            LoadReport::Failed(format!("{}: the reader failed: {why}", path.display()))
+        }
+    }
 }
 
 fn read(
@@ -131,5 +152,26 @@ impl<R: Read> Read for Counting<'_, R> {
         let n = self.inner.read(buf)?;
         self.read.set(self.read.get() + n as u64);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reader_that_panics_ends_in_a_failure_not_in_loading_for_ever() {
+        let cancel = AtomicBool::new(false);
+        let in_flight = AtomicUsize::new(0);
+        let send = |r: LoadReport| {
+            if matches!(r, LoadReport::Progress { .. }) {
+                panic!("decoder bug");
+            }
+        };
+        let path = PathBuf::from("assets/captures/ws-basic.pcap");
+        match read_or_fail(&path, &cancel, &in_flight, &send) {
+            LoadReport::Failed(e) => assert!(e.contains("decoder bug"), "{e}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -418,3 +418,287 @@ async fn the_sandbox_shows_a_visitor_and_runs_every_quick_action() {
     let shown = screen(&app, 100, 30);
     assert!(shown.contains("closed by client"), "{shown}");
 }
+
+/// A small seeded generator, so a failing walk can be replayed from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const SIZES: &[(u16, u16)] = &[
+    (1, 1),
+    (10, 3),
+    (40, 10),
+    (79, 23),
+    (80, 24),
+    (120, 40),
+    (300, 100),
+];
+
+/// Every key the key map reads, the prompts' editing keys, and some it does not read.
+fn every_key() -> Vec<KeyEvent> {
+    let mut keys: Vec<KeyEvent> = "qQ?jkgGhlmnNfFrwtpx +-=[]/b1234567aJKsz=é"
+        .chars()
+        .map(|c| KeyEvent::from(KeyCode::Char(c)))
+        .collect();
+    keys.extend(
+        [
+            KeyCode::Esc,
+            KeyCode::Enter,
+            KeyCode::Up,
+            KeyCode::Down,
+            KeyCode::Left,
+            KeyCode::Right,
+            KeyCode::PageUp,
+            KeyCode::PageDown,
+            KeyCode::Home,
+            KeyCode::End,
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::Backspace,
+            KeyCode::Delete,
+            KeyCode::F(1),
+        ]
+        .map(KeyEvent::from),
+    );
+    keys.push(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL));
+    keys.push(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    keys
+}
+
+/// A random input: mostly keys, some mouse events anywhere (on and off every pane), resizes and
+/// ticks.
+fn random_msg(rng: &mut Rng, keys: &[KeyEvent]) -> Msg {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    match rng.below(10) {
+        0 | 1 => {
+            let kind = match rng.below(4) {
+                0 => MouseEventKind::ScrollUp,
+                1 => MouseEventKind::ScrollDown,
+                2 => MouseEventKind::Moved,
+                _ => MouseEventKind::Down(MouseButton::Left),
+            };
+            Msg::Mouse(MouseEvent {
+                kind,
+                column: [0, 1, 29, 30, 79, 80, 299, 300, u16::MAX][rng.below(9)],
+                row: [0, 1, 2, 3, 10, 17, 23, 24, 99, u16::MAX][rng.below(10)],
+                modifiers: KeyModifiers::NONE,
+            })
+        }
+        2 => Msg::Tick,
+        3 if rng.below(4) == 0 => {
+            let (w, h) = SIZES[rng.below(SIZES.len())];
+            Msg::Resize(w, h)
+        }
+        _ => Msg::Key(keys[rng.below(keys.len())]),
+    }
+}
+
+/// Feeds `steps` random inputs, drawing at a random size after each; quitting is undone so the
+/// walk goes on.
+fn walk(app: &mut App, rx: &mut UnboundedReceiver<Msg>, seed: u64, steps: usize) {
+    let keys = every_key();
+    let mut rng = Rng(seed | 1);
+    let mut terms: Vec<Terminal<TestBackend>> = SIZES
+        .iter()
+        .map(|&(w, h)| Terminal::new(TestBackend::new(w, h)).expect("a test terminal"))
+        .collect();
+    for _ in 0..steps {
+        let msg = random_msg(&mut rng, &keys);
+        let what = format!("{msg:?}");
+        app.update(msg);
+        app.quit = false;
+        while let Ok(m) = rx.try_recv() {
+            app.update(m);
+        }
+        let i = rng.below(terms.len());
+        terms[i]
+            .draw(|f| app.draw(f))
+            .unwrap_or_else(|e| panic!("seed {seed}, after {what}: {e}"));
+    }
+}
+
+#[test]
+fn every_screen_at_every_size_with_random_input_never_panics() {
+    for seed in 1..=6u64 {
+        let (mut app, mut rx) = app();
+        walk(&mut app, &mut rx, seed * 7919, 400);
+    }
+}
+
+#[test]
+fn every_shipped_capture_survives_random_input_at_odd_sizes() {
+    let mut files: Vec<_> = std::fs::read_dir("assets/captures")
+        .expect("the shipped captures")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for (n, path) in files.into_iter().enumerate() {
+        let (mut app, mut rx) = app();
+        app.open_replay(path.clone());
+        settle(&mut app, &mut rx);
+        for &(w, h) in SIZES {
+            screen(&app, w, h);
+        }
+        // Walk only the replay screen: Esc would leave for the picker.
+        walk(&mut app, &mut rx, n as u64 * 104_729 + 1, 150);
+        if app.screen == Screen::Replay {
+            continue;
+        }
+        app.open_replay(path);
+        settle(&mut app, &mut rx);
+        walk(&mut app, &mut rx, n as u64 + 17, 150);
+    }
+}
+
+fn mouse(kind: crossterm::event::MouseEventKind, column: u16, row: u16) -> Msg {
+    Msg::Mouse(crossterm::event::MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+#[test]
+fn the_wheel_scrolls_the_help_and_a_click_closes_it_leaving_the_screen_below_alone() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let (mut app, _rx) = app();
+    screen(&app, 80, 24);
+    app.update(key('?'));
+    app.update(mouse(MouseEventKind::ScrollDown, 40, 12));
+    assert_eq!(app.home.selected, 0, "the list under the help stays");
+    assert_eq!(app.help, Some(1), "the wheel scrolls the help");
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 5));
+    assert_eq!(app.help, None, "a click closes the help");
+    assert_eq!(app.home.selected, 0, "and selects nothing under it");
+}
+
+#[test]
+fn a_home_click_selects_only_on_the_lines_of_the_list() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let (mut app, _rx) = app();
+    screen(&app, 80, 24);
+    let click = |c, r| mouse(MouseEventKind::Down(MouseButton::Left), c, r);
+    app.update(click(5, 3));
+    assert_eq!(app.home.selected, 2, "the third line");
+    // The About pane, the key bar and the list's bottom border are not lines of the list.
+    app.update(click(70, 5));
+    assert_eq!(app.home.selected, 2, "a click on the About pane");
+    app.update(click(5, 23));
+    assert_eq!(app.home.selected, 2, "a click on the key bar");
+    app.update(click(5, 22));
+    assert_eq!(app.home.selected, 2, "a click on the bottom border");
+}
+
+#[test]
+fn a_home_click_on_a_scrolled_list_selects_the_line_under_it() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let (mut app, _rx) = app();
+    let n = app.home.course.len() + 2;
+    // 10 rows: 7 list lines between the borders; the last line selected scrolls the list.
+    app.update(code(KeyCode::End));
+    assert_eq!(app.home.selected, n - 1);
+    screen(&app, 80, 10);
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 7));
+    assert_eq!(
+        app.home.selected,
+        n - 1,
+        "the last line shown is the last line"
+    );
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 1));
+    assert_eq!(app.home.selected, n - 7, "the first line shown");
+}
+
+#[test]
+fn a_filter_error_goes_once_a_filter_reads_and_a_search_with_no_match_says_so() {
+    let (mut app, mut rx) = app();
+    open_capture(&mut app, &mut rx);
+    let typed = |app: &mut App, prefix: char, text: &str| {
+        app.update(key(prefix));
+        for c in text.chars() {
+            app.update(key(c));
+        }
+        app.update(code(KeyCode::Enter));
+    };
+    for odd in ["conn=99999999999", "opcode=300", "proto=☃", "conn="] {
+        typed(&mut app, 'F', "");
+        typed(&mut app, 'f', odd);
+        assert!(app.note.starts_with(odd), "{odd}: {}", app.note);
+        assert!(screen(&app, 80, 24).contains(odd));
+    }
+    typed(&mut app, 'f', "proto=ws");
+    assert_eq!(app.note, "", "the error went with a filter that reads");
+    let t = &app.player.as_ref().expect("replay").traffic;
+    let before = t.selected();
+    typed(&mut app, '/', "no such text ☃");
+    let t = &app.player.as_ref().expect("replay").traffic;
+    assert_eq!(t.selected(), before);
+    assert!(app.note.contains("no match"), "{}", app.note);
+    app.update(key('n'));
+    assert!(app.note.contains("no match"), "{}", app.note);
+}
+
+#[test]
+fn stats_unmask_and_panes_with_no_selection_and_a_selection_then_a_smaller_screen() {
+    let (mut app, mut rx) = app();
+    open_capture(&mut app, &mut rx);
+    // A filter no event passes: nothing is selected.
+    app.update(key('f'));
+    for c in "conn=0".chars() {
+        app.update(key(c));
+    }
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.player.as_ref().and_then(|p| p.traffic.selected()), None);
+    for k in ['m', 's', ']', '[', 'n', 'N', 'G', 'g'] {
+        app.update(key(k));
+        for &(w, h) in SIZES {
+            screen(&app, w, h);
+        }
+    }
+    app.update(key('F'));
+    app.update(code(KeyCode::End));
+    screen(&app, 300, 100);
+    for &(w, h) in SIZES.iter().rev() {
+        app.update(Msg::Resize(w, h));
+        screen(&app, w, h);
+    }
+}
+
+#[test]
+fn a_lesson_whose_step_fails_says_why_at_every_size() {
+    let (mut app, _rx) = app();
+    app.open_lesson("ws-upgrade");
+    let generation = app.generation;
+    app.update(Msg::Lesson {
+        generation,
+        update: super::msg::LessonUpdate::Failed("the server would not start".into()),
+    });
+    for &(w, h) in SIZES {
+        screen(&app, w, h);
+    }
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("✗ the server would not start"), "{s}");
+    app.update(code(KeyCode::Enter));
+    assert!(app.note.contains("would not start"), "{}", app.note);
+    // A note stays in sight under narration longer than the pane, scrolled or not.
+    app.update(key('1'));
+    app.update(key('J'));
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("no question to answer"), "{s}");
+    app.update(Msg::Lesson {
+        generation,
+        update: super::msg::LessonUpdate::Events(Vec::new()),
+    });
+    assert_eq!(app.screen, Screen::Lesson);
+}

@@ -24,12 +24,21 @@ impl App {
             }
             Msg::Mouse(m) => {
                 self.dirty = true;
+                if let Some(scroll) = self.help {
+                    // The help is on top: the wheel scrolls it, a click closes it, like a key.
+                    self.help = match m.kind {
+                        MouseEventKind::ScrollUp => Some(scroll.saturating_sub(1)),
+                        MouseEventKind::ScrollDown => Some(scroll.saturating_add(1)),
+                        MouseEventKind::Down(_) => None,
+                        _ => Some(scroll),
+                    };
+                    return;
+                }
                 match m.kind {
                     MouseEventKind::ScrollUp => self.act(Action::Up),
                     MouseEventKind::ScrollDown => self.act(Action::Down),
                     MouseEventKind::Down(_) if self.screen == Screen::Home => {
-                        // The list's first line sits under its border.
-                        self.home.select_row(usize::from(m.row.saturating_sub(1)));
+                        self.home.click(self.area.get(), m.column, m.row);
                     }
                     MouseEventKind::Down(_) => {
                         let a = super::layout::traffic(self.area.get());
@@ -116,9 +125,12 @@ impl App {
                 };
                 if search {
                     t.search = value;
-                    t.jump_match(true);
-                } else if let Err(e) = t.set_filter(value.as_deref().unwrap_or("")) {
-                    self.note = e;
+                    self.jump_match(true);
+                } else {
+                    match t.set_filter(value.as_deref().unwrap_or("")) {
+                        Ok(()) => self.note.clear(),
+                        Err(e) => self.note = e,
+                    }
                 }
                 return;
             }
@@ -284,6 +296,22 @@ impl App {
         true
     }
 
+    /// The next (or previous) search match; the status line says when there is none.
+    fn jump_match(&mut self, forward: bool) {
+        let Some(t) = self.traffic_mut() else {
+            return;
+        };
+        let Some(q) = t.search.clone() else {
+            return;
+        };
+        self.note = if t.jump_match(forward) {
+            String::new()
+        } else {
+            let way = if forward { "after" } else { "before" };
+            format!("/{q}: no match {way} this event")
+        };
+    }
+
     fn open_sandbox(&mut self) {
         if self.start_sandbox() {
             self.screen = Screen::Sandbox;
@@ -417,12 +445,8 @@ impl App {
             Action::PrevSameKind => {
                 t.jump_same_kind(false);
             }
-            Action::NextMatch => {
-                t.jump_match(true);
-            }
-            Action::PrevMatch => {
-                t.jump_match(false);
-            }
+            Action::NextMatch => self.jump_match(true),
+            Action::PrevMatch => self.jump_match(false),
             Action::Unmask => t.unmask = !t.unmask,
             Action::Stats => t.show_stats = !t.show_stats,
             Action::ClearFilter => {

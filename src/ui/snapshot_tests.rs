@@ -312,6 +312,11 @@ fn no_color_theme_draws_no_colour() {
             .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
     );
     assert!(term.backend().to_string().contains('▶'));
+    // Focus shows in the border's lines, not in a colour or a weight alone.
+    let screen = term.backend().to_string();
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[0].contains('┏'), "the focused ladder: {}", lines[0]);
+    assert!(lines[15].contains('┌'), "the inspector: {}", lines[15]);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Small formatting helpers shared by the views.
 
 use ratatui::text::Line;
-use ratatui::widgets::Block;
+use ratatui::widgets::{Block, BorderType};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::Theme;
@@ -84,14 +84,17 @@ pub fn pad(s: &str, cols: usize) -> String {
     format!("{s}{}", " ".repeat(cols.saturating_sub(w)))
 }
 
-/// The bordered block every view draws in, its title on the top edge.
+/// The bordered block every view draws in, its title on the top edge. The pane with the keys
+/// has a thick border, so focus shows without colour (a bold line looks thin on many terminals).
 pub fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+    let (style, border) = if focused {
+        (theme.border_focused, BorderType::Thick)
+    } else {
+        (theme.border, BorderType::Plain)
+    };
     Block::bordered()
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        })
+        .border_type(border)
+        .border_style(style)
         .title(title.into().style(theme.title))
 }
 
