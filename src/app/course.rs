@@ -12,6 +12,8 @@ use crate::lesson::progress::Progress;
 pub struct CourseEntry {
     pub id: String,
     pub title: String,
+    /// The lesson's one-line summary.
+    pub summary: String,
     /// Steps passed and steps in all (progress marks).
     pub done: u32,
     pub steps: u32,
@@ -58,6 +60,7 @@ pub fn entry(l: &Lesson, progress: &Progress) -> CourseEntry {
     CourseEntry {
         id: l.id.clone(),
         title: l.title.clone(),
+        summary: l.summary.clone(),
         done: progress.done(&l.id, &ids) as u32,
         steps: ids.len() as u32,
     }

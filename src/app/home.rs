@@ -64,7 +64,8 @@ impl Home {
     }
 
     /// `server`: the sandbox's URL once it runs, for a browser or curl in another window.
-    pub fn draw(&self, f: &mut Frame, area: Rect, server: Option<&str>) {
+    /// `note`: a problem to say (a broken lesson file, progress that cannot be read).
+    pub fn draw(&self, f: &mut Frame, area: Rect, server: Option<&str>, note: &str) {
         let (list_area, info_area, keys) = areas(area);
         let mut items: Vec<ListItem> = self
             .course
@@ -88,8 +89,13 @@ impl Home {
             .highlight_style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD));
         let mut state = ListState::default().with_selected(Some(self.selected));
         f.render_stateful_widget(list, list_area, &mut state);
+        let mut about = self.about(server);
+        if !note.is_empty() {
+            about.push(Line::from(""));
+            about.push(Line::from(format!("! {note}")));
+        }
         f.render_widget(
-            Paragraph::new(self.about(server))
+            Paragraph::new(about)
                 .wrap(Wrap { trim: false })
                 .block(Block::new().borders(Borders::ALL).title(" About ")),
             info_area,
@@ -118,6 +124,8 @@ impl Home {
                         c.title.clone(),
                         Style::new().add_modifier(Modifier::BOLD),
                     )),
+                    Line::from(""),
+                    Line::from(c.summary.clone()),
                     Line::from(""),
                     Line::from(format!(
                         "Lesson `{id}`: real connections to the built-in server, every byte decoded."

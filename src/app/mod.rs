@@ -172,7 +172,7 @@ impl App {
         match self.screen {
             Screen::Home => {
                 let url = self.sandbox.as_ref().map(|s| s.url.as_str());
-                self.home.draw(f, area, url);
+                self.home.draw(f, area, url, &self.note);
             }
             Screen::Picker => {
                 if let Some(p) = &self.picker {
