@@ -298,6 +298,12 @@ def main():
             write(out_dir, "conn", b"\x05" + conn_ops(conv, CONN_MAX // 4), written)
     for flags, buf in synthetic_ws():
         write(out_dir, "ws", bytes([flags, 0]) + buf, written)
+    # lesson: the course's files and the worked example, whole.
+    for d in (os.path.join(ROOT, "lessons"), os.path.join(ROOT, "tests", "lessons")):
+        for name in sorted(os.listdir(d)):
+            if name.endswith(".toml"):
+                with open(os.path.join(d, name), "rb") as f:
+                    write(out_dir, "lesson", f.read(), written)
         if flags & 2:
             c2s = flags & 1
             write(out_dir, "conn", b"\x02" + conn_ops([(bool(c2s), buf)], CONN_MAX), written)

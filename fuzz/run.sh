@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds=${1:-30}
-targets=${FUZZ_TARGETS:-http1 ws conn capture}
+targets=${FUZZ_TARGETS:-http1 ws conn capture lesson}
 sanitizer=${FUZZ_SANITIZER:-none}
 jobs=${FUZZ_JOBS:-1}
 
@@ -35,6 +35,7 @@ dict_for() {
     http1 | conn) echo http.dict ;;
     ws) echo ws.dict ;;
     capture) echo capture.dict ;;
+    lesson) echo lesson.dict ;;
   esac
 }
 

@@ -13,7 +13,7 @@
 
 use duplex::output::json;
 use duplex::proto::conn::Connection;
-use duplex::proto::event::Event;
+use duplex::proto::event::{Event, TcpOpen};
 use duplex::proto::{Dir, Timestamp};
 use libfuzzer_sys::fuzz_target;
 
@@ -84,9 +84,12 @@ fn run(ops: &[Op<'_>], pieces: bool) -> Vec<Event> {
     let mut out = Vec::new();
     let open = c.open_event(
         Timestamp(0),
-        "10.0.0.1:40000".into(),
-        "10.0.0.2:80".into(),
-        true,
+        TcpOpen {
+            client: "10.0.0.1:40000".into(),
+            server: "10.0.0.2:80".into(),
+            handshake: true,
+            live: false,
+        },
     );
     out.push(open);
     for (i, op) in ops.iter().enumerate() {

@@ -71,6 +71,10 @@ fn check(events: &[HttpEvent], consumed: u64) {
         match ev {
             HttpEvent::Head(h) => assert!(h.range.start <= h.range.end && h.range.end <= consumed),
             HttpEvent::End(e) => assert!(e.range.start <= e.range.end && e.range.end <= consumed),
+            HttpEvent::Body { range, data } => {
+                assert!(range.start <= range.end && range.end <= consumed);
+                assert_eq!(range.len(), data.len() as u64);
+            }
             HttpEvent::Switched { at } => assert!(*at <= consumed),
             HttpEvent::Error(e) => assert!(e.offset <= consumed),
         }

@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
         match ev {
             WsEvent::Frame(f) => {
                 assert!(base <= f.range.start && f.range.end <= end);
-                assert_eq!(f.payload.len(), f.masked_preview.len());
+                assert_eq!(f.payload.len(), f.masked_preview().len());
                 assert!(f.payload_range.end == f.range.end);
             }
             WsEvent::Message(m) => assert!(base <= m.range.start && m.range.end <= end),

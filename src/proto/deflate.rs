@@ -14,6 +14,9 @@ pub const INFLATE_LIMIT: u64 = 64 << 20;
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 const OUT_CHUNK: usize = 32 * 1024;
+/// Compressed bytes per call: a bit inflates to at most 258 bytes (one longest match), so 15
+/// bytes make at most 30,960, less than [`OUT_CHUNK`].
+const MAX_IN: usize = 15;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InflateError {
@@ -80,9 +83,13 @@ impl Inflater {
                 return Ok(());
             }
             let (in0, out0) = (self.z.total_in(), self.z.total_out());
+            // A call fed this little cannot fill the buffer: when the input turns bad, every
+            // byte inflated before the bad spot has been handed over, however the payload was
+            // split into pieces (a full buffer and an error in one call lose what is pending).
+            let piece = input.get(..input.len().min(MAX_IN)).unwrap_or_default();
             let result = self
                 .z
-                .decompress(input, &mut self.out, FlushDecompress::None);
+                .decompress(piece, &mut self.out, FlushDecompress::None);
             let used = usize::try_from(self.z.total_in() - in0).unwrap_or(usize::MAX);
             let made = usize::try_from(self.z.total_out() - out0).unwrap_or(usize::MAX);
             input = input.get(used..).unwrap_or_default();
@@ -109,6 +116,10 @@ impl Inflater {
                 return Ok(());
             }
             let out_full = made == self.out.len();
+            debug_assert!(
+                !out_full || piece.is_empty(),
+                "MAX_IN keeps a call's output in the buffer"
+            );
             if (input.is_empty() && !out_full) || (used == 0 && made == 0) {
                 return Ok(());
             }
@@ -156,6 +167,38 @@ mod tests {
         assert!(out.ends_with(&TAIL));
         out.truncate(out.len() - 4);
         out
+    }
+
+    /// What the sink got before the error, for the payload fed in pieces of `size` bytes.
+    fn before_error(payload: &[u8], size: usize) -> Vec<u8> {
+        let mut inf = Inflater::new(false);
+        let mut out = Vec::new();
+        inf.start_message();
+        for p in payload.chunks(size) {
+            if inf.feed(p, |b| out.extend_from_slice(b)).is_err() {
+                return out;
+            }
+        }
+        panic!("the payload was meant to be corrupt");
+    }
+
+    #[test]
+    fn a_corrupt_payload_hands_over_the_same_bytes_however_it_is_split() {
+        // 64 KiB from a few hundred compressed bytes, then a block type that does not exist.
+        let data: Vec<u8> = (0..64 * 1024).map(|i| (i % 7 * 37) as u8).collect();
+        let mut c = Compress::new(Compression::best(), false);
+        let mut payload = deflate_message(&mut c, &data);
+        assert!(payload.len() < 2048, "{} compressed bytes", payload.len());
+        payload.extend_from_slice(&[0xff; 8]);
+        let whole = before_error(&payload, payload.len());
+        assert!(
+            whole.len() > OUT_CHUNK,
+            "more than one buffer before the error"
+        );
+        assert_eq!(whole, &data[..whole.len()]);
+        for size in [1, 2, 15, 16, 100, 1000] {
+            assert_eq!(before_error(&payload, size), whole, "pieces of {size}");
+        }
     }
 
     #[test]
