@@ -146,6 +146,11 @@ impl Session {
         &self.conns
     }
 
+    /// Where connection `id` is in [`Session::conns`].
+    pub fn conn_position(&self, id: ConnId) -> Option<usize> {
+        self.conn_index.get(&id).copied()
+    }
+
     pub fn conn(&self, id: ConnId) -> Option<&ConnInfo> {
         self.conns.get(*self.conn_index.get(&id)?)
     }

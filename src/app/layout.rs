@@ -13,7 +13,12 @@ pub struct Areas {
 
 /// The traffic screens' panes inside `area`.
 pub fn traffic(area: Rect) -> Areas {
-    let lifetimes_h = if area.height >= 30 { 4 } else { 3 };
+    // Borders, the time axis, then at least one connection's bar from 24 rows up.
+    let lifetimes_h = match area.height {
+        30.. => 5,
+        24.. => 4,
+        _ => 3,
+    };
     let inspector_h = (area.height * 3 / 10).max(6);
     let [top, inspector, lifetimes, keys] = Layout::vertical([
         Constraint::Min(5),

@@ -288,6 +288,23 @@ impl Traffic {
         };
     }
 
+    /// The first connection the lifetimes show: where the learner scrolled them while they
+    /// have the keys, else so that the selected event's connection is in view.
+    fn lifetimes_first(&self, height: u16) -> usize {
+        if self.focus == Pane::Lifetimes {
+            return self.lifetimes_offset;
+        }
+        // Inside the borders and under the time axis.
+        let rows = usize::from(height.saturating_sub(3)).max(1);
+        let at = self
+            .selected
+            .and_then(|i| self.session.conn_position(self.session.row(i).conn));
+        match at {
+            Some(i) if i >= rows => i + 1 - rows,
+            _ => 0,
+        }
+    }
+
     /// The end of the bars in the lifetimes view: now when live, else the newest event's time.
     fn now(&self) -> Timestamp {
         match &self.live {
@@ -319,7 +336,7 @@ impl Traffic {
                 .live
                 .as_ref()
                 .and_then(|l| l.control.keepalive(l.configured)),
-            offset: self.lifetimes_offset,
+            offset: self.lifetimes_first(lifetimes_area.height),
             focused: self.focus == Pane::Lifetimes,
         };
         lifetimes::render(f, lifetimes_area, &self.session, &life, theme);

@@ -143,10 +143,14 @@ fn body_width(width: usize, lanes: usize) -> usize {
 fn header<'a>(lanes: &[ConnId], overflow: bool, width: usize, theme: &Theme) -> Line<'a> {
     let mut s = format!("  {:>TIME$} ", "t (s)");
     for (i, &c) in lanes.iter().enumerate() {
+        let plus = if overflow && i + 1 == lanes.len() {
+            "+"
+        } else {
+            ""
+        };
         let name = match c {
             0 => String::new(),
-            _ if overflow && i + 1 == lanes.len() => format!("#{c}+"),
-            _ => format!("#{c}"),
+            _ => lane_name(c, plus),
         };
         s.push_str(&pad(&name, LANE));
     }
@@ -155,6 +159,28 @@ fn header<'a>(lanes: &[ConnId], overflow: bool, width: usize, theme: &Theme) -> 
     let arrow = format!("client {} server", "─".repeat(span.saturating_sub(14)));
     s.push_str(&fit(&arrow, span));
     Line::styled(fit(&s, width), theme.dim)
+}
+
+/// A lane's name that leaves a space before the next: `#7`, else `12`, else its last digits.
+fn lane_name(c: ConnId, plus: &str) -> String {
+    let room = LANE - 1;
+    let full = format!("#{c}{plus}");
+    if full.chars().count() <= room {
+        return full;
+    }
+    let bare = format!("{c}{plus}");
+    if bare.chars().count() <= room {
+        return bare;
+    }
+    let tail: String = bare
+        .chars()
+        .rev()
+        .take(room - 1)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("…{tail}")
 }
 
 fn line<'a>(
@@ -230,4 +256,20 @@ fn arrow(label: &str, dir: Option<Dir>, kind: RowKind, width: usize) -> String {
         None => format!(" {text} {}", " ".repeat(fill + 1)),
     };
     pad(&s, width)
+}
+
+#[cfg(test)]
+mod lane_tests {
+    use super::lane_name;
+
+    #[test]
+    fn a_lane_name_always_leaves_a_space() {
+        assert_eq!(lane_name(7, ""), "#7");
+        assert_eq!(lane_name(11, ""), "11");
+        assert_eq!(lane_name(4, "+"), "4+");
+        assert_eq!(lane_name(123, ""), "…3");
+        for c in [1, 9, 10, 99, 100, 65_535, u32::MAX] {
+            assert!(lane_name(c, "").chars().count() < super::LANE, "{c}");
+        }
+    }
 }
