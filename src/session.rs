@@ -103,18 +103,8 @@ impl Session {
     /// Entry `i`; an out-of-range index gives an empty error row rather than a panic.
     pub fn row(&self, i: usize) -> Row {
         self.rows.get(i).copied().unwrap_or(Row {
-            ts: self.last_ts,
             payload_len: u64::MAX,
-            conn: 0,
-            head_len: 0,
-            bytes_at: 0,
-            bytes_kept: 0,
-            code: 0,
-            extra: u32::MAX,
-            kind: RowKind::Error,
-            dir: None,
-            opcode: 0,
-            flags: 0,
+            ..Row::blank(self.last_ts, 0, None)
         })
     }
 
@@ -225,20 +215,7 @@ impl Session {
         self.stats.events += 1;
         self.last_ts = self.last_ts.max(ev.ts);
         self.note_activity(ev.conn, ev.ts);
-        let mut row = Row {
-            ts: ev.ts,
-            payload_len: 0,
-            conn: ev.conn,
-            head_len: 0,
-            bytes_at: 0,
-            bytes_kept: 0,
-            code: 0,
-            extra: u32::MAX,
-            kind: RowKind::Error,
-            dir: ev.dir,
-            opcode: 0,
-            flags: 0,
-        };
+        let mut row = Row::blank(ev.ts, ev.conn, ev.dir);
         match &ev.kind {
             EventKind::TcpOpen(o) => {
                 row.kind = RowKind::TcpOpen;

@@ -306,14 +306,9 @@ impl LessonScreen {
 
     fn results(&self, r: &StepReport, width: usize, theme: &Theme, out: &mut Vec<Line<'static>>) {
         for a in &r.actions {
-            let label = a
-                .label
-                .as_deref()
-                .map(|l| format!("[{l}] "))
-                .unwrap_or_default();
             let line = match &a.outcome {
-                Ok(s) => vec![Span::raw(format!("{label}{s}"))],
-                Err(e) => vec![Span::styled(format!("{label}FAILED: {e}"), theme.bad)],
+                Ok(_) => vec![Span::raw(a.line())],
+                Err(_) => vec![Span::styled(a.line(), theme.bad)],
             };
             let mark = if a.outcome.is_ok() { "→ " } else { "✗ " };
             out.extend(narration::wrap(line, width, mark, "  "));

@@ -41,15 +41,8 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
     if !r.actions.is_empty() {
         writeln!(out, "\n  What we did:")?;
         for a in &r.actions {
-            let label = a
-                .label
-                .as_deref()
-                .map(|l| format!("[{l}] "))
-                .unwrap_or_default();
-            match &a.outcome {
-                Ok(s) => writeln!(out, "    → {label}{s}")?,
-                Err(e) => writeln!(out, "    ✗ {label}FAILED: {e}")?,
-            }
+            let mark = if a.outcome.is_ok() { "→" } else { "✗" };
+            writeln!(out, "    {mark} {}", a.line())?;
         }
     }
     if !r.events.is_empty() {

@@ -131,6 +131,24 @@ pub struct Row {
 }
 
 impl Row {
+    /// An error row with nothing kept, to be filled in by what the event says.
+    pub fn blank(ts: Timestamp, conn: ConnId, dir: Option<Dir>) -> Row {
+        Row {
+            ts,
+            payload_len: 0,
+            conn,
+            head_len: 0,
+            bytes_at: 0,
+            bytes_kept: 0,
+            code: 0,
+            extra: u32::MAX,
+            kind: RowKind::Error,
+            dir,
+            opcode: 0,
+            flags: 0,
+        }
+    }
+
     pub fn fin(&self) -> bool {
         self.flags & flags::FIN != 0
     }

@@ -66,27 +66,20 @@ impl Log {
     /// A live event, labelled by its time.
     pub fn push(&mut self, ev: Event) {
         let label = self.label_at(ev.ts);
-        self.add(ev, label, false);
+        if let Some(l) = &label {
+            tally(self.tallies.entry(l.clone()).or_default(), &ev, false);
+        }
+        self.entries.push(entry(ev, label, false, Timestamp(0)));
     }
 
     /// An event of a replayed capture, labelled by the action that replayed it.
     pub fn push_replayed(&mut self, ev: Event, label: Option<&str>, origin: Timestamp) {
-        let label = label.map(Arc::from);
-        let mut entry = entry(ev, label, true, origin);
+        let label: Option<Arc<str>> = label.map(Arc::from);
         // A capture's bytes are its own: count them for its label too.
-        if let Some(l) = &entry.label {
-            let t = self.tallies.entry(l.clone()).or_default();
-            tally(t, &entry.ev, true);
-        }
-        entry.replayed = true;
-        self.entries.push(entry);
-    }
-
-    fn add(&mut self, ev: Event, label: Option<Arc<str>>, replayed: bool) {
         if let Some(l) = &label {
-            tally(self.tallies.entry(l.clone()).or_default(), &ev, false);
+            tally(self.tallies.entry(l.clone()).or_default(), &ev, true);
         }
-        self.entries.push(entry(ev, label, replayed, Timestamp(0)));
+        self.entries.push(entry(ev, label, true, origin));
     }
 }
 

@@ -52,6 +52,21 @@ pub struct StepReport {
     pub table: Option<TableReport>,
 }
 
+impl ActionReport {
+    /// `[label] what it did`, or `[label] FAILED: why`, as the transcript and the UI show it.
+    pub fn line(&self) -> String {
+        let label = self
+            .label
+            .as_deref()
+            .map(|l| format!("[{l}] "))
+            .unwrap_or_default();
+        match &self.outcome {
+            Ok(s) => format!("{label}{s}"),
+            Err(e) => format!("{label}FAILED: {e}"),
+        }
+    }
+}
+
 impl StepReport {
     /// Every action worked and every expectation held.
     pub fn passed(&self) -> bool {
