@@ -184,3 +184,24 @@ fn an_empty_lessons_directory_is_said_and_the_course_still_lists() {
     );
     assert!(out.contains("ws-upgrade"), "{out}");
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_transcript_quietly() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["learn", "http10", "--plain", "--auto"])
+        .env("DUPLEX_DATA_DIR", data.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read the first line, then hang up, as `| head -1` would.
+    let mut first = [0u8; 64];
+    let n = std::io::Read::read(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    assert!(n > 0);
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

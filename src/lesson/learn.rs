@@ -13,6 +13,34 @@ use super::run::log::Entry;
 use super::run::{Player, StepReport};
 use super::transcript;
 
+/// Writes to stdout; when the reader has gone (`duplex learn ... | head`), stops quietly, as
+/// `duplex replay` does, instead of panicking on the broken pipe.
+fn say_to_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
+    let mut out = io::stdout().lock();
+    let r = out.write_fmt(args).and_then(|()| {
+        if newline {
+            out.write_all(b"\n")
+        } else {
+            out.flush()
+        }
+    });
+    if let Err(e) = r {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("duplex learn: writing output: {e}");
+        std::process::exit(1);
+    }
+}
+
+macro_rules! say {
+    ($($arg:tt)*) => { say_to_stdout(format_args!($($arg)*), true) };
+}
+
+macro_rules! say_part {
+    ($($arg:tt)*) => { say_to_stdout(format_args!($($arg)*), false) };
+}
+
 pub struct LearnOpts {
     pub id: Option<String>,
     /// A transcript on stdout instead of the terminal UI.
@@ -85,11 +113,11 @@ pub fn learn(opts: &LearnOpts) -> ExitCode {
 }
 
 fn list(lessons: &[Lesson], progress: &Progress) {
-    println!("The course ({} lessons):\n", lessons.len());
+    say!("The course ({} lessons):\n", lessons.len());
     let mut part = None;
     for l in lessons {
         if part != Some(&l.part) && !l.part.is_empty() {
-            println!("  {}", l.part);
+            say!("  {}", l.part);
             part = Some(&l.part);
         }
         let ids: Vec<&str> = l.steps.iter().map(|s| s.id.as_str()).collect();
@@ -99,16 +127,16 @@ fn list(lessons: &[Lesson], progress: &Progress) {
             d if d == ids.len() => "✓",
             _ => "◐",
         };
-        println!(
+        say!(
             "    {mark} {:>2}. {:<20} {}  ({done}/{} steps)",
             l.order,
             l.id,
             l.title,
             ids.len()
         );
-        println!("           {}", l.summary);
+        say!("           {}", l.summary);
     }
-    println!("\nPlay one with `duplex learn ID --plain` (add --auto to run it without questions).");
+    say!("\nPlay one with `duplex learn ID --plain` (add --auto to run it without questions).");
 }
 
 async fn play(lesson: Lesson, auto: bool, mut progress: Progress, save: Option<Store>) -> bool {
@@ -119,8 +147,8 @@ async fn play(lesson: Lesson, auto: bool, mut progress: Progress, save: Option<S
             return false;
         }
     };
-    println!("{} — {}", lesson.title, lesson.summary);
-    println!(
+    say!("{} — {}", lesson.title, lesson.summary);
+    say!(
         "(a built-in server listens on http://{}/ for this lesson)",
         player.addr()
     );
@@ -155,7 +183,7 @@ async fn play(lesson: Lesson, auto: bool, mut progress: Progress, save: Option<S
         }
     }
     let _ = player.finish().await;
-    println!(
+    say!(
         "\n━━ End of \"{}\": {}",
         lesson.title,
         if all_ok {
@@ -194,15 +222,15 @@ fn ask(
     auto: bool,
     input: &mut impl BufRead,
 ) -> Option<(String, bool)> {
-    println!("\n  Question {n}: {}", q.ask);
+    say!("\n  Question {n}: {}", q.ask);
     let right = right_answer(q, &r.events);
     if let Answer::Choice { choices, .. } = &q.answer {
         for (i, c) in choices.iter().enumerate() {
-            println!("    {}) {c}", i + 1);
+            say!("    {}) {c}", i + 1);
         }
     }
     let Some(right) = right else {
-        println!("    (the traffic of this step holds no answer to this question)");
+        say!("    (the traffic of this step holds no answer to this question)");
         return None;
     };
     let correct_no = match &q.answer {
@@ -211,21 +239,20 @@ fn ask(
     };
     if auto {
         match correct_no {
-            Some(c) => println!("  Answer: {c}) {right}"),
-            None => println!("  Answer, read from your own traffic: {right}"),
+            Some(c) => say!("  Answer: {c}) {right}"),
+            None => say!("  Answer, read from your own traffic: {right}"),
         }
-        println!("  {}", q.explain);
+        say!("  {}", q.explain);
         return None;
     }
     let prompt = match &q.answer {
         Answer::Choice { choices, .. } => format!("  Your answer (1-{}): ", choices.len()),
         Answer::FromTraffic { .. } => "  Your answer: ".to_owned(),
     };
-    print!("{prompt}");
-    let _ = io::stdout().flush();
+    say_part!("{prompt}");
     let mut line = String::new();
     if input.read_line(&mut line).unwrap_or(0) == 0 {
-        println!("\n  (no answer) The answer: {right}\n  {}", q.explain);
+        say!("\n  (no answer) The answer: {right}\n  {}", q.explain);
         return None;
     }
     let given = line.trim().to_owned();
@@ -234,10 +261,10 @@ fn ask(
         None => given == right.trim(),
     };
     if correct {
-        println!("  ✓ Right. {}", q.explain);
+        say!("  ✓ Right. {}", q.explain);
     } else {
         let shown = correct_no.map_or(right.clone(), |c| format!("{c}) {right}"));
-        println!("  ✗ Not quite: the answer is {shown}. {}", q.explain);
+        say!("  ✗ Not quite: the answer is {shown}. {}", q.explain);
     }
     Some((given, correct))
 }
@@ -254,11 +281,11 @@ pub fn progress_cmd(reset: bool, extra: Option<&std::path::Path>) -> ExitCode {
     if reset {
         return match store.reset() {
             Ok(true) => {
-                println!("Progress cleared ({} removed).", store.path().display());
+                say!("Progress cleared ({} removed).", store.path().display());
                 ExitCode::SUCCESS
             }
             Ok(false) => {
-                println!("No progress saved yet; nothing to clear.");
+                say!("No progress saved yet; nothing to clear.");
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -270,7 +297,7 @@ pub fn progress_cmd(reset: bool, extra: Option<&std::path::Path>) -> ExitCode {
     match store.load() {
         Ok(p) => {
             list(&course(extra).lessons, &p);
-            println!("Saved in {}.", store.path().display());
+            say!("Saved in {}.", store.path().display());
             ExitCode::SUCCESS
         }
         Err(e) => {
