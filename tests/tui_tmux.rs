@@ -6,93 +6,9 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-/// No wait lasts longer than this.
-const BOUND: Duration = Duration::from_secs(15);
+mod tmux;
 
-/// One tmux session, killed when the test ends however it ends.
-struct Tmux {
-    name: String,
-}
-
-impl Tmux {
-    /// Starts `duplex` with no command in a 100x30 pane; `DONE-<exit code>` follows it there.
-    /// Progress is saved in `data` (never the learner's own), the built-in course alone.
-    fn start(name: &str, data: &Path) -> Tmux {
-        let bin = env!("CARGO_BIN_EXE_duplex");
-        let script = format!(
-            "env -u DUPLEX_LESSONS DUPLEX_DATA_DIR='{}' '{bin}'; echo DONE-$?; exec sleep 60",
-            data.display()
-        );
-        let ok = Command::new("tmux")
-            .args(["new-session", "-d", "-s", name, "-x", "100", "-y", "30"])
-            .args(["-c", env!("CARGO_MANIFEST_DIR")])
-            .args(["sh", "-c", &script])
-            .env("TERM", "xterm-256color")
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "tmux new-session failed");
-        Tmux {
-            name: name.to_string(),
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let ok = Command::new("tmux")
-            .args(["send-keys", "-t", &self.name])
-            .args(keys)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "tmux send-keys {keys:?} failed");
-    }
-
-    /// Types `text` literally.
-    fn type_text(&self, text: &str) {
-        self.keys(&["-l", text]);
-    }
-
-    fn screen(&self) -> String {
-        Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default()
-    }
-
-    /// Polls the pane until `pred` holds; fails with the last screen after [`BOUND`].
-    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < BOUND,
-                "waited {BOUND:?} for {what}; the screen:\n{s}"
-            );
-            sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        self.wait(text, |s| s.contains(text))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
-    }
-}
-
-fn have_tmux() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use tmux::{Tmux, have_tmux};
 
 /// The picker's order: captures sorted by name (no directories in `assets/captures`).
 fn picker_steps_to(file: &str) -> usize {

@@ -8,6 +8,7 @@ pub mod home;
 pub mod keys;
 pub mod layout;
 pub mod lesson;
+mod lesson_view;
 pub mod loader;
 pub mod msg;
 pub mod narration;

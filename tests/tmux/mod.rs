@@ -1,0 +1,109 @@
+//! duplex in a real terminal: a tmux session of a chosen size, driven by keys and read back with
+//! `capture-pane`. Tests that use it print SKIP when tmux is missing.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// No wait lasts longer than this.
+pub const BOUND: Duration = Duration::from_secs(15);
+
+/// One tmux session, killed when the test ends however it ends.
+pub struct Tmux {
+    pub name: String,
+}
+
+impl Tmux {
+    /// Starts `duplex` with no command in a 100x30 pane; `DONE-<exit code>` follows it there.
+    /// Progress is saved in `data` (never the learner's own), the built-in course alone.
+    pub fn start(name: &str, data: &Path) -> Tmux {
+        Tmux::start_with(name, data, (100, 30), &[])
+    }
+
+    /// `duplex ARGS...` in a `w`x`h` pane, progress in `data`, `DUPLEX_LESSONS` unset.
+    pub fn start_with(name: &str, data: &Path, (w, h): (u16, u16), args: &[&str]) -> Tmux {
+        let bin = env!("CARGO_BIN_EXE_duplex");
+        let args: String = args.iter().map(|a| format!(" '{a}'")).collect();
+        let script = format!(
+            "env -u DUPLEX_LESSONS DUPLEX_DATA_DIR='{}' '{bin}'{args}; echo DONE-$?; exec sleep 60",
+            data.display()
+        );
+        let ok = Command::new("tmux")
+            .args(["new-session", "-d", "-s", name])
+            .args(["-x", &w.to_string(), "-y", &h.to_string()])
+            .args(["-c", env!("CARGO_MANIFEST_DIR")])
+            .args(["sh", "-c", &script])
+            .env("TERM", "xterm-256color")
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux new-session failed");
+        Tmux {
+            name: name.to_string(),
+        }
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux send-keys {keys:?} failed");
+    }
+
+    /// Types `text` literally.
+    pub fn type_text(&self, text: &str) {
+        self.keys(&["-l", text]);
+    }
+
+    pub fn screen(&self) -> String {
+        Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Polls the pane until `pred` holds; fails with the last screen after [`BOUND`].
+    pub fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.wait_at_most(what, BOUND, pred)
+    }
+
+    /// Polls the pane until `pred` holds; fails with the last screen after `bound`.
+    pub fn wait_at_most(&self, what: &str, bound: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < bound,
+                "waited {bound:?} for {what}; the screen:\n{s}"
+            );
+            sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn wait_for(&self, text: &str) -> String {
+        self.wait(text, |s| s.contains(text))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+pub fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
