@@ -46,6 +46,8 @@ pub enum Action {
     TypeAnswer,
     NarrationUp,
     NarrationDown,
+    /// The lesson's panes show the live traffic, or a replayed capture's.
+    NextView,
 }
 
 /// Where a key applies, for the help overlay's grouping.
@@ -225,6 +227,12 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
         Scope::Lesson,
         Action::NarrationUp,
     ),
+    (
+        "c",
+        "the live traffic, or a capture the lesson replayed (its own clock and numbers)",
+        Scope::Lesson,
+        Action::NextView,
+    ),
 ];
 
 /// The action of a key press, if any.
@@ -269,6 +277,7 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('a') => Action::TypeAnswer,
         KeyCode::Char('K') => Action::NarrationUp,
         KeyCode::Char('J') => Action::NarrationDown,
+        KeyCode::Char('c') => Action::NextView,
         _ => return None,
     })
 }
@@ -293,7 +302,7 @@ mod tests {
             Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJK";
+        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKc";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(

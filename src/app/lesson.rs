@@ -50,7 +50,14 @@ pub struct LessonScreen {
     generation: u64,
     /// Step numbers to run, to the player task; `None` when no runtime is at hand.
     cmd: Option<UnboundedSender<usize>>,
+    /// The live traffic of the lesson's server.
     pub traffic: Traffic,
+    /// Each replayed capture in a session of its own: its clock and connection numbers.
+    pub captures: Vec<(Arc<str>, Traffic)>,
+    /// Which traffic the panes show: 0 the live one, `i` the capture `captures[i - 1]`.
+    pub view: usize,
+    /// The learner picked the view while this step ran: new traffic does not take it away.
+    pub(super) view_chosen: bool,
 }
 
 impl LessonScreen {
@@ -75,6 +82,9 @@ impl LessonScreen {
             generation,
             cmd: None,
             traffic: Traffic::default(),
+            captures: Vec::new(),
+            view: 0,
+            view_chosen: false,
         }
     }
 
@@ -106,11 +116,24 @@ impl LessonScreen {
             });
             let log = player.log();
             let mut forwarded = 0;
-            while let Some(index) = cmd_rx.recv().await {
+            let mut tick = tokio::time::interval(FORWARD);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            // The server lives on between steps (timeouts, pushes, a visitor's curl): its
+            // events are forwarded whether a step runs or not.
+            loop {
+                let index = tokio::select! {
+                    c = cmd_rx.recv() => match c {
+                        Some(i) => i,
+                        None => break,
+                    },
+                    _ = tick.tick() => {
+                        forward(&log, &mut forwarded, &send);
+                        continue;
+                    }
+                };
                 let report = {
                     let run = player.run_step(index);
                     tokio::pin!(run);
-                    let mut tick = tokio::time::interval(FORWARD);
                     loop {
                         tokio::select! {
                             r = &mut run => break r,
@@ -161,6 +184,7 @@ impl LessonScreen {
         }
         self.step = first;
         self.running = Some(first);
+        self.view_chosen = false;
         self.scroll = None;
         Ok(())
     }
@@ -184,15 +208,7 @@ impl LessonScreen {
                 self.server = Some(addr);
                 self.traffic.live = Some(live);
             }
-            LessonUpdate::Events(events) => {
-                let follow = self.traffic.at_end();
-                for ev in &events {
-                    self.traffic.push(ev);
-                }
-                if follow {
-                    self.traffic.select_last();
-                }
-            }
+            LessonUpdate::Events(events) => self.on_events(events),
             LessonUpdate::Step { index, report } => {
                 if let Some(r) = self.reports.get_mut(index) {
                     *r = Some(*report);
@@ -258,7 +274,9 @@ fn forward(log: &Arc<Mutex<Log>>, sent: &mut usize, send: &impl Fn(LessonUpdate)
         let l = log.lock().unwrap_or_else(PoisonError::into_inner);
         let new = l.entries.get(*sent..).unwrap_or_default();
         *sent += new.len();
-        new.iter().map(|e| e.ev.clone()).collect()
+        new.iter()
+            .map(|e| (e.source.clone(), e.ev.clone()))
+            .collect()
     };
     if !events.is_empty() {
         send(LessonUpdate::Events(events));

@@ -168,7 +168,7 @@ impl LessonScreen {
             .borders(Borders::ALL)
             .title(Line::from(title).style(theme.title));
         let filter = self
-            .traffic
+            .shown()
             .filter_line()
             .map(|f| format!(" filter: {f} "))
             .unwrap_or_default();

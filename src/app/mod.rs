@@ -8,6 +8,7 @@ pub mod home;
 pub mod keys;
 pub mod layout;
 pub mod lesson;
+mod lesson_traffic;
 mod lesson_view;
 pub mod loader;
 pub mod msg;
@@ -153,7 +154,7 @@ impl App {
         match self.screen {
             Screen::Replay => self.player.as_ref().map(|p| &p.traffic),
             Screen::Sandbox => self.sandbox.as_ref().map(|s| &s.traffic),
-            Screen::Lesson => self.lesson.as_ref().map(|l| &l.traffic),
+            Screen::Lesson => self.lesson.as_ref().map(LessonScreen::shown),
             Screen::Home | Screen::Picker => None,
         }
     }
@@ -162,7 +163,7 @@ impl App {
         match self.screen {
             Screen::Replay => self.player.as_mut().map(|p| &mut p.traffic),
             Screen::Sandbox => self.sandbox.as_mut().map(|s| &mut s.traffic),
-            Screen::Lesson => self.lesson.as_mut().map(|l| &mut l.traffic),
+            Screen::Lesson => self.lesson.as_mut().map(LessonScreen::shown_mut),
             Screen::Home | Screen::Picker => None,
         }
     }
@@ -208,6 +209,9 @@ impl App {
         }
         if let Some(t) = self.traffic() {
             t.draw(f, [a.ladder, a.inspector, a.lifetimes], &self.theme);
+        }
+        if let (Screen::Lesson, Some(l)) = (self.screen, &self.lesson) {
+            l.draw_views(f, a.ladder, &self.theme);
         }
         let bar = match &self.prompt {
             Some(Prompt::Search(q)) => format!("/{q}▏ Enter keep · Esc drop"),

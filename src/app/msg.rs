@@ -37,8 +37,9 @@ pub enum LessonUpdate {
         addr: std::net::SocketAddr,
         live: super::traffic::LiveClock,
     },
-    /// Events decoded while a step runs, live.
-    Events(Vec<Event>),
+    /// Events decoded from the lesson's traffic as they happen, during a step or between steps;
+    /// each with the replayed capture it came from (none when live).
+    Events(Vec<(Option<std::sync::Arc<str>>, Event)>),
     /// Step `index` has run.
     Step {
         index: usize,

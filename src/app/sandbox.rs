@@ -103,14 +103,7 @@ impl Sandbox {
     }
 
     pub fn on_live(&mut self, events: &[crate::proto::event::Event]) {
-        // Follow the newest event unless the learner moved up to look at an older one.
-        let follow = self.traffic.at_end();
-        for ev in events {
-            self.traffic.push(ev);
-        }
-        if follow {
-            self.traffic.select_last();
-        }
+        self.traffic.push_live(events);
     }
 
     fn note(&self, s: String) {

@@ -63,6 +63,10 @@ pub struct Traffic {
     pub show_stats: bool,
     /// Set for live traffic: time runs on between events, and idle connections count down.
     pub live: Option<LiveClock>,
+    /// Live panes select each new event until the learner moves away from the newest.
+    follow: bool,
+    /// Rows that arrived (and pass the filter) since the learner stopped following.
+    unseen: usize,
 }
 
 impl Default for Traffic {
@@ -78,6 +82,8 @@ impl Default for Traffic {
             lifetimes_offset: 0,
             show_stats: false,
             live: None,
+            follow: true,
+            unseen: 0,
             ladder: LadderState {
                 focused: true,
                 ..LadderState::default()
@@ -96,16 +102,73 @@ impl Traffic {
     }
 
     pub fn push(&mut self, ev: &Event) {
+        let before = self.session.len();
         self.session.push(ev);
-        let i = self.session.len() - 1;
-        if let (Some((_, f)), Some(rows)) = (&self.filter, &mut self.ladder.filtered)
-            && self.session.matches(i, f)
-        {
-            rows.push(i as u32);
+        // An event may add no row (a message whose frames are shown), so only new rows count.
+        for i in before..self.session.len() {
+            if let (Some((_, f)), Some(rows)) = (&self.filter, &mut self.ladder.filtered)
+                && self.session.matches(i, f)
+            {
+                rows.push(i as u32);
+            }
+            if self.selected.is_none() && self.passes(i) {
+                self.select(Some(i));
+            }
         }
-        if self.selected.is_none() && self.passes(i) {
-            self.select(Some(i));
+    }
+
+    /// New live events: the selection follows them, unless the learner moved away, in which case
+    /// they are counted for the "new below" cue.
+    pub fn push_live<'a>(&mut self, events: impl IntoIterator<Item = &'a Event>) {
+        for ev in events {
+            // An event may add no row of its own (a message reassembled from frames shown).
+            let before = self.len();
+            self.push(ev);
+            if self.follow {
+                self.select_last();
+            } else {
+                self.unseen += (before..self.len()).filter(|&i| self.passes(i)).count();
+            }
         }
+    }
+
+    /// After a key: one that moved the selection decides whether the view follows (it does
+    /// again once the newest row is selected).
+    pub fn after_key(&mut self, a: crate::app::keys::Action) {
+        use crate::app::keys::Action as A;
+        let moves = matches!(
+            a,
+            A::Up
+                | A::Down
+                | A::StepBack
+                | A::StepForward
+                | A::PageUp
+                | A::PageDown
+                | A::First
+                | A::Last
+                | A::NextSameKind
+                | A::PrevSameKind
+                | A::NextMatch
+                | A::PrevMatch
+                | A::ClearFilter
+                | A::Open
+        );
+        if moves {
+            self.moved_by_learner();
+        }
+    }
+
+    /// After the learner moved the selection: at the newest row the view follows again.
+    pub fn moved_by_learner(&mut self) {
+        self.follow = self.at_end();
+        if self.follow {
+            self.unseen = 0;
+        }
+    }
+
+    /// Rows below the selection that came while the learner looked elsewhere.
+    pub fn unseen(&self) -> usize {
+        if self.follow { 0 } else { self.unseen }
     }
 
     pub fn selected(&self) -> Option<usize> {
@@ -313,9 +376,29 @@ impl Traffic {
         }
     }
 
+    /// "N new below" on the ladder's bottom border, while the learner is not following.
+    fn draw_unseen(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let n = self.unseen();
+        if n == 0 || area.height < 3 || area.width < 12 {
+            return;
+        }
+        let cue = format!(" {n} new below · G follows ");
+        let w = (unicode_width::UnicodeWidthStr::width(cue.as_str()) as u16)
+            .min(area.width.saturating_sub(2));
+        let at = Rect {
+            x: area.x + area.width - 1 - w,
+            y: area.y + area.height - 1,
+            width: w,
+            height: 1,
+        };
+        let line = ratatui::text::Line::styled(cue, theme.title);
+        f.render_widget(ratatui::widgets::Paragraph::new(line), at);
+    }
+
     pub fn draw(&self, f: &mut Frame, areas: [Rect; 3], theme: &Theme) {
         let [ladder_area, inspector_area, lifetimes_area] = areas;
         ladder::render(f, ladder_area, &self.session, &self.ladder, theme);
+        self.draw_unseen(f, ladder_area, theme);
         let insp = InspectorState {
             event: self.selected,
             unmask: self.unmask,

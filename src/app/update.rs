@@ -283,6 +283,11 @@ impl App {
             Action::PrevStep => l.back(),
             Action::NarrationUp => l.scroll_by(-1),
             Action::NarrationDown => l.scroll_by(1),
+            Action::NextView => {
+                if !l.next_view() {
+                    self.note = "no capture replayed yet: the panes show the live traffic".into();
+                }
+            }
             Action::Choose(n) => self.answer_lesson(&n.to_string()),
             Action::TypeAnswer => {
                 if l.open_question().is_some() {
@@ -453,6 +458,9 @@ impl App {
                 let _ = t.set_filter("");
             }
             _ => {}
+        }
+        if let Some(t) = self.traffic_mut() {
+            t.after_key(a);
         }
     }
 }

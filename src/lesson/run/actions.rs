@@ -323,8 +323,9 @@ impl Ctx {
         let n = events.len();
         let origin = origin.unwrap_or_default();
         let mut log = self.lock();
+        let source = log.new_source(capture);
         for ev in events {
-            log.push_replayed(ev, label, origin);
+            log.push_replayed(ev, label, origin, &source);
         }
         drop(log);
         self.notify.notify_waiters();

@@ -19,6 +19,8 @@ pub struct Entry {
     pub label: Option<Arc<str>>,
     /// Events from a replayed capture have their own clock and connection numbers.
     pub replayed: bool,
+    /// The replayed capture's name (a second replay of one file gets ` #2`); none when live.
+    pub source: Option<Arc<str>>,
 }
 
 /// Tallies of one label, kept as traffic arrives.
@@ -37,6 +39,8 @@ pub struct Log {
     /// When each action began, and its label: an event belongs to the last one started before it.
     windows: Vec<(Timestamp, Option<Arc<str>>)>,
     pub tallies: HashMap<Arc<str>, Tally>,
+    /// The captures replayed so far, each a session of its own.
+    sources: Vec<Arc<str>>,
 }
 
 impl Log {
@@ -69,21 +73,43 @@ impl Log {
         if let Some(l) = &label {
             tally(self.tallies.entry(l.clone()).or_default(), &ev, false);
         }
-        self.entries.push(entry(ev, label, false, Timestamp(0)));
+        self.entries.push(entry(ev, label, None, Timestamp(0)));
+    }
+
+    /// A name for a new replay of `capture`, unique in this log.
+    pub fn new_source(&mut self, capture: &str) -> Arc<str> {
+        let n = self
+            .sources
+            .iter()
+            .filter(|s| s.starts_with(capture))
+            .count();
+        let name: Arc<str> = match n {
+            0 => Arc::from(capture),
+            n => Arc::from(format!("{capture} #{}", n + 1)),
+        };
+        self.sources.push(name.clone());
+        name
     }
 
     /// An event of a replayed capture, labelled by the action that replayed it.
-    pub fn push_replayed(&mut self, ev: Event, label: Option<&str>, origin: Timestamp) {
+    pub fn push_replayed(
+        &mut self,
+        ev: Event,
+        label: Option<&str>,
+        origin: Timestamp,
+        source: &Arc<str>,
+    ) {
         let label: Option<Arc<str>> = label.map(Arc::from);
         // A capture's bytes are its own: count them for its label too.
         if let Some(l) = &label {
             tally(self.tallies.entry(l.clone()).or_default(), &ev, true);
         }
-        self.entries.push(entry(ev, label, true, origin));
+        self.entries
+            .push(entry(ev, label, Some(source.clone()), origin));
     }
 }
 
-fn entry(ev: Event, label: Option<Arc<str>>, replayed: bool, origin: Timestamp) -> Entry {
+fn entry(ev: Event, label: Option<Arc<str>>, source: Option<Arc<str>>, origin: Timestamp) -> Entry {
     let mut line = Vec::new();
     let json = json::write_event(&mut line, &ev, origin)
         .ok()
@@ -93,7 +119,8 @@ fn entry(ev: Event, label: Option<Arc<str>>, replayed: bool, origin: Timestamp) 
         ev,
         json,
         label,
-        replayed,
+        replayed: source.is_some(),
+        source,
     }
 }
 
