@@ -148,6 +148,15 @@ impl App {
     }
 
     pub(super) fn act(&mut self, a: Action) {
+        // A status line belongs to the screen it was said on: moving on leaves it behind.
+        let (screen, note) = (self.screen, self.note.clone());
+        self.act_on(a);
+        if self.screen != screen && self.note == note {
+            self.note.clear();
+        }
+    }
+
+    fn act_on(&mut self, a: Action) {
         match (a, self.screen) {
             (Action::Quit, _) => self.quit = true,
             (Action::Help, _) => self.help = Some(0),

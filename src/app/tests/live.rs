@@ -110,3 +110,28 @@ fn the_live_view_follows_until_the_learner_moves_then_counts_what_came_below() {
     let t = traffic(&a);
     assert_eq!(t.selected(), Some(t.len() - 1), "following again");
 }
+
+#[test]
+fn a_status_line_stays_on_the_screen_it_was_said_on() {
+    let (mut a, mut rx) = app();
+    super::open_capture(&mut a, &mut rx);
+    for c in "fopcode=300".chars() {
+        a.update(key(c));
+    }
+    a.update(code(KeyCode::Enter));
+    assert!(a.note.starts_with("opcode=300"), "{}", a.note);
+    a.update(key('?'));
+    a.update(key('?'));
+    assert!(
+        a.note.starts_with("opcode=300"),
+        "a key that stays keeps it"
+    );
+    a.update(code(KeyCode::Esc));
+    a.update(code(KeyCode::Esc));
+    assert_eq!(a.screen, Screen::Home);
+    let home = screen(&a, 100, 30);
+    assert!(
+        !home.contains("opcode=300"),
+        "home shows no stale note:\n{home}"
+    );
+}
