@@ -210,3 +210,37 @@ fn a_replayed_capture_has_its_own_timebase_and_numbers() {
         assert!(!capture.contains("/api/price"), "{}", screens[1]);
     }
 }
+
+#[test]
+fn a_visitors_curl_to_the_lesson_server_shows_before_any_step_runs() {
+    if !have_tmux()
+        || std::process::Command::new("curl")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        println!("SKIP: tmux or curl is not installed");
+        return;
+    }
+    let dir = lessons("visitor-live", IDLE);
+    for size in SIZES {
+        let data = tempfile::tempdir().expect("tempdir");
+        let name = format!("duplex-visit-{}-{}", size.0, std::process::id());
+        let t = open(&name, size, dir.path(), "visitor-live", data.path());
+        let s = t.wait_for("http://127.0.0.1:");
+        let at = s.find("http://127.0.0.1:").expect("the URL");
+        let url: String = s[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || ":/.".contains(*c))
+            .collect();
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-m", "5", &format!("{url}/echo?visitor=1")])
+            .output()
+            .expect("curl runs");
+        assert!(out.status.success(), "curl {url}: {out:?}");
+        // No key: the visitor's request is on screen by itself.
+        t.wait("the visitor's request", |s| {
+            ladder(s).contains("GET /echo?visitor=1")
+        });
+    }
+}

@@ -73,6 +73,7 @@ impl LessonScreen {
     /// The views as tabs on the ladder's top border, the shown one marked, once a capture was
     /// replayed; the key that goes round them after.
     pub fn draw_views(&self, f: &mut Frame, ladder: Rect, theme: &Theme) {
+        self.draw_url(f, ladder, theme);
         if self.captures.is_empty() || ladder.height < 2 {
             return;
         }
@@ -108,5 +109,33 @@ impl LessonScreen {
             height: 1,
         };
         f.render_widget(Paragraph::new(line), at);
+    }
+
+    /// The lesson server's address on the live ladder's bottom border: a browser or curl in
+    /// another window is seen live too.
+    fn draw_url(&self, f: &mut Frame, ladder: Rect, theme: &Theme) {
+        let Some(addr) = self.server.filter(|_| self.view == 0) else {
+            return;
+        };
+        if ladder.height < 3 {
+            return;
+        }
+        let url = format!(" http://{addr} ");
+        // Left of the "new below" cue, which takes the right end when there is one.
+        let cue = match self.traffic.unseen() {
+            0 => 0,
+            n => format!(" {n} new below · G follows ").width() + 1,
+        };
+        let room = usize::from(ladder.width).saturating_sub(2 + cue);
+        if url.width() > room {
+            return;
+        }
+        let at = Rect {
+            x: ladder.x + 1,
+            y: ladder.y + ladder.height - 1,
+            width: url.width() as u16,
+            height: 1,
+        };
+        f.render_widget(Paragraph::new(Line::styled(url, theme.dim)), at);
     }
 }
