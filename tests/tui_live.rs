@@ -28,6 +28,26 @@ fn open(name: &str, size: (u16, u16), dir: &Path, id: &str, data: &Path) -> Tmux
     t
 }
 
+/// Lesson `id` of `body` opened at each size, fresh progress each time; SKIP without `tools`.
+fn at_each_size(id: &str, body: &str, tools: &[&str], play: impl Fn(&Tmux)) {
+    let missing = |tool: &&str| {
+        std::process::Command::new(tool)
+            .arg(if *tool == "tmux" { "-V" } else { "--version" })
+            .output()
+            .is_err()
+    };
+    if !have_tmux() || tools.iter().any(missing) {
+        println!("SKIP: one of tmux {tools:?} is not installed");
+        return;
+    }
+    let dir = lessons(id, body);
+    for size in SIZES {
+        let data = tempfile::tempdir().expect("tempdir");
+        let name = format!("duplex-{id}-{}-{}", size.0, std::process::id());
+        play(&open(&name, size, dir.path(), id, data.path()));
+    }
+}
+
 /// The ladder pane's text: what lies between its heavy borders (it has the keys).
 fn ladder(screen: &str) -> String {
     screen
@@ -72,15 +92,7 @@ text = "Next."
 
 #[test]
 fn a_keepalive_timeout_close_appears_by_itself() {
-    if !have_tmux() {
-        println!("SKIP: tmux is not installed");
-        return;
-    }
-    let dir = lessons("idle-live", IDLE);
-    for size in SIZES {
-        let data = tempfile::tempdir().expect("tempdir");
-        let name = format!("duplex-idle-{}-{}", size.0, std::process::id());
-        let t = open(&name, size, dir.path(), "idle-live", data.path());
+    at_each_size("idle-live", IDLE, &[], |t| {
         t.keys(&["Enter"]);
         t.wait_for("200 OK");
         let answered = Instant::now();
@@ -94,7 +106,7 @@ fn a_keepalive_timeout_close_appears_by_itself() {
             "the close showed {took:?} after the answer (timeout 2 s):\n{s}"
         );
         assert!(!s.contains("timeout passed"), "{s}");
-    }
+    });
 }
 
 const TICKER: &str = r#"
@@ -119,15 +131,7 @@ text = "Next."
 
 #[test]
 fn a_ticker_left_open_keeps_adding_frames_and_the_ladder_follows_until_the_learner_moves() {
-    if !have_tmux() {
-        println!("SKIP: tmux is not installed");
-        return;
-    }
-    let dir = lessons("ticker-live", TICKER);
-    for size in SIZES {
-        let data = tempfile::tempdir().expect("tempdir");
-        let name = format!("duplex-ticker-{}-{}", size.0, std::process::id());
-        let t = open(&name, size, dir.path(), "ticker-live", data.path());
+    at_each_size("ticker-live", TICKER, &[], |t| {
         t.keys(&["Enter"]);
         t.wait_for("Enter: the next step");
         let newest = |s: &str| ladder_times(s).into_iter().fold(0.0, f64::max);
@@ -151,7 +155,7 @@ fn a_ticker_left_open_keeps_adding_frames_and_the_ladder_follows_until_the_learn
             !s.contains("new below") && newest(s) > held
         });
         assert!(newest(&s) > held, "{s}");
-    }
+    });
 }
 
 const REPLAY_THEN_LIVE: &str = r#"
@@ -173,15 +177,7 @@ label = "live"
 
 #[test]
 fn a_replayed_capture_has_its_own_timebase_and_numbers() {
-    if !have_tmux() {
-        println!("SKIP: tmux is not installed");
-        return;
-    }
-    let dir = lessons("replay-live", REPLAY_THEN_LIVE);
-    for size in SIZES {
-        let data = tempfile::tempdir().expect("tempdir");
-        let name = format!("duplex-rl-{}-{}", size.0, std::process::id());
-        let t = open(&name, size, dir.path(), "replay-live", data.path());
+    at_each_size("replay-live", REPLAY_THEN_LIVE, &["curl"], |t| {
         t.keys(&["Enter"]);
         t.wait_for("[live] GET");
         // Both views, each read by itself: the live one and the capture's.
@@ -208,25 +204,12 @@ fn a_replayed_capture_has_its_own_timebase_and_numbers() {
         assert!(!live.contains("GET / "), "{}", screens[0]);
         assert!(capture.contains("GET / "), "{}", screens[1]);
         assert!(!capture.contains("/api/price"), "{}", screens[1]);
-    }
+    });
 }
 
 #[test]
 fn a_visitors_curl_to_the_lesson_server_shows_before_any_step_runs() {
-    if !have_tmux()
-        || std::process::Command::new("curl")
-            .arg("--version")
-            .output()
-            .is_err()
-    {
-        println!("SKIP: tmux or curl is not installed");
-        return;
-    }
-    let dir = lessons("visitor-live", IDLE);
-    for size in SIZES {
-        let data = tempfile::tempdir().expect("tempdir");
-        let name = format!("duplex-visit-{}-{}", size.0, std::process::id());
-        let t = open(&name, size, dir.path(), "visitor-live", data.path());
+    at_each_size("visitor-live", IDLE, &["curl"], |t| {
         let s = t.wait_for("http://127.0.0.1:");
         let at = s.find("http://127.0.0.1:").expect("the URL");
         let url: String = s[at..]
@@ -242,5 +225,5 @@ fn a_visitors_curl_to_the_lesson_server_shows_before_any_step_runs() {
         t.wait("the visitor's request", |s| {
             ladder(s).contains("GET /echo?visitor=1")
         });
-    }
+    });
 }
