@@ -197,13 +197,13 @@ fn duplex_pid(t: &Tmux) -> Option<String> {
 }
 
 #[test]
-fn ctrl_c_and_sigterm_give_the_terminal_back() {
+fn ctrl_c_and_every_quitting_signal_give_the_terminal_back() {
     if !have_tmux() {
         println!("SKIP: tmux is not installed (apt-get install tmux)");
         return;
     }
     let data = tempfile::tempdir().expect("a temporary data directory");
-    for how in ["ctrl-c", "sigterm"] {
+    for how in ["ctrl-c", "TERM", "HUP", "QUIT", "INT"] {
         let t = Tmux::start(&format!("duplex-{how}-{}", std::process::id()), data.path());
         t.wait_for("duplex · HTTP and WebSocket on the wire");
         match how {
@@ -211,10 +211,10 @@ fn ctrl_c_and_sigterm_give_the_terminal_back() {
             _ => {
                 let pid = duplex_pid(&t).expect("duplex runs in the pane");
                 let ok = Command::new("kill")
-                    .args(["-TERM", &pid])
+                    .args([&format!("-{how}"), &pid])
                     .status()
                     .is_ok_and(|s| s.success());
-                assert!(ok, "kill -TERM {pid}");
+                assert!(ok, "kill -{how} {pid}");
             }
         }
         let s = t.wait("duplex to end", |s| s.contains("DONE-"));
@@ -225,5 +225,21 @@ fn ctrl_c_and_sigterm_give_the_terminal_back() {
         // Raw mode is off again: the terminal echoes what is typed (raw mode would not).
         t.type_text("typed-after");
         let _ = t.wait("the terminal to echo", |s| s.contains("typed-after"));
+        // Mouse reporting is off: tmux says which modes the pane has.
+        let modes = Command::new("tmux")
+            .args([
+                "display",
+                "-p",
+                "-t",
+                &t.name,
+                "#{mouse_any_flag}#{mouse_button_flag}#{alternate_on}",
+            ])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default();
+        assert_eq!(
+            modes, "000",
+            "{how}: mouse reporting or the alternate screen left on"
+        );
     }
 }

@@ -120,24 +120,29 @@ async fn in_terminal(lessons: Option<&Path>, start: Option<&str>) -> io::Result<
     r
 }
 
-/// SIGINT (raw mode turns Ctrl-C into a key, but `kill -INT` still comes) and SIGTERM quit.
+/// SIGINT (raw mode turns Ctrl-C into a key, but `kill -INT` still comes), SIGTERM, SIGHUP (the
+/// terminal window closed) and SIGQUIT quit, and the terminal is given back on the way out.
 fn spawn_signals(tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let mut term = signal(SignalKind::terminate()).ok();
-            let sigterm = async {
-                match term.as_mut() {
-                    Some(s) => {
-                        s.recv().await;
+            let one = |kind: SignalKind| {
+                let mut s = signal(kind).ok();
+                async move {
+                    match s.as_mut() {
+                        Some(s) => {
+                            s.recv().await;
+                        }
+                        None => std::future::pending::<()>().await,
                     }
-                    None => std::future::pending::<()>().await,
                 }
             };
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {},
-                () = sigterm => {},
+                () = one(SignalKind::terminate()) => {},
+                () = one(SignalKind::hangup()) => {},
+                () = one(SignalKind::quit()) => {},
             }
         }
         #[cfg(not(unix))]
