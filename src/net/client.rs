@@ -414,7 +414,9 @@ impl Ws {
         let connect = async {
             let sock = TcpStream::connect(server).await?;
             sock.set_nodelay(true)?;
-            let (ws, resp) = tokio_tungstenite::client_async(req, sock).await?;
+            let (ws, resp) =
+                tokio_tungstenite::client_async_with_config(req, sock, Some(ws_client_config()))
+                    .await?;
             Ok::<_, ClientError>((Ws { ws }, resp.status().as_u16()))
         };
         tokio::time::timeout(DEFAULT_TIMEOUT, connect)
@@ -486,4 +488,10 @@ impl Ws {
     pub fn into_inner(self) -> WebSocketStream<TcpStream> {
         self.ws
     }
+}
+
+/// The lesson's WebSocket clients read through a small buffer, as the server does.
+fn ws_client_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(super::limits::WS_READ_BUFFER)
 }

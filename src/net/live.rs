@@ -32,7 +32,9 @@ where
     F: FnOnce(Ws, Shared) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let config = WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE));
+    let config = WebSocketConfig::default()
+        .read_buffer_size(super::limits::WS_READ_BUFFER)
+        .max_message_size(Some(MAX_MESSAGE));
     upgrade_with(req, shared, config, run)
 }
 
