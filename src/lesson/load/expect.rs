@@ -148,6 +148,21 @@ pub fn expect(
             } else {
                 label_ref(cx, t, span, side, "a `compare` expectation", labels)
             };
+            if !than.is_empty() && than == of {
+                let at = t.get(side).map_or(span.clone(), |v| v.span());
+                cx.err(
+                    &at,
+                    &format!(
+                        "`of` and `{side}` both name \"{of}\": a measure is never {} itself, \
+                         so this expectation could never hold",
+                        if side == "less_than" {
+                            "less than"
+                        } else {
+                            "more than"
+                        }
+                    ),
+                );
+            }
             Check::Compare {
                 metric: metric?,
                 of,

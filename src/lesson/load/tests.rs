@@ -369,3 +369,16 @@ fn an_opcode_may_be_named_and_a_wrong_name_is_said() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_label_compared_with_itself_is_an_error_at_the_second_name() {
+    let e = errors(&format!(
+        "{HEAD}[[step]]\nid = \"a\"\ntitle = \"A\"\ntext = \"t\"\n[[step.action]]\ndo = \"http\"\npath = \"/\"\nlabel = \"p\"\n[[step.expect]]\ncompare = \"bytes\"\nof = \"p\"\nless_than = \"p\"\n"
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("l.toml:16:13: `of` and `less_than` both name \"p\""),
+        "{}",
+        e[0]
+    );
+}
