@@ -3,6 +3,7 @@
 mod action;
 mod catalog;
 mod conns;
+mod controls;
 mod expect;
 mod fields;
 mod matcher;
@@ -50,6 +51,7 @@ pub(crate) fn parse_with_pos(
     let root = doc.get_ref();
     let whole = 0..0;
     cx.unknown_keys(root, LESSON_KEYS, "the lesson");
+    controls::flag(&mut cx, root);
     let what = "the lesson";
     let id = cx.req_str(root, &whole, "id", what);
     let id_span = root.get("id").map_or(whole.clone(), |v| v.span());

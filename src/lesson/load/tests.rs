@@ -382,3 +382,27 @@ fn a_label_compared_with_itself_is_an_error_at_the_second_name() {
         e[0]
     );
 }
+
+#[test]
+fn control_characters_in_text_a_learner_reads_are_errors_but_not_in_wire_bytes() {
+    let e = errors(&format!(
+        "{HEAD}[[step]]\nid = \"a\"\ntitle = \"A\\u001b]0;owned\\u0007\"\ntext = \"\"\"\nok\tline\n\"\"\"\n[[step.action]]\ndo = \"tcp_send\"\ndata = \"GET / HTTP/1.1\\r\\n\\u001b\\r\\n\\r\\n\"\n[[step.question]]\nask = \"Q\"\nchoices = [\"one\", \"two\\u009b\"]\nanswer = 1\nexplain = \"E\"\n"
+    ));
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(
+        e[0].starts_with("l.toml:7:9: `title` holds the control character U+001B"),
+        "{}",
+        e[0]
+    );
+    assert!(
+        e[1].contains("`choices` holds the control character U+009B"),
+        "{}",
+        e[1]
+    );
+}
+
+#[test]
+fn a_lesson_saved_with_crlf_line_ends_loads() {
+    let text = include_str!("../../../tests/lessons/worked-example.toml").replace('\n', "\r\n");
+    load(&text).unwrap_or_else(|d| panic!("{d:?}"));
+}
