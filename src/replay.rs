@@ -96,6 +96,14 @@ pub fn replay<R: Read>(
     streams.reassembler.finish(last_ts, &mut |ev| {
         streams.conns.on(ev, &mut |e| sink(e, origin));
     });
+    let evicted = streams.reassembler.evicted;
+    if evicted > 0 {
+        outcome.problem(format!(
+            "{evicted} connections were closed early (shown as eof): more than {} were open at \
+             once, so the longest idle ones were let go to keep memory bounded",
+            crate::capture::reassembly::OPEN_LIMIT
+        ));
+    }
     outcome.finish();
     Ok(outcome)
 }

@@ -5,7 +5,6 @@
 //! numbers become 64-bit offsets from the first byte, in-order payload is passed through as the
 //! caller's slice, and only out-of-order bytes are copied, into a bounded buffer.
 
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, VecDeque};
 
 use rustc_hash::FxHashMap as HashMap;
@@ -18,6 +17,15 @@ use crate::proto::{ConnId, Dir, Timestamp};
 pub const DEFAULT_BUFFER_LIMIT: usize = 4 << 20;
 /// Finished connections remembered, so that their last ACKs do not open new ones.
 const CLOSED_REMEMBERED: usize = 4096;
+/// Out-of-order pieces held per direction: a piece costs far more than its bytes, so a flood
+/// of one-byte segments above a hole is bounded by count as well as by bytes.
+pub const PIECES_LIMIT: usize = 4096;
+/// Out-of-order bytes and pieces held across all connections; past either, the connection that
+/// just grew gives up on its holes.
+pub const TOTAL_BYTES_LIMIT: usize = 64 << 20;
+pub const TOTAL_PIECES_LIMIT: usize = 1 << 18;
+/// Connections tracked at once; past it the longest idle eighth is closed early (as `Eof`).
+pub const OPEN_LIMIT: usize = 20_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CloseHow {
@@ -71,6 +79,11 @@ pub struct Reassembler {
     closed_generation: u64,
     next_id: ConnId,
     limit: usize,
+    /// Out-of-order bytes and pieces held in all connections.
+    total_bytes: usize,
+    total_pieces: usize,
+    /// Connections closed early because too many were open.
+    pub evicted: u64,
 }
 
 struct Conn {
@@ -78,6 +91,8 @@ struct Conn {
     client: SocketAddr,
     halves: [Half; 2],
     first_close: Option<Dir>,
+    /// The latest segment's time, to pick the longest idle when too many are open.
+    last: Timestamp,
 }
 
 /// One direction's stream.
@@ -142,6 +157,9 @@ impl Reassembler {
             closed_generation: 0,
             next_id: 1,
             limit,
+            total_bytes: 0,
+            total_pieces: 0,
+            evicted: 0,
         }
     }
 
@@ -155,37 +173,82 @@ impl Reassembler {
     ) {
         let _ = packet; // no event names packets yet
         let key = flow_key(seg.src, seg.dst);
-        let conn = match self.conns.entry(key) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => {
-                // Only a fresh SYN reopens a finished connection's endpoints; anything else
-                // there is a late retransmission or ACK of the old one.
-                let fresh_syn = seg.syn && !seg.ack_flag;
-                if !fresh_syn && self.closed.contains_key(&key) {
-                    return;
-                }
-                self.closed.remove(&key);
-                let (client, server, handshake) = roles(seg);
-                let id = self.next_id;
-                self.next_id = self.next_id.wrapping_add(1);
-                sink(StreamEvent::Open {
-                    conn: id,
-                    ts,
-                    client,
-                    server,
-                    handshake,
-                });
-                e.insert(Conn {
+        if !self.conns.contains_key(&key) {
+            // Only a fresh SYN reopens a finished connection's endpoints; anything else there
+            // is a late retransmission or ACK of the old one.
+            let fresh_syn = seg.syn && !seg.ack_flag;
+            if !fresh_syn && self.closed.contains_key(&key) {
+                return;
+            }
+            if self.conns.len() >= OPEN_LIMIT {
+                self.evict(ts, sink);
+            }
+            self.closed.remove(&key);
+            let (client, server, handshake) = roles(seg);
+            let id = self.next_id;
+            self.next_id = self.next_id.wrapping_add(1);
+            sink(StreamEvent::Open {
+                conn: id,
+                ts,
+                client,
+                server,
+                handshake,
+            });
+            self.conns.insert(
+                key,
+                Conn {
                     id,
                     client,
                     halves: Default::default(),
                     first_close: None,
-                })
-            }
+                    last: ts,
+                },
+            );
+        }
+        let Some(conn) = self.conns.get_mut(&key) else {
+            return;
         };
-        if conn.segment(ts, seg, self.limit, sink) {
+        conn.last = ts;
+        let before = conn.buffered();
+        let closed = conn.segment(ts, seg, self.limit, sink);
+        let mut after = conn.buffered();
+        self.total_bytes = (self.total_bytes + after.0).saturating_sub(before.0);
+        self.total_pieces = (self.total_pieces + after.1).saturating_sub(before.1);
+        if !closed
+            && (self.total_bytes > TOTAL_BYTES_LIMIT || self.total_pieces > TOTAL_PIECES_LIMIT)
+        {
+            conn.flush(ts, sink);
+            let now = conn.buffered();
+            self.total_bytes = self.total_bytes.saturating_sub(after.0 - now.0);
+            self.total_pieces = self.total_pieces.saturating_sub(after.1 - now.1);
+            after = now;
+        }
+        if closed {
+            self.total_bytes = self.total_bytes.saturating_sub(after.0);
+            self.total_pieces = self.total_pieces.saturating_sub(after.1);
             self.conns.remove(&key);
             self.remember_closed(key);
+        }
+    }
+
+    /// Closes the longest idle eighth of the open connections early, as if the capture ended.
+    fn evict(&mut self, ts: Timestamp, sink: &mut impl FnMut(StreamEvent<'_>)) {
+        let mut idle: Vec<(Timestamp, ConnId, FlowKey)> =
+            self.conns.iter().map(|(k, c)| (c.last, c.id, *k)).collect();
+        let n = (idle.len() / 8).max(1);
+        idle.select_nth_unstable(n - 1);
+        idle.truncate(n);
+        idle.sort_unstable();
+        for (_, _, key) in idle {
+            let Some(mut conn) = self.conns.remove(&key) else {
+                continue;
+            };
+            let held = conn.buffered();
+            self.total_bytes -= held.0.min(self.total_bytes);
+            self.total_pieces -= held.1.min(self.total_pieces);
+            conn.flush(ts, sink);
+            sink(conn.close(ts, CloseHow::Eof));
+            self.evicted += 1;
         }
     }
 
@@ -204,6 +267,8 @@ impl Reassembler {
         }
         self.closed.clear();
         self.closed_order.clear();
+        self.total_bytes = 0;
+        self.total_pieces = 0;
     }
 
     fn remember_closed(&mut self, key: FlowKey) {
@@ -250,6 +315,15 @@ fn roles(seg: &TcpSegment<'_>) -> (SocketAddr, SocketAddr, bool) {
 }
 
 impl Conn {
+    /// Out-of-order bytes and pieces held in both directions.
+    fn buffered(&self) -> (usize, usize) {
+        let [a, b] = &self.halves;
+        (
+            a.pending_bytes + b.pending_bytes,
+            a.pending.len() + b.pending.len(),
+        )
+    }
+
     /// Takes one segment; returns true once the connection is closed.
     fn segment(
         &mut self,
@@ -345,7 +419,7 @@ impl Half {
             self.drain(tag, sink);
         } else {
             self.insert(lo as u64, bytes);
-            while self.pending_bytes > limit {
+            while self.pending_bytes > limit || self.pending.len() > PIECES_LIMIT {
                 self.skip_to_first_pending(tag, sink);
             }
         }
@@ -440,3 +514,7 @@ impl Half {
 #[cfg(test)]
 #[path = "reassembly_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "reassembly_limits_tests.rs"]
+mod limits_tests;
