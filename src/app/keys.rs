@@ -46,6 +46,8 @@ pub enum Action {
     TypeAnswer,
     NarrationUp,
     NarrationDown,
+    /// The interview recap, from the learner's own numbers.
+    Recap,
 }
 
 /// Where a key applies, for the help overlay's grouping.
@@ -83,6 +85,12 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
         "this help; any key closes it",
         Scope::Everywhere,
         Action::Help,
+    ),
+    (
+        "i",
+        "the interview recap, in your own numbers; any key closes it",
+        Scope::Everywhere,
+        Action::Recap,
     ),
     (
         "Esc",
@@ -269,6 +277,7 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('a') => Action::TypeAnswer,
         KeyCode::Char('K') => Action::NarrationUp,
         KeyCode::Char('J') => Action::NarrationDown,
+        KeyCode::Char('i') => Action::Recap,
         _ => return None,
     })
 }
@@ -293,7 +302,7 @@ mod tests {
             Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJK";
+        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKi";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(
