@@ -132,14 +132,15 @@ fn list(lessons: &[Lesson], progress: &Progress) {
         } else {
             String::new()
         };
-        say!(
-            "    {mark} {:>2}. {:<20} {}  ({done}/{} steps{score})",
-            l.order,
-            l.id,
-            l.title,
-            ids.len()
-        );
-        say!("           {}", l.summary);
+        let head = format!("    {mark} {:>2}. {:<20} ", l.order, l.id);
+        let indent = " ".repeat(head.chars().count());
+        for line in super::wrap::wrap(&l.title, COLUMNS, &head, &indent) {
+            say!("{line}");
+        }
+        let about = format!("{done}/{} steps{score}. {}", ids.len(), l.summary);
+        for line in super::wrap::wrap(&about, COLUMNS, "           ", "           ") {
+            say!("{line}");
+        }
     }
     say!("\nMarks: ✓ done, ! done with answers to review, ◐ begun, · new.");
     say!("Play one with `duplex learn ID --plain` (add --auto to run it without questions).");
