@@ -46,7 +46,7 @@ pub fn judge(q: &Question, given: &str, right: &str) -> Result<bool, String> {
         }
         Answer::FromTraffic { field, .. } => {
             if given.is_empty() {
-                return Err("type an answer, or Esc".to_string());
+                return Err("type an answer".to_string());
             }
             Ok(same(field, given, right))
         }

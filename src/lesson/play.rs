@@ -209,10 +209,11 @@ fn ask(q: &Question, n: usize, r: &StepReport, auto: bool, input: &mut impl BufR
         Answer::FromTraffic { .. } => right.clone(),
     };
     if auto {
-        match &q.answer {
-            Answer::Choice { .. } => say!("  Answer: {shown}"),
-            Answer::FromTraffic { .. } => say!("  Answer, read from your own traffic: {right}"),
-        }
+        let first = match &q.answer {
+            Answer::Choice { .. } => "  Answer: ",
+            Answer::FromTraffic { .. } => "  Answer, read from your own traffic: ",
+        };
+        say_wrapped(&shown, first, "    ");
         say_wrapped(&explain, "  ", "  ");
         return Asked::Shown;
     }
