@@ -35,8 +35,12 @@ pub enum Command {
     Serve(ServeArgs),
     /// Play a lesson in the terminal UI (or --plain, as a transcript); with no ID, list the course
     Learn(LearnArgs),
-    /// Print the interview recap: "What is the difference between WebSocket and HTTP?" answered
-    /// with the numbers measured on your own traffic, and which lessons measure the rest
+    /// Print the interview recap: WebSocket against HTTP, in your own measured numbers
+    ///
+    /// A model answer to "What is the difference between WebSocket and HTTP?" built from the
+    /// numbers measured as you played the lessons (head sizes, connections per request, the
+    /// keep-alive timeout, the 101 and its accept, the mask, bytes per update), in plain text
+    /// within 80 columns; it names the lesson that measures each number not measured yet.
     Recap,
     /// Show your progress through the course, or clear it
     Progress(ProgressArgs),

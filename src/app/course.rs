@@ -20,14 +20,20 @@ pub struct CourseEntry {
     /// The last answer to each question: how many right, how many given.
     pub right: u32,
     pub asked: u32,
+    /// Questions in the lesson.
+    pub questions: u32,
 }
 
 impl CourseEntry {
-    /// A mark readable without colour: `✓` done, `!` done with answers to review, `◐` begun,
-    /// `·` not started (as `Progress::mark`).
+    /// A mark readable without colour: `✓` done, `!` done with answers to review (wrong or
+    /// missing), `◐` begun, `·` not started (as `Progress::mark`).
     pub fn mark(&self) -> &'static str {
         if self.steps > 0 && self.done >= self.steps {
-            if self.right < self.asked { "!" } else { "✓" }
+            if self.right < self.questions {
+                "!"
+            } else {
+                "✓"
+            }
         } else if self.done > 0 {
             "◐"
         } else {
@@ -65,6 +71,7 @@ pub fn entry(l: &Lesson, progress: &Progress) -> CourseEntry {
     CourseEntry {
         right: right as u32,
         asked: asked as u32,
+        questions: l.steps.iter().map(|s| s.questions.len() as u32).sum(),
         id: l.id.clone(),
         title: l.title.clone(),
         summary: l.summary.clone(),

@@ -133,13 +133,14 @@ impl Home {
                         "Lesson `{id}`: real connections to the built-in server, every byte decoded."
                     )),
                     Line::from(format!("Progress: {}/{} steps", c.done, c.steps)),
-                    Line::from(match c.asked {
-                        0 => "Score: no answers yet".to_string(),
-                        n if c.right < n => format!(
-                            "Score: {}/{n} answers right; the lesson's end lists them to review",
+                    Line::from(match (c.asked, c.questions) {
+                        (_, 0) => "Score: it asks no questions".to_string(),
+                        (0, _) => "Score: no answers yet".to_string(),
+                        (_, n) if c.right < n => format!(
+                            "Score: {}/{n} answers right; the lesson's end lists the rest to review",
                             c.right
                         ),
-                        n => format!("Score: {}/{n} answers right", c.right),
+                        (_, n) => format!("Score: {}/{n} answers right", c.right),
                     }),
                 ]
             }

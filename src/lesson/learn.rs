@@ -125,7 +125,8 @@ fn list(lessons: &[Lesson], progress: &Progress) {
         }
         let ids: Vec<&str> = l.steps.iter().map(|s| s.id.as_str()).collect();
         let done = progress.done(&l.id, &ids);
-        let mark = progress.mark(&l.id, &ids);
+        let questions = l.steps.iter().map(|s| s.questions.len()).sum();
+        let mark = progress.mark(&l.id, &ids, questions);
         let (right, asked) = progress.score(&l.id);
         let score = if asked > 0 {
             format!(", {right}/{asked} answers right")
@@ -142,7 +143,7 @@ fn list(lessons: &[Lesson], progress: &Progress) {
             say!("{line}");
         }
     }
-    say!("\nMarks: ✓ done, ! done with answers to review, ◐ begun, · new.");
+    say!("\nMarks: ✓ done, ! done with answers to review (wrong or missing), ◐ begun, · new.");
     say!("Play one with `duplex learn ID --plain` (add --auto to run it without questions).");
     say!("Your interview recap, from your own numbers: `duplex recap`.");
 }

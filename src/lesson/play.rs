@@ -180,7 +180,7 @@ fn score(auto: bool, right: usize, asked: usize, review: &[Review]) {
         };
         say_wrapped(
             &format!(
-                "Step \"{}\": {} — {given}; the answer is {}.",
+                "{}: {} — {given}; the answer is {}.",
                 r.step, r.ask, r.right
             ),
             "  - ",

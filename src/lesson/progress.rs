@@ -66,15 +66,16 @@ impl Progress {
         })
     }
 
-    /// A mark readable without colour: `✓` every step done and no answer wrong, `!` every step
-    /// done with answers to review, `◐` begun, `·` not started.
-    pub fn mark(&self, lesson: &str, steps: &[&str]) -> &'static str {
+    /// A mark readable without colour: `✓` every step done and each of its `questions` answered
+    /// right, `!` every step done with answers to review (wrong or missing), `◐` begun, `·` not
+    /// started.
+    pub fn mark(&self, lesson: &str, steps: &[&str], questions: usize) -> &'static str {
         let done = self.done(lesson, steps);
-        let (right, asked) = self.score(lesson);
+        let (right, _) = self.score(lesson);
         match done {
             0 => "·",
             d if d < steps.len() => "◐",
-            _ if right < asked => "!",
+            _ if right < questions => "!",
             _ => "✓",
         }
     }
@@ -239,11 +240,13 @@ mod tests {
         assert_eq!(p.done("http10", &["ten-requests"]), 1);
         assert!(p.measured.is_empty());
         assert_eq!(p.score("http10"), (0, 1));
-        assert_eq!(p.mark("http10", &["ten-requests"]), "!");
-        assert_eq!(p.mark("http10", &["ten-requests", "more"]), "◐");
-        assert_eq!(p.mark("other", &["a"]), "·");
+        assert_eq!(p.mark("http10", &["ten-requests"], 1), "!");
+        assert_eq!(p.mark("http10", &["ten-requests", "more"], 1), "◐");
+        assert_eq!(p.mark("other", &["a"], 1), "·");
         p.answered("http10", "ten-requests/1".into(), "2".into(), true);
-        assert_eq!(p.mark("http10", &["ten-requests"]), "✓");
+        assert_eq!(p.mark("http10", &["ten-requests"], 1), "✓");
+        // A question never answered leaves the lesson to review.
+        assert_eq!(p.mark("http10", &["ten-requests"], 2), "!");
         p.measured.insert(
             "http10".into(),
             Measured {

@@ -253,7 +253,7 @@ fn per_update(lesson: &Lesson, r: &StepReport, found: &mut Vec<(&str, Json)>) {
                 _ => None,
             });
         if let (Some(via), Some(Some(v))) = (via, vals.get(col)) {
-            out.insert(via_name(via).into(), json!(v.round()));
+            out.insert(via_name(via).into(), json!(v.round() as i64));
         }
     }
     if !out.is_empty() {
