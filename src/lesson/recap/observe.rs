@@ -64,7 +64,7 @@ fn per_conn(v: &Json) -> f64 {
     num(v, "requests") / num(v, "connections").max(1.0)
 }
 
-fn kind<'a>(e: &'a Entry) -> &'a str {
+fn kind(e: &Entry) -> &str {
     e.json.get("kind").and_then(Json::as_str).unwrap_or("")
 }
 
