@@ -33,8 +33,15 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Run the built-in HTTP and WebSocket server and print what crosses its sockets, live
     Serve(ServeArgs),
-    /// Play a lesson as a plain-text transcript; with no ID, list the course and your progress
+    /// Play a lesson in the terminal UI (or --plain, as a transcript); with no ID, list the course
     Learn(LearnArgs),
+    /// Print the interview recap: WebSocket against HTTP, in your own measured numbers
+    ///
+    /// A model answer to "What is the difference between WebSocket and HTTP?" built from the
+    /// numbers measured as you played the lessons (head sizes, connections per request, the
+    /// keep-alive timeout, the 101 and its accept, the mask, bytes per update), in plain text
+    /// within 80 columns; it names the lesson that measures each number not measured yet.
+    Recap,
     /// Show your progress through the course, or clear it
     Progress(ProgressArgs),
     /// Check lesson files: every problem with its file, line and column
@@ -122,19 +129,34 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Replay(args)) => replay_cmd(&args),
         Some(Command::Serve(args)) => serve_cmd(&args),
-        Some(Command::Learn(args)) => {
-            crate::lesson::learn::learn(&crate::lesson::learn::LearnOpts {
-                id: args.id,
-                plain: args.plain,
-                auto: args.auto,
-                lessons: cli.lessons.clone(),
-            })
-        }
+        Some(Command::Learn(args)) => learn_cmd(args, cli.lessons),
+        Some(Command::Recap) => crate::lesson::learn::recap_cmd(cli.lessons.as_deref()),
         Some(Command::Progress(args)) => {
             crate::lesson::learn::progress_cmd(args.reset, cli.lessons.as_deref())
         }
         Some(Command::Check(args)) => crate::lesson::check::check(&args.paths, args.run),
         None => crate::app::run::main(cli.lessons),
+    }
+}
+
+/// `duplex learn`: the command layer chooses the terminal UI or the plain transcript, so the
+/// lesson layer never reaches up into the UI.
+fn learn_cmd(args: LearnArgs, lessons: Option<PathBuf>) -> ExitCode {
+    use crate::lesson::learn;
+    match args.id {
+        Some(id) if !args.plain && !args.auto => {
+            let cat = learn::course(lessons.as_deref());
+            if let Err(code) = learn::find(&cat, &id) {
+                return code;
+            }
+            // Without a terminal it says to add --plain.
+            crate::app::run::main_at(lessons, Some(&id))
+        }
+        id => learn::learn(&learn::LearnOpts {
+            id,
+            auto: args.auto,
+            lessons,
+        }),
     }
 }
 

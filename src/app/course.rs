@@ -17,13 +17,23 @@ pub struct CourseEntry {
     /// Steps passed and steps in all (progress marks).
     pub done: u32,
     pub steps: u32,
+    /// The last answer to each question: how many right, how many given.
+    pub right: u32,
+    pub asked: u32,
+    /// Questions in the lesson.
+    pub questions: u32,
 }
 
 impl CourseEntry {
-    /// A mark readable without colour: `✓` done, `◐` begun, `·` not started.
+    /// A mark readable without colour: `✓` done, `!` done with answers to review (wrong or
+    /// missing), `◐` begun, `·` not started (as `Progress::mark`).
     pub fn mark(&self) -> &'static str {
         if self.steps > 0 && self.done >= self.steps {
-            "✓"
+            if self.right < self.questions {
+                "!"
+            } else {
+                "✓"
+            }
         } else if self.done > 0 {
             "◐"
         } else {
@@ -57,7 +67,11 @@ impl Course {
 /// A lesson's home line, marked with `progress`.
 pub fn entry(l: &Lesson, progress: &Progress) -> CourseEntry {
     let ids: Vec<&str> = l.steps.iter().map(|s| s.id.as_str()).collect();
+    let (right, asked) = progress.score(&l.id);
     CourseEntry {
+        right: right as u32,
+        asked: asked as u32,
+        questions: l.steps.iter().map(|s| s.questions.len() as u32).sum(),
         id: l.id.clone(),
         title: l.title.clone(),
         summary: l.summary.clone(),

@@ -108,8 +108,10 @@ impl Home {
                 Span::raw(" open  "),
                 Span::styled("?", Style::new().add_modifier(Modifier::BOLD)),
                 Span::raw(" help  "),
+                Span::styled("i", Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw(" recap  "),
                 Span::styled("q", Style::new().add_modifier(Modifier::BOLD)),
-                Span::raw(" quit   marks: ✓ done  ◐ begun  · new"),
+                Span::raw(" quit  ✓ done ! review ◐ begun · new"),
             ])),
             keys,
         );
@@ -131,6 +133,15 @@ impl Home {
                         "Lesson `{id}`: real connections to the built-in server, every byte decoded."
                     )),
                     Line::from(format!("Progress: {}/{} steps", c.done, c.steps)),
+                    Line::from(match (c.asked, c.questions) {
+                        (_, 0) => "Score: it asks no questions".to_string(),
+                        (0, _) => "Score: no answers yet".to_string(),
+                        (_, n) if c.right < n => format!(
+                            "Score: {}/{n} answers right; the lesson's end lists the rest to review",
+                            c.right
+                        ),
+                        (_, n) => format!("Score: {}/{n} answers right", c.right),
+                    }),
                 ]
             }
             Choice::Replay => vec![

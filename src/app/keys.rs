@@ -48,6 +48,8 @@ pub enum Action {
     NarrationDown,
     /// The lesson's panes show the live traffic, or a replayed capture's.
     NextView,
+    /// The interview recap, from the learner's own numbers.
+    Recap,
 }
 
 /// Where a key applies, for the help overlay's grouping.
@@ -85,6 +87,12 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
         "this help; any key closes it",
         Scope::Everywhere,
         Action::Help,
+    ),
+    (
+        "i",
+        "the interview recap, in your own numbers; any key closes it",
+        Scope::Everywhere,
+        Action::Recap,
     ),
     (
         "Esc",
@@ -278,6 +286,7 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('K') => Action::NarrationUp,
         KeyCode::Char('J') => Action::NarrationDown,
         KeyCode::Char('c') => Action::NextView,
+        KeyCode::Char('i') => Action::Recap,
         _ => return None,
     })
 }
@@ -302,7 +311,7 @@ mod tests {
             Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKc";
+        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKci";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(

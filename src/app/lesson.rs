@@ -12,8 +12,8 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::msg::{LessonUpdate, Msg};
 use super::traffic::Traffic;
-use crate::lesson::learn::right_answer;
-use crate::lesson::model::{Answer, Lesson, Question};
+use crate::lesson::answer::{judge, right_answer};
+use crate::lesson::model::{Lesson, Question};
 use crate::lesson::run::log::Log;
 use crate::lesson::run::{Player, StepReport};
 
@@ -33,6 +33,8 @@ pub struct LessonScreen {
     pub number: usize,
     /// The step shown (0-based).
     pub step: usize,
+    /// The course's last lesson: its end points at the interview recap.
+    pub last_in_course: bool,
     /// Each step's report, once run.
     pub reports: Vec<Option<StepReport>>,
     /// Each step's answers, per question.
@@ -74,6 +76,7 @@ impl LessonScreen {
             lesson,
             number,
             step: 0,
+            last_in_course: false,
             running: None,
             failed: None,
             server: None,
@@ -249,16 +252,7 @@ impl LessonScreen {
             return Err("this step's traffic holds no answer to its question".to_string());
         };
         let given = given.trim().to_string();
-        let correct = match &question.answer {
-            Answer::Choice { choices, correct } => {
-                let n = given.parse::<usize>().ok();
-                if n.is_none_or(|n| n == 0 || n > choices.len()) {
-                    return Err(format!("answer with 1-{}", choices.len()));
-                }
-                n == Some(*correct)
-            }
-            Answer::FromTraffic { .. } => given == right.trim(),
-        };
+        let correct = judge(question, &given, &right)?;
         let g = Given {
             text: given,
             correct,

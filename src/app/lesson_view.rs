@@ -50,13 +50,13 @@ impl LessonScreen {
         if let Some(r) = report {
             self.results(r, width, theme, &mut out);
             self.questions(width, theme, &mut out);
-            let next = if self.step + 1 < self.lesson.steps.len() {
-                "Enter: the next step.".to_string()
+            if self.step + 1 < self.lesson.steps.len() {
+                out.push(Line::from(""));
+                let next = vec![Span::raw("Enter: the next step.")];
+                out.extend(narration::wrap(next, width, "", ""));
             } else {
-                "The lesson is over: Esc for the course.".to_string()
-            };
-            out.push(Line::from(""));
-            out.extend(narration::wrap(vec![Span::raw(next)], width, "", ""));
+                out.extend(self.end_lines(width, theme));
+            }
         }
         (out, status)
     }

@@ -9,12 +9,14 @@ pub mod keys;
 pub mod layout;
 pub mod lesson;
 mod lesson_traffic;
+mod lesson_end;
 mod lesson_view;
 pub mod loader;
 pub mod msg;
 pub mod narration;
 pub mod picker;
 pub mod player;
+pub mod recap_view;
 pub mod run;
 pub mod sandbox;
 pub mod term;
@@ -66,6 +68,8 @@ pub struct App {
     pub screen: Screen,
     /// The help overlay, with its scroll offset.
     pub help: Option<u16>,
+    /// The interview recap overlay, with its scroll offset.
+    pub recap: Option<u16>,
     pub prompt: Option<Prompt>,
     pub quit: bool,
     dirty: bool,
@@ -108,6 +112,7 @@ impl App {
         App {
             screen: Screen::Home,
             help: None,
+            recap: None,
             prompt: None,
             quit: false,
             dirty: true,
@@ -182,6 +187,9 @@ impl App {
                 }
             }
             Screen::Replay | Screen::Sandbox | Screen::Lesson => self.draw_traffic(f),
+        }
+        if let Some(scroll) = self.recap {
+            recap_view::draw(f, area, scroll, &self.progress, &self.course.lessons);
         }
         if let Some(scroll) = self.help {
             help::draw(f, area, scroll);

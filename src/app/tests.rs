@@ -566,3 +566,4 @@ fn a_lesson_whose_step_fails_says_why_at_every_size() {
 }
 
 mod live;
+mod learn_aids;

@@ -34,6 +34,15 @@ impl App {
                     };
                     return;
                 }
+                if let Some(scroll) = self.recap {
+                    self.recap = match m.kind {
+                        MouseEventKind::ScrollUp => Some(scroll.saturating_sub(1)),
+                        MouseEventKind::ScrollDown => Some(scroll.saturating_add(1)),
+                        MouseEventKind::Down(_) => None,
+                        _ => Some(scroll),
+                    };
+                    return;
+                }
                 match m.kind {
                     MouseEventKind::ScrollUp => self.act(Action::Up),
                     MouseEventKind::ScrollDown => self.act(Action::Down),
@@ -105,6 +114,21 @@ impl App {
             self.prompt_key(p, k);
             return;
         }
+        if let Some(scroll) = self.recap {
+            // As the help: ↑↓ PgUp PgDn scroll, any other key closes.
+            self.recap = match keys::action(k) {
+                Some(Action::Up) => Some(scroll.saturating_sub(1)),
+                Some(Action::Down) => Some(scroll.saturating_add(1)),
+                Some(Action::PageUp) => Some(scroll.saturating_sub(PAGE as u16)),
+                Some(Action::PageDown) => Some(scroll.saturating_add(PAGE as u16)),
+                Some(Action::Help) => {
+                    self.help = Some(0);
+                    Some(scroll)
+                }
+                _ => None,
+            };
+            return;
+        }
         if let Some(a) = keys::action(k) {
             self.act(a);
         }
@@ -160,6 +184,7 @@ impl App {
         match (a, self.screen) {
             (Action::Quit, _) => self.quit = true,
             (Action::Help, _) => self.help = Some(0),
+            (Action::Recap, _) => self.recap = Some(0),
             (Action::Back, Screen::Home) => {}
             (Action::Back, Screen::Lesson) => {
                 // Dropping the screen ends its player task, which finishes in the background.
@@ -210,6 +235,7 @@ impl App {
         };
         self.generation += 1;
         let mut screen = LessonScreen::new(lesson.clone(), i + 1, self.generation);
+        screen.last_in_course = i + 1 == self.course.lessons.len();
         match &self.rt {
             Some(rt) => screen.start(rt, self.tx.clone()),
             None => self.note = "the lesson needs the runtime (not in this test)".to_string(),
@@ -228,10 +254,12 @@ impl App {
             return;
         };
         self.dirty = true;
-        if let LessonUpdate::Step { index, .. } = &update
+        if let LessonUpdate::Step { index, report } = &update
             && let Some(step) = l.lesson.steps.get(*index)
         {
             self.progress.step_done(&l.lesson.id, &step.id);
+            // The numbers of the interview recap, measured on this step's traffic.
+            crate::lesson::recap::observe(&l.lesson, *index, report, &mut self.progress);
         }
         let saving = matches!(update, LessonUpdate::Step { .. });
         l.on_update(update);

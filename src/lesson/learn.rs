@@ -1,50 +1,21 @@
-//! `duplex learn`, `duplex progress` and `duplex check --run`: lessons played as plain text.
+//! `duplex learn --plain`, `duplex progress`, `duplex recap` and `duplex check --run`: lessons
+//! played and reported as plain text. The command layer (`crate::cli`) chooses between this and
+//! the terminal UI; nothing here draws.
 
-use std::io::{self, BufRead, Write};
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+pub use super::answer::right_answer;
 use super::load::{self, Catalog};
-use super::model::{Answer, Lesson, Question};
+use super::model::{Lesson, Question};
 use super::progress::{Progress, Store};
-use super::run::expect::{field, matches};
-use super::run::log::Entry;
 use super::run::{Player, StepReport};
-use super::transcript;
-
-/// Writes to stdout; when the reader has gone (`duplex learn ... | head`), stops quietly, as
-/// `duplex replay` does, instead of panicking on the broken pipe.
-fn say_to_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
-    let mut out = io::stdout().lock();
-    let r = out.write_fmt(args).and_then(|()| {
-        if newline {
-            out.write_all(b"\n")
-        } else {
-            out.flush()
-        }
-    });
-    if let Err(e) = r {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        eprintln!("duplex learn: writing output: {e}");
-        std::process::exit(1);
-    }
-}
-
-macro_rules! say {
-    ($($arg:tt)*) => { say_to_stdout(format_args!($($arg)*), true) };
-}
-
-macro_rules! say_part {
-    ($($arg:tt)*) => { say_to_stdout(format_args!($($arg)*), false) };
-}
+use super::wrap::COLUMNS;
 
 pub struct LearnOpts {
     pub id: Option<String>,
-    /// A transcript on stdout instead of the terminal UI.
-    pub plain: bool,
     /// Shows the answers instead of asking, and leaves the saved progress alone.
     pub auto: bool,
     pub lessons: Option<PathBuf>,
@@ -66,36 +37,41 @@ pub fn course(extra: Option<&std::path::Path>) -> Catalog {
     cat
 }
 
+/// The lesson `id` of `cat`, or the exit code after saying there is none (with a hint).
+pub fn find<'a>(cat: &'a Catalog, id: &str) -> Result<&'a Lesson, ExitCode> {
+    cat.lessons.iter().find(|l| l.id == id).ok_or_else(|| {
+        let ids: Vec<&str> = cat.lessons.iter().map(|l| l.id.as_str()).collect();
+        eprintln!(
+            "duplex learn: no lesson \"{id}\"{}; run `duplex learn` for the course",
+            super::diag::did_you_mean(id, &ids)
+        );
+        ExitCode::from(2)
+    })
+}
+
+/// `duplex learn [ID] --plain`: the course with progress, or lesson `ID` as a transcript.
 pub fn learn(opts: &LearnOpts) -> ExitCode {
     let cat = course(opts.lessons.as_deref());
     let store = Store::open();
-    let progress = match store.as_ref().map(Store::load) {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => {
-            eprintln!("duplex: progress not available: {e}");
-            Progress::default()
-        }
-        Err(e) => {
-            eprintln!("duplex: progress not available: {e}");
-            Progress::default()
+    // Progress that cannot be read is said, and never overwritten.
+    let (progress, readable) = match store.as_ref().map(Store::load) {
+        Ok(Ok(p)) => (p, true),
+        r => {
+            let e = r.map_or_else(ToString::to_string, |l| {
+                l.err().map(|e| e.to_string()).unwrap_or_default()
+            });
+            eprintln!("duplex: progress not available (nothing will be saved): {e}");
+            (Progress::default(), false)
         }
     };
     let Some(id) = &opts.id else {
         list(&cat.lessons, &progress);
         return ExitCode::SUCCESS;
     };
-    let Some(lesson) = cat.lessons.iter().find(|l| &l.id == id) else {
-        let ids: Vec<&str> = cat.lessons.iter().map(|l| l.id.as_str()).collect();
-        eprintln!(
-            "duplex learn: no lesson \"{id}\"{}; run `duplex learn` for the course",
-            super::diag::did_you_mean(id, &ids)
-        );
-        return ExitCode::from(2);
+    let lesson = match find(&cat, id) {
+        Ok(l) => l,
+        Err(code) => return code,
     };
-    if !opts.plain && !opts.auto {
-        // The terminal UI, on this lesson; without a terminal it says to add --plain.
-        return crate::app::run::main_at(opts.lessons.clone(), Some(id));
-    }
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -103,13 +79,40 @@ pub fn learn(opts: &LearnOpts) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let save = if opts.auto { None } else { store.ok() };
-    let ok = rt.block_on(play(lesson.clone(), opts.auto, progress, save));
+    let save = if opts.auto || !readable {
+        None
+    } else {
+        store.ok()
+    };
+    let ok = rt.block_on(super::play::play(
+        lesson.clone(),
+        &cat.lessons,
+        opts.auto,
+        progress,
+        save,
+    ));
     if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// `duplex recap`: the interview recap from the saved numbers, as plain text.
+pub fn recap_cmd(extra: Option<&std::path::Path>) -> ExitCode {
+    let progress = match Store::open().and_then(|s| s.load()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("duplex recap: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cat = course(extra);
+    say!(
+        "{}",
+        super::recap::plain(&progress, &cat.lessons, COLUMNS).trim_end()
+    );
+    ExitCode::SUCCESS
 }
 
 fn list(lessons: &[Lesson], progress: &Progress) {
@@ -122,151 +125,31 @@ fn list(lessons: &[Lesson], progress: &Progress) {
         }
         let ids: Vec<&str> = l.steps.iter().map(|s| s.id.as_str()).collect();
         let done = progress.done(&l.id, &ids);
-        let mark = match done {
-            0 => "○",
-            d if d == ids.len() => "✓",
-            _ => "◐",
-        };
-        say!(
-            "    {mark} {:>2}. {:<20} {}  ({done}/{} steps)",
-            l.order,
-            l.id,
-            l.title,
-            ids.len()
-        );
-        say!("           {}", l.summary);
-    }
-    say!("\nPlay one with `duplex learn ID --plain` (add --auto to run it without questions).");
-}
-
-async fn play(lesson: Lesson, auto: bool, mut progress: Progress, save: Option<Store>) -> bool {
-    let mut player = match Player::start(lesson.clone()).await {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("duplex learn: {e}");
-            return false;
-        }
-    };
-    say!("{} — {}", lesson.title, lesson.summary);
-    say!(
-        "(a built-in server listens on http://{}/ for this lesson)",
-        player.addr()
-    );
-    let mut all_ok = true;
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    for (i, step) in lesson.steps.iter().enumerate() {
-        let mut out = io::stdout().lock();
-        let _ = transcript::header(&mut out, &lesson, i, step);
-        let _ = out.flush();
-        drop(out);
-        let Some(report) = player.run_step(i).await else {
-            continue;
-        };
-        let mut out = io::stdout().lock();
-        let _ = transcript::report(&mut out, &report);
-        drop(out);
-        all_ok &= report.passed();
-        for (q, question) in step.questions.iter().enumerate() {
-            let key = format!("{}/{}", step.id, q + 1);
-            match ask(question, q + 1, &report, auto, &mut input) {
-                Some((given, correct)) => progress.answered(&lesson.id, key, given, correct),
-                None if auto => all_ok &= answer_known(question, &report),
-                None => {}
-            }
-        }
-        progress.step_done(&lesson.id, &step.id);
-        if let Some(store) = &save
-            && let Err(e) = store.save(&progress)
-        {
-            eprintln!("duplex learn: progress not saved: {e}");
-        }
-    }
-    let _ = player.finish().await;
-    say!(
-        "\n━━ End of \"{}\": {}",
-        lesson.title,
-        if all_ok {
-            "every expectation held on your traffic."
+        let questions = l.steps.iter().map(|s| s.questions.len()).sum();
+        let mark = progress.mark(&l.id, &ids, questions);
+        let (right, asked) = progress.score(&l.id);
+        let score = if asked > 0 {
+            format!(", {right}/{asked} answers right")
         } else {
-            "some expectations did not hold (marked ✗ above)."
+            String::new()
+        };
+        let head = format!("    {mark} {:>2}. {:<20} ", l.order, l.id);
+        let indent = " ".repeat(head.chars().count());
+        for line in super::wrap::wrap(&l.title, COLUMNS, &head, &indent) {
+            say!("{line}");
         }
-    );
-    all_ok
-}
-
-/// The right answer of a question, as text, read from the traffic when it says so.
-pub(crate) fn right_answer(q: &Question, events: &[Entry]) -> Option<String> {
-    match &q.answer {
-        Answer::Choice { choices, correct } => choices.get(correct.checked_sub(1)?).cloned(),
-        Answer::FromTraffic { event, field: f } => {
-            let e = events.iter().find(|e| matches(e, event))?;
-            Some(match field(e, f)? {
-                serde_json::Value::String(s) => s,
-                v => v.to_string(),
-            })
+        let about = format!("{done}/{} steps{score}. {}", ids.len(), l.summary);
+        for line in super::wrap::wrap(&about, COLUMNS, "           ", "           ") {
+            say!("{line}");
         }
     }
+    say!("\nMarks: ✓ done, ! done with answers to review (wrong or missing), ◐ begun, · new.");
+    say!("Play one with `duplex learn ID --plain` (add --auto to run it without questions).");
+    say!("Your interview recap, from your own numbers: `duplex recap`.");
 }
 
 fn answer_known(q: &Question, r: &StepReport) -> bool {
     right_answer(q, &r.events).is_some()
-}
-
-/// Asks `q` (or shows its answer under `auto`); returns the learner's answer and whether it
-/// was right, or None when nothing was answered.
-fn ask(
-    q: &Question,
-    n: usize,
-    r: &StepReport,
-    auto: bool,
-    input: &mut impl BufRead,
-) -> Option<(String, bool)> {
-    say!("\n  Question {n}: {}", q.ask);
-    let right = right_answer(q, &r.events);
-    if let Answer::Choice { choices, .. } = &q.answer {
-        for (i, c) in choices.iter().enumerate() {
-            say!("    {}) {c}", i + 1);
-        }
-    }
-    let Some(right) = right else {
-        say!("    (the traffic of this step holds no answer to this question)");
-        return None;
-    };
-    let correct_no = match &q.answer {
-        Answer::Choice { correct, .. } => Some(*correct),
-        Answer::FromTraffic { .. } => None,
-    };
-    if auto {
-        match correct_no {
-            Some(c) => say!("  Answer: {c}) {right}"),
-            None => say!("  Answer, read from your own traffic: {right}"),
-        }
-        say!("  {}", q.explain);
-        return None;
-    }
-    let prompt = match &q.answer {
-        Answer::Choice { choices, .. } => format!("  Your answer (1-{}): ", choices.len()),
-        Answer::FromTraffic { .. } => "  Your answer: ".to_owned(),
-    };
-    say_part!("{prompt}");
-    let mut line = String::new();
-    if input.read_line(&mut line).unwrap_or(0) == 0 {
-        say!("\n  (no answer) The answer: {right}\n  {}", q.explain);
-        return None;
-    }
-    let given = line.trim().to_owned();
-    let correct = match correct_no {
-        Some(c) => given.parse::<usize>().ok() == Some(c) || given.eq_ignore_ascii_case(&right),
-        None => given == right.trim(),
-    };
-    if correct {
-        say!("  ✓ Right. {}", q.explain);
-    } else {
-        let shown = correct_no.map_or(right.clone(), |c| format!("{c}) {right}"));
-        say!("  ✗ Not quite: the answer is {shown}. {}", q.explain);
-    }
-    Some((given, correct))
 }
 
 /// `duplex progress [--reset]`.

@@ -1,5 +1,6 @@
-//! The learner's progress: finished steps and answers, per lesson, in one JSON file in the
-//! platform's data directory. Written to a temporary file and renamed over the old one, so a
+//! The learner's progress: finished steps and answers, per lesson, and the numbers measured on
+//! the learner's own traffic for the interview recap, in one JSON file in the platform's data
+//! directory. Fields added later have defaults, so older files still load. Written to a temporary file and renamed over the old one, so a
 //! crash leaves either the old progress or the new, never half of one.
 
 use std::collections::BTreeMap;
@@ -15,6 +16,17 @@ const FILE: &str = "progress.json";
 pub struct Progress {
     #[serde(default)]
     pub lessons: BTreeMap<String, LessonProgress>,
+    /// What the recap quotes (`http10`, `upgrade`, ...), as measured when a step ran.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub measured: BTreeMap<String, Measured>,
+}
+
+/// One number (or small set of numbers) of the recap, and where it was measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    pub value: serde_json::Value,
+    pub lesson: String,
+    pub step: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -44,6 +56,28 @@ impl Progress {
     pub fn answered(&mut self, lesson: &str, key: String, given: String, correct: bool) {
         let l = self.lessons.entry(lesson.to_owned()).or_default();
         l.answers.insert(key, Answer { given, correct });
+    }
+
+    /// Answers right and answers given in `lesson` (the last answer to each question).
+    pub fn score(&self, lesson: &str) -> (usize, usize) {
+        self.lessons.get(lesson).map_or((0, 0), |l| {
+            let right = l.answers.values().filter(|a| a.correct).count();
+            (right, l.answers.len())
+        })
+    }
+
+    /// A mark readable without colour: `✓` every step done and each of its `questions` answered
+    /// right, `!` every step done with answers to review (wrong or missing), `◐` begun, `·` not
+    /// started.
+    pub fn mark(&self, lesson: &str, steps: &[&str], questions: usize) -> &'static str {
+        let done = self.done(lesson, steps);
+        let (right, _) = self.score(lesson);
+        match done {
+            0 => "·",
+            d if d < steps.len() => "◐",
+            _ if right < questions => "!",
+            _ => "✓",
+        }
     }
 
     /// How many of `steps` are finished.
@@ -193,6 +227,36 @@ mod tests {
         assert!(store.reset().unwrap());
         assert!(!store.reset().unwrap());
         assert_eq!(store.load().unwrap(), Progress::default());
+    }
+
+    #[test]
+    fn a_file_from_before_the_recap_loads_and_the_numbers_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path().to_owned());
+        let old = r#"{ "lessons": { "http10": { "steps": ["ten-requests"],
+            "answers": { "ten-requests/1": { "given": "1", "correct": false } } } } }"#;
+        fs::write(store.path(), old).unwrap();
+        let mut p = store.load().unwrap();
+        assert_eq!(p.done("http10", &["ten-requests"]), 1);
+        assert!(p.measured.is_empty());
+        assert_eq!(p.score("http10"), (0, 1));
+        assert_eq!(p.mark("http10", &["ten-requests"], 1), "!");
+        assert_eq!(p.mark("http10", &["ten-requests", "more"], 1), "◐");
+        assert_eq!(p.mark("other", &["a"], 1), "·");
+        p.answered("http10", "ten-requests/1".into(), "2".into(), true);
+        assert_eq!(p.mark("http10", &["ten-requests"], 1), "✓");
+        // A question never answered leaves the lesson to review.
+        assert_eq!(p.mark("http10", &["ten-requests"], 2), "!");
+        p.measured.insert(
+            "http10".into(),
+            Measured {
+                value: serde_json::json!({ "requests": 10, "connections": 10 }),
+                lesson: "http10".into(),
+                step: "ten-requests".into(),
+            },
+        );
+        store.save(&p).unwrap();
+        assert_eq!(store.load().unwrap(), p);
     }
 
     #[test]

@@ -1,18 +1,53 @@
-//! A played step in plain words: narration, what each action did, the decoded events, the
-//! expectations with what was seen, the table of measures.
+//! A played step in plain words, for a terminal, a file or a screen reader: narration, what
+//! each action did, the decoded events (an HTTP head line by line, a frame's bits, the accept
+//! derivation), the expectations with what was seen, the table of measures. No box drawing;
+//! lines within 80 columns.
 
 use std::io::{self, Write};
 
-use super::markdown;
 use super::model::{Lesson, Step};
+use super::plain_words::narration;
 use super::run::expect::fmt_num;
 use super::run::{StepReport, TableReport};
-use crate::output::plain;
+use super::wrap::{COLUMNS, wrap};
+use crate::output::{plain, plain_detail};
 use crate::proto::Timestamp;
+use crate::proto::event::{Event, EventKind};
 
 /// Events listed per step at most; a chatty step says how many more there were.
 const EVENTS_SHOWN: usize = 60;
-const WIDTH: usize = 96;
+
+fn lines(out: &mut impl Write, text: &str, first: &str, indent: &str) -> io::Result<()> {
+    for l in wrap(text, COLUMNS, first, indent) {
+        writeln!(out, "{l}")?;
+    }
+    Ok(())
+}
+
+/// What makes an event's details worth saying again: a head of another shape, a frame of
+/// another kind. Repeats (a ticker's hundred frames) are said once.
+fn shape(ev: &Event) -> Option<String> {
+    let d = format!("{:?}", ev.dir);
+    match &ev.kind {
+        EventKind::HttpRequest(m) | EventKind::HttpResponse(m) => {
+            let names: Vec<&str> = m.head.headers.iter().map(|(n, _)| n.as_str()).collect();
+            Some(format!(
+                "{d} {:?} {:?} {}",
+                m.head.method,
+                m.head.status,
+                names.join(",")
+            ))
+        }
+        EventKind::WsFrame(f) => Some(format!(
+            "{d} {} {} {} {}",
+            f.opcode,
+            f.masked,
+            f.fin,
+            f.len_range.len()
+        )),
+        _ => None,
+    }
+}
 
 pub fn header(out: &mut impl Write, lesson: &Lesson, i: usize, step: &Step) -> io::Result<()> {
     let n = lesson.steps.len();
@@ -22,17 +57,15 @@ pub fn header(out: &mut impl Write, lesson: &Lesson, i: usize, step: &Step) -> i
         format!("   [tests {}]", step.claims.join(", "))
     };
     writeln!(out)?;
-    writeln!(
-        out,
-        "━━ {} · step {} of {n}: {}{claims}",
-        lesson.title,
-        i + 1,
-        step.title
-    )?;
+    let title = format!("Step {} of {n}: {}{claims}", i + 1, step.title);
+    lines(out, &title, "", "  ")?;
     writeln!(out)?;
-    let text = markdown::to_plain(&markdown::parse(&step.text), WIDTH);
-    for line in text.lines() {
-        writeln!(out, "  {line}")?;
+    for line in narration(&step.text, COLUMNS - 2) {
+        if line.is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "  {line}")?;
+        }
     }
     Ok(())
 }
@@ -41,14 +74,19 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
     if !r.actions.is_empty() {
         writeln!(out, "\n  What we did:")?;
         for a in &r.actions {
-            let mark = if a.outcome.is_ok() { "→" } else { "✗" };
-            writeln!(out, "    {mark} {}", a.line())?;
+            let mark = if a.outcome.is_ok() {
+                "    - "
+            } else {
+                "    ✗ "
+            };
+            lines(out, &a.line(), mark, "      ")?;
         }
     }
     if !r.events.is_empty() {
         writeln!(out, "\n  On the wire ({} events):", r.events.len())?;
         // Live events count from the lesson server's start; a replayed capture from its own.
         let mut origin_replay: Option<Timestamp> = None;
+        let mut said = std::collections::HashSet::new();
         for (k, e) in r.events.iter().take(EVENTS_SHOWN).enumerate() {
             let origin = if e.replayed {
                 *origin_replay.get_or_insert(e.ev.ts)
@@ -57,9 +95,14 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
             };
             let mut line = Vec::new();
             plain::write_step(&mut line, k as u64 + 1, &e.ev, origin)?;
-            let tag = if e.replayed { "  (capture)" } else { "" };
-            write!(out, "  {}", String::from_utf8_lossy(&line).trim_end())?;
-            writeln!(out, "{tag}")?;
+            let tag = if e.replayed { " (capture)" } else { "" };
+            let text = format!("{}{tag}", String::from_utf8_lossy(&line).trim());
+            lines(out, &text, "    ", "          ")?;
+            if shape(&e.ev).is_some_and(|s| said.insert(s)) {
+                for d in plain_detail::details(&e.ev) {
+                    lines(out, &d, "          * ", "            ")?;
+                }
+            }
         }
         if r.events.len() > EVENTS_SHOWN {
             writeln!(
@@ -75,8 +118,17 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
     if !r.verdicts.is_empty() {
         writeln!(out, "\n  What the traffic must show:")?;
         for v in &r.verdicts {
-            let mark = if v.ok { "✓ PASS" } else { "✗ FAIL" };
-            writeln!(out, "    {mark}  {} (on the wire: {})", v.says, v.saw)?;
+            let mark = if v.ok {
+                "    ✓ PASS  "
+            } else {
+                "    ✗ FAIL  "
+            };
+            lines(
+                out,
+                &format!("{} (on the wire: {})", v.says, v.saw),
+                mark,
+                "            ",
+            )?;
         }
     }
     Ok(())
@@ -85,12 +137,9 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
 fn table(out: &mut impl Write, t: &TableReport) -> io::Result<()> {
     writeln!(out, "\n  Measured on this machine, just now:")?;
     let lines = table_lines(t, 2);
-    for (i, line) in lines.iter().enumerate() {
+    // Aligned columns, no rule: a screen reader reads the names, then each row.
+    for line in lines {
         writeln!(out, "    {line}")?;
-        if i == 0 {
-            let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-            writeln!(out, "    {}", "─".repeat(width))?;
-        }
     }
     Ok(())
 }
