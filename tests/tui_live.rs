@@ -179,7 +179,9 @@ label = "live"
 fn a_replayed_capture_has_its_own_timebase_and_numbers() {
     at_each_size("replay-live", REPLAY_THEN_LIVE, &["curl"], |t| {
         t.keys(&["Enter"]);
-        t.wait_for("[live] GET");
+        t.wait("the step to end", |s| {
+            ladder(s).contains("GET /api/price") && s.contains("lesson is over")
+        });
         // Both views, each read by itself: the live one and the capture's.
         let mut screens = vec![t.screen()];
         t.keys(&["c"]);
