@@ -152,7 +152,7 @@ pub fn expect(
                 let at = t.get(side).map_or(span.clone(), |v| v.span());
                 cx.err(
                     &at,
-                    &format!(
+                    format!(
                         "`of` and `{side}` both name \"{of}\": a measure is never {} itself, \
                          so this expectation could never hold",
                         if side == "less_than" {
