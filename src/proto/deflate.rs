@@ -26,15 +26,23 @@ pub enum InflateError {
     TooLarge,
 }
 
-/// One direction's inflater: with context takeover it keeps the LZ77 window across messages.
+/// The LZ77 window: how far back a message may refer into the ones before it.
+const WINDOW: usize = 32 * 1024;
+
+/// One direction's inflater. Its inflate state and output buffer (about 75 KiB) live only while
+/// a message is being inflated; between messages, with context takeover, only the window is kept
+/// (at most 32 KiB, less while fewer bytes have been inflated), and the next message's state is
+/// primed with it. So thousands of idle compressed connections cost little.
 pub struct Inflater {
-    z: Decompress,
+    z: Option<Box<Decompress>>,
     no_context_takeover: bool,
     /// The stream cannot be continued (error, size stop, or a final block was seen).
     needs_reset: bool,
     /// Bytes handed out for the current message.
     produced: u64,
     out: Vec<u8>,
+    /// With context takeover: the last inflated bytes, up to [`WINDOW`].
+    window: Vec<u8>,
 }
 
 impl std::fmt::Debug for Inflater {
@@ -49,21 +57,40 @@ impl std::fmt::Debug for Inflater {
 impl Inflater {
     pub fn new(no_context_takeover: bool) -> Self {
         Inflater {
-            z: Decompress::new(false),
+            z: None,
             no_context_takeover,
             needs_reset: false,
             produced: 0,
-            out: vec![0; OUT_CHUNK],
+            out: Vec::new(),
+            window: Vec::new(),
         }
     }
 
     /// Call before the first payload byte of each compressed message.
     pub fn start_message(&mut self) {
         if self.no_context_takeover || self.needs_reset {
-            self.z.reset(false);
+            self.z = None;
+            self.window.clear();
             self.needs_reset = false;
         }
+        if self.z.is_none() {
+            let mut z = Box::new(Decompress::new(false));
+            prime(&mut z, &self.window);
+            self.z = Some(z);
+        }
+        if self.out.len() < OUT_CHUNK {
+            self.out = vec![0; OUT_CHUNK];
+        }
         self.produced = 0;
+    }
+
+    /// Lets go of the inflate state and buffer; the window stays for context takeover.
+    fn rest(&mut self) {
+        self.z = None;
+        self.out = Vec::new();
+        let keep = self.window.len().min(WINDOW);
+        self.window.drain(..self.window.len() - keep);
+        self.window.shrink_to_fit();
     }
 
     /// Inflates a piece of the message's (unmasked) payload.
@@ -71,9 +98,11 @@ impl Inflater {
         self.run(input, sink)
     }
 
-    /// The message's last frame has ended: inflates the implied tail.
+    /// The message's last frame has ended: inflates the implied tail, then rests.
     pub fn end_message(&mut self, sink: impl FnMut(&[u8])) -> Result<(), InflateError> {
-        self.run(&TAIL, sink)
+        let r = self.run(&TAIL, sink);
+        self.rest();
+        r
     }
 
     fn run(&mut self, mut input: &[u8], mut sink: impl FnMut(&[u8])) -> Result<(), InflateError> {
@@ -82,16 +111,17 @@ impl Inflater {
                 // After a final block the rest of the message is ignored (RFC 7692 §7.2.3.4).
                 return Ok(());
             }
-            let (in0, out0) = (self.z.total_in(), self.z.total_out());
+            let Some(z) = self.z.as_mut() else {
+                return Ok(()); // no message started
+            };
+            let (in0, out0) = (z.total_in(), z.total_out());
             // A call fed this little cannot fill the buffer: when the input turns bad, every
             // byte inflated before the bad spot has been handed over, however the payload was
             // split into pieces (a full buffer and an error in one call lose what is pending).
             let piece = input.get(..input.len().min(MAX_IN)).unwrap_or_default();
-            let result = self
-                .z
-                .decompress(piece, &mut self.out, FlushDecompress::None);
-            let used = usize::try_from(self.z.total_in() - in0).unwrap_or(usize::MAX);
-            let made = usize::try_from(self.z.total_out() - out0).unwrap_or(usize::MAX);
+            let result = z.decompress(piece, &mut self.out, FlushDecompress::None);
+            let used = usize::try_from(z.total_in() - in0).unwrap_or(usize::MAX);
+            let made = usize::try_from(z.total_out() - out0).unwrap_or(usize::MAX);
             input = input.get(used..).unwrap_or_default();
             // Output written before an error is handed over too, so what the sink sees does
             // not depend on how the input was chunked.
@@ -105,6 +135,9 @@ impl Inflater {
             }
             if made > 0 {
                 sink(made_slice);
+                if !self.no_context_takeover {
+                    remember(&mut self.window, made_slice);
+                }
             }
             self.produced += made as u64;
             let status = result.map_err(|e| {
@@ -124,6 +157,44 @@ impl Inflater {
                 return Ok(());
             }
         }
+    }
+}
+
+/// Keeps the newest [`WINDOW`] bytes of what was inflated (trimmed in batches: amortised O(1)).
+fn remember(window: &mut Vec<u8>, bytes: &[u8]) {
+    window.extend_from_slice(bytes);
+    if window.len() > 2 * WINDOW {
+        window.drain(..window.len() - WINDOW);
+    }
+}
+
+/// Gives a fresh stream `window` as its history: one stored (uncompressed, not final) block of
+/// those bytes, inflated and thrown away, so back-references of the next message find them.
+fn prime(z: &mut Decompress, window: &[u8]) {
+    if window.is_empty() {
+        return;
+    }
+    let len = window.len().min(WINDOW) as u16;
+    let data = &window[window.len() - usize::from(len)..];
+    let mut block = Vec::with_capacity(5 + data.len());
+    block.push(0x00); // BFINAL 0, BTYPE 00 (stored), padded to the byte
+    block.extend_from_slice(&len.to_le_bytes());
+    block.extend_from_slice(&(!len).to_le_bytes());
+    block.extend_from_slice(data);
+    let mut sink = vec![0; WINDOW];
+    let mut input = &block[..];
+    while !input.is_empty() {
+        let before = z.total_in();
+        if z.decompress(input, &mut sink, FlushDecompress::None)
+            .is_err()
+        {
+            return;
+        }
+        let used = usize::try_from(z.total_in() - before).unwrap_or(input.len());
+        if used == 0 {
+            return;
+        }
+        input = &input[used..];
     }
 }
 
@@ -240,6 +311,35 @@ mod tests {
             let z = deflate_message(&mut c, &data);
             assert_eq!(inflate_all(&mut inf, &[&z]).unwrap(), data);
         }
+    }
+
+    #[test]
+    fn between_messages_only_the_window_is_held_and_back_references_still_reach_it() {
+        // Messages that refer 20-30 KiB back, into earlier messages.
+        let text: Vec<u8> = (0..30_000u32).map(|i| (i * 7 % 253) as u8).collect();
+        let mut c = Compress::new(Compression::best(), false);
+        let mut inf = Inflater::new(false);
+        for round in 0..4 {
+            let z = deflate_message(&mut c, &text);
+            if round > 0 {
+                assert!(z.len() < 1000, "round {round}: {} bytes", z.len());
+            }
+            assert_eq!(inflate_all(&mut inf, &[&z]).unwrap(), text, "round {round}");
+            assert!(
+                inf.z.is_none() && inf.out.capacity() == 0,
+                "the state was let go"
+            );
+            assert!(inf.window.capacity() <= WINDOW, "{}", inf.window.capacity());
+        }
+        let mut nct = Inflater::new(true);
+        let mut c = Compress::new(Compression::best(), false);
+        let z = deflate_message(&mut c, b"no takeover");
+        assert_eq!(inflate_all(&mut nct, &[&z]).unwrap(), b"no takeover");
+        assert_eq!(
+            nct.window.capacity(),
+            0,
+            "nothing kept without context takeover"
+        );
     }
 
     #[test]
