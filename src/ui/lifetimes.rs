@@ -80,7 +80,7 @@ pub fn render(
 }
 
 /// One character per slice of `origin..end`: cost O(width), whatever the session's length.
-fn bar_cells(c: &ConnInfo, grid: &ActivityGrid, end: Timestamp, width: usize) -> String {
+pub(super) fn bar_cells(c: &ConnInfo, grid: &ActivityGrid, end: Timestamp, width: usize) -> String {
     let origin = grid.origin.0;
     let span = end.0.saturating_sub(origin).max(1);
     let closed = c.closed.map(|x| x.at.0);
@@ -105,7 +105,7 @@ fn bar_cells(c: &ConnInfo, grid: &ActivityGrid, end: Timestamp, width: usize) ->
         .collect()
 }
 
-fn status(
+pub(super) fn status(
     c: &ConnInfo,
     state: &LifetimesState,
     now: Timestamp,
