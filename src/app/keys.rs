@@ -46,6 +46,10 @@ pub enum Action {
     TypeAnswer,
     NarrationUp,
     NarrationDown,
+    /// The lesson step's table of measures, shown or hidden.
+    Table,
+    /// The lifetimes over the whole screen, or back.
+    Lifetimes,
 }
 
 /// Where a key applies, for the help overlay's grouping.
@@ -145,6 +149,12 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
         Action::Stats,
     ),
     (
+        "L",
+        "lifetimes full screen: every connection, how and when it ended",
+        Scope::Traffic,
+        Action::Lifetimes,
+    ),
+    (
         "/",
         "search the events (Enter keeps it, Esc drops it)",
         Scope::Traffic,
@@ -220,6 +230,12 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
         Action::TypeAnswer,
     ),
     (
+        "T",
+        "show / hide the step's table of measures",
+        Scope::Lesson,
+        Action::Table,
+    ),
+    (
         "K  J",
         "scroll the narration up / down",
         Scope::Lesson,
@@ -269,6 +285,8 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('a') => Action::TypeAnswer,
         KeyCode::Char('K') => Action::NarrationUp,
         KeyCode::Char('J') => Action::NarrationDown,
+        KeyCode::Char('T') => Action::Table,
+        KeyCode::Char('L') => Action::Lifetimes,
         _ => return None,
     })
 }
@@ -293,7 +311,7 @@ mod tests {
             Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJK";
+        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKTL";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(

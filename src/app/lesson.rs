@@ -47,6 +47,8 @@ pub struct LessonScreen {
     pub scroll: Option<u16>,
     /// The offset last drawn, so scrolling starts from what is on screen.
     pub(super) shown: Cell<u16>,
+    /// The step whose table of measures the learner hid (`T`).
+    pub table_hidden: Option<usize>,
     generation: u64,
     /// Step numbers to run, to the player task; `None` when no runtime is at hand.
     cmd: Option<UnboundedSender<usize>>,
@@ -72,6 +74,7 @@ impl LessonScreen {
             server: None,
             scroll: None,
             shown: Cell::new(0),
+            table_hidden: None,
             generation,
             cmd: None,
             traffic: Traffic::default(),
@@ -194,6 +197,7 @@ impl LessonScreen {
                 }
             }
             LessonUpdate::Step { index, report } => {
+                self.traffic.label_rows(&report.events);
                 if let Some(r) = self.reports.get_mut(index) {
                     *r = Some(*report);
                 }

@@ -41,7 +41,7 @@ impl App {
                         self.home.click(self.area.get(), m.column, m.row);
                     }
                     MouseEventKind::Down(_) => {
-                        let a = super::layout::traffic(self.area.get());
+                        let a = self.areas(self.area.get());
                         if let Some(t) = self.traffic_mut() {
                             t.click([a.ladder, a.inspector, a.lifetimes], m.column, m.row);
                         }
@@ -152,6 +152,12 @@ impl App {
             (Action::Quit, _) => self.quit = true,
             (Action::Help, _) => self.help = Some(0),
             (Action::Back, Screen::Home) => {}
+            (Action::Back | Action::Lifetimes, _) if self.lifetimes_full => {
+                self.lifetimes_full = false;
+            }
+            (Action::Lifetimes, Screen::Replay | Screen::Sandbox | Screen::Lesson) => {
+                self.lifetimes_full = true;
+            }
             (Action::Back, Screen::Lesson) => {
                 // Dropping the screen ends its player task, which finishes in the background.
                 self.lesson = None;
@@ -281,6 +287,10 @@ impl App {
                 Err(e) => self.note = e,
             },
             Action::PrevStep => l.back(),
+            Action::Table => match l.toggle_table() {
+                Ok(()) => self.note.clear(),
+                Err(e) => self.note = e,
+            },
             Action::NarrationUp => l.scroll_by(-1),
             Action::NarrationDown => l.scroll_by(1),
             Action::Choose(n) => self.answer_lesson(&n.to_string()),
@@ -403,9 +413,26 @@ impl App {
             }
             _ => {}
         }
+        let full = self.lifetimes_full;
         let Some(t) = self.traffic_mut() else {
             return;
         };
+        if full {
+            // The full lifetimes view has the keys: they scroll its connections.
+            let n = t.session.conns().len();
+            let o = &mut t.lifetimes_offset;
+            *o = match a {
+                Action::Up => o.saturating_sub(1),
+                Action::Down => o.saturating_add(1),
+                Action::PageUp => o.saturating_sub(10),
+                Action::PageDown => o.saturating_add(10),
+                Action::First => 0,
+                Action::Last => n,
+                _ => *o,
+            }
+            .min(n.saturating_sub(1));
+            return;
+        }
         // ↑↓ scroll the inspector or the lifetimes when they have the keys.
         match (t.focus(), a) {
             (Pane::Inspector, Action::Up) => {
