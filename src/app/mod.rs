@@ -21,6 +21,7 @@ pub mod sandbox;
 pub mod term;
 pub mod traffic;
 mod update;
+mod zoom;
 
 use std::path::PathBuf;
 

@@ -152,12 +152,7 @@ impl App {
             (Action::Quit, _) => self.quit = true,
             (Action::Help, _) => self.help = Some(0),
             (Action::Back, Screen::Home) => {}
-            (Action::Back | Action::Lifetimes, _) if self.lifetimes_full => {
-                self.lifetimes_full = false;
-            }
-            (Action::Lifetimes, Screen::Replay | Screen::Sandbox | Screen::Lesson) => {
-                self.lifetimes_full = true;
-            }
+            _ if self.lifetimes_key(a) => {}
             (Action::Back, Screen::Lesson) => {
                 // Dropping the screen ends its player task, which finishes in the background.
                 self.lesson = None;
@@ -413,26 +408,9 @@ impl App {
             }
             _ => {}
         }
-        let full = self.lifetimes_full;
         let Some(t) = self.traffic_mut() else {
             return;
         };
-        if full {
-            // The full lifetimes view has the keys: they scroll its connections.
-            let n = t.session.conns().len();
-            let o = &mut t.lifetimes_offset;
-            *o = match a {
-                Action::Up => o.saturating_sub(1),
-                Action::Down => o.saturating_add(1),
-                Action::PageUp => o.saturating_sub(10),
-                Action::PageDown => o.saturating_add(10),
-                Action::First => 0,
-                Action::Last => n,
-                _ => *o,
-            }
-            .min(n.saturating_sub(1));
-            return;
-        }
         // ↑↓ scroll the inspector or the lifetimes when they have the keys.
         match (t.focus(), a) {
             (Pane::Inspector, Action::Up) => {
