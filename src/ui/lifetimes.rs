@@ -35,7 +35,15 @@ pub fn render(
     state: &LifetimesState,
     theme: &Theme,
 ) {
-    let block = pane(" Lifetimes ", state.focused, theme);
+    // When not every connection fits, the title says so and names the full view's key.
+    let n = session.conns().len();
+    let rows = usize::from(area.height.saturating_sub(3));
+    let title = if n > rows {
+        format!(" Lifetimes · {} of {n} connections · L shows all ", rows.min(n))
+    } else {
+        " Lifetimes ".to_owned()
+    };
+    let block = pane(title, state.focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
