@@ -178,7 +178,12 @@ fn setup(lesson: &str) -> (tempfile::TempDir, tempfile::TempDir) {
 
 fn start(name: &str, lessons: &Path, data: &Path, size: (u16, u16), id: &str) -> Tmux {
     let dir = lessons.display().to_string();
-    let name = format!("duplex-views-{name}-{}x{}-{}", size.0, size.1, std::process::id());
+    let name = format!(
+        "duplex-views-{name}-{}x{}-{}",
+        size.0,
+        size.1,
+        std::process::id()
+    );
     Tmux::start_with(&name, data, size, &["--lessons", &dir, "learn", id])
 }
 
@@ -232,7 +237,10 @@ fn assert_row_whole(screen: &str, row: &str) {
                 .collect::<Vec<_>>()
         })
         .collect();
-    assert_eq!(got, want, "the row {label:?} is not whole on screen:\n{screen}");
+    assert_eq!(
+        got, want,
+        "the row {label:?} is not whole on screen:\n{screen}"
+    );
 }
 
 #[test]
@@ -281,7 +289,13 @@ fn the_full_lifetimes_view_shows_every_connection_and_how_it_ended() {
     }
     let (lessons, data) = setup(LIFETIMES);
     for size in SIZES {
-        let t = start("lifetimes", lessons.path(), data.path(), size, "views-lifetimes");
+        let t = start(
+            "lifetimes",
+            lessons.path(),
+            data.path(),
+            size,
+            "views-lifetimes",
+        );
         t.wait_for("Short, long, timed out");
         t.keys(&["Enter"]);
         t.wait_for("The lesson is over");
@@ -291,14 +305,26 @@ fn the_full_lifetimes_view_shows_every_connection_and_how_it_ended() {
         let bars = s.lines().filter(|l| inside(l).starts_with('#')).count();
         assert_eq!(bars, 10, "{size:?}: not every connection shown:\n{s}");
         // Each bar says which action's traffic it carried, as the narration names them.
-        assert_eq!(s.matches("[short]").count(), 8, "{size:?}: eight short bars:\n{s}");
-        for text in ["server idle timeout [idle]", "closed (fin)", "0 s", "10 connections"] {
+        assert_eq!(
+            s.matches("[short]").count(),
+            8,
+            "{size:?}: eight short bars:\n{s}"
+        );
+        for text in [
+            "server idle timeout [idle]",
+            "closed (fin)",
+            "0 s",
+            "10 connections",
+        ] {
             assert!(s.contains(text), "{size:?}: no {text:?}:\n{s}");
         }
         assert!(s.contains("L or Esc close"), "{size:?}: the key bar:\n{s}");
         t.keys(&["Escape"]);
         let s = t.wait("the lesson again", |s| !s.contains("how it ended"));
-        assert!(s.contains("Short, long, timed out") || s.contains("step 1/1"), "{s}");
+        assert!(
+            s.contains("Short, long, timed out") || s.contains("step 1/1"),
+            "{s}"
+        );
     }
 }
 
@@ -323,7 +349,13 @@ fn the_inspector_shows_bodies_with_text_and_counts_bytes_as_the_narration_does()
         return;
     }
     let (lessons, data) = setup(BYTES);
-    let t = start("bytes", lessons.path(), data.path(), (100, 30), "views-bytes");
+    let t = start(
+        "bytes",
+        lessons.path(),
+        data.path(),
+        (100, 30),
+        "views-bytes",
+    );
     t.wait_for("A binary body");
     t.keys(&["Enter"]);
     t.wait_for("Enter: the next step.");
@@ -343,7 +375,10 @@ fn the_inspector_shows_bodies_with_text_and_counts_bytes_as_the_narration_does()
         s = t.screen();
     }
     assert!(s.contains("00 ff 01 fe 80 7f c3 28"), "no body bytes:\n{s}");
-    assert!(s.contains(".......("), "the body's bytes as dots and text:\n{s}");
+    assert!(
+        s.contains(".......("),
+        "the body's bytes as dots and text:\n{s}"
+    );
     assert!(s.contains("body"), "the body is not named:\n{s}");
 
     t.keys(&["Tab", "Tab", "Enter"]);
@@ -380,7 +415,11 @@ fn home_keeps_every_lesson_title_whole_at_80x24() {
         .lines()
         .map(|l| l.split('│').nth(1).unwrap_or("").to_string())
         .collect();
-    let joined = list.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+    let joined = list
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     for l in duplex::lesson::load::catalog(None).lessons {
         assert!(joined.contains(&l.title), "{:?} is cut:\n{s}", l.title);
     }

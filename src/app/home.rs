@@ -63,8 +63,7 @@ impl Home {
             .collect();
         let height = usize::from(lines.height);
         let mut first = 0;
-        while first < self.selected
-            && heights[first..=self.selected].iter().sum::<usize>() > height
+        while first < self.selected && heights[first..=self.selected].iter().sum::<usize>() > height
         {
             first += 1;
         }
@@ -215,7 +214,10 @@ fn wrap(first: &str, text: &str, width: usize) -> Vec<String> {
         let used = crate::ui::width(last);
         let need = crate::ui::width(word) + usize::from(!fresh);
         if !fresh && used + need > width {
-            lines.push(format!("{indent}{}", crate::ui::fit(word, width.saturating_sub(indent.len()))));
+            lines.push(format!(
+                "{indent}{}",
+                crate::ui::fit(word, width.saturating_sub(indent.len()))
+            ));
         } else {
             if !fresh {
                 last.push(' ');

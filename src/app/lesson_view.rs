@@ -103,7 +103,12 @@ impl LessonScreen {
                 "The measures: T shows the table."
             };
             out.push(Line::from(""));
-            out.extend(narration::wrap(vec![Span::styled(say, theme.title)], width, "", "  "));
+            out.extend(narration::wrap(
+                vec![Span::styled(say, theme.title)],
+                width,
+                "",
+                "  ",
+            ));
         }
         if !r.verdicts.is_empty() {
             out.push(Line::from(""));

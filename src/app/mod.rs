@@ -10,7 +10,6 @@ pub mod keys;
 pub mod layout;
 pub mod lesson;
 mod lesson_view;
-mod table_view;
 pub mod loader;
 pub mod msg;
 pub mod narration;
@@ -18,6 +17,7 @@ pub mod picker;
 pub mod player;
 pub mod run;
 pub mod sandbox;
+mod table_view;
 pub mod term;
 pub mod traffic;
 mod update;
@@ -195,13 +195,18 @@ impl App {
 
     /// The shown lesson step's table of measures, when it has the inspector's place.
     fn table(&self) -> Option<(&crate::lesson::run::TableReport, usize)> {
-        let l = self.lesson.as_ref().filter(|_| self.screen == Screen::Lesson)?;
+        let l = self
+            .lesson
+            .as_ref()
+            .filter(|_| self.screen == Screen::Lesson)?;
         Some((l.shown_table()?, l.step))
     }
 
     /// Where the traffic screen's panes go in `area`.
     fn areas(&self, area: ratatui::layout::Rect) -> layout::Areas {
-        let below = self.table().map_or(0, |(t, _)| table_view::height(t, area.width));
+        let below = self
+            .table()
+            .map_or(0, |(t, _)| table_view::height(t, area.width));
         layout::traffic_with(area, below)
     }
 

@@ -59,7 +59,10 @@ pub fn fitted(t: &TableReport, width: usize) -> (Vec<String>, Vec<usize>) {
 
 fn subset(t: &TableReport, metrics: &[usize]) -> TableReport {
     TableReport {
-        metrics: metrics.iter().filter_map(|&m| t.metrics.get(m).copied()).collect(),
+        metrics: metrics
+            .iter()
+            .filter_map(|&m| t.metrics.get(m).copied())
+            .collect(),
         rows: t
             .rows
             .iter()
@@ -98,8 +101,8 @@ pub fn draw(
         String::new()
     };
     let title = format!(" Measured in step {}, just now · T hides ", step + 1);
-    let block = crate::ui::pane(title, focused, theme)
-        .title_bottom(Line::from(more).right_aligned());
+    let block =
+        crate::ui::pane(title, focused, theme).title_bottom(Line::from(more).right_aligned());
     let head = theme.title.add_modifier(Modifier::BOLD);
     let shown: Vec<Line> = lines
         .into_iter()
@@ -134,7 +137,10 @@ mod tests {
                 Metric::LatencyMs,
             ],
             rows: vec![
-                ("poll-new".into(), vec![Some(254.2), Some(8.0), Some(8.0), Some(2.0)]),
+                (
+                    "poll-new".into(),
+                    vec![Some(254.2), Some(8.0), Some(8.0), Some(2.0)],
+                ),
                 ("ws".into(), vec![Some(106.4), Some(1.0), None, Some(107.9)]),
             ],
         }
@@ -153,7 +159,14 @@ mod tests {
         assert!(heads.len() > 1, "{lines:#?}");
         assert!(lines.iter().all(|l| cols(l) <= 34), "{lines:#?}");
         let all = lines.join("\n");
-        for n in ["254.2", "106.4", "107.9", "latency_ms", "bytes_per_update", "—"] {
+        for n in [
+            "254.2",
+            "106.4",
+            "107.9",
+            "latency_ms",
+            "bytes_per_update",
+            "—",
+        ] {
             assert!(all.contains(n), "{n} missing:\n{all}");
         }
         // Each group repeats the labels.

@@ -286,6 +286,20 @@ impl App {
                 Ok(()) => self.note.clear(),
                 Err(e) => self.note = e,
             },
+            // Choosing an event in the ladder asks for the inspector: the table steps aside.
+            Action::Up
+            | Action::Down
+            | Action::StepBack
+            | Action::StepForward
+            | Action::PageUp
+            | Action::PageDown
+            | Action::NextSameKind
+            | Action::PrevSameKind
+                if l.traffic.focus() == Pane::Ladder && l.shown_table().is_some() =>
+            {
+                l.table_hidden = Some(l.step);
+                return false;
+            }
             Action::NarrationUp => l.scroll_by(-1),
             Action::NarrationDown => l.scroll_by(1),
             Action::Choose(n) => self.answer_lesson(&n.to_string()),

@@ -7,7 +7,10 @@ use super::{App, Screen};
 impl App {
     /// True when the key was the full lifetimes view's.
     pub(super) fn lifetimes_key(&mut self, a: Action) -> bool {
-        let traffic = matches!(self.screen, Screen::Replay | Screen::Sandbox | Screen::Lesson);
+        let traffic = matches!(
+            self.screen,
+            Screen::Replay | Screen::Sandbox | Screen::Lesson
+        );
         if !traffic {
             return false;
         }

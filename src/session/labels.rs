@@ -25,10 +25,8 @@ impl Session {
         &mut self,
         labelled: impl IntoIterator<Item = (ConnId, Timestamp, &'a str)>,
     ) {
-        let by_event: HashMap<(ConnId, Timestamp), &str> = labelled
-            .into_iter()
-            .map(|(c, t, l)| ((c, t), l))
-            .collect();
+        let by_event: HashMap<(ConnId, Timestamp), &str> =
+            labelled.into_iter().map(|(c, t, l)| ((c, t), l)).collect();
         for i in self.labels.scanned..self.rows.len() {
             let Some(row) = self.rows.get(i).copied() else {
                 break;

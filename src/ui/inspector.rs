@@ -10,8 +10,8 @@ use super::Theme;
 use super::hexdump::{Field, hex_lines};
 use super::text::{label, pane, quoted};
 use crate::proto::event::opcode_name;
-use crate::proto::ws::{GUID, accept_key};
 use crate::proto::http1::Framing;
+use crate::proto::ws::{GUID, accept_key};
 use crate::session::{Detail, FrameDetail, HttpDetail, Session};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -322,7 +322,9 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
     let mut bytes = shown.to_vec();
     let whole_head = !h.raw_cut && shown.len() == h.raw.len();
     let body = if whole_head {
-        h.body_preview.get(..BODY_MAX.min(h.body_preview.len())).unwrap_or_default()
+        h.body_preview
+            .get(..BODY_MAX.min(h.body_preview.len()))
+            .unwrap_or_default()
     } else {
         &[]
     };
@@ -391,7 +393,9 @@ fn close_words(row: &crate::session::Row) -> &'static str {
         (CloseHow::Fin, true) => "the server sent its FIN first: nothing more from it (orderly)",
         (CloseHow::Fin, false) => "the client sent its FIN first: nothing more from it (orderly)",
         (CloseHow::Rst, _) => "an RST: the connection is forgotten at once, unsent data lost",
-        (CloseHow::Timeout, _) => "the server closed it after it sat idle past its keep-alive timeout",
+        (CloseHow::Timeout, _) => {
+            "the server closed it after it sat idle past its keep-alive timeout"
+        }
         (CloseHow::Eof, _) => "the capture ended with the connection still open",
     }
 }

@@ -39,7 +39,10 @@ pub fn render(
     let n = session.conns().len();
     let rows = usize::from(area.height.saturating_sub(3));
     let title = if n > rows {
-        format!(" Lifetimes · {} of {n} connections · L shows all ", rows.min(n))
+        format!(
+            " Lifetimes · {} of {n} connections · L shows all ",
+            rows.min(n)
+        )
     } else {
         " Lifetimes ".to_owned()
     };

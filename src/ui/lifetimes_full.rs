@@ -32,7 +32,11 @@ pub fn render(
         conns.len(),
         if conns.len() == 1 { "" } else { "s" }
     );
-    let block = pane(fit(&title, usize::from(area.width.saturating_sub(4))), true, theme);
+    let block = pane(
+        fit(&title, usize::from(area.width.saturating_sub(4))),
+        true,
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
@@ -72,7 +76,10 @@ pub fn render(
         let lived = c.closed.map_or(end, |x| x.at).secs_since(c.opened);
         let opened = c.opened.secs_since(origin);
         lines.push(Line::from(vec![
-            Span::styled(pad(&format!("#{} {}", c.id, c.client_port()), NAME), theme.client),
+            Span::styled(
+                pad(&format!("#{} {}", c.id, c.client_port()), NAME),
+                theme.client,
+            ),
             Span::raw("▕"),
             Span::styled(bar_cells(c, &grid, end, bar), theme.client),
             Span::raw("▏ "),
@@ -88,7 +95,10 @@ pub fn render(
         (0, 0) => String::new(),
         (a, b) => format!(" · {a} above, {b} below"),
     };
-    lines.push(Line::styled(fit(&format!("  {}{more}", tally(conns)), width), theme.title));
+    lines.push(Line::styled(
+        fit(&format!("  {}{more}", tally(conns)), width),
+        theme.title,
+    ));
     lines.push(Line::styled(
         fit(
             "  █ traffic  ▒ open, quiet  · seconds from the first event",
@@ -214,7 +224,10 @@ mod tests {
     #[test]
     fn the_axis_has_round_labels_that_never_overlap() {
         let (labels, ticks) = axis(12.0, 60, 62);
-        assert!(labels.contains("0 s") && labels.contains("10 s"), "{labels}");
+        assert!(
+            labels.contains("0 s") && labels.contains("10 s"),
+            "{labels}"
+        );
         assert_eq!(ticks.chars().count(), 61);
         let (labels, _) = axis(0.25, 30, 32);
         assert!(labels.contains("0.1 s"), "{labels}");

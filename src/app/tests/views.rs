@@ -64,6 +64,11 @@ fn a_steps_table_has_its_own_full_width_pane_with_every_number_whole() {
     assert!(s.contains("T shows the table"), "{s}");
     app.update(key('T'));
     assert!(screen(&app, 100, 30).contains("latency_ms"));
+    // Moving in the ladder asks for the inspector: the table steps aside until T.
+    app.update(key('j'));
+    assert!(!screen(&app, 100, 30).contains("latency_ms"));
+    app.update(key('T'));
+    assert!(screen(&app, 100, 30).contains("latency_ms"));
     // Another step has no table: T says so.
     app.update(code(KeyCode::Enter));
     app.update(key('T'));
@@ -73,14 +78,27 @@ fn a_steps_table_has_its_own_full_width_pane_with_every_number_whole() {
 #[test]
 fn a_table_wider_than_the_screen_splits_its_columns_and_cuts_no_number() {
     let mut t = table();
-    t.metrics.extend([Metric::Bytes, Metric::BytesC2s, Metric::BytesS2c, Metric::HeadBytes]);
+    t.metrics.extend([
+        Metric::Bytes,
+        Metric::BytesC2s,
+        Metric::BytesS2c,
+        Metric::HeadBytes,
+    ]);
     for (_, v) in &mut t.rows {
         v.extend([Some(123456.0), Some(65432.1), Some(99999.0), None]);
     }
     let app = lesson_with_table(t);
     for (w, h) in [(100, 30), (80, 24)] {
         let s = screen(&app, w, h);
-        for n in ["254.2", "107.9", "123456", "65432.1", "99999", "head_bytes", "latency_ms"] {
+        for n in [
+            "254.2",
+            "107.9",
+            "123456",
+            "65432.1",
+            "99999",
+            "head_bytes",
+            "latency_ms",
+        ] {
             assert!(s.contains(n), "{w}x{h}: {n} is not whole on screen:\n{s}");
         }
         insta::assert_snapshot!(format!("lesson_wide_table_{w}x{h}"), s);
