@@ -150,7 +150,7 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ),
     (
         "L",
-        "lifetimes full screen: every connection, how and when it ended",
+        "all connections full screen: how and when each ended",
         Scope::Traffic,
         Action::Lifetimes,
     ),
@@ -294,6 +294,15 @@ pub fn action(key: KeyEvent) -> Option<Action> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_help_line_fits_the_help_box_whole() {
+        // The box is 76 wide: borders, two spaces, the keys in 15 columns.
+        for (keys, what, ..) in KEYS {
+            let w = unicode_width::UnicodeWidthStr::width(*what);
+            assert!(w <= 76 - 2 - 17, "{keys}: {what:?} is {w} columns");
+        }
+    }
 
     #[test]
     fn every_action_a_key_gives_is_in_the_help_table_or_its_pair() {

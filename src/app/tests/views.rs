@@ -127,7 +127,7 @@ fn the_full_lifetimes_view_shows_every_connection_of_a_capture_and_how_it_ended(
     assert_eq!(app.screen, Screen::Replay);
     // The help lists the key.
     app.update(key('?'));
-    assert!(screen(&app, 100, 40).contains("lifetimes full screen"));
+    assert!(screen(&app, 100, 40).contains("all connections full screen: how and when each ended"));
 }
 
 #[test]
