@@ -9,6 +9,7 @@
 mod chunked;
 mod conn;
 mod detail;
+mod labels;
 mod row;
 mod stats;
 #[cfg(test)]
@@ -57,6 +58,7 @@ pub struct Session {
     grid: Option<ActivityGrid>,
     stats: Stats,
     last_ts: Timestamp,
+    labels: labels::Labels,
 }
 
 /// `Row::code` of a `TcpClose`, back to its meaning.

@@ -54,31 +54,59 @@ impl Home {
         if !lines.contains(ratatui::layout::Position::new(col, row)) {
             return;
         }
-        // The list as drawn: from the top, scrolled just enough to show the selection.
+        // The list as drawn: from the top, scrolled just enough to show the selection; an
+        // item may take more than one line.
+        let heights: Vec<usize> = self
+            .items(None, usize::from(lines.width))
+            .iter()
+            .map(Vec::len)
+            .collect();
         let height = usize::from(lines.height);
-        let first = (self.selected + 1).saturating_sub(height);
-        let at = first + usize::from(row - lines.y);
-        if at < self.len() {
-            self.selected = at;
+        let mut first = 0;
+        while first < self.selected && heights[first..=self.selected].iter().sum::<usize>() > height
+        {
+            first += 1;
         }
+        let mut y = usize::from(row - lines.y);
+        for (i, h) in heights.iter().enumerate().skip(first) {
+            if y < *h {
+                self.selected = i;
+                return;
+            }
+            y -= h;
+        }
+    }
+
+    /// Each line of the list as text lines at most `width` columns wide: a long title wraps
+    /// under itself rather than losing its last words.
+    fn items(&self, server: Option<&str>, width: usize) -> Vec<Vec<String>> {
+        // The highlight symbol takes two columns before each line.
+        let room = width.saturating_sub(2);
+        let mut out: Vec<Vec<String>> = self
+            .course
+            .iter()
+            .enumerate()
+            .map(|(i, c)| wrap(&format!("{} {:>2}. ", c.mark(), i + 1), &c.title, room))
+            .collect();
+        out.push(wrap("▸ ", "Replay a capture", room));
+        let sandbox = match server {
+            Some(url) => format!("Sandbox  (running at {url})"),
+            None => "Sandbox".to_string(),
+        };
+        out.push(wrap("▸ ", &sandbox, room));
+        out
     }
 
     /// `server`: the sandbox's URL once it runs, for a browser or curl in another window.
     /// `note`: a problem to say (a broken lesson file, progress that cannot be read).
     pub fn draw(&self, f: &mut Frame, area: Rect, server: Option<&str>, note: &str) {
         let (list_area, info_area, keys) = areas(area);
-        let mut items: Vec<ListItem> = self
-            .course
-            .iter()
-            .enumerate()
-            .map(|(i, c)| ListItem::new(format!("{} {:>2}. {}", c.mark(), i + 1, c.title)))
+        let width = usize::from(list_area.width.saturating_sub(2));
+        let items: Vec<ListItem> = self
+            .items(server, width)
+            .into_iter()
+            .map(|lines| ListItem::new(lines.into_iter().map(Line::from).collect::<Vec<_>>()))
             .collect();
-        items.push(ListItem::new("▸ Replay a capture"));
-        let sandbox = match server {
-            Some(url) => format!("▸ Sandbox  (running at {url})"),
-            None => "▸ Sandbox".to_string(),
-        };
-        items.push(ListItem::new(sandbox));
         let list = List::new(items)
             .block(
                 Block::new()
@@ -182,6 +210,47 @@ impl Home {
 fn areas(area: Rect) -> (Rect, Rect, Rect) {
     let [main, keys] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
     let [list, info] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(main);
     (list, info, keys)
+}
+
+/// `first` then `text` in words over lines of `width` columns, later lines indented under the
+/// text; a word longer than a line is cut with `…`.
+fn wrap(first: &str, text: &str, width: usize) -> Vec<String> {
+    let indent = " ".repeat(crate::ui::width(first));
+    let mut lines = vec![first.to_string()];
+    let mut fresh = true;
+    for word in text.split(' ') {
+        let last = lines.last_mut().expect("one line at least");
+        let used = crate::ui::width(last);
+        let need = crate::ui::width(word) + usize::from(!fresh);
+        if !fresh && used + need > width {
+            lines.push(format!(
+                "{indent}{}",
+                crate::ui::fit(word, width.saturating_sub(indent.len()))
+            ));
+        } else {
+            if !fresh {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+        fresh = false;
+    }
+    lines
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    #[test]
+    fn a_long_title_wraps_under_itself_and_keeps_every_word() {
+        let t = "Live prices: polling, long polling, SSE and WebSocket";
+        let lines = super::wrap("·  9. ", t, 40);
+        assert!(lines.len() == 2, "{lines:?}");
+        assert!(lines.iter().all(|l| crate::ui::width(l) <= 40), "{lines:?}");
+        assert!(lines[1].starts_with("      "), "{lines:?}");
+        let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+        assert!(words.join(" ").ends_with(t));
+        assert_eq!(super::wrap("x ", "", 0), vec!["x ".to_string()]);
+    }
 }

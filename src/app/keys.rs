@@ -50,6 +50,10 @@ pub enum Action {
     NextView,
     /// The interview recap, from the learner's own numbers.
     Recap,
+    /// The lesson step's table of measures, shown or hidden.
+    Table,
+    /// The lifetimes over the whole screen, or back.
+    Lifetimes,
 }
 
 /// Where a key applies, for the help overlay's grouping.
@@ -90,7 +94,7 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ),
     (
         "i",
-        "the interview recap, in your own numbers; any key closes it",
+        "the interview recap in your numbers; any key closes",
         Scope::Everywhere,
         Action::Recap,
     ),
@@ -153,6 +157,12 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
         "stats in the inspector's place (bytes, heads, messages)",
         Scope::Traffic,
         Action::Stats,
+    ),
+    (
+        "L",
+        "all connections full screen: how and when each ended",
+        Scope::Traffic,
+        Action::Lifetimes,
     ),
     (
         "/",
@@ -230,6 +240,12 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
         Action::TypeAnswer,
     ),
     (
+        "T",
+        "show / hide the step's table of measures",
+        Scope::Lesson,
+        Action::Table,
+    ),
+    (
         "K  J",
         "scroll the narration up / down",
         Scope::Lesson,
@@ -237,7 +253,7 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ),
     (
         "c",
-        "the live traffic, or a capture the lesson replayed (its own clock and numbers)",
+        "live traffic, or a replayed capture (own clock)",
         Scope::Lesson,
         Action::NextView,
     ),
@@ -287,6 +303,8 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('J') => Action::NarrationDown,
         KeyCode::Char('c') => Action::NextView,
         KeyCode::Char('i') => Action::Recap,
+        KeyCode::Char('T') => Action::Table,
+        KeyCode::Char('L') => Action::Lifetimes,
         _ => return None,
     })
 }
@@ -294,6 +312,15 @@ pub fn action(key: KeyEvent) -> Option<Action> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_help_line_fits_the_help_box_whole() {
+        // The box is 76 wide: borders, two spaces, the keys in 15 columns.
+        for (keys, what, ..) in KEYS {
+            let w = unicode_width::UnicodeWidthStr::width(*what);
+            assert!(w <= 76 - 2 - 17, "{keys}: {what:?} is {w} columns");
+        }
+    }
 
     #[test]
     fn every_action_a_key_gives_is_in_the_help_table_or_its_pair() {
@@ -311,7 +338,7 @@ mod tests {
             Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKci";
+        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKciTL";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(

@@ -3,6 +3,9 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
+/// Rows the narration and the ladder keep when the inspector's place grows.
+pub const TOP_MIN: u16 = 8;
+
 pub struct Areas {
     pub side: Rect,
     pub ladder: Rect,
@@ -13,6 +16,12 @@ pub struct Areas {
 
 /// The traffic screens' panes inside `area`.
 pub fn traffic(area: Rect) -> Areas {
+    traffic_with(area, 0)
+}
+
+/// The panes, the inspector's place at least `below` rows high (for a step's table of
+/// measures) while the narration and ladder keep at least [`TOP_MIN`] rows.
+pub fn traffic_with(area: Rect, below: u16) -> Areas {
     // Borders, the time axis, then at least one connection's bar from 24 rows up.
     let lifetimes_h = match area.height {
         30.. => 5,
@@ -20,6 +29,14 @@ pub fn traffic(area: Rect) -> Areas {
         _ => 3,
     };
     let inspector_h = (area.height * 3 / 10).max(6);
+    // A taller table takes the lifetimes' rows first (they have their own full view), then
+    // the top's down to TOP_MIN.
+    let extra = below.saturating_sub(inspector_h);
+    let from_lifetimes = extra.min(lifetimes_h);
+    let lifetimes_h = lifetimes_h - from_lifetimes;
+    let top = area.height.saturating_sub(1 + lifetimes_h + inspector_h);
+    let from_top = (extra - from_lifetimes).min(top.saturating_sub(TOP_MIN));
+    let inspector_h = inspector_h + from_lifetimes + from_top;
     let [top, inspector, lifetimes, keys] = Layout::vertical([
         Constraint::Min(5),
         Constraint::Length(inspector_h),

@@ -49,6 +49,8 @@ pub struct LessonScreen {
     pub scroll: Option<u16>,
     /// The offset last drawn, so scrolling starts from what is on screen.
     pub(super) shown: Cell<u16>,
+    /// The step whose table of measures the learner hid (`T`).
+    pub table_hidden: Option<usize>,
     generation: u64,
     /// Step numbers to run, to the player task; `None` when no runtime is at hand.
     cmd: Option<UnboundedSender<usize>>,
@@ -82,6 +84,7 @@ impl LessonScreen {
             server: None,
             scroll: None,
             shown: Cell::new(0),
+            table_hidden: None,
             generation,
             cmd: None,
             traffic: Traffic::default(),
@@ -213,6 +216,7 @@ impl LessonScreen {
             }
             LessonUpdate::Events(events) => self.on_events(events),
             LessonUpdate::Step { index, report } => {
+                self.traffic.label_rows(&report.events);
                 if let Some(r) = self.reports.get_mut(index) {
                     *r = Some(*report);
                 }

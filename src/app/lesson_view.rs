@@ -16,6 +16,31 @@ use crate::lesson::run::StepReport;
 use crate::ui::Theme;
 
 impl LessonScreen {
+    /// The shown step's table of measures, once run, unless the learner hid it.
+    pub fn shown_table(&self) -> Option<&crate::lesson::run::TableReport> {
+        if self.table_hidden == Some(self.step) {
+            return None;
+        }
+        self.reports.get(self.step)?.as_ref()?.table.as_ref()
+    }
+
+    /// `T`: hides the step's table, or shows it again.
+    pub fn toggle_table(&mut self) -> Result<(), String> {
+        let has = self
+            .reports
+            .get(self.step)
+            .and_then(Option::as_ref)
+            .is_some_and(|r| r.table.is_some());
+        if !has {
+            return Err("this step has no table of measures (yet)".to_string());
+        }
+        self.table_hidden = match self.table_hidden {
+            Some(s) if s == self.step => None,
+            _ => Some(self.step),
+        };
+        Ok(())
+    }
+
     /// The title, the narration and the step's status, and the line the status starts at.
     fn lines(&self, width: usize, theme: &Theme) -> (Vec<Line<'static>>, usize) {
         let Some(step) = self.lesson.steps.get(self.step) else {
@@ -70,13 +95,20 @@ impl LessonScreen {
             let mark = if a.outcome.is_ok() { "→ " } else { "✗ " };
             out.extend(narration::wrap(line, width, mark, "  "));
         }
-        if let Some(t) = &r.table {
+        if r.table.is_some() {
+            // The table has its own full-width pane: the narration pane would cut its numbers.
+            let say = if self.shown_table().is_some() {
+                "▼ The measures are in the table below (T hides it)."
+            } else {
+                "The measures: T shows the table."
+            };
             out.push(Line::from(""));
-            out.extend(
-                crate::lesson::transcript::table_lines(t, 1)
-                    .into_iter()
-                    .map(Line::from),
-            );
+            out.extend(narration::wrap(
+                vec![Span::styled(say, theme.title)],
+                width,
+                "",
+                "  ",
+            ));
         }
         if !r.verdicts.is_empty() {
             out.push(Line::from(""));
@@ -223,5 +255,17 @@ impl LessonScreen {
         f.render_widget(block, area);
         f.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), text_area);
         f.render_widget(Paragraph::new(note_lines), note_area);
+    }
+}
+
+impl super::traffic::Traffic {
+    /// Gives the rows the labels of the step's events (the narration names them: `poll`, `ws`).
+    pub fn label_rows(&mut self, events: &[crate::lesson::run::log::Entry]) {
+        self.session.label_rows(
+            events
+                .iter()
+                .filter(|e| !e.replayed)
+                .filter_map(|e| Some((e.ev.conn, e.ev.ts, e.label.as_deref()?))),
+        );
     }
 }

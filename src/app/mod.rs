@@ -1,6 +1,7 @@
 //! The terminal UI: one `App` state machine, updated by one message at a time and drawn from
 //! `&self`, generic over where it is drawn (a terminal, or a `TestBackend` in tests).
 
+mod captures;
 pub mod course;
 pub mod filter;
 pub mod help;
@@ -19,9 +20,11 @@ pub mod player;
 pub mod recap_view;
 pub mod run;
 pub mod sandbox;
+mod table_view;
 pub mod term;
 pub mod traffic;
 mod update;
+mod zoom;
 
 use std::path::PathBuf;
 
@@ -70,6 +73,8 @@ pub struct App {
     pub help: Option<u16>,
     /// The interview recap overlay, with its scroll offset.
     pub recap: Option<u16>,
+    /// The lifetimes fill the traffic screen (`L`): every connection, how and when it ended.
+    pub lifetimes_full: bool,
     pub prompt: Option<Prompt>,
     pub quit: bool,
     dirty: bool,
@@ -113,6 +118,7 @@ impl App {
             screen: Screen::Home,
             help: None,
             recap: None,
+            lifetimes_full: false,
             prompt: None,
             quit: false,
             dirty: true,
@@ -196,8 +202,25 @@ impl App {
         }
     }
 
+    /// The shown lesson step's table of measures, when it has the inspector's place.
+    fn table(&self) -> Option<(&crate::lesson::run::TableReport, usize)> {
+        let l = self
+            .lesson
+            .as_ref()
+            .filter(|_| self.screen == Screen::Lesson)?;
+        Some((l.shown_table()?, l.step))
+    }
+
+    /// Where the traffic screen's panes go in `area`.
+    fn areas(&self, area: ratatui::layout::Rect) -> layout::Areas {
+        let below = self
+            .table()
+            .map_or(0, |(t, _)| table_view::height(t, area.width));
+        layout::traffic_with(area, below)
+    }
+
     fn draw_traffic(&self, f: &mut Frame) {
-        let a = layout::traffic(f.area());
+        let a = self.areas(f.area());
         match self.screen {
             Screen::Replay => {
                 if let Some(p) = &self.player {
@@ -217,6 +240,20 @@ impl App {
         }
         if let Some(t) = self.traffic() {
             t.draw(f, [a.ladder, a.inspector, a.lifetimes], &self.theme);
+            if let Some((table, step)) = self.table() {
+                let focused = t.focus() == traffic::Pane::Inspector;
+                let scroll = if focused { t.inspector_scroll } else { 0 };
+                f.render_widget(ratatui::widgets::Clear, a.inspector);
+                table_view::draw(f, a.inspector, table, step, scroll, focused, &self.theme);
+            }
+            if self.lifetimes_full {
+                let full = ratatui::layout::Rect {
+                    height: f.area().height.saturating_sub(1),
+                    ..f.area()
+                };
+                f.render_widget(ratatui::widgets::Clear, full);
+                t.draw_lifetimes_full(f, full, &self.theme);
+            }
         }
         if let (Screen::Lesson, Some(l)) = (self.screen, &self.lesson) {
             l.draw_views(f, a.ladder, &self.theme);
@@ -227,15 +264,16 @@ impl App {
                 format!("filter: {q}▏ conn=N proto=http|ws|tcp opcode=N · Enter apply · Esc drop")
             }
             Some(Prompt::Answer(q)) => format!("answer: {q}▏ Enter answer · Esc drop"),
+            None if self.lifetimes_full => "↑/↓ scroll  L or Esc close  ? help  q quit".into(),
             None if a.keys.width < 100 => match self.screen {
-                Screen::Replay => "←→ step  ␣ play  +- speed  [] kind  / search  f filter  m mask  ? help".into(),
-                Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  m mask  Esc home  ? help".into(),
-                _ => "Enter run/next  b back  1-6 a answer  ←→ step  m mask  Esc home  ?".to_string(),
+                Screen::Replay => "←→ step  ␣ play  +- speed  / search  f filter  m mask  L lifetimes  ?".into(),
+                Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  m mask  L lifetimes  Esc  ?".into(),
+                _ => "Enter run/next  b back  1-6 a answer  ←→ step  m mask  T table  L lifetimes  ?".to_string(),
             },
             None => match self.screen {
-                Screen::Replay => "←/→ step  Space play  +/- speed  ↑/↓ select  [ ] kind  / search  f filter  m mask  ? help  q quit".into(),
-                Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  ↑/↓ select  m mask  Esc home  ? help  q quit".into(),
-                _ => "Enter run/next  b back  1-6 answer  a type answer  ←/→ step  m mask  J/K scroll  Esc home  ? help".to_string(),
+                Screen::Replay => "←/→ step  Space play  +/- speed  ↑/↓ select  [ ] kind  / search  f filter  m mask  L lifetimes  ?".into(),
+                Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  ↑/↓ select  m mask  L lifetimes  Esc home  ? help".into(),
+                _ => "Enter run/next  b back  1-6 answer  a type  ←/→ step  m mask  T table  L lifetimes  J/K scroll  ?".to_string(),
             },
         };
         f.render_widget(Paragraph::new(Line::from(bar)), a.keys);

@@ -101,8 +101,22 @@ impl Picker {
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect) {
-        let [list_area, keys] =
-            Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
+        let [list_area, about_area, keys] = Layout::vertical([
+            Constraint::Min(3),
+            Constraint::Length(2),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        // What the selected capture holds, wrapped under the list so no word is lost.
+        let about = self
+            .entries
+            .get(self.selected)
+            .and_then(|(name, _)| super::captures::about(name))
+            .unwrap_or("");
+        f.render_widget(
+            Paragraph::new(about).wrap(ratatui::widgets::Wrap { trim: true }),
+            about_area,
+        );
         let items: Vec<ListItem> = self
             .entries
             .iter()
@@ -126,7 +140,7 @@ impl Picker {
     }
 }
 
-fn is_capture(name: &str) -> bool {
+pub(super) fn is_capture(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n.ends_with(".pcap") || n.ends_with(".pcapng") || n.ends_with(".cap")
 }

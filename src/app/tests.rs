@@ -11,6 +11,7 @@ use super::{App, Msg, Screen};
 use crate::session::RowKind;
 use crate::ui::Theme;
 
+mod views;
 mod walk;
 
 use walk::SIZES;
@@ -479,7 +480,8 @@ fn a_home_click_on_a_scrolled_list_selects_the_line_under_it() {
         "the last line shown is the last line"
     );
     app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 1));
-    assert_eq!(app.home.selected, n - 7, "the first line shown");
+    // Two of the last five items wrap their long titles onto a second line.
+    assert_eq!(app.home.selected, n - 5, "the first item shown");
 }
 
 #[test]

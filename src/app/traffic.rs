@@ -395,6 +395,20 @@ impl Traffic {
         f.render_widget(ratatui::widgets::Paragraph::new(line), at);
     }
 
+    /// Every connection over `area` (the `L` view), scrolled by the lifetimes' offset.
+    pub fn draw_lifetimes_full(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let life = LifetimesState {
+            now: self.now(),
+            keepalive: self
+                .live
+                .as_ref()
+                .and_then(|l| l.control.keepalive(l.configured)),
+            offset: self.lifetimes_offset,
+            focused: true,
+        };
+        crate::ui::lifetimes_full::render(f, area, &self.session, &life, theme);
+    }
+
     pub fn draw(&self, f: &mut Frame, areas: [Rect; 3], theme: &Theme) {
         let [ladder_area, inspector_area, lifetimes_area] = areas;
         ladder::render(f, ladder_area, &self.session, &self.ladder, theme);

@@ -50,7 +50,7 @@ impl App {
                         self.home.click(self.area.get(), m.column, m.row);
                     }
                     MouseEventKind::Down(_) => {
-                        let a = super::layout::traffic(self.area.get());
+                        let a = self.areas(self.area.get());
                         if let Some(t) = self.traffic_mut() {
                             t.click([a.ladder, a.inspector, a.lifetimes], m.column, m.row);
                         }
@@ -186,6 +186,7 @@ impl App {
             (Action::Help, _) => self.help = Some(0),
             (Action::Recap, _) => self.recap = Some(0),
             (Action::Back, Screen::Home) => {}
+            _ if self.lifetimes_key(a) => {}
             (Action::Back, Screen::Lesson) => {
                 // Dropping the screen ends its player task, which finishes in the background.
                 self.lesson = None;
@@ -318,6 +319,24 @@ impl App {
                 Err(e) => self.note = e,
             },
             Action::PrevStep => l.back(),
+            Action::Table => match l.toggle_table() {
+                Ok(()) => self.note.clear(),
+                Err(e) => self.note = e,
+            },
+            // Choosing an event in the ladder asks for the inspector: the table steps aside.
+            Action::Up
+            | Action::Down
+            | Action::StepBack
+            | Action::StepForward
+            | Action::PageUp
+            | Action::PageDown
+            | Action::NextSameKind
+            | Action::PrevSameKind
+                if l.traffic.focus() == Pane::Ladder && l.shown_table().is_some() =>
+            {
+                l.table_hidden = Some(l.step);
+                return false;
+            }
             Action::NarrationUp => l.scroll_by(-1),
             Action::NarrationDown => l.scroll_by(1),
             Action::NextView => {

@@ -18,7 +18,7 @@ impl<'a> Field<'a> {
     }
 }
 
-/// Three lines per row of bytes: the hex, `▔` marks under each field (a gap between fields),
+/// Three lines per row of bytes: the hex with the bytes as text beside it, `▔` marks under each field (a gap between fields),
 /// and the fields' names where they start. Bytes per row fit `width`.
 pub fn hex_lines<'a>(
     bytes: &[u8],
@@ -26,7 +26,8 @@ pub fn hex_lines<'a>(
     width: usize,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
-    let per_row = match width.saturating_sub(2) / 3 {
+    // Each byte takes three columns of hex and one of text, after a margin and a gap.
+    let per_row = match width.saturating_sub(3) / 4 {
         n if n >= 16 => 16,
         n if n >= 8 => 8,
         n => n.max(1),
@@ -61,9 +62,23 @@ pub fn hex_lines<'a>(
                 }
             }
         }
+        // Bytes of a row as text: printable ASCII as itself, anything else a dot, so no byte
+        // from the wire ever reaches the terminal as a control.
+        hex.push(Span::raw(" ".repeat((per_row - chunk.len()) * 3 + 1)));
+        let text: String = chunk.iter().map(|&b| ascii(b)).collect();
+        hex.push(Span::styled(format!("│{text}│"), theme.dim));
         lines.push(Line::from(hex));
         lines.push(Line::from(marks));
         lines.push(Line::styled(names, theme.dim));
     }
     lines
+}
+
+/// A byte in the text column: printable ASCII, else `.`.
+fn ascii(b: u8) -> char {
+    if b.is_ascii_graphic() || b == b' ' {
+        char::from(b)
+    } else {
+        '.'
+    }
 }

@@ -10,6 +10,7 @@ use super::Theme;
 use super::hexdump::{Field, hex_lines};
 use super::text::{label, pane, quoted};
 use crate::proto::event::opcode_name;
+use crate::proto::http1::Framing;
 use crate::proto::ws::{GUID, accept_key};
 use crate::session::{Detail, FrameDetail, HttpDetail, Session};
 
@@ -28,6 +29,8 @@ pub struct InspectorState {
 const XOR_PER_LINE: usize = 5;
 /// Bytes drawn in a hex dump; the rest is counted.
 const HEX_MAX: usize = 1024;
+/// Body bytes drawn after an HTTP head; the rest is counted.
+const BODY_MAX: usize = 256;
 
 pub fn render(
     frame: &mut Frame,
@@ -43,8 +46,12 @@ pub fn render(
             let dir = row
                 .dir
                 .map_or(String::new(), |d| format!(" {}", d.as_str()));
+            let tag = state
+                .event
+                .and_then(|i| session.label_of(i))
+                .map_or(String::new(), |t| format!(" · [{t}]"));
             format!(
-                " Inspector: {}{dir} · {} ",
+                " Inspector: {}{dir} · {}{tag} ",
                 row.kind.name(),
                 label(session, &row)
             )
@@ -76,6 +83,9 @@ pub fn render(
                 l.push(Line::raw(format!("  opening {seen}")));
             }
             l.push(Line::raw(format!("  {}", label(session, &row))));
+            if row.kind == crate::session::RowKind::TcpClose {
+                l.push(Line::raw(format!("  {}", close_words(&row))));
+            }
             l
         }
         Some(Detail::Message(m)) => vec![
@@ -90,9 +100,9 @@ pub fn render(
             )),
             Line::raw(format!(
                 "  {}",
-                quoted(
+                super::text::text_or_hex(
                     m.preview,
-                    width.saturating_sub(4),
+                    width.saturating_sub(6),
                     m.row.payload_len > m.preview.len() as u64
                 )
             )),
@@ -107,6 +117,11 @@ pub fn render(
                 quoted(data, width.saturating_sub(9), false)
             )),
         ],
+        Some(Detail::Error { row, .. }) if super::text::stream_end(session, &row) => vec![
+            Line::raw("  The event stream ended when its connection closed."),
+            Line::raw("  That is how Server-Sent Events end: a client leaves by closing the"),
+            Line::raw("  connection; every event before it arrived whole."),
+        ],
         Some(Detail::Error {
             layer,
             offset,
@@ -117,8 +132,14 @@ pub fn render(
                 format!("  ✗ problem in the {} decoder", layer.as_str()),
                 theme.bad,
             ),
-            Line::raw(offset.map_or(String::new(), |o| format!("  at byte {o} of the stream"))),
-            Line::raw(format!("  {}", String::from_utf8_lossy(what))),
+            // Offsets count from 0, as a hex dump's offsets do: say so in words.
+            Line::raw(offset.map_or(String::new(), |o| {
+                format!("  after {o} bytes of the stream")
+            })),
+            Line::raw(format!(
+                "  {}",
+                quoted(what, usize::MAX, false).trim_matches('"')
+            )),
         ],
     };
     frame.render_widget(Paragraph::new(lines).scroll((state.scroll, 0)), inner);
@@ -141,7 +162,8 @@ fn frame_lines<'a>(
             f.wire_byte(i).unwrap_or(0)
         }
     }));
-    let mut fields = vec![Field::new(0, 1, "b0"), Field::new(1, 2, "b1")];
+    // Bytes are counted from 1, as the lessons' narration counts them ("byte 1: FIN ...").
+    let mut fields = vec![Field::new(0, 1, "b1"), Field::new(1, 2, "b2")];
     if ext > 0 {
         fields.push(Field::new(2, 2 + ext, "length"));
     }
@@ -160,7 +182,7 @@ fn frame_lines<'a>(
     let mut lines = Vec::new();
     let [b0, b1] = [f.header[0], f.header[1]];
     lines.push(Line::raw(format!(
-        "  byte 0  {}   FIN={} RSV={:03b} opcode={:04b} ({}){}",
+        "  byte 1  {}   FIN={} RSV={:03b} opcode={:04b} ({}){}",
         bits(b0),
         u8::from(row.fin()),
         row.rsv(),
@@ -178,7 +200,7 @@ fn frame_lines<'a>(
         n => format!("length={n}"),
     };
     lines.push(Line::raw(format!(
-        "  byte 1  {}   MASK={} {len_note}",
+        "  byte 2  {}   MASK={} {len_note}",
         bits(b1),
         u8::from(f.mask_key.is_some())
     )));
@@ -291,19 +313,47 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
     lines.push(Line::raw(""));
     let shown = h.raw.get(..HEX_MAX.min(h.raw.len())).unwrap_or_default();
     let mut fields = vec![Field::new(0, first_len as usize, "start line")];
-    for (i, ((name, _), r)) in head.headers.iter().zip(&head.header_ranges).enumerate() {
-        let _ = i;
+    for ((name, _), r) in head.headers.iter().zip(&head.header_ranges) {
         let s = r.start.saturating_sub(start) as usize;
         let e = r.end.saturating_sub(start) as usize;
         fields.push(Field::new(s, e, name));
     }
-    lines.extend(hex_lines(shown, &fields, width, theme));
-    if h.raw_cut || shown.len() < h.raw.len() {
+    // The body follows the head when the head is whole: a capped prefix of it.
+    let mut bytes = shown.to_vec();
+    let whole_head = !h.raw_cut && shown.len() == h.raw.len();
+    let body = if whole_head {
+        h.body_preview
+            .get(..BODY_MAX.min(h.body_preview.len()))
+            .unwrap_or_default()
+    } else {
+        &[]
+    };
+    let body_name = match h.framing {
+        Framing::Chunked => "body (chunks decoded)",
+        _ => "body",
+    };
+    if !body.is_empty() {
+        fields.push(Field::new(bytes.len(), bytes.len() + body.len(), body_name));
+        bytes.extend_from_slice(body);
+    }
+    lines.extend(hex_lines(&bytes, &fields, width, theme));
+    if !whole_head {
         lines.push(Line::styled(
             format!(
                 "  … head is {} bytes, {} drawn",
                 head.range.len(),
                 shown.len()
+            ),
+            theme.dim,
+        ));
+    }
+    let hidden = h.row.payload_len.saturating_sub(body.len() as u64);
+    if hidden > 0 {
+        lines.push(Line::styled(
+            format!(
+                "  … body is {} bytes: {} shown, {hidden} not shown",
+                h.row.payload_len,
+                body.len()
             ),
             theme.dim,
         ));
@@ -332,5 +382,20 @@ fn printable(b: u8) -> String {
         format!("'{}'", b as char)
     } else {
         "·".to_owned()
+    }
+}
+
+/// What a `tcp_close` means, in a sentence.
+fn close_words(row: &crate::session::Row) -> &'static str {
+    use crate::proto::event::CloseHow;
+    let server = row.dir == Some(crate::proto::Dir::S2c);
+    match (crate::session::close_how(row.code), server) {
+        (CloseHow::Fin, true) => "the server sent its FIN first: nothing more from it (orderly)",
+        (CloseHow::Fin, false) => "the client sent its FIN first: nothing more from it (orderly)",
+        (CloseHow::Rst, _) => "an RST: the connection is forgotten at once, unsent data lost",
+        (CloseHow::Timeout, _) => {
+            "the server closed it after it sat idle past its keep-alive timeout"
+        }
+        (CloseHow::Eof, _) => "the capture ended with the connection still open",
     }
 }

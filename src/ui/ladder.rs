@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use super::text::{bytes as fmt_bytes, fit, label, pad, pane, secs, width as cols};
+use super::text::{bytes as fmt_bytes, fit, label, pad, pane, secs, stream_end, width as cols};
 use crate::proto::{ConnId, Dir};
 use crate::session::{Row, RowKind, Session};
 
@@ -107,7 +107,8 @@ pub fn render(
     }
     for (pos, row) in &visible {
         let selected = state.selected == Some(*pos);
-        lines.push(line(session, row, &lanes, selected, width, theme));
+        let tag = state.row_at(*pos).and_then(|i| session.label_of(i));
+        lines.push(line(session, row, tag, &lanes, selected, width, theme));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -186,6 +187,7 @@ fn lane_name(c: ConnId, plus: &str) -> String {
 fn line<'a>(
     session: &Session,
     row: &Row,
+    tag: Option<&str>,
     lanes: &[ConnId],
     selected: bool,
     width: usize,
@@ -194,9 +196,11 @@ fn line<'a>(
     let marker = if selected { "▶ " } else { "  " };
     let time = format!("{:>TIME$} ", fit(&secs(row.ts, session.origin()), TIME));
     let mine = lane_of(lanes, row.conn);
+    let ended = stream_end(session, row);
     let glyph = match row.kind {
         RowKind::TcpOpen => '●',
         RowKind::TcpClose => '×',
+        RowKind::Error if ended => '■',
         RowKind::Error => '!',
         _ => '├',
     };
@@ -206,7 +210,11 @@ fn line<'a>(
         lane_text.push_str("  ");
     }
     let body_w = body_width(width, lanes.len());
-    let text = label(session, row);
+    // The action's label last, so a narrow ladder cuts it before the event's own words.
+    let text = match tag {
+        Some(t) => format!("{} [{t}]", label(session, row)),
+        None => label(session, row),
+    };
     let body = arrow(&text, row.dir, row.kind, body_w);
     let wire = match row.kind {
         RowKind::WsMessage => row.payload_len,
@@ -222,7 +230,9 @@ fn line<'a>(
         Some(Dir::S2c) => theme.server,
         None => theme.text,
     };
-    let side = if row.kind == RowKind::Error {
+    let side = if ended {
+        theme.dim
+    } else if row.kind == RowKind::Error {
         theme.bad
     } else {
         side

@@ -35,7 +35,18 @@ pub fn render(
     state: &LifetimesState,
     theme: &Theme,
 ) {
-    let block = pane(" Lifetimes ", state.focused, theme);
+    // When not every connection fits, the title says so and names the full view's key.
+    let n = session.conns().len();
+    let rows = usize::from(area.height.saturating_sub(3));
+    let title = if n > rows {
+        format!(
+            " Lifetimes · {} of {n} connections · L shows all ",
+            rows.min(n)
+        )
+    } else {
+        " Lifetimes ".to_owned()
+    };
+    let block = pane(title, state.focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
@@ -80,7 +91,7 @@ pub fn render(
 }
 
 /// One character per slice of `origin..end`: cost O(width), whatever the session's length.
-fn bar_cells(c: &ConnInfo, grid: &ActivityGrid, end: Timestamp, width: usize) -> String {
+pub(super) fn bar_cells(c: &ConnInfo, grid: &ActivityGrid, end: Timestamp, width: usize) -> String {
     let origin = grid.origin.0;
     let span = end.0.saturating_sub(origin).max(1);
     let closed = c.closed.map(|x| x.at.0);
@@ -105,7 +116,7 @@ fn bar_cells(c: &ConnInfo, grid: &ActivityGrid, end: Timestamp, width: usize) ->
         .collect()
 }
 
-fn status(
+pub(super) fn status(
     c: &ConnInfo,
     state: &LifetimesState,
     now: Timestamp,

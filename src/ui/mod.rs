@@ -17,12 +17,16 @@
 pub mod inspector;
 pub mod ladder;
 pub mod lifetimes;
+pub mod lifetimes_full;
 pub mod stats;
 pub mod theme;
 
+#[cfg(test)]
+mod bytes_tests;
 mod hexdump;
 #[cfg(test)]
 mod snapshot_tests;
 mod text;
 
+pub use text::{fit, pane, width};
 pub use theme::Theme;

@@ -51,6 +51,18 @@ pub fn quoted(bytes: &[u8], max: usize, cut: bool) -> String {
     format!("\"{out}\"")
 }
 
+/// Printable UTF-8 `bytes` quoted, anything else as hex (`0x 00 ff 7f`), at most `max` columns:
+/// a control frame's payload may be any bytes, and mojibake would hide them.
+pub fn text_or_hex(bytes: &[u8], max: usize, cut: bool) -> String {
+    let printable = std::str::from_utf8(bytes).is_ok_and(|t| !t.chars().any(char::is_control));
+    if printable {
+        return quoted(bytes, max, cut);
+    }
+    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let more = if cut { " …" } else { "" };
+    fit(&format!("0x {}{more}", hex.join(" ")), max + 2)
+}
+
 /// Columns `s` takes on a terminal.
 pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
@@ -113,11 +125,12 @@ pub fn label(session: &Session, row: &Row) -> String {
                 Some(Dir::S2c) => " by server",
                 None => "",
             };
+            // Short, the key word first: a narrow ladder keeps the start of a label.
             match close_how(row.code) {
-                CloseHow::Fin => format!("closed{by} (fin)"),
-                CloseHow::Rst => format!("reset{by} (rst)"),
-                CloseHow::Eof => "open at capture end (eof)".to_owned(),
-                CloseHow::Timeout => format!("closed idle{by} (timeout)"),
+                CloseHow::Fin => format!("FIN{by}"),
+                CloseHow::Rst => format!("RST{by}"),
+                CloseHow::Eof => "EOF: capture ended".to_owned(),
+                CloseHow::Timeout => format!("timeout{by}"),
             }
         }
         RowKind::HttpRequest => {
@@ -151,12 +164,12 @@ pub fn label(session: &Session, row: &Row) -> String {
                 s.push_str(&format!(" {}", row.code));
                 let reason = bytes.get(2..).unwrap_or_default();
                 if !reason.is_empty() {
-                    s.push_str(&format!(" {}", quoted(reason, 20, cut)));
+                    s.push_str(&format!(" {}", text_or_hex(reason, 20, cut)));
                 }
             } else if row.has(flags::TEXT) && !bytes.is_empty() {
                 s.push_str(&format!(" {}", quoted(bytes, 24, cut)));
             } else if row.opcode & 0x8 != 0 && !bytes.is_empty() {
-                s.push_str(&format!(" {}", quoted(bytes, 16, cut)));
+                s.push_str(&format!(" {}", text_or_hex(bytes, 16, cut)));
             }
             if row.rsv() & 4 != 0 {
                 s.push_str(" compressed");
@@ -190,12 +203,23 @@ pub fn label(session: &Session, row: &Row) -> String {
             )
         }
         RowKind::SseEvent => format!("sse {}", quoted(bytes, 24, cut)),
+        RowKind::Error if stream_end(session, row) => {
+            "event stream ended: the connection closed".to_owned()
+        }
         RowKind::Error => format!(
             "✗ {}: {}",
             error_layer(row.code).as_str(),
-            String::from_utf8_lossy(bytes)
+            quoted(bytes, usize::MAX, false).trim_matches('"')
         ),
     }
+}
+
+/// An event stream that ends because its connection closed: the normal end of Server-Sent
+/// Events (a client leaves by closing), which the decoder reports as a response cut short.
+pub fn stream_end(session: &Session, row: &Row) -> bool {
+    row.kind == RowKind::Error
+        && error_layer(row.code) == crate::proto::event::Layer::Http
+        && session.bytes(row).starts_with(b"the event stream ended")
 }
 
 fn first_line(bytes: &[u8]) -> &str {

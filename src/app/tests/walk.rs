@@ -35,7 +35,7 @@ pub(super) const SIZES: &[(u16, u16)] = &[
 
 /// Every key the key map reads, the prompts' editing keys, and some it does not read.
 fn every_key() -> Vec<KeyEvent> {
-    let mut keys: Vec<KeyEvent> = "qQ?jkgGhlmnNfFrwtpx +-=[]/b1234567aJKsz=é"
+    let mut keys: Vec<KeyEvent> = "qQ?jkgGhlmnNfFrwtpx +-=[]/b1234567aJKTLsz=é"
         .chars()
         .map(|c| KeyEvent::from(KeyCode::Char(c)))
         .collect();

@@ -1,0 +1,188 @@
+//! A step's table of measures in its own full-width pane (in the inspector's place), so no
+//! number is cut by the narrow narration pane. Lines are those of `learn --plain` when they fit;
+//! a table wider than the screen is split into groups of columns, each repeating the labels.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use crate::lesson::run::TableReport;
+use crate::lesson::transcript::table_lines;
+use crate::ui::Theme;
+
+/// Spaces between columns, as the plain transcript prints them.
+const GAP: usize = 2;
+
+fn cols(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+fn widest(lines: &[String]) -> usize {
+    lines.iter().map(|l| cols(l)).max().unwrap_or(0)
+}
+
+/// The table as lines at most `width` columns wide, the first line of each group its header.
+/// Returns the lines and the indices of the header lines.
+pub fn fitted(t: &TableReport, width: usize) -> (Vec<String>, Vec<usize>) {
+    let whole = table_lines(t, GAP);
+    if widest(&whole) <= width || t.metrics.len() <= 1 {
+        return (whole, vec![0]);
+    }
+    // Columns in groups that fit, each group with the label column again.
+    let mut out = Vec::new();
+    let mut heads = Vec::new();
+    let mut group: Vec<usize> = Vec::new();
+    let mut flush = |group: &mut Vec<usize>, out: &mut Vec<String>| {
+        if group.is_empty() {
+            return;
+        }
+        if !out.is_empty() {
+            out.push(String::new());
+        }
+        heads.push(out.len());
+        out.extend(table_lines(&subset(t, group), GAP));
+        group.clear();
+    };
+    for m in 0..t.metrics.len() {
+        group.push(m);
+        if group.len() > 1 && widest(&table_lines(&subset(t, &group), GAP)) > width {
+            group.pop();
+            flush(&mut group, &mut out);
+            group.push(m);
+        }
+    }
+    flush(&mut group, &mut out);
+    (out, heads)
+}
+
+fn subset(t: &TableReport, metrics: &[usize]) -> TableReport {
+    TableReport {
+        metrics: metrics
+            .iter()
+            .filter_map(|&m| t.metrics.get(m).copied())
+            .collect(),
+        rows: t
+            .rows
+            .iter()
+            .map(|(label, vals)| {
+                let v = metrics.iter().map(|&m| vals.get(m).copied().flatten());
+                (label.clone(), v.collect())
+            })
+            .collect(),
+    }
+}
+
+/// Rows the pane wants at `width` columns: its lines and its two borders.
+pub fn height(t: &TableReport, width: u16) -> u16 {
+    let (lines, _) = fitted(t, usize::from(width.saturating_sub(2)));
+    u16::try_from(lines.len() + 2).unwrap_or(u16::MAX)
+}
+
+/// Draws the pane: `step` names the step the table belongs to, `scroll` lines are skipped.
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    t: &TableReport,
+    step: usize,
+    scroll: u16,
+    focused: bool,
+    theme: &Theme,
+) {
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let (lines, heads) = fitted(t, inner_w);
+    let rows = usize::from(area.height.saturating_sub(2));
+    let max = lines.len().saturating_sub(rows);
+    let scroll = usize::from(scroll).min(max);
+    let more = if max > scroll {
+        format!(" ↓ {} more lines (Tab, ↓) ", max - scroll)
+    } else {
+        String::new()
+    };
+    let title = format!(" Measured in step {}, just now · T hides ", step + 1);
+    let block =
+        crate::ui::pane(title, focused, theme).title_bottom(Line::from(more).right_aligned());
+    let head = theme.title.add_modifier(Modifier::BOLD);
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if heads.contains(&i) {
+                Line::styled(l, head)
+            } else {
+                Line::raw(l)
+            }
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(shown)
+            .scroll((scroll as u16, 0))
+            .block(block),
+        area,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::model::Metric;
+
+    fn table() -> TableReport {
+        TableReport {
+            metrics: vec![
+                Metric::BytesPerUpdate,
+                Metric::Connections,
+                Metric::Requests,
+                Metric::LatencyMs,
+            ],
+            rows: vec![
+                (
+                    "poll-new".into(),
+                    vec![Some(254.2), Some(8.0), Some(8.0), Some(2.0)],
+                ),
+                ("ws".into(), vec![Some(106.4), Some(1.0), None, Some(107.9)]),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_table_that_fits_is_the_plain_transcripts_lines() {
+        let (lines, heads) = fitted(&table(), 80);
+        assert_eq!(lines, table_lines(&table(), 2));
+        assert_eq!(heads, vec![0]);
+    }
+
+    #[test]
+    fn a_wide_table_splits_into_column_groups_and_keeps_every_number_whole() {
+        let (lines, heads) = fitted(&table(), 34);
+        assert!(heads.len() > 1, "{lines:#?}");
+        assert!(lines.iter().all(|l| cols(l) <= 34), "{lines:#?}");
+        let all = lines.join("\n");
+        for n in [
+            "254.2",
+            "106.4",
+            "107.9",
+            "latency_ms",
+            "bytes_per_update",
+            "—",
+        ] {
+            assert!(all.contains(n), "{n} missing:\n{all}");
+        }
+        // Each group repeats the labels.
+        assert_eq!(all.matches("poll-new").count(), heads.len());
+    }
+
+    #[test]
+    fn a_screen_too_narrow_for_one_column_still_never_panics() {
+        for w in 0..12 {
+            let _ = fitted(&table(), w);
+            let _ = height(&table(), w as u16);
+        }
+        let empty = TableReport {
+            metrics: Vec::new(),
+            rows: Vec::new(),
+        };
+        assert_eq!(fitted(&empty, 10).0.len(), 1);
+    }
+}
