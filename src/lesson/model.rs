@@ -248,10 +248,16 @@ pub enum Metric {
     Bytes,
     BytesC2s,
     BytesS2c,
-    /// Bytes of HTTP heads and WebSocket frame headers: the framing around the data.
+    /// Bytes of HTTP heads, both ways, and WebSocket frame headers: the framing around the data.
     HeadBytes,
-    /// TCP connections opened.
+    /// Bytes of the HTTP request heads the client sent.
+    RequestHeadBytes,
+    /// Bytes of the HTTP response heads the server sent.
+    ResponseHeadBytes,
+    /// Distinct TCP connections that carried the label's traffic, opened for it or reused.
     Connections,
+    /// TCP connections the label's traffic opened.
+    ConnectionsOpened,
     /// HTTP requests sent.
     Requests,
     /// Ticker updates or WebSocket messages received by the client.
@@ -265,12 +271,15 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [(Metric, &'static str); 10] = [
+    pub const ALL: [(Metric, &'static str); 13] = [
         (Metric::Bytes, "bytes"),
         (Metric::BytesC2s, "bytes_c2s"),
         (Metric::BytesS2c, "bytes_s2c"),
         (Metric::HeadBytes, "head_bytes"),
+        (Metric::RequestHeadBytes, "request_head_bytes"),
+        (Metric::ResponseHeadBytes, "response_head_bytes"),
         (Metric::Connections, "connections"),
+        (Metric::ConnectionsOpened, "connections_opened"),
         (Metric::Requests, "requests"),
         (Metric::Updates, "updates"),
         (Metric::BytesPerUpdate, "bytes_per_update"),
