@@ -142,8 +142,12 @@ pub enum ActionKind {
         until: Option<Matcher>,
         timeout: Duration,
     },
-    /// `do = "keepalive"`: the server's idle timeout for connections from now on (0: never).
-    Keepalive { seconds: f64 },
+    /// `do = "keepalive"`: the server's idle timeout for connections from now on (0: never);
+    /// `announce`: its answers say so, `Connection: keep-alive` and `Keep-Alive: timeout=N`.
+    Keepalive { seconds: f64, announce: bool },
+    /// `do = "ws_idle"`: from now on a WebSocket on which no byte crosses, either way, for this
+    /// long is cut, as a proxy or load balancer in front of a server does (0: never).
+    WsIdle { seconds: f64 },
     /// `do = "server_drop"`: the server kills its side of the named client connection at once,
     /// no close frame, no goodbye.
     ServerDrop { conn: String, how: TcpEnd },

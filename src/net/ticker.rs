@@ -282,7 +282,9 @@ mod tests {
         let mut w = Walk::new(7);
         let gaps: Vec<Duration> = (0..1000).map(|_| w.gap()).collect();
         assert!(gaps.iter().all(|g| (120..=300).contains(&g.as_millis())));
-        assert!(gaps.iter().any(|g| g.as_millis() < 150) && gaps.iter().any(|g| g.as_millis() > 270));
+        assert!(
+            gaps.iter().any(|g| g.as_millis() < 150) && gaps.iter().any(|g| g.as_millis() > 270)
+        );
     }
 
     /// A pusher at 2 Hz sends a change the moment it happens, and no two within half a second.
@@ -301,7 +303,11 @@ mod tests {
                     .unwrap()
                     .unwrap();
                 let (now, ms) = (Instant::now(), live::now_ms());
-                assert!(ms.saturating_sub(q.ts_ms) <= 20, "{} ms stale", ms - q.ts_ms);
+                assert!(
+                    ms.saturating_sub(q.ts_ms) <= 20,
+                    "{} ms stale",
+                    ms - q.ts_ms
+                );
                 if let Some((at, seq)) = prev {
                     assert!(now - at >= Duration::from_millis(495), "{:?}", now - at);
                     assert!(q.seq > seq + 1, "a change in the pause was skipped");
