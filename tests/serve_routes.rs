@@ -99,7 +99,10 @@ fn ticker_pushes_each_change_at_most_at_the_asked_rate() {
     assert!(at.iter().all(|a| a.2 < 50), "{at:?}");
     for w in at.windows(2) {
         assert!(w[1].0 - w[0].0 >= Duration::from_millis(450), "{at:?}");
-        assert!(w[1].1 > w[0].1 + 1, "changes in the pause are skipped: {at:?}");
+        assert!(
+            w[1].1 > w[0].1 + 1,
+            "changes in the pause are skipped: {at:?}"
+        );
     }
     ws.close(None).unwrap();
     while ws.read().is_ok() {}
