@@ -394,10 +394,7 @@ fn the_new_fields_are_checked_with_their_place() {
             "do = \"ws_idle\"\nseconds = -1\n",
             "11:11: `seconds` must be between 0 and 86400, found -1",
         ),
-        (
-            "do = \"ws_idle\"\nseconds = 2\nannounce = true\n",
-            "12:1: ",
-        ),
+        ("do = \"ws_idle\"\nseconds = 2\nannounce = true\n", "12:1: "),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
