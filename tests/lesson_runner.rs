@@ -147,7 +147,13 @@ fn keepalive_timeout_closes_idle_connection_live() {
         let l = lesson(vec![step(
             "idle",
             vec![
-                act(None, ActionKind::Keepalive { seconds: 0.5 }),
+                act(
+                    None,
+                    ActionKind::Keepalive {
+                        seconds: 0.5,
+                        announce: false,
+                    },
+                ),
                 act(None, http("/api/price", Version::Http11, Reuse::Pooled, 1)),
                 act(
                     None,

@@ -187,12 +187,13 @@ impl<S> TapStream<S> {
 
     /// How the connection ended, as far as this end can tell.
     fn close_how(&self) -> (CloseHow, Option<Dir>) {
-        if let Some(how) = self.killed {
+        // A WebSocket cut for idling is killed as well as timed out: the reason wins.
+        if self.handle.timed_out() && self.killed != Some(CloseHow::Rst) {
+            (CloseHow::Timeout, Some(Dir::S2c))
+        } else if let Some(how) = self.killed {
             (how, Some(Dir::S2c))
         } else if self.reset {
             (CloseHow::Rst, Some(Dir::C2s))
-        } else if self.handle.timed_out() {
-            (CloseHow::Timeout, Some(Dir::S2c))
         } else {
             // Dropped without a shutdown: closing the socket sends our FIN now.
             (CloseHow::Fin, Some(self.first_fin.unwrap_or(Dir::S2c)))

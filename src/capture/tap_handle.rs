@@ -108,6 +108,16 @@ impl TapHandle {
         }
     }
 
+    /// How long since the last byte either way (or the open).
+    pub fn quiet(&self) -> Duration {
+        self.inner
+            .activity
+            .lock()
+            .ok()
+            .and_then(|a| a.last)
+            .map_or(Duration::ZERO, |l| l.elapsed())
+    }
+
     /// A request head is complete and goes to a handler.
     pub fn request_started(&self) {
         self.touch(|a| {

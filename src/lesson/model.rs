@@ -142,8 +142,12 @@ pub enum ActionKind {
         until: Option<Matcher>,
         timeout: Duration,
     },
-    /// `do = "keepalive"`: the server's idle timeout for connections from now on (0: never).
-    Keepalive { seconds: f64 },
+    /// `do = "keepalive"`: the server's idle timeout for connections from now on (0: never);
+    /// `announce`: its answers say so, `Connection: keep-alive` and `Keep-Alive: timeout=N`.
+    Keepalive { seconds: f64, announce: bool },
+    /// `do = "ws_idle"`: from now on a WebSocket on which no byte crosses, either way, for this
+    /// long is cut, as a proxy or load balancer in front of a server does (0: never).
+    WsIdle { seconds: f64 },
     /// `do = "server_drop"`: the server kills its side of the named client connection at once,
     /// no close frame, no goodbye.
     ServerDrop { conn: String, how: TcpEnd },
@@ -248,10 +252,16 @@ pub enum Metric {
     Bytes,
     BytesC2s,
     BytesS2c,
-    /// Bytes of HTTP heads and WebSocket frame headers: the framing around the data.
+    /// Bytes of HTTP heads, both ways, and WebSocket frame headers: the framing around the data.
     HeadBytes,
-    /// TCP connections opened.
+    /// Bytes of the HTTP request heads the client sent.
+    RequestHeadBytes,
+    /// Bytes of the HTTP response heads the server sent.
+    ResponseHeadBytes,
+    /// Distinct TCP connections that carried the label's traffic, opened for it or reused.
     Connections,
+    /// TCP connections the label's traffic opened.
+    ConnectionsOpened,
     /// HTTP requests sent.
     Requests,
     /// Ticker updates or WebSocket messages received by the client.
@@ -265,12 +275,15 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [(Metric, &'static str); 10] = [
+    pub const ALL: [(Metric, &'static str); 13] = [
         (Metric::Bytes, "bytes"),
         (Metric::BytesC2s, "bytes_c2s"),
         (Metric::BytesS2c, "bytes_s2c"),
         (Metric::HeadBytes, "head_bytes"),
+        (Metric::RequestHeadBytes, "request_head_bytes"),
+        (Metric::ResponseHeadBytes, "response_head_bytes"),
         (Metric::Connections, "connections"),
+        (Metric::ConnectionsOpened, "connections_opened"),
         (Metric::Requests, "requests"),
         (Metric::Updates, "updates"),
         (Metric::BytesPerUpdate, "bytes_per_update"),

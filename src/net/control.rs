@@ -1,11 +1,12 @@
-//! What a lesson may change on a running server: the keep-alive timeout, and which connection
-//! to kill.
+//! What a lesson may change on a running server: the keep-alive timeout and whether answers
+//! announce it, an idle timeout for WebSockets, and which connection to kill.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use hyper::header::{CONNECTION, HeaderValue};
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::capture::tap::{TapHandle, WeakTapHandle};
@@ -18,6 +19,10 @@ const NEVER: u64 = u64::MAX - 1;
 #[derive(Debug)]
 pub struct Control {
     keepalive_ms: AtomicU64,
+    /// Answers say `Connection: keep-alive` and `Keep-Alive: timeout=N`, as nginx and Apache do.
+    announce: AtomicBool,
+    /// Cut a WebSocket idle this long (NEVER: leave it), as a proxy in front would.
+    ws_idle_ms: AtomicU64,
     /// The open connections by the client's address.
     conns: Mutex<HashMap<SocketAddr, WeakTapHandle>>,
 }
@@ -26,6 +31,8 @@ impl Default for Control {
     fn default() -> Self {
         Control {
             keepalive_ms: AtomicU64::new(UNSET),
+            announce: AtomicBool::new(false),
+            ws_idle_ms: AtomicU64::new(NEVER),
             conns: Mutex::default(),
         }
     }
@@ -38,6 +45,63 @@ impl Control {
             u64::try_from(d.as_millis()).unwrap_or(NEVER).min(NEVER - 1)
         });
         self.keepalive_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Whether answers that keep the connection open say so, with the timeout.
+    pub fn set_announce(&self, on: bool) {
+        self.announce.store(on, Ordering::Relaxed);
+    }
+
+    /// Adds `Connection: keep-alive` and, when there is a timeout, `Keep-Alive: timeout=N` to
+    /// an answer that leaves the connection open (`persist`), if the server announces them.
+    pub fn announce<B>(
+        &self,
+        resp: &mut hyper::Response<B>,
+        persist: bool,
+        configured: Option<Duration>,
+    ) {
+        if !persist || !self.announce.load(Ordering::Relaxed) {
+            return;
+        }
+        let h = resp.headers_mut();
+        h.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
+        if let Some(idle) = self.keepalive(configured) {
+            let secs = idle.as_secs_f64().round().max(1.0);
+            if let Ok(v) = HeaderValue::from_str(&format!("timeout={secs}")) {
+                h.insert("keep-alive", v);
+            }
+        }
+    }
+
+    /// Whether the client wants the connection kept after this request: HTTP/1.1 unless it says
+    /// `Connection: close`, HTTP/1.0 only if it says `Connection: keep-alive`.
+    pub fn persists<B>(req: &hyper::Request<B>) -> bool {
+        let says = |token: &str| {
+            req.headers().get_all(CONNECTION).iter().any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+            })
+        };
+        match req.version() {
+            hyper::Version::HTTP_11 => !says("close"),
+            hyper::Version::HTTP_10 => says("keep-alive"),
+            _ => false,
+        }
+    }
+
+    /// The WebSocket idle timeout from now on (None: never).
+    pub fn set_ws_idle(&self, idle: Option<Duration>) {
+        let ms = idle.map_or(NEVER, |d| {
+            u64::try_from(d.as_millis()).unwrap_or(NEVER).min(NEVER - 1)
+        });
+        self.ws_idle_ms.store(ms, Ordering::Relaxed);
+    }
+
+    pub fn ws_idle(&self) -> Option<Duration> {
+        match self.ws_idle_ms.load(Ordering::Relaxed) {
+            NEVER => None,
+            ms => Some(Duration::from_millis(ms)),
+        }
     }
 
     /// The idle timeout to apply, given the configured one.

@@ -15,11 +15,15 @@ use tokio::sync::{mpsc, watch};
 
 use super::control::Control;
 use super::{Shared, limits, routes};
-use crate::capture::tap::{Clock, Slot, TapEvent, TapHandle, TapStream, Verdict};
+use crate::capture::tap::{Clock, Slot, TapEvent, TapHandle, TapStream, Verdict, WeakTapHandle};
 use crate::proto::ConnId;
 
 /// How long a shutdown waits for clients to finish before leaving them.
 const DRAIN: Duration = Duration::from_secs(3);
+/// How often an upgraded connection's idleness is looked at, at most, while a WebSocket idle
+/// timeout is set, and while none is.
+const WS_TICK: Duration = Duration::from_millis(200);
+const WS_TICK_UNSET: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Copy, Debug)]
 pub struct Config {
@@ -186,15 +190,22 @@ impl Conn {
         let (h, max_body) = (handle.clone(), self.config.max_body);
         let max_requests = self.config.max_requests;
         let served = Arc::new(AtomicU32::new(0));
+        let (control, configured) = (self.control.clone(), self.config.keepalive);
         let service = service_fn(move |req| {
             h.request_started();
             let last = served.fetch_add(1, Ordering::Relaxed).saturating_add(1) >= max_requests;
-            let (shared, h) = (shared.clone(), h.clone());
+            let (shared, h, control) = (shared.clone(), h.clone(), control.clone());
+            let persist = !last && Control::persists(&req);
             async move {
                 let mut resp = match limits::check_body(&req, max_body) {
                     Some(resp) => resp,
                     None => routes::route(req, shared).await?,
                 };
+                if resp.status() != hyper::StatusCode::SWITCHING_PROTOCOLS
+                    && !resp.headers().contains_key(hyper::header::CONNECTION)
+                {
+                    control.announce(&mut resp, persist, configured);
+                }
                 if last && resp.status() != hyper::StatusCode::SWITCHING_PROTOCOLS {
                     // hyper closes the connection after an answer that says so.
                     resp.headers_mut().insert(
@@ -215,35 +226,83 @@ impl Conn {
         let conn = builder
             .serve_connection(TokioIo::new(tap), service)
             .with_upgrades();
-        tokio::pin!(conn);
-        let head = self.config.head_timeout;
-        let mut stop = std::pin::pin!(super::stopped(self.shared.shutdown.clone()));
-        loop {
-            let idle = self.control.keepalive(self.config.keepalive);
-            let wait = match handle.verdict(idle, head) {
-                Verdict::Wait(d) => d,
-                Verdict::Idle => {
-                    handle.mark_timeout();
-                    return;
-                }
-                Verdict::Stalled => {
-                    // The tapped socket writes the 408 the next time hyper reads, then fails.
-                    handle.farewell(bytes::Bytes::from_static(limits::REQUEST_TIMEOUT));
-                    let _ = tokio::time::timeout(DRAIN, conn.as_mut()).await;
-                    return;
-                }
-            };
-            tokio::select! {
-                _ = conn.as_mut() => return,
-                () = tokio::time::sleep(wait) => {}
-                () = &mut stop => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(DRAIN, conn.as_mut()).await;
-                    return;
-                }
+        let weak = handle.downgrade();
+        // True when hyper is done with the connection by itself: it ended, or was upgraded.
+        let done = serve_http(conn, handle, &self.control, self.config, &self.shared).await;
+        if done {
+            // Upgraded, the socket lives on in its WebSocket task; else it is gone already.
+            watch_ws(weak, self.control, self.shared.shutdown).await;
+        }
+    }
+}
+
+/// Serves HTTP on the connection until hyper is done with it (true) or the server closes it
+/// (false). Dropping `conn` on return drops the tapped socket, unless it was upgraded.
+async fn serve_http<S>(
+    conn: http1::UpgradeableConnection<TokioIo<TapStream<TcpStream>>, S>,
+    handle: TapHandle,
+    control: &Control,
+    config: Config,
+    shared: &Shared,
+) -> bool
+where
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = routes::RespBody>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    tokio::pin!(conn);
+    let head = config.head_timeout;
+    let mut stop = std::pin::pin!(super::stopped(shared.shutdown.clone()));
+    loop {
+        let idle = control.keepalive(config.keepalive);
+        let wait = match handle.verdict(idle, head) {
+            Verdict::Wait(d) => d,
+            Verdict::Idle => {
+                handle.mark_timeout();
+                return false;
+            }
+            Verdict::Stalled => {
+                // The tapped socket writes the 408 the next time hyper reads, then fails.
+                handle.farewell(bytes::Bytes::from_static(limits::REQUEST_TIMEOUT));
+                let _ = tokio::time::timeout(DRAIN, conn.as_mut()).await;
+                return false;
+            }
+        };
+        tokio::select! {
+            _ = conn.as_mut() => return true,
+            () = tokio::time::sleep(wait) => {}
+            () = &mut stop => {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(DRAIN, conn.as_mut()).await;
+                return false;
             }
         }
-        // Dropping `conn` drops the tapped socket, which reports the close.
+    }
+}
+
+/// Cuts an upgraded connection on which no byte has crossed, either way, for the WebSocket idle
+/// timeout a lesson set, as a proxy or load balancer in front of a server does: a FIN, no close
+/// frame. Pings and pongs are bytes, which is why heartbeats keep a WebSocket alive. Ends with
+/// the socket or the server.
+async fn watch_ws(weak: WeakTapHandle, control: Arc<Control>, shutdown: watch::Receiver<bool>) {
+    let mut stop = std::pin::pin!(super::stopped(shutdown));
+    loop {
+        let Some(h) = weak.upgrade() else {
+            return;
+        };
+        let wait = match control.ws_idle() {
+            Some(idle) if h.quiet() >= idle => {
+                h.mark_timeout();
+                h.kill(false);
+                return;
+            }
+            Some(idle) => idle.saturating_sub(h.quiet()).min(WS_TICK),
+            None => WS_TICK_UNSET,
+        };
+        drop(h);
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = &mut stop => return,
+        }
     }
 }
 

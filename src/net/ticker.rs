@@ -1,9 +1,12 @@
 //! The ticker: one simulated price that every client shares, served four ways so a learner can
 //! compare them on the wire: a plain GET, a long poll, Server-Sent Events and a WebSocket.
 //!
-//! One thread moves the price at 100 Hz (a seeded random walk) and publishes each update, with a
-//! sequence number and the server's time, on a `watch` channel. Each subscriber samples that
-//! channel at its own rate (`?hz=N`) and sends only updates it has not sent yet.
+//! One thread moves the price on its own clock, whoever is listening: a seeded random walk that
+//! changes every 120 to 300 ms, like trades that come when they come. Each change carries a
+//! sequence number and the server's time of the change (`ts_ms`) and is published on a `watch`
+//! channel. Pushing subscribers (SSE, `/ws/ticker`) send a change the moment it happens, at most
+//! `?hz=N` a second: after each send they skip changes for 1/N s. A poll gets whatever price
+//! is current, however long ago it changed.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -19,15 +22,15 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
-use tokio::time::MissedTickBehavior;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::Shared;
 use super::live::{self, Rng, Ws};
 use super::routes::RespBody;
 
-/// How often the price moves.
-const PERIOD: Duration = Duration::from_millis(10);
+/// The shortest and longest time between two changes of the price, in ms. The shortest is over
+/// 100 ms so that a subscriber at the default 10 Hz gets every change.
+const GAP_MS: (u64, u64) = (120, 300);
 /// The walk's seed: every run starts with the same prices.
 const SEED: u64 = 0xD0_0B1E_5EED;
 /// The longest a long poll waits before it answers with the current price.
@@ -76,6 +79,12 @@ impl Walk {
         }
     }
 
+    /// How long until the next change.
+    fn gap(&mut self) -> Duration {
+        let (lo, hi) = GAP_MS;
+        Duration::from_millis(lo + self.rng.below(hi - lo + 1))
+    }
+
     /// Moves the price by -5..=5 cents, never below one dollar.
     fn step(&mut self) -> Quote {
         self.cents = (self.cents + self.rng.below(11) as i64 - 5).max(100);
@@ -96,7 +105,7 @@ pub fn feed() -> watch::Receiver<Quote> {
             .spawn(move || {
                 let mut next = Instant::now();
                 loop {
-                    next += PERIOD;
+                    next += walk.gap();
                     std::thread::sleep(next.saturating_duration_since(Instant::now()));
                     tx.send_replace(walk.step());
                 }
@@ -137,20 +146,40 @@ fn hz<B>(req: &Request<B>) -> Result<u32, String> {
     }
 }
 
-/// A `tokio` interval at `hz` that skips ticks a slow sender missed.
-fn sampler(hz: u32) -> tokio::time::Interval {
-    let mut tick = tokio::time::interval(Duration::from_secs(1) / hz);
-    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    tick
+/// One pushing subscriber: the changes it is sent, at most `hz` a second.
+struct Pusher {
+    feed: watch::Receiver<Quote>,
+    gap: Duration,
+    sent: Option<Instant>,
 }
 
-/// The next update this subscriber has not sent yet, if there is one.
-fn fresh(feed: &mut watch::Receiver<Quote>, last: &mut Option<u64>) -> Option<Quote> {
-    let q = *feed.borrow_and_update();
-    (*last != Some(q.seq)).then(|| {
-        *last = Some(q.seq);
-        q
-    })
+impl Pusher {
+    fn new(hz: u32) -> Self {
+        let mut feed = feed();
+        // Only changes from now on: the current price may be old.
+        feed.borrow_and_update();
+        Pusher {
+            feed,
+            gap: Duration::from_secs(1) / hz,
+            sent: None,
+        }
+    }
+
+    /// The next change to send, the moment it happens: the first one at least 1/hz after the
+    /// last send. None once the feed is gone. Cancel-safe: a cancelled call loses nothing.
+    async fn next(&mut self) -> Option<Quote> {
+        if let Some(at) = self.sent {
+            if Instant::now() < at + self.gap {
+                tokio::time::sleep_until((at + self.gap).into()).await;
+                // What changed in the pause is skipped, not sent late.
+                self.feed.borrow_and_update();
+            }
+        }
+        self.feed.changed().await.ok()?;
+        let q = *self.feed.borrow_and_update();
+        self.sent = Some(Instant::now());
+        Some(q)
+    }
 }
 
 /// `GET /api/price/events?hz=N`: Server-Sent Events, one `data:` event per sampled update, until
@@ -162,20 +191,21 @@ pub fn events(req: &Request<Incoming>, shared: Shared) -> Response<RespBody> {
     };
     let (tx, rx) = mpsc::channel::<Bytes>(8);
     tokio::spawn(async move {
-        let (mut feed, mut tick, mut last) = (feed(), sampler(hz), None);
+        let mut push = Pusher::new(hz);
         let stop = super::stopped(shared.shutdown.clone());
         tokio::pin!(stop);
         loop {
-            tokio::select! {
-                _ = tick.tick() => {}
+            let q = tokio::select! {
+                q = push.next() => match q {
+                    Some(q) => q,
+                    None => return,
+                },
                 () = tx.closed() => return,
                 () = &mut stop => return,
-            }
-            if let Some(q) = fresh(&mut feed, &mut last) {
-                let event = format!("id: {}\ndata: {}\n\n", q.seq, q.json());
-                if tx.send(Bytes::from(event)).await.is_err() {
-                    return;
-                }
+            };
+            let event = format!("id: {}\ndata: {}\n\n", q.seq, q.json());
+            if tx.send(Bytes::from(event)).await.is_err() {
+                return;
             }
         }
     });
@@ -210,18 +240,17 @@ pub fn ws(req: Request<Incoming>, shared: Shared) -> Response<RespBody> {
 }
 
 async fn push(mut ws: Ws, shared: Shared, hz: u32) {
-    let (mut feed, mut tick, mut last) = (feed(), sampler(hz), None);
+    let mut push = Pusher::new(hz);
     let stop = super::stopped(shared.shutdown.clone());
     tokio::pin!(stop);
     loop {
         tokio::select! {
-            _ = tick.tick() => {
-                if let Some(q) = fresh(&mut feed, &mut last)
-                    && ws.send(Message::text(q.json())).await.is_err()
-                {
+            q = push.next() => match q {
+                Some(q) => if ws.send(Message::text(q.json())).await.is_err() {
                     return;
-                }
-            }
+                },
+                None => return,
+            },
             // The client has nothing to say here; tungstenite answers its pings and its close.
             m = ws.next() => if !matches!(m, Some(Ok(_))) {
                 return;
@@ -246,6 +275,46 @@ mod tests {
             assert!((a.cents - prev).abs() <= 5 && a.cents >= 100);
             prev = a.cents;
         }
+    }
+
+    #[test]
+    fn the_price_changes_every_120_to_300_ms() {
+        let mut w = Walk::new(7);
+        let gaps: Vec<Duration> = (0..1000).map(|_| w.gap()).collect();
+        assert!(gaps.iter().all(|g| (120..=300).contains(&g.as_millis())));
+        assert!(
+            gaps.iter().any(|g| g.as_millis() < 150) && gaps.iter().any(|g| g.as_millis() > 270)
+        );
+    }
+
+    /// A pusher at 2 Hz sends a change the moment it happens, and no two within half a second.
+    #[test]
+    fn a_pusher_sends_fresh_changes_at_most_hz_a_second() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut push = Pusher::new(2);
+            let mut prev: Option<(Instant, u64)> = None;
+            for _ in 0..3 {
+                let q = tokio::time::timeout(Duration::from_secs(2), push.next())
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let (now, ms) = (Instant::now(), live::now_ms());
+                assert!(
+                    ms.saturating_sub(q.ts_ms) <= 20,
+                    "{} ms stale",
+                    ms - q.ts_ms
+                );
+                if let Some((at, seq)) = prev {
+                    assert!(now - at >= Duration::from_millis(495), "{:?}", now - at);
+                    assert!(q.seq > seq + 1, "a change in the pause was skipped");
+                }
+                prev = Some((now, q.seq));
+            }
+        });
     }
 
     #[test]

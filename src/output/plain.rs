@@ -59,7 +59,7 @@ pub fn describe(ev: &Event) -> String {
                 CloseHow::Fin => format!("TCP connection closed{by} (FIN)"),
                 CloseHow::Rst => format!("TCP connection reset{by} (RST)"),
                 CloseHow::Eof => "TCP connection still open when the capture ended".to_owned(),
-                CloseHow::Timeout => format!("idle keep-alive connection closed{by} (timeout)"),
+                CloseHow::Timeout => format!("idle connection closed{by} (timeout)"),
             }
         }
         EventKind::HttpRequest(r) => {

@@ -106,6 +106,15 @@ pub fn action(
             }
             ActionKind::Keepalive {
                 seconds: cx.num_field(t, "seconds", 0.0, 86_400.0).unwrap_or(0.0),
+                announce: cx.bool_field(t, "announce", false),
+            }
+        }
+        "ws_idle" => {
+            if t.get("seconds").is_none() {
+                cx.missing(span, "seconds", &what);
+            }
+            ActionKind::WsIdle {
+                seconds: cx.num_field(t, "seconds", 0.0, 86_400.0).unwrap_or(0.0),
             }
         }
         "ticker" => {

@@ -112,6 +112,18 @@ impl<'a> Ctx<'a> {
             .unwrap_or_else(|| default.to_string())
     }
 
+    /// `true` or `false`; `default` when absent (or noted as wrong).
+    pub fn bool_field(&mut self, t: &DeTable<'_>, key: &str, default: bool) -> bool {
+        let Some(v) = t.get(key) else {
+            return default;
+        };
+        if let DeValue::Boolean(b) = v.get_ref() {
+            return *b;
+        }
+        self.wrong_type(v, key, "true or false");
+        default
+    }
+
     /// An integer field within `lo..=hi`; `None` when absent (or noted as wrong).
     pub fn int_field(&mut self, t: &DeTable<'_>, key: &str, lo: i64, hi: i64) -> Option<i64> {
         let v = t.get(key)?;

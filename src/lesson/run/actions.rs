@@ -220,12 +220,30 @@ impl Ctx {
                 (None, Some(m)) => self.wait_until(m, *timeout).await,
                 (None, None) => Ok("nothing to wait for".into()),
             },
-            ActionKind::Keepalive { seconds } => {
+            ActionKind::Keepalive { seconds, announce } => {
                 let idle = (*seconds > 0.0).then(|| Duration::from_secs_f64(*seconds));
                 self.control.set_keepalive(idle);
+                self.control.set_announce(*announce);
+                let says = if *announce {
+                    ", and its answers say so (Connection: keep-alive, Keep-Alive: timeout=N)"
+                } else {
+                    ""
+                };
                 Ok(match idle {
-                    Some(_) => format!("the server now closes a connection idle for {seconds} s"),
-                    None => "the server now keeps idle connections open forever".into(),
+                    Some(_) => {
+                        format!("the server now closes a connection idle for {seconds} s{says}")
+                    }
+                    None => format!("the server now keeps idle connections open forever{says}"),
+                })
+            }
+            ActionKind::WsIdle { seconds } => {
+                let idle = (*seconds > 0.0).then(|| Duration::from_secs_f64(*seconds));
+                self.control.set_ws_idle(idle);
+                Ok(match idle {
+                    Some(_) => format!(
+                        "a WebSocket idle for {seconds} s is now cut, as a proxy in front would"
+                    ),
+                    None => "WebSockets are no longer cut for idling".into(),
                 })
             }
             ActionKind::Ticker { via, updates, hz } => {

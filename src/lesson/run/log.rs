@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::Value as Json;
 
 use crate::output::json;
 use crate::proto::event::{Event, EventKind};
-use crate::proto::{Dir, Timestamp};
+use crate::proto::{ConnId, Dir, Timestamp};
 
 /// One decoded event and what expectations read of it.
 #[derive(Clone, Debug)]
@@ -28,8 +28,15 @@ pub struct Entry {
 pub struct Tally {
     pub bytes_c2s: u64,
     pub bytes_s2c: u64,
+    /// Request and response heads, and WebSocket frame headers.
     pub head_bytes: u64,
-    pub connections: u64,
+    pub request_head_bytes: u64,
+    pub response_head_bytes: u64,
+    /// Every connection that carried the label's traffic, opened for it or reused; a replayed
+    /// capture's connections have numbers of their own, hence the flag.
+    pub conns: HashSet<(bool, ConnId)>,
+    /// Connections the label's traffic opened.
+    pub opened: u64,
     pub requests: u64,
 }
 
@@ -124,26 +131,71 @@ fn entry(ev: Event, label: Option<Arc<str>>, source: Option<Arc<str>>, origin: T
     }
 }
 
-fn tally(t: &mut Tally, ev: &Event, with_bytes: bool) {
+/// `replayed`: the event comes from a capture, whose bytes the tap never saw.
+fn tally(t: &mut Tally, ev: &Event, replayed: bool) {
     let (head, body) = match &ev.kind {
         EventKind::TcpOpen(_) => {
-            t.connections += 1;
+            t.opened += 1;
             (0, 0)
         }
         EventKind::HttpRequest(m) => {
             t.requests += 1;
+            t.request_head_bytes += m.head.range.len();
             (m.head.range.len(), m.body_bytes)
         }
-        EventKind::HttpResponse(m) => (m.head.range.len(), m.body_bytes),
+        EventKind::HttpResponse(m) => {
+            t.response_head_bytes += m.head.range.len();
+            (m.head.range.len(), m.body_bytes)
+        }
         EventKind::WsFrame(f) => (u64::from(f.header_len), f.payload_len),
-        _ => (0, 0),
+        EventKind::SseEvent(_) | EventKind::Error(_) => (0, 0),
+        // A close, a message (its frames counted already) or an error carries no traffic of
+        // its own: a connection that only ends in a label's time was not used by it.
+        _ => return,
     };
+    t.conns.insert((replayed, ev.conn));
     t.head_bytes += head;
-    if with_bytes {
+    if replayed {
         match ev.dir {
             Some(Dir::C2s) => t.bytes_c2s += head + body,
             Some(Dir::S2c) => t.bytes_s2c += head + body,
             None => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::conn::Connection;
+
+    /// The events of one HTTP exchange on connection `conn`, decoded from its bytes.
+    fn exchange(conn: ConnId, at: u64) -> Vec<Event> {
+        let mut c = Connection::new(conn);
+        let mut out = Vec::new();
+        let req = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"; // 27 bytes
+        let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"; // head 38 bytes
+        c.data(Dir::C2s, Timestamp(at), req, &mut out);
+        c.data(Dir::S2c, Timestamp(at + 1), resp, &mut out);
+        out
+    }
+
+    #[test]
+    fn heads_by_direction_and_reused_connections() {
+        let mut log = Log::default();
+        log.begin(Timestamp(0), Some("a"));
+        for ev in exchange(4, 10).into_iter().chain(exchange(4, 20)) {
+            log.push(ev);
+        }
+        log.begin(Timestamp(100), Some("b"));
+        for ev in exchange(4, 110).into_iter().chain(exchange(5, 120)) {
+            log.push(ev);
+        }
+        let a = &log.tallies[&Arc::from("a")];
+        assert_eq!((a.request_head_bytes, a.response_head_bytes), (54, 76));
+        assert_eq!(a.head_bytes, 130);
+        assert_eq!((a.conns.len(), a.opened, a.requests), (1, 0, 2));
+        // Connection 4 again, and 5: two connections used, though no tcp_open was seen.
+        assert_eq!(log.tallies[&Arc::from("b")].conns.len(), 2);
     }
 }

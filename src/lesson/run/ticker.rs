@@ -1,5 +1,7 @@
-//! The `ticker` action: receive N price updates by one of five means, timing each from the
-//! server's stamp to the client holding it.
+//! The `ticker` action: receive N new prices by one of five means, each timed from the moment
+//! the price changed on the server (its `ts_ms`) to the client holding it: how stale it was.
+//! Polling asks `hz` times a second; pushing sends each change as it happens, at most `hz` a
+//! second; long polling asks again no sooner than 1/hz after its last answer.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -22,7 +24,7 @@ impl TickerRun {
         let how = match via {
             TickerVia::PollNew => "polling GET /api/price, a new connection each time",
             TickerVia::Poll => "polling GET /api/price on a kept-alive connection",
-            TickerVia::LongPoll => "long polling GET /api/price/wait",
+            TickerVia::LongPoll => "long polling GET /api/price/wait (held until a change)",
             TickerVia::Sse => "Server-Sent Events from GET /api/price/events",
             TickerVia::Ws => "WebSocket push on /ws/ticker",
         };
@@ -38,7 +40,7 @@ impl TickerRun {
     }
 }
 
-/// Milliseconds from the `ts_ms` stamp in a quote to now (same machine, same wall clock).
+/// Milliseconds from the price's change (`ts_ms`) to now: same machine, same wall clock.
 pub fn latency_ms(json: &str) -> Option<f64> {
     let v: serde_json::Value = serde_json::from_str(json).ok()?;
     let ts = v.get("ts_ms")?.as_f64()?;
@@ -114,10 +116,20 @@ async fn poll(
         Reuse::Pooled
     };
     let period = Duration::from_secs(1) / hz.max(1);
-    let mut last = None;
+    let (mut last, mut answered) = (None, None::<Instant>);
     while run.updates < want {
         let path = match (via, last) {
-            (TickerVia::LongPoll, Some(s)) => format!("/api/price/wait?after={s}"),
+            (TickerVia::LongPoll, Some(s)) => {
+                // At most hz answers a second: after a pause, ask for the next change (what
+                // changed in the pause is skipped); with no pause, for anything newer than `s`.
+                match answered.map(|a| a + period).filter(|t| *t > Instant::now()) {
+                    Some(t) => {
+                        tokio::time::sleep_until(t.into()).await;
+                        "/api/price/wait".to_owned()
+                    }
+                    None => format!("/api/price/wait?after={s}"),
+                }
+            }
             (TickerVia::LongPoll, None) => "/api/price/wait".to_owned(),
             _ => "/api/price".to_owned(),
         };
@@ -127,6 +139,7 @@ async fn poll(
             .await
             .map_err(|e| e.to_string())?;
         run.requests += 1;
+        answered = Some(Instant::now());
         for r in replies {
             take(run, &String::from_utf8_lossy(&r.body), &mut last);
         }
