@@ -183,7 +183,7 @@ fn replay_step_unmask_and_quit_clean() {
 
 /// The pane's process tree: the duplex started by [`Tmux::start`].
 fn duplex_pid(t: &Tmux) -> Option<String> {
-    let out = Command::new("tmux")
+    let out = tmux::tmux()
         .args(["list-panes", "-t", &t.name, "-F", "#{pane_pid}"])
         .output()
         .ok()?;
@@ -226,7 +226,7 @@ fn ctrl_c_and_every_quitting_signal_give_the_terminal_back() {
         t.type_text("typed-after");
         let _ = t.wait("the terminal to echo", |s| s.contains("typed-after"));
         // Mouse reporting is off: tmux says which modes the pane has.
-        let modes = Command::new("tmux")
+        let modes = tmux::tmux()
             .args([
                 "display",
                 "-p",

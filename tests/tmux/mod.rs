@@ -11,6 +11,13 @@ use std::time::{Duration, Instant};
 /// No wait lasts longer than this.
 pub const BOUND: Duration = Duration::from_secs(15);
 
+/// tmux on a socket of the tests' own, so a tmux server someone else runs is never touched.
+pub fn tmux() -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", "duplex-tests"]);
+    c
+}
+
 /// One tmux session, killed when the test ends however it ends.
 pub struct Tmux {
     pub name: String,
@@ -31,7 +38,7 @@ impl Tmux {
             "env -u DUPLEX_LESSONS DUPLEX_DATA_DIR='{}' '{bin}'{args}; echo DONE-$?; exec sleep 60",
             data.display()
         );
-        let ok = Command::new("tmux")
+        let ok = tmux()
             .args(["new-session", "-d", "-s", name])
             .args(["-x", &w.to_string(), "-y", &h.to_string()])
             .args(["-c", env!("CARGO_MANIFEST_DIR")])
@@ -46,7 +53,7 @@ impl Tmux {
     }
 
     pub fn keys(&self, keys: &[&str]) {
-        let ok = Command::new("tmux")
+        let ok = tmux()
             .args(["send-keys", "-t", &self.name])
             .args(keys)
             .status()
@@ -60,7 +67,7 @@ impl Tmux {
     }
 
     pub fn screen(&self) -> String {
-        Command::new("tmux")
+        tmux()
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
@@ -95,14 +102,14 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
+        let _ = tmux()
             .args(["kill-session", "-t", &self.name])
             .status();
     }
 }
 
 pub fn have_tmux() -> bool {
-    Command::new("tmux")
+    tmux()
         .arg("-V")
         .output()
         .is_ok_and(|o| o.status.success())
