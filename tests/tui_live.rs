@@ -63,7 +63,10 @@ fn selected_time(screen: &str) -> Option<String> {
         .lines()
         .filter_map(|l| l.split('┃').nth(1))
         .find(|l| l.starts_with('▶'))?;
-    line.trim_start_matches('▶').split_whitespace().next().map(str::to_owned)
+    line.trim_start_matches('▶')
+        .split_whitespace()
+        .next()
+        .map(str::to_owned)
 }
 
 /// The ladder's times: every `N.NNN` that starts a ladder line after the lane marker.

@@ -140,6 +140,8 @@ pub enum ActionKind {
     Wait {
         seconds: Option<f64>,
         until: Option<Matcher>,
+        /// With `until`: how many matching events to wait for.
+        count: u32,
         timeout: Duration,
     },
     /// `do = "keepalive"`: the server's idle timeout for connections from now on (0: never);

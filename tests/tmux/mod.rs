@@ -102,15 +102,10 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = tmux()
-            .args(["kill-session", "-t", &self.name])
-            .status();
+        let _ = tmux().args(["kill-session", "-t", &self.name]).status();
     }
 }
 
 pub fn have_tmux() -> bool {
-    tmux()
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    tmux().arg("-V").output().is_ok_and(|o| o.status.success())
 }

@@ -288,12 +288,16 @@ fn wait(cx: &mut Ctx<'_>, t: &DeTable<'_>, span: &Span) -> ActionKind {
             "a `wait` action needs exactly one of `seconds` or `until`",
         );
     }
-    if let (Some(v), None) = (t.get("timeout"), t.get("until")) {
-        cx.err(&v.span(), "`timeout` goes with `until` only");
+    for key in ["timeout", "count"] {
+        if let (Some(v), None) = (t.get(key), t.get("until")) {
+            cx.err(&v.span(), format!("`{key}` goes with `until` only"));
+        }
     }
+    let count = cx.int_field(t, "count", 1, 10_000).unwrap_or(1) as u32;
     ActionKind::Wait {
         seconds,
         until,
+        count,
         timeout: secs(cx.num_field(t, "timeout", 0.0, 120.0).unwrap_or(10.0)),
     }
 }

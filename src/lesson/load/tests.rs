@@ -406,3 +406,19 @@ fn a_lesson_saved_with_crlf_line_ends_loads() {
     let text = include_str!("../../../tests/lessons/worked-example.toml").replace('\n', "\r\n");
     load(&text).unwrap_or_else(|d| panic!("{d:?}"));
 }
+
+#[test]
+fn a_wait_counts_matching_events_only_with_until() {
+    let step =
+        "[[step]]\nid = \"a\"\ntitle = \"A\"\ntext = \"t\"\n[[step.action]]\ndo = \"wait\"\n";
+    let l = load(&format!(
+        "{HEAD}{step}until = {{ kind = \"ws_frame\" }}\ncount = 3\n"
+    ))
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    assert!(matches!(
+        l.steps[0].actions[0].kind,
+        crate::lesson::model::ActionKind::Wait { count: 3, .. }
+    ));
+    let e = errors(&format!("{HEAD}{step}seconds = 1\ncount = 3\n"));
+    assert_eq!(e, ["l.toml:12:9: `count` goes with `until` only"], "{e:?}");
+}

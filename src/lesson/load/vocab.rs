@@ -26,7 +26,7 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("ws_close", &["conn", "code", "reason"]),
     ("ws_recv", &["conn", "count", "timeout"]),
     ("ws_drop", &["conn", "how"]),
-    ("wait", &["seconds", "until", "timeout"]),
+    ("wait", &["seconds", "until", "count", "timeout"]),
     ("keepalive", &["seconds", "announce"]),
     ("ws_idle", &["seconds"]),
     ("server_drop", &["conn", "how"]),

@@ -211,13 +211,14 @@ impl Ctx {
             ActionKind::Wait {
                 seconds,
                 until,
+                count,
                 timeout,
             } => match (seconds, until) {
                 (Some(s), _) => {
                     tokio::time::sleep(Duration::from_secs_f64(*s)).await;
                     Ok(format!("waited {s} s"))
                 }
-                (None, Some(m)) => self.wait_until(m, *timeout).await,
+                (None, Some(m)) => self.wait_until(m, *count, *timeout).await,
                 (None, None) => Ok("nothing to wait for".into()),
             },
             ActionKind::Keepalive { seconds, announce } => {
@@ -261,7 +262,7 @@ impl Ctx {
         }
     }
 
-    async fn wait_until(&mut self, m: &Matcher, timeout: Duration) -> Outcome {
+    async fn wait_until(&mut self, m: &Matcher, count: u32, timeout: Duration) -> Outcome {
         let start = Instant::now();
         loop {
             let notified = self.notify.notified();
@@ -271,18 +272,22 @@ impl Ctx {
                     .get(self.step_start..)
                     .unwrap_or_default()
                     .iter()
-                    .any(|e| matches(e, m))
+                    .filter(|e| matches(e, m))
+                    .count()
             };
-            if found {
+            if found >= count as usize {
+                let what = match count {
+                    1 => format!("the awaited {}", m.kind),
+                    n => format!("{n} awaited {} events", m.kind),
+                };
                 return Ok(format!(
-                    "the awaited {} came after {:.2} s",
-                    m.kind,
+                    "{what} came after {:.2} s",
                     start.elapsed().as_secs_f64()
                 ));
             }
             let Some(left) = timeout.checked_sub(start.elapsed()) else {
                 return Err(format!(
-                    "no matching {} within {:.1} s",
+                    "{found} of {count} matching {} within {:.1} s",
                     m.kind,
                     timeout.as_secs_f64()
                 ));
