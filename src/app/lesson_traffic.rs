@@ -96,9 +96,11 @@ impl LessonScreen {
         let room = usize::from(ladder.width).saturating_sub(12);
         let mut line = Line::from(spans);
         while line.to_string().width() > room && line.spans.len() > 3 {
-            let drop = (1..line.spans.len() - 1)
-                .find(|&i| i != self.view + 1)
-                .unwrap_or(1);
+            // The shown view is the one in brackets: every other name may go.
+            let Some(drop) = (1..line.spans.len() - 1).find(|&i| !line.spans[i].content.starts_with('['))
+            else {
+                break;
+            };
             line.spans.remove(drop);
         }
         let w = (line.to_string().width() as u16).min(ladder.width.saturating_sub(11));

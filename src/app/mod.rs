@@ -246,6 +246,9 @@ impl App {
                 f.render_widget(ratatui::widgets::Clear, a.inspector);
                 table_view::draw(f, a.inspector, table, step, scroll, focused, &self.theme);
             }
+            if let (Screen::Lesson, Some(l)) = (self.screen, &self.lesson) {
+                l.draw_views(f, a.ladder, &self.theme);
+            }
             if self.lifetimes_full {
                 let full = ratatui::layout::Rect {
                     height: f.area().height.saturating_sub(1),
@@ -254,9 +257,6 @@ impl App {
                 f.render_widget(ratatui::widgets::Clear, full);
                 t.draw_lifetimes_full(f, full, &self.theme);
             }
-        }
-        if let (Screen::Lesson, Some(l)) = (self.screen, &self.lesson) {
-            l.draw_views(f, a.ladder, &self.theme);
         }
         let bar = match &self.prompt {
             Some(Prompt::Search(q)) => format!("/{q}▏ Enter keep · Esc drop"),

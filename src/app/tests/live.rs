@@ -135,3 +135,26 @@ fn a_status_line_stays_on_the_screen_it_was_said_on() {
         "home shows no stale note:\n{home}"
     );
 }
+
+#[test]
+fn a_narrow_ladder_keeps_the_shown_captures_name() {
+    let first: Arc<str> = Arc::from("http10-curl-10req.pcap");
+    let second: Arc<str> = Arc::from("http11-keepalive-curl-10req.pcap");
+    let mut batch: Vec<_> = events_of("assets/captures/http10-curl-10req.pcap")
+        .into_iter()
+        .map(|e| (Some(first.clone()), e))
+        .collect();
+    batch.extend(
+        events_of("assets/captures/http11-keepalive-curl-10req.pcap")
+            .into_iter()
+            .map(|e| (Some(second.clone()), e)),
+    );
+    let mut a = screen_with(batch, false);
+    a.update(key('c'));
+    assert_eq!(a.lesson.as_ref().map(|l| l.view), Some(1));
+    for (w, h) in [(100, 30), (80, 24)] {
+        let shown = screen(&a, w, h);
+        let top = shown.lines().next().unwrap_or_default();
+        assert!(top.contains("[http10-curl-10req.pcap]"), "{w}x{h}: {top}");
+    }
+}
