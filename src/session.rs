@@ -225,6 +225,7 @@ impl Session {
                 c.client.clone_from(&o.client);
                 c.server.clone_from(&o.server);
                 c.seen_open = o.handshake || o.live;
+                c.live_open = o.live;
                 c.opened = c.opened.min(ev.ts);
             }
             EventKind::TcpClose(close) => {

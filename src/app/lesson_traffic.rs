@@ -97,7 +97,8 @@ impl LessonScreen {
         let mut line = Line::from(spans);
         while line.to_string().width() > room && line.spans.len() > 3 {
             // The shown view is the one in brackets: every other name may go.
-            let Some(drop) = (1..line.spans.len() - 1).find(|&i| !line.spans[i].content.starts_with('['))
+            let Some(drop) =
+                (1..line.spans.len() - 1).find(|&i| !line.spans[i].content.starts_with('['))
             else {
                 break;
             };

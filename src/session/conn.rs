@@ -42,6 +42,8 @@ pub struct ConnInfo {
     pub server: String,
     /// The SYN was seen (capture) or the socket was accepted (live).
     pub seen_open: bool,
+    /// Accepted by the live server's socket: the kernel did the handshake, no packet was seen.
+    pub live_open: bool,
     pub opened: Timestamp,
     pub closed: Option<Closed>,
     pub last_activity: Timestamp,
@@ -64,6 +66,7 @@ impl ConnInfo {
             client: String::new(),
             server: String::new(),
             seen_open: false,
+            live_open: false,
             opened: ts,
             closed: None,
             last_activity: ts,

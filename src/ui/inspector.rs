@@ -75,12 +75,15 @@ pub fn render(
             if let Some(c) = conn {
                 l.push(Line::raw(format!("  client  {}", c.client)));
                 l.push(Line::raw(format!("  server  {}", c.server)));
-                let seen = if c.seen_open {
-                    "seen"
+                let how = if c.live_open {
+                    "accepted by the server's socket (live: the kernel did the three-way \
+                     handshake, no packet is seen)"
+                } else if c.seen_open {
+                    "three-way handshake seen (SYN, SYN-ACK, ACK)"
                 } else {
-                    "not seen (already open)"
+                    "not seen (already open when the capture began)"
                 };
-                l.push(Line::raw(format!("  opening {seen}")));
+                l.extend(wrapped_pairs("opening", how, width));
             }
             l.push(Line::raw(format!("  {}", label(session, &row))));
             if row.kind == crate::session::RowKind::TcpClose {
@@ -390,12 +393,22 @@ fn close_words(row: &crate::session::Row) -> &'static str {
     use crate::proto::event::CloseHow;
     let server = row.dir == Some(crate::proto::Dir::S2c);
     match (crate::session::close_how(row.code), server) {
-        (CloseHow::Fin, true) => "the server sent its FIN first: nothing more from it (orderly)",
-        (CloseHow::Fin, false) => "the client sent its FIN first: nothing more from it (orderly)",
+        // A FIN says only "no more bytes from me": a WebSocket peer that dies sends one too,
+        // with no close frame before it.
+        (CloseHow::Fin, true) => "the server sent its FIN first: no more bytes from it",
+        (CloseHow::Fin, false) => "the client sent its FIN first: no more bytes from it",
         (CloseHow::Rst, _) => "an RST: the connection is forgotten at once, unsent data lost",
-        (CloseHow::Timeout, _) => {
-            "the server closed it after it sat idle past its keep-alive timeout"
-        }
+        (CloseHow::Timeout, _) => "the server closed it after it sat idle past its idle timeout",
         (CloseHow::Eof, _) => "the capture ended with the connection still open",
     }
+}
+
+/// `  name  text`, the text wrapped under itself at `width` columns.
+fn wrapped_pairs(name: &str, text: &str, width: usize) -> Vec<Line<'static>> {
+    let first = format!("  {name}  ");
+    let indent = " ".repeat(first.len());
+    crate::lesson::wrap::wrap(text, width.max(first.len() + 20), &first, &indent)
+        .into_iter()
+        .map(Line::raw)
+        .collect()
 }

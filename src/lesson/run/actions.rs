@@ -305,6 +305,12 @@ impl Ctx {
             let (mut ws, _) = Ws::connect(self.addr, &path, &[])
                 .await
                 .map_err(|e| format!("{name} could not join: {e}"))?;
+            // The 101 comes before the server adds the user to the room; its welcome comes
+            // after. Without waiting for it, a later joiner could arrive first and go unheard.
+            match ws.next(Duration::from_secs(5)).await {
+                Ok(Some(_)) => {}
+                _ => return Err(format!("{name} got no welcome from the room within 5 s")),
+            }
             let mut stop = stop.clone();
             self.bots.push(tokio::spawn(async move {
                 // A simulated user reads everything so it never counts as too slow.

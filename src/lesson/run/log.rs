@@ -48,6 +48,8 @@ pub struct Log {
     pub tallies: HashMap<Arc<str>, Tally>,
     /// The captures replayed so far, each a session of its own.
     sources: Vec<Arc<str>>,
+    /// The label of each live connection still open: its close is its own, whenever it comes.
+    opened_by: HashMap<ConnId, Option<Arc<str>>>,
 }
 
 impl Log {
@@ -76,7 +78,20 @@ impl Log {
 
     /// A live event, labelled by its time.
     pub fn push(&mut self, ev: Event) {
-        let label = self.label_at(ev.ts);
+        let label = match &ev.kind {
+            EventKind::TcpOpen(_) => {
+                let l = self.label_at(ev.ts);
+                self.opened_by.insert(ev.conn, l.clone());
+                l
+            }
+            // A connection opened for one action may close during another's time (an idle
+            // timeout, a FIN after the next action began): it stays the first one's.
+            EventKind::TcpClose(_) => match self.opened_by.remove(&ev.conn) {
+                Some(l) => l,
+                None => self.label_at(ev.ts),
+            },
+            _ => self.label_at(ev.ts),
+        };
         if let Some(l) = &label {
             tally(self.tallies.entry(l.clone()).or_default(), &ev, false);
         }
