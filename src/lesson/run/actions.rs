@@ -179,10 +179,22 @@ impl Ctx {
                     ReadEnd::Timeout => "nothing more came in time",
                     ReadEnd::Reset => "the server reset the connection (RST)",
                 };
-                let first = String::from_utf8_lossy(&got);
-                let first = first.lines().next().unwrap_or("");
+                let line = got.split(|&b| b == b'\n').next().unwrap_or_default();
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                // Bytes that are not text (a WebSocket frame) are shown in hex, not as mojibake.
+                let first = match std::str::from_utf8(line) {
+                    Ok(s) if !s.chars().any(char::is_control) => format!("{s:?}"),
+                    _ => format!(
+                        "{} (hex)",
+                        line.iter()
+                            .take(32)
+                            .map(|b| format!("{b:02x}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                };
                 Ok(format!(
-                    "read {} ({why}); first line: {first:?}",
+                    "read {} ({why}); first line: {first}",
                     plural(got.len(), "byte")
                 ))
             }
