@@ -160,6 +160,7 @@ fn keepalive_timeout_closes_idle_connection_live() {
                     ActionKind::Wait {
                         seconds: None,
                         until: Some(until.clone()),
+                        count: 1,
                         timeout: Duration::from_secs(5),
                     },
                 ),

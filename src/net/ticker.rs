@@ -168,12 +168,12 @@ impl Pusher {
     /// The next change to send, the moment it happens: the first one at least 1/hz after the
     /// last send. None once the feed is gone. Cancel-safe: a cancelled call loses nothing.
     async fn next(&mut self) -> Option<Quote> {
-        if let Some(at) = self.sent {
-            if Instant::now() < at + self.gap {
-                tokio::time::sleep_until((at + self.gap).into()).await;
-                // What changed in the pause is skipped, not sent late.
-                self.feed.borrow_and_update();
-            }
+        if let Some(at) = self.sent
+            && Instant::now() < at + self.gap
+        {
+            tokio::time::sleep_until((at + self.gap).into()).await;
+            // What changed in the pause is skipped, not sent late.
+            self.feed.borrow_and_update();
         }
         self.feed.changed().await.ok()?;
         let q = *self.feed.borrow_and_update();
