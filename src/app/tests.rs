@@ -284,6 +284,18 @@ async fn lesson_step_runs_live_then_asks_and_moves_on() {
         a.lesson.as_ref().is_some_and(|l| l.reports[0].is_some())
     })
     .await;
+    // The screen is live: a close may still come after the step's report. The snapshot is
+    // taken once all three connections have closed, whatever the machine's speed.
+    until(&mut app, &mut rx, |a| {
+        a.lesson.as_ref().is_some_and(|l| {
+            let t = &l.traffic.session;
+            (0..t.len())
+                .filter(|&i| t.row(i).kind == RowKind::TcpClose)
+                .count()
+                >= 3
+        })
+    })
+    .await;
     let l = app.lesson.as_ref().expect("the lesson screen");
     assert!(l.reports[0].as_ref().is_some_and(|r| r.passed()));
     // The live events reached the ladder while the step ran.
