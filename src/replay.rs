@@ -154,6 +154,7 @@ impl Conns {
                 data,
             } => {
                 if let Some(c) = self.open.get_mut(&conn) {
+                    self.halves.traffic(conn, &mut self.out);
                     c.data(dir, ts, data, &mut self.out);
                 }
             }
@@ -164,6 +165,7 @@ impl Conns {
                 missing,
             } => {
                 if let Some(c) = self.open.get_mut(&conn) {
+                    self.halves.traffic(conn, &mut self.out);
                     c.gap(dir, ts, missing, &mut self.out);
                 }
             }
@@ -173,6 +175,7 @@ impl Conns {
                 }
             }
             StreamEvent::Close { conn, ts, how, by } => {
+                self.halves.close(conn);
                 if let Some(mut c) = self.open.remove(&conn) {
                     c.end(Dir::C2s, ts, &mut self.out);
                     c.end(Dir::S2c, ts, &mut self.out);
@@ -186,7 +189,7 @@ impl Conns {
             }
         }
         for e in self.out.drain(..) {
-            self.halves.pass(&e, sink);
+            sink(&e);
         }
     }
 }

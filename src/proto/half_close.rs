@@ -1,6 +1,8 @@
-//! Which FINs are half-closes. A FIN is held until the next event of its connection: if that
-//! is the connection's `tcp_close`, the FIN is dropped (the close already says who closed
-//! first); anything else means traffic crossed after the FIN, so a `tcp_fin` goes out first.
+//! Which FINs are half-closes. A side's FIN is held until the next thing that happens on its
+//! connection: if that is the connection's end, the FIN is dropped (the `tcp_close` already
+//! says who closed first); if bytes cross first (either way), a `tcp_fin` goes out before
+//! them. Decided on bytes, not on decoded events: a body that ends at the close is decoded
+//! only then, yet its bytes came before the FIN.
 //! Pure: no clock, the FIN keeps its own timestamp.
 
 use rustc_hash::FxHashMap as HashMap;
@@ -29,19 +31,20 @@ impl HalfCloses {
         }
     }
 
-    /// Passes `ev` on to `sink`, preceded by its connection's held FINs unless it is the close.
-    pub fn pass(&mut self, ev: &Event, sink: &mut impl FnMut(&Event)) {
-        if let Some(held) = self.pending.remove(&ev.conn)
-            && !matches!(ev.kind, EventKind::TcpClose(_))
-        {
-            for fin in &held {
-                sink(fin);
-            }
+    /// Bytes (or a gap) cross on `conn`: its held FINs were half-closes, out they go, before
+    /// whatever those bytes decode to.
+    pub fn traffic(&mut self, conn: ConnId, out: &mut Vec<Event>) {
+        if let Some(held) = self.pending.remove(&conn) {
+            out.extend(held);
         }
-        sink(ev);
     }
 
-    /// FINs still held (for tests and bounds).
+    /// `conn` ends: its held FINs were part of the close.
+    pub fn close(&mut self, conn: ConnId) {
+        self.pending.remove(&conn);
+    }
+
+    /// FINs still held.
     pub fn held(&self) -> usize {
         self.pending.values().map(Vec::len).sum()
     }
@@ -50,75 +53,62 @@ impl HalfCloses {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::event::{CloseHow, TcpClose};
 
-    fn ev(conn: ConnId, ts: u64, dir: Option<Dir>, kind: EventKind) -> Event {
-        Event {
-            conn,
-            ts: Timestamp(ts),
-            dir,
-            kind,
+    /// The rule's steps: `Fin`, bytes on a connection, or its close.
+    enum Step {
+        Fin(ConnId, u64, Dir),
+        Bytes(ConnId),
+        Close(ConnId),
+    }
+
+    fn run(steps: &[Step]) -> (Vec<(ConnId, u64, Option<Dir>)>, usize) {
+        let (mut h, mut out) = (HalfCloses::default(), Vec::new());
+        for s in steps {
+            match *s {
+                Step::Fin(c, ts, d) => h.fin(c, Timestamp(ts), d),
+                Step::Bytes(c) => h.traffic(c, &mut out),
+                Step::Close(c) => h.close(c),
+            }
         }
-    }
-
-    fn close(conn: ConnId, ts: u64, how: CloseHow, by: Dir) -> Event {
-        let c = TcpClose { how, by: Some(by) };
-        ev(conn, ts, None, EventKind::TcpClose(c))
-    }
-
-    fn error(conn: ConnId, ts: u64, dir: Dir) -> Event {
-        let e = crate::proto::event::DecodeError {
-            layer: crate::proto::event::Layer::Http,
-            offset: None,
-            what: "x".into(),
-        };
-        ev(conn, ts, Some(dir), EventKind::Error(e))
-    }
-
-    fn run(h: &mut HalfCloses, evs: &[Event]) -> Vec<(ConnId, u64, &'static str)> {
-        let mut out = Vec::new();
-        for e in evs {
-            h.pass(e, &mut |e| out.push((e.conn, e.ts.0, e.kind.name())));
-        }
-        out
+        assert!(out.iter().all(|e| e.kind == EventKind::TcpFin));
+        let shown = out.iter().map(|e| (e.conn, e.ts.0, e.dir)).collect();
+        (shown, h.held())
     }
 
     #[test]
-    fn a_fin_then_data_is_shown_before_the_data_with_its_own_time() {
-        let mut h = HalfCloses::default();
-        h.fin(1, Timestamp(10), Dir::S2c);
-        let out = run(&mut h, &[error(1, 20, Dir::C2s), close(1, 30, CloseHow::Rst, Dir::S2c)]);
-        assert_eq!(out, [(1, 10, "tcp_fin"), (1, 20, "error"), (1, 30, "tcp_close")]);
-        assert_eq!(h.held(), 0);
+    fn a_fin_then_bytes_is_shown_with_its_own_time() {
+        let (shown, held) = run(&[Step::Fin(1, 10, Dir::S2c), Step::Bytes(1), Step::Close(1)]);
+        assert_eq!(shown, [(1, 10, Some(Dir::S2c))]);
+        assert_eq!(held, 0);
     }
 
     #[test]
     fn a_fin_then_the_close_is_dropped() {
-        let mut h = HalfCloses::default();
-        h.fin(1, Timestamp(10), Dir::C2s);
-        h.fin(1, Timestamp(11), Dir::S2c);
-        let out = run(&mut h, &[close(1, 12, CloseHow::Fin, Dir::C2s)]);
-        assert_eq!(out, [(1, 12, "tcp_close")]);
-        assert_eq!(h.held(), 0);
+        let (shown, held) = run(&[
+            Step::Fin(1, 10, Dir::C2s),
+            Step::Fin(1, 11, Dir::S2c),
+            Step::Close(1),
+        ]);
+        assert_eq!(shown, []);
+        assert_eq!(held, 0);
     }
 
+    /// The RST path: a FIN, then the reset, with bytes only on another connection.
     #[test]
     fn a_fin_then_rst_is_dropped_and_other_connections_do_not_release_it() {
-        let mut h = HalfCloses::default();
-        h.fin(1, Timestamp(10), Dir::S2c);
-        let out = run(
-            &mut h,
-            &[error(2, 11, Dir::C2s), close(1, 12, CloseHow::Rst, Dir::C2s)],
-        );
-        assert_eq!(out, [(2, 11, "error"), (1, 12, "tcp_close")]);
+        let (shown, held) = run(&[Step::Fin(1, 10, Dir::S2c), Step::Bytes(2), Step::Close(1)]);
+        assert_eq!(shown, []);
+        assert_eq!(held, 0);
     }
 
     #[test]
-    fn a_side_repeating_its_fin_is_held_once() {
-        let mut h = HalfCloses::default();
-        h.fin(1, Timestamp(10), Dir::S2c);
-        h.fin(1, Timestamp(15), Dir::S2c);
-        let out = run(&mut h, &[error(1, 20, Dir::C2s)]);
-        assert_eq!(out, [(1, 10, "tcp_fin"), (1, 20, "error")]);
+    fn a_side_repeating_its_fin_is_shown_once_and_only_once() {
+        let (shown, _) = run(&[
+            Step::Fin(1, 10, Dir::S2c),
+            Step::Fin(1, 15, Dir::S2c),
+            Step::Bytes(1),
+            Step::Bytes(1),
+        ]);
+        assert_eq!(shown, [(1, 10, Some(Dir::S2c))]);
     }
 }
