@@ -122,7 +122,10 @@ fn a_fin_past_a_hole_is_told_when_the_hole_fills() {
         seg(S, C, 500, "A", b"200"),
         seg(C, S, 100, "A", b"late"),
     ]);
-    let ev: Vec<_> = ev.into_iter().filter(|e| !matches!(e, Ev::Close(..))).collect();
+    let ev: Vec<_> = ev
+        .into_iter()
+        .filter(|e| !matches!(e, Ev::Close(..)))
+        .collect();
     assert_eq!(
         ev,
         [

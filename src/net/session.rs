@@ -229,8 +229,15 @@ mod tests {
         );
         tap.shutdown().await.unwrap();
         let mut buf = [0u8; 64];
-        assert_eq!(client.read(&mut buf).await.unwrap(), 0, "the client sees the FIN");
-        client.write_all(b"GET /late HTTP/1.1\r\n\r\n").await.unwrap();
+        assert_eq!(
+            client.read(&mut buf).await.unwrap(),
+            0,
+            "the client sees the FIN"
+        );
+        client
+            .write_all(b"GET /late HTTP/1.1\r\n\r\n")
+            .await
+            .unwrap();
         let n = tap.read(&mut buf).await.unwrap();
         assert!(n > 0);
         drop(client);
