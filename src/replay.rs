@@ -8,6 +8,7 @@ use crate::capture::pcap::{CaptureError, CaptureReader};
 use crate::capture::reassembly::{self, Reassembler, StreamEvent};
 use crate::proto::conn::Connection;
 use crate::proto::event::{CloseHow, Event, TcpClose, TcpOpen};
+use crate::proto::half_close::HalfCloses;
 use crate::proto::{ConnId, Dir, Timestamp};
 
 /// What a replay went through besides the events.
@@ -118,6 +119,8 @@ struct Streams {
 #[derive(Default)]
 pub struct Conns {
     open: HashMap<ConnId, Connection>,
+    /// FINs held until it is known whether traffic follows them.
+    halves: HalfCloses,
     out: Vec<Event>,
 }
 
@@ -151,6 +154,7 @@ impl Conns {
                 data,
             } => {
                 if let Some(c) = self.open.get_mut(&conn) {
+                    self.halves.traffic(conn, &mut self.out);
                     c.data(dir, ts, data, &mut self.out);
                 }
             }
@@ -161,10 +165,17 @@ impl Conns {
                 missing,
             } => {
                 if let Some(c) = self.open.get_mut(&conn) {
+                    self.halves.traffic(conn, &mut self.out);
                     c.gap(dir, ts, missing, &mut self.out);
                 }
             }
+            StreamEvent::Fin { conn, ts, dir } => {
+                if self.open.contains_key(&conn) {
+                    self.halves.fin(conn, ts, dir);
+                }
+            }
             StreamEvent::Close { conn, ts, how, by } => {
+                self.halves.close(conn);
                 if let Some(mut c) = self.open.remove(&conn) {
                     c.end(Dir::C2s, ts, &mut self.out);
                     c.end(Dir::S2c, ts, &mut self.out);
@@ -250,5 +261,32 @@ mod tests {
             last.contains(&format!("ends inside packet {}", broken + 1)),
             "{last}"
         );
+    }
+
+    /// The server's kernel sends FIN on connection 1, the client still writes, and the
+    /// server answers RST: the FIN is a half-close, shown before the client's frame.
+    #[test]
+    fn a_half_close_is_shown_before_the_traffic_after_it() {
+        use crate::proto::event::EventKind;
+        let mut seen = Vec::new();
+        replay(&asset("ws-abrupt-kill.pcap")[..], &mut |e, _| {
+            if e.conn == 1 {
+                seen.push(e.clone());
+            }
+        })
+        .unwrap();
+        let fin = seen.iter().position(|e| e.kind == EventKind::TcpFin);
+        let knock = seen.iter().position(|e| match &e.kind {
+            EventKind::WsFrame(f) => f.payload == b"anyone-there?",
+            _ => false,
+        });
+        let (Some(fin), Some(knock)) = (fin, knock) else {
+            panic!("no FIN or no knock: {seen:#?}");
+        };
+        assert!(fin < knock, "{seen:#?}");
+        assert_eq!(seen[fin].dir, Some(Dir::S2c));
+        assert_eq!(seen[knock].dir, Some(Dir::C2s));
+        let fins = seen.iter().filter(|e| e.kind == EventKind::TcpFin).count();
+        assert_eq!(fins, 1, "{seen:#?}");
     }
 }

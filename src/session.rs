@@ -239,6 +239,7 @@ impl Session {
                     by: close.by,
                 });
             }
+            EventKind::TcpFin => row.kind = RowKind::TcpFin,
             EventKind::HttpRequest(m) => self.http(&mut row, m, RowKind::HttpRequest),
             EventKind::HttpResponse(m) => self.http(&mut row, m, RowKind::HttpResponse),
             EventKind::WsFrame(f) => self.frame(&mut row, f),

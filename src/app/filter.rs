@@ -24,7 +24,7 @@ pub fn parse(line: &str) -> Result<Filter, String> {
             }
             Some(("proto", p)) => {
                 let add: &[RowKind] = match p {
-                    "tcp" => &[RowKind::TcpOpen, RowKind::TcpClose],
+                    "tcp" => &[RowKind::TcpOpen, RowKind::TcpClose, RowKind::TcpFin],
                     "http" => &[RowKind::HttpRequest, RowKind::HttpResponse],
                     "ws" => &[RowKind::WsFrame, RowKind::WsMessage],
                     "sse" => &[RowKind::SseEvent],

@@ -58,6 +58,13 @@ pub enum StreamEvent<'a> {
         dir: Dir,
         missing: u64,
     },
+    /// A side's FIN, once every byte before it was delivered, when the connection does not
+    /// end with it: the other side may still send (a half-close, if it does).
+    Fin {
+        conn: ConnId,
+        ts: Timestamp,
+        dir: Dir,
+    },
     Close {
         conn: ConnId,
         ts: Timestamp,
@@ -337,7 +344,9 @@ impl Conn {
         } else {
             Dir::S2c
         };
+        let was_finished = self.halves[dir.index()].finished();
         self.halves[dir.index()].accept(self.tag(dir, ts), seg, limit, sink);
+        let fin_now = !was_finished && self.halves[dir.index()].finished();
         if seg.fin || seg.rst {
             self.first_close.get_or_insert(dir);
         }
@@ -349,6 +358,13 @@ impl Conn {
         if self.halves.iter().all(Half::finished) {
             sink(self.close(ts, CloseHow::Fin));
             return true;
+        }
+        if fin_now {
+            sink(StreamEvent::Fin {
+                conn: self.id,
+                ts,
+                dir,
+            });
         }
         false
     }

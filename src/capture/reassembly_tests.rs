@@ -30,6 +30,7 @@ enum Ev {
     Open(ConnId, String, String, bool),
     Data(ConnId, Dir, Vec<u8>),
     Gap(ConnId, Dir, u64),
+    Fin(ConnId, Dir),
     Close(ConnId, CloseHow, Option<Dir>),
 }
 
@@ -48,6 +49,7 @@ fn own(e: StreamEvent<'_>) -> Ev {
         StreamEvent::Gap {
             conn, dir, missing, ..
         } => Ev::Gap(conn, dir, missing),
+        StreamEvent::Fin { conn, dir, .. } => Ev::Fin(conn, dir),
         StreamEvent::Close { conn, how, by, .. } => Ev::Close(conn, how, by),
     }
 }
@@ -103,7 +105,34 @@ fn handshake_data_and_fin_close() {
             open(true),
             Ev::Data(1, Dir::C2s, b"GET".to_vec()),
             Ev::Data(1, Dir::S2c, b"200".to_vec()),
+            // Every first FIN is told; replay drops it when the close follows at once.
+            Ev::Fin(1, Dir::S2c),
             Ev::Close(1, CloseHow::Fin, Some(Dir::S2c)),
+        ]
+    );
+}
+
+/// A FIN is told once every byte before it arrived, not when it is first seen.
+#[test]
+fn a_fin_past_a_hole_is_told_when_the_hole_fills() {
+    let ev = run(&[
+        seg(C, S, 99, "S", b""),
+        seg(S, C, 499, "SA", b""),
+        seg(S, C, 503, "AF", b""),
+        seg(S, C, 500, "A", b"200"),
+        seg(C, S, 100, "A", b"late"),
+    ]);
+    let ev: Vec<_> = ev
+        .into_iter()
+        .filter(|e| !matches!(e, Ev::Close(..)))
+        .collect();
+    assert_eq!(
+        ev,
+        [
+            open(true),
+            Ev::Data(1, Dir::S2c, b"200".to_vec()),
+            Ev::Fin(1, Dir::S2c),
+            Ev::Data(1, Dir::C2s, b"late".to_vec()),
         ]
     );
 }
@@ -398,6 +427,7 @@ proptest! {
                 Ev::Open(c, ..) => prop_assert!(state.insert(*c, true).is_none()),
                 Ev::Data(c, _, d) => prop_assert!(state.get(c) == Some(&true) && !d.is_empty()),
                 Ev::Gap(c, _, n) => prop_assert!(state.get(c) == Some(&true) && *n > 0),
+                Ev::Fin(c, _) => prop_assert!(state.get(c) == Some(&true)),
                 Ev::Close(c, ..) => prop_assert_eq!(state.insert(*c, false), Some(true)),
             }
         }

@@ -63,6 +63,13 @@ pub enum TapEvent {
         server: String,
     },
     Chunk(TapChunk),
+    /// A direction's first FIN: our shutdown (s2c) or the peer's EOF (c2s). The session shows
+    /// it only if traffic follows before the close (a half-close).
+    Fin {
+        conn: ConnId,
+        ts: Timestamp,
+        dir: Dir,
+    },
     Close {
         conn: ConnId,
         ts: Timestamp,
@@ -85,6 +92,8 @@ pub struct TapStream<S> {
     handle: TapHandle,
     /// Who ended the conversation first: the peer's EOF (c2s) or our shutdown (s2c).
     first_fin: Option<Dir>,
+    /// The FINs already reported, by `Dir::index`: a peer's EOF is read again and again.
+    fins: [bool; 2],
     reset: bool,
     /// A last answer being written (see `TapHandle::farewell`).
     farewell: Option<Bytes>,
@@ -119,6 +128,7 @@ impl<S> TapStream<S> {
             tx,
             handle,
             first_fin: None,
+            fins: [false; 2],
             reset: false,
             farewell: None,
             abort: None,
@@ -183,6 +193,13 @@ impl<S> TapStream<S> {
 
     fn on_fin(&mut self, dir: Dir) {
         self.first_fin.get_or_insert(dir);
+        if !std::mem::replace(&mut self.fins[dir.index()], true) {
+            let _ = self.tx.send(TapEvent::Fin {
+                conn: self.conn,
+                ts: self.clock.now(),
+                dir,
+            });
+        }
     }
 
     /// How the connection ended, as far as this end can tell.

@@ -39,7 +39,9 @@ impl Recorder {
             return;
         };
         let ts = match ev {
-            TapEvent::Open { ts, .. } | TapEvent::Close { ts, .. } => *ts,
+            TapEvent::Open { ts, .. } | TapEvent::Fin { ts, .. } | TapEvent::Close { ts, .. } => {
+                *ts
+            }
             TapEvent::Chunk(c) => c.ts,
         };
         self.last = self.last.max(self.clock.wall(ts));
@@ -56,6 +58,8 @@ impl Recorder {
                 _ => Ok(()),
             },
             TapEvent::Chunk(c) => w.data(c.conn, c.dir, ts, &c.bytes),
+            // The writer sends both FINs at the close; a half-close is not recorded (yet).
+            TapEvent::Fin { .. } => Ok(()),
             TapEvent::Close { conn, how, by, .. } => {
                 let kind = match how {
                     CloseHow::Rst => WriterClose::Rst,

@@ -6,12 +6,15 @@ use crate::capture::reorder::Reorder;
 use crate::capture::tap::{Clock, TapEvent};
 use crate::proto::conn::Connection;
 use crate::proto::event::{CloseHow, Event, TcpClose, TcpOpen};
+use crate::proto::half_close::HalfCloses;
 use crate::proto::{ConnId, Dir, Timestamp};
 
 /// The decoders of the connections still open.
 #[derive(Default)]
 pub struct Session {
     open: HashMap<ConnId, Connection>,
+    /// FINs held until it is known whether traffic follows them.
+    halves: HalfCloses,
 }
 
 impl Session {
@@ -41,10 +44,17 @@ impl Session {
             }
             TapEvent::Chunk(chunk) => {
                 if let Some(c) = self.open.get_mut(&chunk.conn) {
+                    self.halves.traffic(chunk.conn, out);
                     c.data(chunk.dir, chunk.ts, &chunk.bytes, out);
                 }
             }
+            TapEvent::Fin { conn, ts, dir } => {
+                if self.open.contains_key(&conn) {
+                    self.halves.fin(conn, ts, dir);
+                }
+            }
             TapEvent::Close { conn, ts, how, by } => {
+                self.halves.close(conn);
                 if let Some(c) = self.open.remove(&conn) {
                     close(c, ts, TcpClose { how, by }, out);
                 }
@@ -62,6 +72,7 @@ impl Session {
                     how: CloseHow::Eof,
                     by: None,
                 };
+                self.halves.close(id);
                 close(c, ts, how, out);
             }
         }
@@ -192,5 +203,90 @@ mod tests {
                 ..
             })
         )));
+    }
+
+    /// Kinds in order, with each event's direction.
+    fn kinds(out: &[Event]) -> Vec<(&'static str, Option<Dir>)> {
+        out.iter().map(|e| (e.kind.name(), e.dir)).collect()
+    }
+
+    /// A live socket: the server shuts its side (FIN), the client still sends a request, which
+    /// the tap reads: the FIN is shown as a half-close before the request.
+    #[tokio::test]
+    async fn a_server_half_close_then_client_bytes_is_a_tcp_fin() {
+        use crate::capture::tap::{Clock, TapHandle, TapStream};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut client, server) = tokio::io::duplex(256);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut tap = TapStream::new(
+            server,
+            1,
+            "127.0.0.1:5000".into(),
+            "127.0.0.1:80".into(),
+            Clock::start(),
+            tx,
+            TapHandle::default(),
+        );
+        tap.shutdown().await.unwrap();
+        let mut buf = [0u8; 64];
+        assert_eq!(
+            client.read(&mut buf).await.unwrap(),
+            0,
+            "the client sees the FIN"
+        );
+        client
+            .write_all(b"GET /late HTTP/1.1\r\n\r\n")
+            .await
+            .unwrap();
+        let n = tap.read(&mut buf).await.unwrap();
+        assert!(n > 0);
+        drop(client);
+        while tap.read(&mut buf).await.unwrap() > 0 {}
+        drop(tap);
+        let (mut s, mut out) = (Session::new(), Vec::new());
+        while let Ok(ev) = rx.try_recv() {
+            s.on(ev, &mut out);
+        }
+        assert_eq!(
+            kinds(&out),
+            [
+                ("tcp_open", None),
+                ("tcp_fin", Some(Dir::S2c)),
+                ("http_request", Some(Dir::C2s)),
+                ("tcp_close", None),
+            ]
+        );
+    }
+
+    /// A FIN each way and then the close: nothing crossed after the FINs, so no `tcp_fin`.
+    #[tokio::test]
+    async fn fins_followed_by_the_close_are_not_shown() {
+        let mut s = Session::new();
+        let mut out = Vec::new();
+        let open = TapEvent::Open {
+            conn: 1,
+            ts: Timestamp(1),
+            client: "a".into(),
+            server: "b".into(),
+        };
+        s.on(open, &mut out);
+        s.on(chunk(Dir::C2s, b"GET / HTTP/1.0\r\n\r\n"), &mut out);
+        for (ts, dir) in [(6, Dir::S2c), (7, Dir::C2s)] {
+            let fin = TapEvent::Fin {
+                conn: 1,
+                ts: Timestamp(ts),
+                dir,
+            };
+            s.on(fin, &mut out);
+        }
+        let close = TapEvent::Close {
+            conn: 1,
+            ts: Timestamp(8),
+            how: CloseHow::Fin,
+            by: Some(Dir::S2c),
+        };
+        s.on(close, &mut out);
+        let names: Vec<_> = kinds(&out).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["tcp_open", "http_request", "tcp_close"]);
     }
 }

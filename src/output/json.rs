@@ -44,6 +44,8 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
                 m.serialize_entry("by", by.as_str())?;
             }
         }
+        // The sender is the event's `dir`.
+        EventKind::TcpFin => {}
         EventKind::HttpRequest(r) => {
             m.serialize_entry("method", r.head.method.as_deref().unwrap_or(""))?;
             m.serialize_entry("target", r.head.target.as_deref().unwrap_or(""))?;

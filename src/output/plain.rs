@@ -62,6 +62,14 @@ pub fn describe(ev: &Event) -> String {
                 CloseHow::Timeout => format!("idle connection closed{by} (timeout)"),
             }
         }
+        EventKind::TcpFin => match ev.dir {
+            Some(Dir::C2s) => "the client sent FIN: it will send nothing more, the server may \
+                               still send (half-close)"
+                .to_owned(),
+            _ => "the server sent FIN: it will send nothing more, the client may still send \
+                  (half-close)"
+                .to_owned(),
+        },
         EventKind::HttpRequest(r) => {
             let mut s = format!(
                 "HTTP request {} {} ({}, {})",

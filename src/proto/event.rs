@@ -18,6 +18,9 @@ pub struct Event {
 pub enum EventKind {
     TcpOpen(TcpOpen),
     TcpClose(TcpClose),
+    /// A FIN after which traffic still crossed (a half-close); `Event::dir` is its sender.
+    /// A FIN the connection's end follows at once is told by `TcpClose` instead.
+    TcpFin,
     HttpRequest(Box<HttpMessage>),
     HttpResponse(Box<HttpMessage>),
     WsFrame(Box<Frame>),
@@ -127,6 +130,7 @@ impl EventKind {
         match self {
             EventKind::TcpOpen(_) => "tcp_open",
             EventKind::TcpClose(_) => "tcp_close",
+            EventKind::TcpFin => "tcp_fin",
             EventKind::HttpRequest(_) => "http_request",
             EventKind::HttpResponse(_) => "http_response",
             EventKind::WsFrame(_) => "ws_frame",

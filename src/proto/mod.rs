@@ -4,6 +4,7 @@
 pub mod conn;
 pub mod deflate;
 pub mod event;
+pub mod half_close;
 pub mod http1;
 pub mod sse;
 pub mod ws;

@@ -135,7 +135,7 @@ impl Session {
     pub fn detail(&self, i: usize) -> Option<Detail<'_>> {
         let row = *self.rows.get(i)?;
         Some(match row.kind {
-            RowKind::TcpOpen | RowKind::TcpClose => Detail::Tcp {
+            RowKind::TcpOpen | RowKind::TcpClose | RowKind::TcpFin => Detail::Tcp {
                 row,
                 conn: self.conn(row.conn),
             },

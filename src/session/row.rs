@@ -15,10 +15,12 @@ pub enum RowKind {
     WsMessage,
     SseEvent,
     Error,
+    /// A half-close: one side's FIN with traffic after it. `dir` is the FIN's sender.
+    TcpFin,
 }
 
 impl RowKind {
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
     pub const ALL: [RowKind; RowKind::COUNT] = [
         RowKind::TcpOpen,
         RowKind::TcpClose,
@@ -28,6 +30,7 @@ impl RowKind {
         RowKind::WsMessage,
         RowKind::SseEvent,
         RowKind::Error,
+        RowKind::TcpFin,
     ];
 
     pub fn index(self) -> usize {
@@ -45,6 +48,7 @@ impl RowKind {
             RowKind::WsMessage => "ws_message",
             RowKind::SseEvent => "sse_event",
             RowKind::Error => "error",
+            RowKind::TcpFin => "tcp_fin",
         }
     }
 }
@@ -54,7 +58,7 @@ impl RowKind {
 pub struct Kinds(u16);
 
 impl Kinds {
-    pub const ALL: Kinds = Kinds(0xff);
+    pub const ALL: Kinds = Kinds(0x1ff);
     pub const NONE: Kinds = Kinds(0);
 
     pub fn of(kinds: &[RowKind]) -> Kinds {

@@ -89,6 +89,9 @@ pub fn render(
             if row.kind == crate::session::RowKind::TcpClose {
                 l.push(Line::raw(format!("  {}", close_words(&row))));
             }
+            if row.kind == crate::session::RowKind::TcpFin {
+                l.extend(wrapped_pairs("means", fin_words(&row), width));
+            }
             l
         }
         Some(Detail::Message(m)) => vec![
@@ -400,6 +403,17 @@ fn close_words(row: &crate::session::Row) -> &'static str {
         (CloseHow::Rst, _) => "an RST: the connection is forgotten at once, unsent data lost",
         (CloseHow::Timeout, _) => "the server closed it after it sat idle past its idle timeout",
         (CloseHow::Eof, _) => "the capture ended with the connection still open",
+    }
+}
+
+/// What a `tcp_fin` means, in a sentence.
+fn fin_words(row: &crate::session::Row) -> &'static str {
+    if row.dir == Some(crate::proto::Dir::C2s) {
+        "the client sent FIN: it will send nothing more, but the server may still send \
+         (a half-close); the connection ends later"
+    } else {
+        "the server sent FIN: it will send nothing more, but the client may still send \
+         (a half-close); the connection ends later"
     }
 }
 

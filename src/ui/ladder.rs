@@ -200,6 +200,8 @@ fn line<'a>(
     let glyph = match row.kind {
         RowKind::TcpOpen => '●',
         RowKind::TcpClose => '×',
+        // Half of a close: one side is done, the other still talks.
+        RowKind::TcpFin => '○',
         RowKind::Error if ended => '■',
         RowKind::Error => '!',
         _ => '├',
@@ -255,7 +257,10 @@ fn line<'a>(
 /// `label ────▶` client to server, `◀──── label` back, `label` alone for TCP facts; `width`
 /// characters exactly.
 fn arrow(label: &str, dir: Option<Dir>, kind: RowKind, width: usize) -> String {
-    let tcp = matches!(kind, RowKind::TcpOpen | RowKind::TcpClose | RowKind::Error);
+    let tcp = matches!(
+        kind,
+        RowKind::TcpOpen | RowKind::TcpClose | RowKind::TcpFin | RowKind::Error
+    );
     let text = fit(label, width.saturating_sub(4));
     let used = cols(&text);
     let fill = width.saturating_sub(used + 3);

@@ -232,6 +232,23 @@ fn inspector_upgrade_and_accept() {
     inspect(&s, "inspector_101", resp, false);
 }
 
+/// The dead server's FIN, with the client's write after it: a half-close line and its words.
+#[test]
+fn half_close_in_ladder_and_inspector() {
+    let s = replayed("ws-abrupt-kill.pcap");
+    let fin = s.find_next(0, |r| r.kind == RowKind::TcpFin);
+    assert!(fin.is_some());
+    let state = LadderState {
+        selected: fin,
+        focused: true,
+        ..LadderState::default()
+    };
+    snapshot("ladder_half_close", SIZES[0], |f| {
+        ladder::render(f, f.area(), &s, &state, &theme())
+    });
+    inspect(&s, "inspector_half_close", fin, false);
+}
+
 #[test]
 fn inspector_nothing_selected_and_out_of_range() {
     let s = Session::new();

@@ -133,6 +133,10 @@ pub fn label(session: &Session, row: &Row) -> String {
                 CloseHow::Timeout => format!("timeout{by}"),
             }
         }
+        RowKind::TcpFin => match row.dir {
+            Some(Dir::C2s) => "FIN by client (half-close)".to_owned(),
+            _ => "FIN by server (half-close)".to_owned(),
+        },
         RowKind::HttpRequest => {
             let line = first_line(bytes);
             let mut words = line.split(' ');

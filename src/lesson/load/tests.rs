@@ -114,6 +114,8 @@ fn event_fields_match_the_json_writer() {
         "garbage.pcap",
         "ws-cut-midstream.pcap",
         "http11-chunked-pipelined.pcap",
+        // Its first connection half-closes: a `tcp_fin`.
+        "ws-abrupt-kill.pcap",
     ] {
         let bytes = crate::lesson::builtin::shipped_capture(name).expect("shipped");
         let _ = crate::replay::replay(bytes, &mut |ev, _| check(ev));

@@ -50,6 +50,8 @@ pub const EVENT_COMMON: &[&str] = &["kind", "conn", "t", "dir", "label"];
 pub const EVENTS: &[(&str, &[&str])] = &[
     ("tcp_open", &["client", "server", "handshake", "live"]),
     ("tcp_close", &["how", "by"]),
+    // The FIN's sender is the common `dir`.
+    ("tcp_fin", &[]),
     (
         "http_request",
         &[

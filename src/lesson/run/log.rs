@@ -90,6 +90,11 @@ impl Log {
                 Some(l) => l,
                 None => self.label_at(ev.ts),
             },
+            // So may a half-close; the close that follows still needs the entry.
+            EventKind::TcpFin => match self.opened_by.get(&ev.conn) {
+                Some(l) => l.clone(),
+                None => self.label_at(ev.ts),
+            },
             _ => self.label_at(ev.ts),
         };
         if let Some(l) = &label {
