@@ -4,10 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::keys::{KEYS, Scope};
-use super::layout::centered;
+use super::layout::overlay;
 
 /// What the mouse does, listed with the keys of the same place.
 const MOUSE: &[(&str, &str, Scope)] = &[
@@ -53,19 +52,5 @@ pub fn lines() -> Vec<Line<'static>> {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, scroll: u16) {
-    let all = lines();
-    let box_ = centered(area, 76, all.len() as u16 + 2);
-    let max_scroll = (all.len() as u16 + 2).saturating_sub(box_.height);
-    let title = if max_scroll > 0 {
-        " Keys · ↑↓ scroll · any other key closes "
-    } else {
-        " Keys · any key closes "
-    };
-    f.render_widget(Clear, box_);
-    f.render_widget(
-        Paragraph::new(all)
-            .scroll((scroll.min(max_scroll), 0))
-            .block(Block::new().borders(Borders::ALL).title(title)),
-        box_,
-    );
+    overlay(f, area, 76, lines(), scroll, "Keys");
 }

@@ -72,3 +72,31 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         height: h,
     }
 }
+
+/// A box `w` wide (at most) in the middle of `area` holding `lines`, scrolled by `scroll`,
+/// titled `name` and how to close it.
+pub fn overlay(
+    f: &mut ratatui::Frame,
+    area: Rect,
+    w: u16,
+    lines: Vec<ratatui::text::Line<'static>>,
+    scroll: u16,
+    name: &str,
+) {
+    use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+    let h = lines.len() as u16 + 2;
+    let box_ = centered(area, w, h);
+    let max_scroll = h.saturating_sub(box_.height);
+    let title = if max_scroll > 0 {
+        format!(" {name} · ↑↓ scroll · any other key closes ")
+    } else {
+        format!(" {name} · any key closes ")
+    };
+    f.render_widget(Clear, box_);
+    f.render_widget(
+        Paragraph::new(lines)
+            .scroll((scroll.min(max_scroll), 0))
+            .block(Block::new().borders(Borders::ALL).title(title)),
+        box_,
+    );
+}

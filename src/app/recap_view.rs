@@ -5,9 +5,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::layout::centered;
+use super::layout::overlay;
 use crate::lesson::model::Lesson;
 use crate::lesson::progress::Progress;
 use crate::lesson::recap;
@@ -48,18 +47,5 @@ pub fn lines(p: &Progress, course: &[Lesson], width: usize) -> Vec<Line<'static>
 pub fn draw(f: &mut Frame, area: Rect, scroll: u16, p: &Progress, course: &[Lesson]) {
     let w = area.width.min(90);
     let all = lines(p, course, usize::from(w.saturating_sub(2)));
-    let box_ = centered(area, w, all.len() as u16 + 2);
-    let max_scroll = (all.len() as u16 + 2).saturating_sub(box_.height);
-    let title = if max_scroll > 0 {
-        " Interview recap · ↑↓ scroll · any other key closes "
-    } else {
-        " Interview recap · any key closes "
-    };
-    f.render_widget(Clear, box_);
-    f.render_widget(
-        Paragraph::new(all)
-            .scroll((scroll.min(max_scroll), 0))
-            .block(Block::new().borders(Borders::ALL).title(title)),
-        box_,
-    );
+    overlay(f, area, w, all, scroll, "Interview recap");
 }
