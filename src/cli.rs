@@ -74,6 +74,19 @@ pub struct CheckArgs {
     /// Also play every lesson against the built-in server and check its expectations
     #[arg(long)]
     pub run: bool,
+    /// With --run: the most time one lesson may take, in minutes; past it the lesson fails,
+    /// naming the step that ran out
+    #[arg(long, value_name = "MINUTES", default_value_t = 5.0, value_parser = budget_minutes)]
+    pub budget: f64,
+}
+
+fn budget_minutes(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(m) if m > 0.0 && m <= 24.0 * 60.0 => Ok(m),
+        _ => Err(format!(
+            "expected minutes, more than 0 and at most 1440, found \"{s}\""
+        )),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -134,7 +147,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Progress(args)) => {
             crate::lesson::learn::progress_cmd(args.reset, cli.lessons.as_deref())
         }
-        Some(Command::Check(args)) => crate::lesson::check::check(&args.paths, args.run),
+        Some(Command::Check(args)) => {
+            let budget = std::time::Duration::from_secs_f64(args.budget * 60.0);
+            crate::lesson::check::check(&args.paths, args.run, budget)
+        }
         None => crate::app::run::main(cli.lessons),
     }
 }

@@ -206,3 +206,40 @@ fn a_reader_that_goes_away_ends_the_transcript_quietly() {
     assert!(o.status.success(), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn check_run_ends_a_lesson_past_its_budget_and_names_the_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let body = "id = \"slow\"\ntitle = \"Slow\"\nsummary = \"s\"\norder = 1\n\
+        [[step]]\nid = \"quick\"\ntitle = \"Q\"\ntext = \"t\"\n\
+        [[step.action]]\ndo = \"wait\"\nseconds = 0.1\n\
+        [[step]]\nid = \"long-wait\"\ntitle = \"L\"\ntext = \"t\"\n\
+        [[step.action]]\ndo = \"wait\"\nseconds = 120\n\
+        [[step.action]]\ndo = \"wait\"\nseconds = 120\n";
+    std::fs::write(dir.path().join("01-slow.toml"), body).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let started = std::time::Instant::now();
+    // 0.02 min = 1.2 s: the second step's four minutes of waiting cannot fit.
+    let o = duplex(
+        &["check", "--run", "--budget", "0.02", path],
+        data.path(),
+        "",
+    );
+    let out = text(&o);
+    assert!(started.elapsed().as_secs() < 30, "{out}");
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL  slow"), "{out}");
+    assert!(
+        out.contains("01-slow.toml:")
+            && out.contains("step \"long-wait\": the lesson's time budget"),
+        "{out}"
+    );
+    let o = duplex(&["check", "--run", "--budget", "0", path], data.path(), "");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a budget of 0 is refused: {}",
+        text(&o)
+    );
+}

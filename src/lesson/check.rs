@@ -22,8 +22,9 @@ pub fn report(cat: &Catalog, err: &mut impl Write) -> bool {
     m == 0
 }
 
-/// The static check; `run` also plays each lesson against the built-in server.
-pub fn check(paths: &[PathBuf], run: bool) -> ExitCode {
+/// The static check; `run` also plays each lesson against the built-in server, each lesson in
+/// at most `budget`.
+pub fn check(paths: &[PathBuf], run: bool, budget: std::time::Duration) -> ExitCode {
     let cat = load_paths(paths);
     let ok = report(&cat, &mut std::io::stderr());
     if !ok {
@@ -31,7 +32,7 @@ pub fn check(paths: &[PathBuf], run: bool) -> ExitCode {
     }
     if run {
         eprintln!("Playing every lesson against a fresh built-in server:");
-        if !super::learn::check_run(&cat.lessons) {
+        if !super::learn::check_run(&cat.lessons, budget) {
             return ExitCode::FAILURE;
         }
     }

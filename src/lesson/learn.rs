@@ -192,7 +192,8 @@ pub fn progress_cmd(reset: bool, extra: Option<&std::path::Path>) -> ExitCode {
 
 /// `duplex check --run`: plays every lesson headless against its own fresh server; true when
 /// every action worked, every expectation held and every question has its answer.
-pub fn check_run(lessons: &[Lesson]) -> bool {
+/// Plays every lesson against its own server; each lesson gets at most `budget` in all.
+pub fn check_run(lessons: &[Lesson], budget: std::time::Duration) -> bool {
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -203,7 +204,7 @@ pub fn check_run(lessons: &[Lesson]) -> bool {
     let mut failed = 0;
     for lesson in lessons {
         let started = Instant::now();
-        let problems = rt.block_on(run_headless(lesson.clone()));
+        let problems = rt.block_on(run_headless(lesson.clone(), budget));
         let secs = started.elapsed().as_secs_f64();
         if problems.is_empty() {
             let n: usize = lesson.steps.iter().map(|s| s.expects.len()).sum();
@@ -224,17 +225,30 @@ pub fn check_run(lessons: &[Lesson]) -> bool {
     failed == 0
 }
 
-async fn run_headless(lesson: Lesson) -> Vec<String> {
+async fn run_headless(lesson: Lesson, budget: std::time::Duration) -> Vec<String> {
     let mut problems = Vec::new();
     let mut player = match Player::start(lesson.clone()).await {
         Ok(p) => p,
         Err(e) => return vec![e],
     };
+    let deadline = tokio::time::Instant::now() + budget;
     for (i, step) in lesson.steps.iter().enumerate() {
-        let Some(r) = player.run_step(i).await else {
-            continue;
-        };
         let at = |p: super::model::Pos| format!("{}:{}:{}", lesson.source, p.line, p.col);
+        // A lesson of many long waits could run for hours: its budget ends it, naming the step.
+        let r = match tokio::time::timeout_at(deadline, player.run_step(i)).await {
+            Ok(Some(r)) => r,
+            Ok(None) => continue,
+            Err(_) => {
+                problems.push(format!(
+                    "{}: step \"{}\": the lesson's time budget ({}) ran out during this step; \
+                     the rest was not played (raise it with --budget MINUTES)",
+                    at(step.pos),
+                    step.id,
+                    budget_words(budget)
+                ));
+                break;
+            }
+        };
         for (a, rep) in step.actions.iter().zip(&r.actions) {
             if let Err(e) = &rep.outcome {
                 problems.push(format!(
@@ -266,8 +280,17 @@ async fn run_headless(lesson: Lesson) -> Vec<String> {
             }
         }
     }
-    let _ = player.finish().await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), player.finish()).await;
     problems
+}
+
+fn budget_words(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 60.0 {
+        format!("{} min", s / 60.0)
+    } else {
+        format!("{s} s")
+    }
 }
 
 #[cfg(test)]
