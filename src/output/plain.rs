@@ -30,8 +30,26 @@ pub fn write_step(
     )
 }
 
-/// What the event means, in one line.
+/// What the event means, in one line. Text from the wire (a target, a key, a reason) can hold
+/// control characters, C1 ones included: they are escaped, so they never drive the terminal.
 pub fn describe(ev: &Event) -> String {
+    let line = describe_raw(ev);
+    if line.chars().any(char::is_control) {
+        line.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        line
+    }
+}
+
+fn describe_raw(ev: &Event) -> String {
     match &ev.kind {
         EventKind::TcpOpen(o) if o.live => format!(
             "TCP connection accepted, client {} to server {} (the kernel did the three-way \
