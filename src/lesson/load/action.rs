@@ -148,8 +148,22 @@ pub fn action(
             if t.get("count").is_none() {
                 cx.missing(span, "count", &what);
             }
+            let count = cx.int_field(t, "count", 1, 200).unwrap_or(1) as u32;
+            scope.chat_users = scope.chat_users.saturating_add(count);
+            if scope.chat_users > super::conns::CHAT_USERS_MAX {
+                let at = t.get("count").map_or(span.clone(), |v| v.span());
+                cx.err(
+                    &at,
+                    format!(
+                        "this brings the lesson's simulated chat users to {}, more than {}: \
+                         they stay until the lesson ends",
+                        scope.chat_users,
+                        super::conns::CHAT_USERS_MAX
+                    ),
+                );
+            }
             ActionKind::ChatUsers {
-                count: cx.int_field(t, "count", 1, 200).unwrap_or(1) as u32,
+                count,
                 room: cx.opt_str(t, "room", "lobby"),
             }
         }

@@ -20,7 +20,13 @@ pub struct Scope {
     pub labels: Vec<String>,
     /// Connections an action ended, with its line and name, until one opens them again.
     pub ended: HashMap<String, (u32, &'static str)>,
+    /// Simulated chat users joined so far: they stay for the whole lesson.
+    pub chat_users: u32,
 }
+
+/// Simulated chat users one lesson may have in all (each is a socket and a task for the whole
+/// lesson; `chat_users` takes at most 200 at once).
+pub const CHAT_USERS_MAX: u32 = 400;
 
 /// The connection an action opens (or reuses): remembered for the actions after it.
 pub fn opened(

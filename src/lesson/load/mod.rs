@@ -2,7 +2,7 @@
 
 mod action;
 mod catalog;
-mod conns;
+pub mod conns;
 mod controls;
 mod expect;
 mod fields;

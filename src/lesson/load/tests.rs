@@ -424,3 +424,20 @@ fn a_wait_counts_matching_events_only_with_until() {
     let e = errors(&format!("{HEAD}{step}seconds = 1\ncount = 3\n"));
     assert_eq!(e, ["l.toml:12:9: `count` goes with `until` only"], "{e:?}");
 }
+
+#[test]
+fn simulated_chat_users_are_capped_across_a_lesson() {
+    let step = |id: &str| {
+        format!(
+            "[[step]]\nid = \"{id}\"\ntitle = \"A\"\ntext = \"t\"\n[[step.action]]\ndo = \"chat_users\"\ncount = 200\n"
+        )
+    };
+    assert!(load(&format!("{HEAD}{}{}", step("a"), step("b"))).is_ok());
+    let e = errors(&format!("{HEAD}{}{}{}", step("a"), step("b"), step("c")));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("brings the lesson's simulated chat users to 600, more than 400"),
+        "{}",
+        e[0]
+    );
+}

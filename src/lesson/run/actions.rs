@@ -309,6 +309,13 @@ impl Ctx {
     }
 
     async fn chat_users(&mut self, count: u32, room: &str) -> Outcome {
+        let max = crate::lesson::load::conns::CHAT_USERS_MAX as usize;
+        if self.bots.len() + count as usize > max {
+            return Err(format!(
+                "{} simulated chat users would be more than {max} in one lesson",
+                self.bots.len() + count as usize
+            ));
+        }
         let stop = self.bots_stop.subscribe();
         let first = self.bots.len();
         for i in 0..count {
