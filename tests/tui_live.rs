@@ -198,11 +198,12 @@ fn a_replayed_capture_has_its_own_timebase_and_numbers() {
             ladder(s).contains("GET /api/price") && s.contains("lesson is over")
         });
         // Both views, each read by itself: the live one and the capture's.
-        let mut screens = vec![t.screen()];
+        let mut screens = vec![t.settled()];
         t.keys(&["c"]);
-        screens.push(t.wait("the capture's view", |s| {
+        t.wait("the capture's view", |s| {
             s.contains("[http10-curl-10req.pcap]")
-        }));
+        });
+        screens.push(t.settled());
         for s in &screens {
             let times = ladder_times(s);
             assert!(!times.is_empty(), "a ladder with times:\n{s}");

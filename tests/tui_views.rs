@@ -256,7 +256,8 @@ fn every_number_of_a_steps_table_is_on_screen_whole_at_both_sizes() {
         let t = start("tables", lessons.path(), data.path(), size, "views-tables");
         t.wait_for("Every metric");
         t.keys(&["Enter"]);
-        let s = t.wait_for("Enter: the next step.");
+        t.wait_for("Enter: the next step.");
+        let s = t.settled();
         for metric in ["latency_ms", "bytes_per_update", "head_bytes"] {
             assert!(s.contains(metric), "{size:?}: no {metric} column:\n{s}");
         }
@@ -266,9 +267,10 @@ fn every_number_of_a_steps_table_is_on_screen_whole_at_both_sizes() {
         t.keys(&["Enter"]);
         t.wait_for("Four columns");
         t.keys(&["Enter"]);
-        let s = t.wait("the second table", |s| {
+        t.wait("the second table", |s| {
             s.contains("Measured in step 2") && s.contains("The lesson is over")
         });
+        let s = t.settled();
         // A table that fits is the transcript's own lines.
         for row in &tables[1] {
             assert!(s.contains(row.as_str()), "{size:?}: no line {row:?}:\n{s}");
@@ -300,7 +302,8 @@ fn the_full_lifetimes_view_shows_every_connection_and_how_it_ended() {
         t.keys(&["Enter"]);
         t.wait_for("The lesson is over");
         t.keys(&["L"]);
-        let s = t.wait_for("how it ended");
+        t.wait_for("how it ended");
+        let s = t.settled();
         // 1 WebSocket + 8 new connections + 1 pooled: every one on its own line.
         let bars = s.lines().filter(|l| inside(l).starts_with('#')).count();
         assert_eq!(bars, 10, "{size:?}: not every connection shown:\n{s}");
@@ -320,7 +323,8 @@ fn the_full_lifetimes_view_shows_every_connection_and_how_it_ended() {
         }
         assert!(s.contains("L or Esc close"), "{size:?}: the key bar:\n{s}");
         t.keys(&["Escape"]);
-        let s = t.wait("the lesson again", |s| !s.contains("how it ended"));
+        t.wait("the lesson again", |s| !s.contains("how it ended"));
+        let s = t.settled();
         assert!(
             s.contains("Short, long, timed out") || s.contains("step 1/1"),
             "{s}"
@@ -409,7 +413,8 @@ fn home_keeps_every_lesson_title_whole_at_80x24() {
     let data = tempfile::tempdir().expect("a data directory");
     let name = format!("duplex-views-home-{}", std::process::id());
     let t = Tmux::start_with(&name, data.path(), (80, 24), &[]);
-    let s = t.wait_for("Replay a capture");
+    t.wait_for("Replay a capture");
+    let s = t.settled();
     // The list is the left part of each line; its lines joined, spaces collapsed.
     let list: Vec<String> = s
         .lines()

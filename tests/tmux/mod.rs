@@ -98,6 +98,22 @@ impl Tmux {
     pub fn wait_for(&self, text: &str) -> String {
         self.wait(text, |s| s.contains(text))
     }
+
+    /// The screen once a redraw has finished: a capture can land in the middle of one, so two
+    /// captures a moment apart must agree (a live screen changes a few times a second at most).
+    pub fn settled(&self) -> String {
+        let start = Instant::now();
+        let mut last = self.screen();
+        while start.elapsed() < Duration::from_secs(3) {
+            sleep(Duration::from_millis(40));
+            let now = self.screen();
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+        last
+    }
 }
 
 impl Drop for Tmux {
