@@ -125,10 +125,7 @@ impl LessonScreen {
         }
         let url = format!(" http://{addr} ");
         // Left of the "new below" cue, which takes the right end when there is one.
-        let cue = match self.traffic.unseen() {
-            0 => 0,
-            n => format!(" {n} new below · G follows ").width() + 1,
-        };
+        let cue = self.traffic.unseen_cue().map_or(0, |c| c.width() + 1);
         let room = usize::from(ladder.width).saturating_sub(2 + cue);
         if url.width() > room {
             return;

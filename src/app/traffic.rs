@@ -166,9 +166,15 @@ impl Traffic {
         }
     }
 
-    /// Rows below the selection that came while the learner looked elsewhere.
+    /// Rows below the selection that came while the learner looked elsewhere (counted only
+    /// while not following, and cleared when following starts again).
     pub fn unseen(&self) -> usize {
-        if self.follow { 0 } else { self.unseen }
+        self.unseen
+    }
+
+    /// The ladder's "N new below" cue, while there is something below.
+    pub fn unseen_cue(&self) -> Option<String> {
+        (self.unseen > 0).then(|| format!(" {} new below · G follows ", self.unseen))
     }
 
     pub fn selected(&self) -> Option<usize> {
@@ -378,11 +384,12 @@ impl Traffic {
 
     /// "N new below" on the ladder's bottom border, while the learner is not following.
     fn draw_unseen(&self, f: &mut Frame, area: Rect, theme: &Theme) {
-        let n = self.unseen();
-        if n == 0 || area.height < 3 || area.width < 12 {
+        let Some(cue) = self.unseen_cue() else {
+            return;
+        };
+        if area.height < 3 || area.width < 12 {
             return;
         }
-        let cue = format!(" {n} new below · G follows ");
         let w = (unicode_width::UnicodeWidthStr::width(cue.as_str()) as u16)
             .min(area.width.saturating_sub(2));
         let at = Rect {

@@ -73,13 +73,14 @@ impl Inflater {
             self.window.clear();
             self.needs_reset = false;
         }
-        if self.z.is_none() {
-            let mut z = Box::new(Decompress::new(false));
-            prime(&mut z, &self.window);
-            self.z = Some(z);
-        }
         if self.out.len() < OUT_CHUNK {
             self.out = vec![0; OUT_CHUNK];
+        }
+        if self.z.is_none() {
+            let mut z = Box::new(Decompress::new(false));
+            // The output buffer takes the window's replay, which is thrown away.
+            prime(&mut z, &self.window, &mut self.out);
+            self.z = Some(z);
         }
         self.produced = 0;
     }
@@ -170,31 +171,28 @@ fn remember(window: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Gives a fresh stream `window` as its history: one stored (uncompressed, not final) block of
 /// those bytes, inflated and thrown away, so back-references of the next message find them.
-fn prime(z: &mut Decompress, window: &[u8]) {
+fn prime(z: &mut Decompress, window: &[u8], sink: &mut [u8]) {
     if window.is_empty() {
         return;
     }
     let len = window.len().min(WINDOW) as u16;
     let data = &window[window.len() - usize::from(len)..];
-    let mut block = Vec::with_capacity(5 + data.len());
-    block.push(0x00); // BFINAL 0, BTYPE 00 (stored), padded to the byte
-    block.extend_from_slice(&len.to_le_bytes());
-    block.extend_from_slice(&(!len).to_le_bytes());
-    block.extend_from_slice(data);
-    let mut sink = vec![0; WINDOW];
-    let mut input = &block[..];
-    while !input.is_empty() {
-        let before = z.total_in();
-        if z.decompress(input, &mut sink, FlushDecompress::None)
-            .is_err()
-        {
-            return;
+    let [l0, l1] = len.to_le_bytes();
+    let [n0, n1] = (!len).to_le_bytes();
+    // BFINAL 0, BTYPE 00 (stored), padded to the byte; then LEN and NLEN; then the bytes.
+    let head = [0x00, l0, l1, n0, n1];
+    for mut input in [&head[..], data] {
+        while !input.is_empty() {
+            let before = z.total_in();
+            if z.decompress(input, sink, FlushDecompress::None).is_err() {
+                return;
+            }
+            let used = usize::try_from(z.total_in() - before).unwrap_or(input.len());
+            if used == 0 {
+                return;
+            }
+            input = &input[used..];
         }
-        let used = usize::try_from(z.total_in() - before).unwrap_or(input.len());
-        if used == 0 {
-            return;
-        }
-        input = &input[used..];
     }
 }
 
