@@ -108,7 +108,7 @@ impl Log {
         let n = self
             .sources
             .iter()
-            .filter(|s| **s == *capture || s.starts_with(&format!("{capture} #")))
+            .filter(|s| &***s == capture || s.starts_with(&format!("{capture} #")))
             .count();
         let name: Arc<str> = match n {
             0 => Arc::from(capture),
