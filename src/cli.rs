@@ -89,7 +89,21 @@ fn budget_minutes(s: &str) -> Result<f64, String> {
     }
 }
 
+/// What `duplex serve --help` says after the flags: the budgets a client cannot exceed.
+const SERVE_LIMITS: &str = "\
+Memory, per connection: a request head of at most 16 KiB; bodies are streamed in pieces, never
+held whole, and a client that does not read holds at most a few pieces; a WebSocket message of
+at most 16 MiB on /ws/echo and 64 KiB on the other WebSocket routes. In total: at most
+--max-conns connections; the tap's queue to the printer is bounded, and when printing falls
+behind, decoding detail is skipped (and an event says how much) rather than memory grown.
+
+Time: every stall has a limit, and each ends with an event saying which one: a head (408), a
+body, a write the client does not read, a WebSocket that answers no ping (close 1001), a new
+connection that sends nothing, a kept-alive connection with no new request. Once three quarters
+of --max-conns are open, idle and silent connections get 2 s.";
+
 #[derive(Args, Debug)]
+#[command(after_long_help = SERVE_LIMITS)]
 pub struct ServeArgs {
     /// The port to listen on (0: any free port, shown on stderr)
     #[arg(long, default_value_t = 8080)]
@@ -116,11 +130,42 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_requests: u32,
     /// Answer 408 to a request head not complete this many seconds after its first byte
-    #[arg(long, default_value_t = 10.0, value_name = "SECS", hide = true)]
-    pub head_timeout: f64,
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+    pub head_timeout: Duration,
+    /// End a request whose body sends nothing for this many seconds
+    #[arg(long, default_value = "30", value_name = "SECS", value_parser = secs)]
+    pub body_timeout: Duration,
+    /// Abort (RST) a connection whose client reads nothing the server sends for this many seconds
+    #[arg(long, default_value = "30", value_name = "SECS", value_parser = secs)]
+    pub write_timeout: Duration,
+    /// Ping a WebSocket client silent for half this many seconds; close it (1001) if still
+    /// silent after all of them (0: never)
+    #[arg(long, default_value = "60", value_name = "SECS", value_parser = secs_or_never)]
+    pub ws_idle: Duration,
+    /// Close a new connection that sends nothing for this many seconds
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+    pub first_byte_timeout: Duration,
     /// Also write every connection to this pcapng file, live (open it in Wireshark)
     #[arg(long, value_name = "FILE.pcapng")]
     pub record: Option<PathBuf>,
+}
+
+/// Seconds, more than 0 and at most a day.
+fn secs(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(Duration::from_secs_f64(v)),
+        _ => Err(format!(
+            "expected seconds, more than 0 and at most 86400, found \"{s}\""
+        )),
+    }
+}
+
+/// As [`secs`], or 0 for never (a zero duration).
+fn secs_or_never(s: &str) -> Result<Duration, String> {
+    if s.parse::<f64>() == Ok(0.0) {
+        return Ok(Duration::ZERO);
+    }
+    secs(s)
 }
 
 #[derive(Args, Debug)]
@@ -184,8 +229,11 @@ fn serve_cmd(args: &ServeArgs) -> ExitCode {
     };
     let config = server::Config {
         keepalive: (args.keepalive > 0).then(|| Duration::from_secs(args.keepalive)),
-        head_timeout: Duration::try_from_secs_f64(args.head_timeout.max(0.001))
-            .unwrap_or(Duration::from_secs(10)),
+        head_timeout: args.head_timeout,
+        body_timeout: args.body_timeout,
+        write_timeout: args.write_timeout,
+        ws_idle: (!args.ws_idle.is_zero()).then_some(args.ws_idle),
+        first_byte_timeout: args.first_byte_timeout,
         max_body: args.max_body,
         max_conns: args.max_conns.max(1),
         max_requests: args.max_requests.max(1),

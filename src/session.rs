@@ -22,7 +22,7 @@ pub use stats::{Stats, Tally};
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::proto::event::{CloseHow, Event, EventKind, HttpMessage, Layer};
+use crate::proto::event::{CloseHow, Event, EventKind, HttpMessage, Layer, Stall};
 use crate::proto::ws::{Frame, Message};
 use crate::proto::{ConnId, Dir, Timestamp};
 use detail::{HttpSide, MessageSide};
@@ -63,7 +63,7 @@ pub struct Session {
 
 /// `Row::code` of a `TcpClose`, back to its meaning.
 pub fn close_how(code: u16) -> CloseHow {
-    match code {
+    match code % 4 {
         1 => CloseHow::Rst,
         2 => CloseHow::Eof,
         3 => CloseHow::Timeout,
@@ -71,13 +71,22 @@ pub fn close_how(code: u16) -> CloseHow {
     }
 }
 
-fn close_code(how: CloseHow) -> u16 {
-    match how {
+/// `Row::code` of a `TcpClose`, back to the server's limit that ended it.
+pub fn close_why(code: u16) -> Option<Stall> {
+    (usize::from(code) / 4)
+        .checked_sub(1)
+        .and_then(|i| Stall::ALL.get(i).copied())
+}
+
+fn close_code(how: CloseHow, why: Option<Stall>) -> u16 {
+    let how = match how {
         CloseHow::Fin => 0,
         CloseHow::Rst => 1,
         CloseHow::Eof => 2,
         CloseHow::Timeout => 3,
-    }
+    };
+    let why = why.and_then(|w| Stall::ALL.iter().position(|s| *s == w));
+    how + why.map_or(0, |i| 4 * (i as u16 + 1))
 }
 
 /// `Row::code` of an error, back to its layer.
@@ -230,13 +239,14 @@ impl Session {
             }
             EventKind::TcpClose(close) => {
                 row.kind = RowKind::TcpClose;
-                row.code = close_code(close.how);
+                row.code = close_code(close.how, close.why);
                 row.dir = close.by;
                 let c = self.conn_mut(ev.conn, ev.ts);
                 c.closed = Some(Closed {
                     at: ev.ts,
                     how: close.how,
                     by: close.by,
+                    why: close.why,
                 });
             }
             EventKind::TcpFin => row.kind = RowKind::TcpFin,

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::proto::event::CloseHow;
+use crate::proto::event::{CloseHow, Stall};
 use crate::proto::{ConnId, Dir, Timestamp};
 
 /// A monotonic clock: timestamps are nanoseconds since its origin (the server's start).
@@ -76,12 +76,14 @@ pub enum TapEvent {
         how: CloseHow,
         /// The side that closed first, where known.
         by: Option<Dir>,
+        /// The server's limit that ended it, if one did.
+        why: Option<Stall>,
     },
 }
 
 #[path = "tap_handle.rs"]
 mod handle;
-pub use handle::{Slot, TapHandle, Verdict, WeakTapHandle};
+pub use handle::{Limits, Slot, TapHandle, Verdict, WeakTapHandle};
 
 /// A socket whose traffic is copied out. Reads are client → server, writes server → client.
 pub struct TapStream<S> {
@@ -205,7 +207,7 @@ impl<S> TapStream<S> {
     /// How the connection ended, as far as this end can tell.
     fn close_how(&self) -> (CloseHow, Option<Dir>) {
         // A WebSocket cut for idling is killed as well as timed out: the reason wins.
-        if self.handle.timed_out() && self.killed != Some(CloseHow::Rst) {
+        if self.handle.stall().is_some() && self.killed != Some(CloseHow::Rst) {
             (CloseHow::Timeout, Some(Dir::S2c))
         } else if let Some(how) = self.killed {
             (how, Some(Dir::S2c))
@@ -220,12 +222,15 @@ impl<S> TapStream<S> {
 
 impl<S> Drop for TapStream<S> {
     fn drop(&mut self) {
+        // A kill that came while no one polled the socket still ends it the way it asked.
+        let _ = self.check_kill();
         let (how, by) = self.close_how();
         let _ = self.tx.send(TapEvent::Close {
             conn: self.conn,
             ts: self.clock.now(),
             how,
             by,
+            why: self.handle.stall(),
         });
     }
 }
@@ -288,6 +293,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
                         if a.in_flight == 0 && a.head_since.is_none() {
                             a.head_since = a.last;
                         }
+                        a.heard = true;
+                        a.last_in = a.last;
                     });
                     this.copy(Dir::C2s, got);
                 }
@@ -315,11 +322,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
         let r = Pin::new(&mut this.inner).poll_write(cx, buf);
         match &r {
             Poll::Ready(Ok(n)) => {
-                this.handle.touch(|_| {});
+                this.handle.touch(|a| a.write_since = None);
                 this.copy_at(Dir::S2c, ts, buf.get(..*n).unwrap_or(buf));
             }
             Poll::Ready(Err(e)) => this.on_error(e),
-            Poll::Pending => {}
+            Poll::Pending => this.handle.write_waits(cx.waker()),
         }
         r
     }
@@ -347,11 +354,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
                     written.extend_from_slice(&b[..take]);
                     left -= take;
                 }
-                this.handle.touch(|_| {});
+                this.handle.touch(|a| a.write_since = None);
                 this.copy_at(Dir::S2c, ts, &written);
             }
             Poll::Ready(Err(e)) => this.on_error(e),
-            Poll::Pending => {}
+            Poll::Pending => this.handle.write_waits(cx.waker()),
         }
         r
     }
@@ -471,7 +478,7 @@ mod tests {
     async fn timeout_mark_wins_over_fin() {
         let (_client, mut tap, mut rx, handle) = tapped(1);
         tap.shutdown().await.unwrap();
-        handle.mark_timeout();
+        handle.mark_timeout(Stall::Idle);
         drop(tap);
         let evs = drain(&mut rx);
         assert!(matches!(
@@ -484,20 +491,63 @@ mod tests {
         ));
     }
 
+    fn limits(idle: u64, first_byte: u64, head: u64, write: u64) -> Limits {
+        let ms = Duration::from_millis;
+        Limits {
+            idle: Some(ms(idle)),
+            first_byte: ms(first_byte),
+            head: ms(head),
+            write: ms(write),
+        }
+    }
+
     #[tokio::test]
     async fn a_started_head_stalls_while_silence_is_idle() {
         let (mut client, mut tap, _rx, handle) = tapped(1);
-        let (idle, head) = (Some(Duration::from_millis(40)), Duration::from_millis(20));
-        assert!(matches!(handle.verdict(idle, head), Verdict::Wait(_)));
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(handle.verdict(idle, head), Verdict::Idle);
-        client.write_all(b"GET / HT").await.unwrap();
-        let mut buf = [0u8; 16];
-        assert_eq!(tap.read(&mut buf).await.unwrap(), 8);
-        assert!(matches!(handle.verdict(idle, head), Verdict::Wait(_)));
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        assert_eq!(handle.verdict(idle, head), Verdict::Stalled);
+        let l = limits(40, 1000, 20, 1000);
+        // Something was heard already: the keep-alive limit applies, not the first byte's.
+        client.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+        let mut buf = [0u8; 32];
+        tap.read(&mut buf).await.unwrap();
         handle.request_started();
-        assert!(matches!(handle.verdict(idle, head), Verdict::Wait(_)));
+        handle.request_done();
+        assert!(matches!(handle.verdict(&l), Verdict::Wait(_)));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(handle.verdict(&l), Verdict::Idle(Stall::Idle));
+        client.write_all(b"GET / HT").await.unwrap();
+        assert_eq!(tap.read(&mut buf).await.unwrap(), 8);
+        assert!(matches!(handle.verdict(&l), Verdict::Wait(_)));
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert_eq!(handle.verdict(&l), Verdict::Stalled);
+        handle.request_started();
+        assert!(matches!(handle.verdict(&l), Verdict::Wait(_)));
+    }
+
+    #[tokio::test]
+    async fn a_silent_new_connection_meets_the_first_byte_limit() {
+        let (_client, _tap, _rx, handle) = tapped(1);
+        let l = limits(10_000, 20, 1000, 1000);
+        assert!(matches!(handle.verdict(&l), Verdict::Wait(_)));
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert_eq!(handle.verdict(&l), Verdict::Idle(Stall::FirstByte));
+    }
+
+    #[tokio::test]
+    async fn a_client_that_does_not_read_stalls_the_write() {
+        let (_client, mut tap, mut rx, handle) = tapped(1);
+        let l = limits(10_000, 10_000, 1000, 20);
+        // 64 bytes fit in the pipe; the rest waits for a reader that never comes.
+        let write = tokio::time::timeout(Duration::from_millis(40), tap.write_all(&[b'x'; 200]));
+        assert!(write.await.is_err(), "the write waits");
+        assert_eq!(handle.verdict(&l), Verdict::WriteStalled);
+        handle.mark_timeout(Stall::Write);
+        handle.kill(false);
+        assert!(tap.write_all(b"more").await.is_err(), "a killed socket fails");
+        drop(tap);
+        let why = drain(&mut rx).into_iter().find_map(|e| match e {
+            TapEvent::Close { why, .. } => why,
+            _ => None,
+        });
+        assert_eq!(why, Some(Stall::Write));
     }
 }

@@ -1,11 +1,13 @@
 //! `TapHandle`: what the server and its tapped socket share about one connection.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
+
+use crate::proto::event::Stall;
 
 /// Shared with the server so it can say why it closed a connection, see whether the client is
 /// idle or stalled mid-head, and have a last answer written before the close.
@@ -16,13 +18,15 @@ pub struct TapHandle {
 
 #[derive(Debug, Default)]
 struct HandleState {
-    timed_out: AtomicBool,
+    /// The limit that ended the connection: 0 for none, else 1 + its index in `Stall::ALL`.
+    stall: AtomicU8,
     activity: Mutex<Activity>,
     farewell: Mutex<Option<Bytes>>,
     /// Set when the server kills the connection: 1 with a FIN, 2 with an RST.
     kill: std::sync::atomic::AtomicU8,
-    /// The task reading the socket, woken by a kill.
+    /// The tasks reading and writing the socket, woken by a kill.
     reader: AtomicWaker,
+    writer: AtomicWaker,
     /// Released when the last clone goes, that is with the socket.
     _slot: Option<Slot>,
 }
@@ -36,17 +40,38 @@ pub(super) struct Activity {
     pub(super) head_since: Option<Instant>,
     /// Requests handed to a handler whose response is not done yet.
     pub(super) in_flight: u32,
+    /// The client has sent at least one byte.
+    pub(super) heard: bool,
+    /// The last byte from the client.
+    pub(super) last_in: Option<Instant>,
+    /// A write waiting for the client to read since then.
+    pub(super) write_since: Option<Instant>,
 }
 
-/// What a connection waiting for its next request should do now.
+/// The time limits a connection is held to (see `duplex serve --help`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// No request for this long on a kept-alive connection (None: never).
+    pub idle: Option<Duration>,
+    /// Nothing at all from a new connection for this long.
+    pub first_byte: Duration,
+    /// A request head not finished this long after its first byte.
+    pub head: Duration,
+    /// A write the client has not made room for in this long.
+    pub write: Duration,
+}
+
+/// What the server should do with a connection now.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Check again after this long.
     Wait(Duration),
-    /// No byte for the whole keep-alive time: close.
-    Idle,
+    /// Quiet past a limit (`Idle` or `FirstByte`): close.
+    Idle(Stall),
     /// A head started but did not finish in time: answer 408 and close.
     Stalled,
+    /// The client stopped reading: abort.
+    WriteStalled,
 }
 
 /// Counts a connection as open for as long as it lives.
@@ -92,13 +117,16 @@ impl TapHandle {
         }
     }
 
-    /// The server is closing this connection because it sat idle too long.
-    pub fn mark_timeout(&self) {
-        self.inner.timed_out.store(true, Ordering::Relaxed);
+    /// The server is closing this connection because of `why`.
+    pub fn mark_timeout(&self, why: Stall) {
+        let code = Stall::ALL.iter().position(|s| *s == why).map_or(0, |i| i + 1);
+        self.inner.stall.store(code as u8, Ordering::Relaxed);
     }
 
-    pub(super) fn timed_out(&self) -> bool {
-        self.inner.timed_out.load(Ordering::Relaxed)
+    /// The limit that ended this connection, if one did.
+    pub fn stall(&self) -> Option<Stall> {
+        let code = self.inner.stall.load(Ordering::Relaxed) as usize;
+        code.checked_sub(1).and_then(|i| Stall::ALL.get(i).copied())
     }
 
     pub(super) fn touch(&self, f: impl FnOnce(&mut Activity)) {
@@ -131,29 +159,60 @@ impl TapHandle {
         self.touch(|a| a.in_flight = a.in_flight.saturating_sub(1));
     }
 
-    /// While no request is in flight: idle for `idle` (None: never), or stalled mid-head for
-    /// `head`. A wait is at most a quarter of `head`, so a head that starts is noticed soon.
-    pub fn verdict(&self, idle: Option<Duration>, head: Duration) -> Verdict {
-        let tick = head / 4;
+    /// The last byte from the client, if any came.
+    pub fn last_in(&self) -> Option<Instant> {
+        self.inner.activity.lock().ok().and_then(|a| a.last_in)
+    }
+
+    /// Whether a write has waited for the client to read for `limit` or more.
+    pub fn write_stalled(&self, limit: Duration) -> bool {
+        let since = self.inner.activity.lock().ok().and_then(|a| a.write_since);
+        since.is_some_and(|s| s.elapsed() >= limit)
+    }
+
+    /// A write must wait for the client to read: the clock of the write limit starts.
+    pub(super) fn write_waits(&self, w: &std::task::Waker) {
+        self.inner.writer.register(w);
+        if let Ok(mut a) = self.inner.activity.lock() {
+            a.write_since.get_or_insert_with(Instant::now);
+        }
+    }
+
+    /// What to do now, given the limits: a write stalled for `write` (at any time), or, while
+    /// no request is in flight, idle past `idle` (None: never) or, with nothing ever heard,
+    /// `first_byte`, or stalled mid-head for `head`. A wait is at most a quarter of the
+    /// shortest limit, so a head that starts is noticed soon.
+    pub fn verdict(&self, l: &Limits) -> Verdict {
+        let tick = l.head.min(l.first_byte).min(l.write) / 4;
         let Ok(a) = self.inner.activity.lock().map(|a| *a) else {
             return Verdict::Wait(tick);
         };
         let now = Instant::now();
+        if let Some(since) = a.write_since {
+            if now.duration_since(since) >= l.write {
+                return Verdict::WriteStalled;
+            }
+        }
         if let Some(since) = a.head_since.filter(|_| a.in_flight == 0) {
-            let left = head.saturating_sub(now.duration_since(since));
+            let left = l.head.saturating_sub(now.duration_since(since));
             return if left.is_zero() {
                 Verdict::Stalled
             } else {
-                Verdict::Wait(left)
+                Verdict::Wait(left.min(tick))
             };
         }
-        let Some(idle) = idle.filter(|_| a.in_flight == 0) else {
+        if a.in_flight > 0 {
             return Verdict::Wait(tick);
+        }
+        let (limit, why) = match l.idle {
+            _ if !a.heard => (l.idle.map_or(l.first_byte, |i| i.min(l.first_byte)), Stall::FirstByte),
+            Some(idle) => (idle, Stall::Idle),
+            None => return Verdict::Wait(tick),
         };
         let quiet = a.last.map_or(Duration::ZERO, |l| now.duration_since(l));
-        match idle.checked_sub(quiet) {
+        match limit.checked_sub(quiet) {
             Some(left) if !left.is_zero() => Verdict::Wait(left.min(tick)),
-            _ => Verdict::Idle,
+            _ => Verdict::Idle(why),
         }
     }
 
@@ -171,6 +230,7 @@ impl TapHandle {
             .kill
             .store(if rst { 2 } else { 1 }, Ordering::Relaxed);
         self.inner.reader.wake();
+        self.inner.writer.wake();
     }
 
     /// `Some(rst)` once killed.

@@ -151,6 +151,7 @@ async fn play(mut ws: Ws, shared: Shared) {
     let stop = super::stopped(shared.shutdown.clone());
     tokio::pin!(stop);
     let mut out = Some(format!(r#"{{"type":"welcome","id":{id}}}"#));
+    let mut heart = super::heartbeat::Heartbeat::new(&shared);
     loop {
         if let Some(text) = out.take()
             && ws.send(Message::text(text)).await.is_err()
@@ -161,6 +162,9 @@ async fn play(mut ws: Ws, shared: Shared) {
             r = states.changed() => match r {
                 Ok(()) => out = Some(states.borrow_and_update().to_string()),
                 Err(_) => break,
+            },
+            beat = heart.due() => if !heart.act(&mut ws, beat).await {
+                break;
             },
             m = ws.next() => match m {
                 Some(Ok(Message::Text(t))) => if let Err(e) = moved(id, t.as_str()) {

@@ -19,7 +19,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 
 use super::routes::{RespBody, text};
-use crate::capture::tap::{TapHandle, TapStream};
+use crate::capture::tap::{TapHandle, TapStream, WeakTapHandle};
+use crate::proto::event::Stall;
 
 /// The largest request head, start line included.
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -114,6 +115,86 @@ pub async fn refuse(mut tap: TapStream<TcpStream>) {
         while let Ok(1..) = tap.read(&mut buf).await {}
     })
     .await;
+}
+
+/// A request body held to `--body-timeout`: when no piece comes for that long, it fails (and
+/// the connection is marked as ended by that limit), so a stalled upload lets go.
+pub struct Timed<B> {
+    body: B,
+    limit: Duration,
+    conn: Option<WeakTapHandle>,
+    stall: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<B> Timed<B> {
+    pub fn new(body: B, shared: &super::Shared) -> Self {
+        Timed {
+            body,
+            limit: shared.limits.body,
+            conn: shared.conn.clone(),
+            stall: None,
+        }
+    }
+}
+
+/// The error of a body that stopped arriving.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body sent nothing for {0:?}")]
+pub struct BodyStalled(pub Duration);
+
+impl<B> Body for Timed<B>
+where
+    B: Body + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Data = B::Data;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<B::Data>, Self::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.body).poll_frame(cx) {
+            Poll::Ready(r) => {
+                this.stall = None;
+                Poll::Ready(r.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => {
+                let limit = this.limit;
+                let stall = this
+                    .stall
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                if stall.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                if let Some(h) = this.conn.as_ref().and_then(WeakTapHandle::upgrade) {
+                    h.mark_timeout(Stall::Body);
+                }
+                Poll::Ready(Some(Err(Box::new(BodyStalled(limit)))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// The answer to a body that stopped arriving before the response began.
+pub fn body_timeout(e: &BodyStalled) -> Response<RespBody> {
+    let mut resp = text(
+        StatusCode::REQUEST_TIMEOUT,
+        "text/plain; charset=utf-8",
+        format!("{e}: bye\n"),
+    );
+    resp.headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    resp
 }
 
 /// The largest WebSocket message (and frame) the server takes; beyond it, close 1009.

@@ -7,6 +7,7 @@ pub mod client;
 pub mod command;
 pub mod control;
 pub mod game;
+pub mod heartbeat;
 pub mod limits;
 pub mod live;
 pub mod record;
@@ -18,6 +19,8 @@ pub mod ws_echo;
 
 use tokio::sync::{mpsc, watch};
 
+use crate::capture::tap::WeakTapHandle;
+
 /// What every connection task and WebSocket task shares.
 #[derive(Clone)]
 pub struct Shared {
@@ -25,6 +28,19 @@ pub struct Shared {
     pub shutdown: watch::Receiver<bool>,
     /// Held by every task still serving a client; the server waits until all are dropped.
     pub alive: mpsc::Sender<()>,
+    /// The time limits routes apply themselves.
+    pub limits: WsLimits,
+    /// The connection a request came on (None outside a request).
+    pub conn: Option<WeakTapHandle>,
+}
+
+/// The time limits a route applies itself.
+#[derive(Clone, Copy, Debug)]
+pub struct WsLimits {
+    /// See `server::Config::ws_idle`.
+    pub ws_idle: Option<std::time::Duration>,
+    /// See `server::Config::body_timeout`.
+    pub body: std::time::Duration,
 }
 
 /// Resolves once the server shuts down.

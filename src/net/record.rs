@@ -122,6 +122,7 @@ mod tests {
             ts: Timestamp(20),
             how: CloseHow::Timeout,
             by: Some(Dir::S2c),
+            why: None,
         });
         r.finish();
         assert_eq!(r.last, clock.wall(Timestamp(20)));

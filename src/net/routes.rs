@@ -41,7 +41,7 @@ pub async fn route(
             let head = request_head(&req);
             text(StatusCode::OK, "text/plain; charset=utf-8", head)
         }
-        (&Method::POST, "/echo") => echo_body(req).await,
+        (&Method::POST, "/echo") => echo_body(req, &shared).await,
         (&Method::GET, "/chunked") => chunked(),
         (&Method::GET, "/ws/echo") => ws_echo::upgrade(req, shared),
         (&Method::GET, "/api/price") => ticker::price(),
@@ -88,18 +88,20 @@ fn request_head(req: &Request<Incoming>) -> String {
     s
 }
 
-async fn echo_body(req: Request<Incoming>) -> Response<RespBody> {
+async fn echo_body(req: Request<Incoming>, shared: &Shared) -> Response<RespBody> {
     let ctype = req.headers().get(CONTENT_TYPE).cloned();
-    match Limited::new(req.into_body(), MAX_BYTES as usize)
-        .collect()
-        .await
-    {
+    let body = super::limits::Timed::new(req.into_body(), shared);
+    match Limited::new(body, MAX_BYTES as usize).collect().await {
         Ok(body) => {
             let mut resp = Response::new(Full::new(body.to_bytes()).boxed());
             let ctype = ctype.unwrap_or(HeaderValue::from_static("application/octet-stream"));
             resp.headers_mut().insert(CONTENT_TYPE, ctype);
             resp
         }
+        Err(e) if e.is::<super::limits::BodyStalled>() => match e.downcast() {
+            Ok(stalled) => super::limits::body_timeout(&stalled),
+            Err(_) => not_found(),
+        },
         Err(e) => text(
             StatusCode::PAYLOAD_TOO_LARGE,
             "text/plain; charset=utf-8",

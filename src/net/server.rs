@@ -15,8 +15,11 @@ use tokio::sync::{mpsc, watch};
 
 use super::control::Control;
 use super::{Shared, limits, routes};
-use crate::capture::tap::{Clock, Slot, TapEvent, TapHandle, TapStream, Verdict, WeakTapHandle};
+use crate::capture::tap::{
+    Clock, Limits, Slot, TapEvent, TapHandle, TapStream, Verdict, WeakTapHandle,
+};
 use crate::proto::ConnId;
+use crate::proto::event::Stall;
 
 /// How long a shutdown waits for clients to finish before leaving them.
 const DRAIN: Duration = Duration::from_secs(3);
@@ -41,7 +44,20 @@ pub struct Config {
     /// Requests served on one keep-alive connection; the last answer says `Connection: close`
     /// (nginx's `keepalive_requests`, 1000 by default).
     pub max_requests: u32,
+    /// End a request whose body stops arriving for this long.
+    pub body_timeout: Duration,
+    /// Abort a connection whose client has not read what the server wrote for this long.
+    pub write_timeout: Duration,
+    /// Ping a WebSocket client silent for half this long; close it (1001) when still silent
+    /// after all of it (None: never).
+    pub ws_idle: Option<Duration>,
+    /// Close a new connection that sends nothing for this long.
+    pub first_byte_timeout: Duration,
 }
+
+/// The idle limit for new and kept-alive connections alike once three quarters of
+/// `max_conns` are open: a crowd of silent sockets must not keep others out for long.
+pub const CROWDED_IDLE: Duration = Duration::from_secs(2);
 
 impl Default for Config {
     fn default() -> Self {
@@ -51,6 +67,10 @@ impl Default for Config {
             max_body: 16 * 1024 * 1024,
             max_conns: 1024,
             max_requests: 1000,
+            body_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
+            ws_idle: Some(Duration::from_secs(60)),
+            first_byte_timeout: Duration::from_secs(10),
             tap: true,
         }
     }
@@ -84,6 +104,11 @@ pub async fn serve_with(
     let shared = Shared {
         shutdown: shutdown_rx,
         alive: alive_tx,
+        limits: super::WsLimits {
+            ws_idle: config.ws_idle,
+            body: config.body_timeout,
+        },
+        conn: None,
     };
     let mut next_id: ConnId = 1;
     let open = Arc::new(AtomicUsize::new(0));
@@ -114,6 +139,7 @@ pub async fn serve_with(
         let slot = Slot::take(&open);
         let ctx = Conn {
             slot,
+            open: open.clone(),
             id,
             peer,
             config,
@@ -133,6 +159,8 @@ pub async fn serve_with(
 
 struct Conn {
     slot: Slot,
+    /// How many connections are open, to see when the server is crowded.
+    open: Arc<AtomicUsize>,
     id: ConnId,
     peer: SocketAddr,
     config: Config,
@@ -186,7 +214,8 @@ impl Conn {
             &self.tx,
             handle.clone(),
         );
-        let shared = self.shared.clone();
+        let mut shared = self.shared.clone();
+        shared.conn = Some(handle.downgrade());
         let (h, max_body) = (handle.clone(), self.config.max_body);
         let max_requests = self.config.max_requests;
         let served = Arc::new(AtomicU32::new(0));
@@ -228,12 +257,44 @@ impl Conn {
             .with_upgrades();
         let weak = handle.downgrade();
         // True when hyper is done with the connection by itself: it ended, or was upgraded.
-        let done = serve_http(conn, handle, &self.control, self.config, &self.shared).await;
+        let crowd = Crowd {
+            open: self.open.clone(),
+            max: self.config.max_conns,
+        };
+        let done = serve_http(conn, handle, &self.control, self.config, &crowd, &self.shared).await;
         if done {
             // Upgraded, the socket lives on in its WebSocket task; else it is gone already.
-            watch_ws(weak, self.control, self.shared.shutdown).await;
+            let write = self.config.write_timeout;
+            watch_ws(weak, self.control, write, self.shared.shutdown).await;
         }
     }
+}
+
+/// The open connections against the most allowed.
+struct Crowd {
+    open: Arc<AtomicUsize>,
+    max: usize,
+}
+
+impl Crowd {
+    fn crowded(&self) -> bool {
+        self.open.load(Ordering::Relaxed).saturating_mul(4) >= self.max.saturating_mul(3)
+    }
+}
+
+/// The limits that hold now: tighter idle limits while the server is crowded.
+fn limits(config: &Config, idle: Option<Duration>, crowd: &Crowd) -> Limits {
+    let mut l = Limits {
+        idle,
+        first_byte: config.first_byte_timeout,
+        head: config.head_timeout,
+        write: config.write_timeout,
+    };
+    if crowd.crowded() {
+        l.idle = Some(l.idle.map_or(CROWDED_IDLE, |i| i.min(CROWDED_IDLE)));
+        l.first_byte = l.first_byte.min(CROWDED_IDLE);
+    }
+    l
 }
 
 /// Serves HTTP on the connection until hyper is done with it (true) or the server closes it
@@ -243,6 +304,7 @@ async fn serve_http<S>(
     handle: TapHandle,
     control: &Control,
     config: Config,
+    crowd: &Crowd,
     shared: &Shared,
 ) -> bool
 where
@@ -250,17 +312,22 @@ where
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     tokio::pin!(conn);
-    let head = config.head_timeout;
     let mut stop = std::pin::pin!(super::stopped(shared.shutdown.clone()));
     loop {
         let idle = control.keepalive(config.keepalive);
-        let wait = match handle.verdict(idle, head) {
+        let wait = match handle.verdict(&limits(&config, idle, crowd)) {
             Verdict::Wait(d) => d,
-            Verdict::Idle => {
-                handle.mark_timeout();
+            Verdict::Idle(why) => {
+                handle.mark_timeout(why);
+                return false;
+            }
+            Verdict::WriteStalled => {
+                handle.mark_timeout(Stall::Write);
+                handle.kill(true);
                 return false;
             }
             Verdict::Stalled => {
+                handle.mark_timeout(Stall::Head);
                 // The tapped socket writes the 408 the next time hyper reads, then fails.
                 handle.farewell(bytes::Bytes::from_static(limits::REQUEST_TIMEOUT));
                 let _ = tokio::time::timeout(DRAIN, conn.as_mut()).await;
@@ -283,20 +350,31 @@ where
 /// timeout a lesson set, as a proxy or load balancer in front of a server does: a FIN, no close
 /// frame. Pings and pongs are bytes, which is why heartbeats keep a WebSocket alive. Ends with
 /// the socket or the server.
-async fn watch_ws(weak: WeakTapHandle, control: Arc<Control>, shutdown: watch::Receiver<bool>) {
+/// Also aborts one whose client has not read for `write`.
+async fn watch_ws(
+    weak: WeakTapHandle,
+    control: Arc<Control>,
+    write: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
     let mut stop = std::pin::pin!(super::stopped(shutdown));
     loop {
         let Some(h) = weak.upgrade() else {
             return;
         };
+        if h.write_stalled(write) {
+            h.mark_timeout(Stall::Write);
+            h.kill(true);
+            return;
+        }
         let wait = match control.ws_idle() {
             Some(idle) if h.quiet() >= idle => {
-                h.mark_timeout();
+                h.mark_timeout(Stall::Idle);
                 h.kill(false);
                 return;
             }
             Some(idle) => idle.saturating_sub(h.quiet()).min(WS_TICK),
-            None => WS_TICK_UNSET,
+            None => WS_TICK_UNSET.min(write / 4),
         };
         drop(h);
         tokio::select! {

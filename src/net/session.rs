@@ -53,10 +53,16 @@ impl Session {
                     self.halves.fin(conn, ts, dir);
                 }
             }
-            TapEvent::Close { conn, ts, how, by } => {
+            TapEvent::Close {
+                conn,
+                ts,
+                how,
+                by,
+                why,
+            } => {
                 self.halves.close(conn);
                 if let Some(c) = self.open.remove(&conn) {
-                    close(c, ts, TcpClose { how, by }, out);
+                    close(c, ts, TcpClose { how, by, why }, out);
                 }
             }
         }
@@ -71,6 +77,7 @@ impl Session {
                 let how = TcpClose {
                     how: CloseHow::Eof,
                     by: None,
+                    why: None,
                 };
                 self.halves.close(id);
                 close(c, ts, how, out);
@@ -166,6 +173,7 @@ mod tests {
                 ts: Timestamp(9),
                 how: CloseHow::Fin,
                 by: Some(Dir::S2c),
+                why: None,
             },
             &mut out,
         );
@@ -284,6 +292,7 @@ mod tests {
             ts: Timestamp(8),
             how: CloseHow::Fin,
             by: Some(Dir::S2c),
+            why: None,
         };
         s.on(close, &mut out);
         let names: Vec<_> = kinds(&out).into_iter().map(|(k, _)| k).collect();

@@ -243,6 +243,7 @@ async fn push(mut ws: Ws, shared: Shared, hz: u32) {
     let mut push = Pusher::new(hz);
     let stop = super::stopped(shared.shutdown.clone());
     tokio::pin!(stop);
+    let mut heart = super::heartbeat::Heartbeat::new(&shared);
     loop {
         tokio::select! {
             q = push.next() => match q {
@@ -250,6 +251,9 @@ async fn push(mut ws: Ws, shared: Shared, hz: u32) {
                     return;
                 },
                 None => return,
+            },
+            beat = heart.due() => if !heart.act(&mut ws, beat).await {
+                return;
             },
             // The client has nothing to say here; tungstenite answers its pings and its close.
             m = ws.next() => if !matches!(m, Some(Ok(_))) {

@@ -10,6 +10,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use super::routes::RespBody;
+use super::heartbeat::Heartbeat;
 use super::{Shared, limits, live};
 
 /// Answers a WebSocket upgrade request with 101 and runs the echo on the upgraded connection.
@@ -23,9 +24,15 @@ where
 {
     let stop = super::stopped(shared.shutdown.clone());
     tokio::pin!(stop);
+    let mut heart = Heartbeat::new(&shared);
     loop {
         let msg = tokio::select! {
             m = ws.next() => m,
+            beat = heart.due() => if heart.act(&mut ws, beat).await {
+                continue;
+            } else {
+                return;
+            },
             () = &mut stop => {
                 let frame = CloseFrame { code: CloseCode::Away, reason: "server shutting down".into() };
                 let _ = ws.close(Some(frame)).await;
@@ -37,6 +44,7 @@ where
                 return;
             }
         };
+        heart.heard();
         let reply = match msg {
             Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) => m,
             // tungstenite answers pings and echoes the close by itself; keep reading until it ends.

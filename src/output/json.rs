@@ -43,6 +43,9 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
             if let Some(by) = c.by {
                 m.serialize_entry("by", by.as_str())?;
             }
+            if let Some(why) = c.why {
+                m.serialize_entry("why", why.as_str())?;
+            }
         }
         // The sender is the event's `dir`.
         EventKind::TcpFin => {}

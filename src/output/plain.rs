@@ -73,11 +73,16 @@ fn describe_raw(ev: &Event) -> String {
                 Some(Dir::S2c) => " by the server",
                 None => "",
             };
-            match c.how {
+            let s = match c.how {
                 CloseHow::Fin => format!("TCP connection closed{by} (FIN)"),
                 CloseHow::Rst => format!("TCP connection reset{by} (RST)"),
                 CloseHow::Eof => "TCP connection still open when the capture ended".to_owned(),
+                CloseHow::Timeout if c.why.is_some() => format!("TCP connection closed{by}"),
                 CloseHow::Timeout => format!("idle connection closed{by} (timeout)"),
+            };
+            match c.why {
+                Some(why) => format!("{s}: {} ({} timeout)", why.describe(), why.short()),
+                None => s,
             }
         }
         EventKind::TcpFin => match ev.dir {

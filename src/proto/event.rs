@@ -67,6 +67,71 @@ pub struct TcpClose {
     pub how: CloseHow,
     /// The side that sent the first FIN or the RST, where known.
     pub by: Option<Dir>,
+    /// The built-in server's limit that ended it, when one did.
+    pub why: Option<Stall>,
+}
+
+/// Which of the built-in server's time limits ended a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stall {
+    /// A kept-alive connection sent no new request for the keep-alive time.
+    Idle,
+    /// A new connection sent nothing at all.
+    FirstByte,
+    /// A request head did not finish (answered 408).
+    Head,
+    /// A request body stopped arriving.
+    Body,
+    /// The client stopped reading what the server wrote.
+    Write,
+    /// A WebSocket client answered no ping.
+    WsIdle,
+}
+
+impl Stall {
+    pub const ALL: [Stall; 6] = [
+        Stall::Idle,
+        Stall::FirstByte,
+        Stall::Head,
+        Stall::Body,
+        Stall::Write,
+        Stall::WsIdle,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stall::Idle => "idle",
+            Stall::FirstByte => "first_byte",
+            Stall::Head => "head",
+            Stall::Body => "body",
+            Stall::Write => "write",
+            Stall::WsIdle => "ws_idle",
+        }
+    }
+
+    /// The limit's name, in two words at most.
+    pub fn short(self) -> &'static str {
+        match self {
+            Stall::Idle => "idle",
+            Stall::FirstByte => "first byte",
+            Stall::Head => "head",
+            Stall::Body => "body",
+            Stall::Write => "write",
+            Stall::WsIdle => "ws idle",
+        }
+    }
+
+    /// What happened, in words a learner reads.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Stall::Idle => "idle past the keep-alive timeout",
+            Stall::FirstByte => "sent nothing after connecting",
+            Stall::Head => "request head not finished in time",
+            Stall::Body => "request body stopped arriving",
+            Stall::Write => "client stopped reading",
+            Stall::WsIdle => "no answer to the server's ping",
+        }
+    }
 }
 
 /// An HTTP request or response, complete with its body (unless `streaming`).

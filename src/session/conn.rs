@@ -29,6 +29,8 @@ pub struct Closed {
     pub how: CloseHow,
     /// The side that closed first, where known.
     pub by: Option<Dir>,
+    /// The server's limit that ended it, if one did.
+    pub why: Option<crate::proto::event::Stall>,
 }
 
 /// Number of activity buckets per connection (bits of a `u128`).

@@ -52,6 +52,7 @@ pub(crate) fn close_event(conn: ConnId, ts: u64, by: Dir) -> Event {
         kind: EventKind::TcpClose(TcpClose {
             how: CloseHow::Fin,
             by: Some(by),
+            why: None,
         }),
     }
 }

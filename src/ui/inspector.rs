@@ -400,9 +400,25 @@ fn close_words(row: &crate::session::Row) -> &'static str {
         // with no close frame before it.
         (CloseHow::Fin, true) => "the server sent its FIN first: no more bytes from it",
         (CloseHow::Fin, false) => "the client sent its FIN first: no more bytes from it",
+        _ if crate::session::close_why(row.code).is_some() => {
+            crate::session::close_why(row.code).map_or("", stall_words)
+        }
         (CloseHow::Rst, _) => "an RST: the connection is forgotten at once, unsent data lost",
         (CloseHow::Timeout, _) => "the server closed it after it sat idle past its idle timeout",
         (CloseHow::Eof, _) => "the capture ended with the connection still open",
+    }
+}
+
+/// Why the server gave up on a connection, in a sentence.
+fn stall_words(why: crate::proto::event::Stall) -> &'static str {
+    use crate::proto::event::Stall;
+    match why {
+        Stall::Idle => "the server closed it after it sat idle past its idle timeout",
+        Stall::FirstByte => "the server closed it: nothing came after the connect",
+        Stall::Head => "the server answered 408: the request head took too long",
+        Stall::Body => "the server gave up on it: the request body stopped arriving",
+        Stall::Write => "the server aborted it (RST): the client stopped reading its answer",
+        Stall::WsIdle => "the server closed it: the WebSocket client answered no ping",
     }
 }
 

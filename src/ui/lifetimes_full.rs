@@ -141,7 +141,7 @@ fn how_it_ended(
     let how = match closed.how {
         CloseHow::Fin => format!("{by}closed (fin)"),
         CloseHow::Rst => format!("{by}reset (rst)"),
-        CloseHow::Timeout => format!("{by}idle timeout"),
+        CloseHow::Timeout => format!("{by}{} timeout", closed.why.map_or("idle", |w| w.short())),
         CloseHow::Eof => format!("open at capture end ({})", c.kind.as_str()),
     };
     let style = if closed.how == CloseHow::Rst {

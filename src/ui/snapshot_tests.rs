@@ -123,6 +123,7 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
         kind: crate::proto::event::EventKind::TcpClose(TcpClose {
             how: CloseHow::Fin,
             by: Some(Dir::S2c),
+            why: None,
         }),
     });
     s

@@ -126,11 +126,14 @@ pub fn label(session: &Session, row: &Row) -> String {
                 None => "",
             };
             // Short, the key word first: a narrow ladder keeps the start of a label.
-            match close_how(row.code) {
-                CloseHow::Fin => format!("FIN{by}"),
-                CloseHow::Rst => format!("RST{by}"),
-                CloseHow::Eof => "EOF: capture ended".to_owned(),
-                CloseHow::Timeout => format!("timeout{by}"),
+            let why = crate::session::close_why(row.code);
+            match (close_how(row.code), why) {
+                (CloseHow::Fin, _) => format!("FIN{by}"),
+                (CloseHow::Rst, Some(w)) => format!("RST{by} ({} timeout)", w.short()),
+                (CloseHow::Rst, None) => format!("RST{by}"),
+                (CloseHow::Eof, _) => "EOF: capture ended".to_owned(),
+                (CloseHow::Timeout, Some(w)) => format!("{} timeout{by}", w.short()),
+                (CloseHow::Timeout, None) => format!("timeout{by}"),
             }
         }
         RowKind::TcpFin => match row.dir {
