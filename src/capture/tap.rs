@@ -508,7 +508,7 @@ mod tests {
         // Something was heard already: the keep-alive limit applies, not the first byte's.
         client.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
         let mut buf = [0u8; 32];
-        tap.read(&mut buf).await.unwrap();
+        assert!(tap.read(&mut buf).await.unwrap() > 0);
         handle.request_started();
         handle.request_done();
         assert!(matches!(handle.verdict(&l), Verdict::Wait(_)));

@@ -188,10 +188,8 @@ impl TapHandle {
             return Verdict::Wait(tick);
         };
         let now = Instant::now();
-        if let Some(since) = a.write_since {
-            if now.duration_since(since) >= l.write {
-                return Verdict::WriteStalled;
-            }
+        if a.write_since.is_some_and(|s| now.duration_since(s) >= l.write) {
+            return Verdict::WriteStalled;
         }
         if let Some(since) = a.head_since.filter(|_| a.in_flight == 0) {
             let left = l.head.saturating_sub(now.duration_since(since));
