@@ -81,9 +81,15 @@ pub enum TapEvent {
     },
 }
 
+#[path = "tap_budget.rs"]
+mod budget;
 #[path = "tap_handle.rs"]
 mod handle;
+pub use budget::{Budget, FREE as BUDGET_FREE};
 pub use handle::{Limits, Slot, TapHandle, Verdict, WeakTapHandle};
+
+/// How often a read waiting for the budget looks again.
+const BUDGET_RETRY: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// A socket whose traffic is copied out. Reads are client → server, writes server → client.
 pub struct TapStream<S> {
@@ -103,6 +109,8 @@ pub struct TapStream<S> {
     abort: Option<fn(&S)>,
     /// Killed by the server: how it went.
     killed: Option<CloseHow>,
+    /// When to look again at a budget that had no room (see `Budget`).
+    budget_retry: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl<S> TapStream<S> {
@@ -135,6 +143,7 @@ impl<S> TapStream<S> {
             farewell: None,
             abort: None,
             killed: None,
+            budget_retry: None,
         }
     }
 
@@ -280,6 +289,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
         if this.farewell.is_some() {
             return this.poll_farewell(cx);
         }
+        if !this.handle.may_read() {
+            let retry = this
+                .budget_retry
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(BUDGET_RETRY)));
+            if retry.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            this.budget_retry = None;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         let before = buf.filled().len();
         let room = buf.remaining() > 0;
         let r = Pin::new(&mut this.inner).poll_read(cx, buf);
@@ -289,6 +309,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
                 if got.is_empty() && room {
                     this.on_fin(Dir::C2s);
                 } else if !got.is_empty() {
+                    this.handle.did_read(got.len());
                     this.handle.touch(|a| {
                         if a.in_flight == 0 && a.head_since.is_none() {
                             a.head_since = a.last;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
 
+use super::budget::{Budget, Meter};
 use crate::proto::event::Stall;
 
 /// Shared with the server so it can say why it closed a connection, see whether the client is
@@ -29,6 +30,8 @@ struct HandleState {
     writer: AtomicWaker,
     /// Released when the last clone goes, that is with the socket.
     _slot: Option<Slot>,
+    /// This connection's share of the budget for messages in progress.
+    meter: Meter,
 }
 
 /// What the server needs to tell "idle" from "stalled in the middle of a request head".
@@ -107,14 +110,40 @@ impl TapHandle {
         WeakTapHandle(Arc::downgrade(&self.inner))
     }
 
-    /// A handle that keeps `slot` taken until the socket and every clone are gone.
-    pub fn with_slot(slot: Slot) -> Self {
+    /// A handle that keeps `slot` taken until the socket and every clone are gone, and whose
+    /// reads, once metered, draw on `budget`.
+    pub fn with_slot(slot: Slot, budget: Arc<Budget>) -> Self {
         TapHandle {
             inner: Arc::new(HandleState {
                 _slot: Some(slot),
+                meter: Meter::new(Some(budget)),
                 ..HandleState::default()
             }),
         }
+    }
+
+    /// From now on, bytes read and not yet finished with draw on the budget (see `Budget`).
+    pub fn meter(&self) {
+        self.inner.meter.start();
+    }
+
+    /// The route has finished with what it read so far.
+    pub fn message_done(&self) {
+        self.inner.meter.done();
+    }
+
+    /// The last time a read waited for the budget: the client was not silent then, the
+    /// server was not listening.
+    pub fn budget_wait(&self) -> Option<Instant> {
+        self.inner.meter.waited()
+    }
+
+    pub(super) fn may_read(&self) -> bool {
+        self.inner.meter.may_read()
+    }
+
+    pub(super) fn did_read(&self, n: usize) {
+        self.inner.meter.did_read(n);
     }
 
     /// The server is closing this connection because of `why`.

@@ -44,8 +44,14 @@ impl Heartbeat {
 
     /// The last time the client sent anything: a byte on its socket, or a message here.
     fn last(&self) -> Instant {
-        let tapped = self.conn.as_ref().and_then(|c| c.upgrade()?.last_in());
-        tapped.map_or(self.heard, |t| t.max(self.heard))
+        let Some(h) = self.conn.as_ref().and_then(WeakTapHandle::upgrade) else {
+            return self.heard;
+        };
+        // A read held back for the memory budget is the server not listening, not silence.
+        [h.last_in(), h.budget_wait()]
+            .into_iter()
+            .flatten()
+            .fold(self.heard, Instant::max)
     }
 
     /// A message from the client (for sockets without a tap).

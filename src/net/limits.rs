@@ -197,6 +197,10 @@ pub fn body_timeout(e: &BodyStalled) -> Response<RespBody> {
     resp
 }
 
+/// What all WebSocket echo messages in progress may hold together, beyond each connection's
+/// first `BUDGET_FREE` bytes: with copies, about twice this in memory at most.
+pub const WS_BUDGET: usize = 48 * 1024 * 1024;
+
 /// The largest WebSocket message (and frame) the server takes; beyond it, close 1009.
 pub const MAX_WS_MESSAGE: usize = 16 * 1024 * 1024;
 

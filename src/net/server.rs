@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, watch};
 use super::control::Control;
 use super::{Shared, limits, routes};
 use crate::capture::tap::{
-    Clock, Limits, Slot, TapEvent, TapHandle, TapStream, Verdict, WeakTapHandle,
+    Budget, Clock, Limits, Slot, TapEvent, TapHandle, TapStream, Verdict, WeakTapHandle,
 };
 use crate::proto::ConnId;
 use crate::proto::event::Stall;
@@ -112,6 +112,7 @@ pub async fn serve_with(
     };
     let mut next_id: ConnId = 1;
     let open = Arc::new(AtomicUsize::new(0));
+    let budget = Budget::new(limits::WS_BUDGET);
     tokio::pin!(stop);
     loop {
         let (stream, peer) = tokio::select! {
@@ -139,6 +140,7 @@ pub async fn serve_with(
         let slot = Slot::take(&open);
         let ctx = Conn {
             slot,
+            budget: budget.clone(),
             open: open.clone(),
             id,
             peer,
@@ -159,6 +161,7 @@ pub async fn serve_with(
 
 struct Conn {
     slot: Slot,
+    budget: Arc<Budget>,
     /// How many connections are open, to see when the server is crowded.
     open: Arc<AtomicUsize>,
     id: ConnId,
@@ -204,7 +207,7 @@ impl Conn {
             return self.run_untapped(stream).await;
         }
         // The slot goes with the socket, which may outlive this task (a WebSocket).
-        let handle = TapHandle::with_slot(self.slot);
+        let handle = TapHandle::with_slot(self.slot, self.budget.clone());
         self.control.opened(self.peer, &handle);
         let tap = tap(
             stream,

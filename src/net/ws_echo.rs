@@ -25,6 +25,11 @@ where
     let stop = super::stopped(shared.shutdown.clone());
     tokio::pin!(stop);
     let mut heart = Heartbeat::new(&shared);
+    // Echo takes messages of up to 16 MiB: what it holds draws on the server's budget.
+    let conn = shared.conn.as_ref().and_then(|c| c.upgrade());
+    if let Some(c) = &conn {
+        c.meter();
+    }
     loop {
         let msg = tokio::select! {
             m = ws.next() => m,
@@ -54,6 +59,9 @@ where
         };
         if ws.send(reply).await.is_err() {
             return;
+        }
+        if let Some(c) = &conn {
+            c.message_done();
         }
     }
 }
