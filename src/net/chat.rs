@@ -4,41 +4,50 @@
 //! Out: `welcome` (to the newcomer: its name, after any `#2` suffix, and who is there), `join`,
 //! `leave`, `msg` (to everyone in the room, the sender too: its copy shows the order the server
 //! chose), `dm` (to the target only) and `error` (to the sender only; the connection stays).
+//! Notices still unsent when the next comes are merged: a `join` or `leave` then carries
+//! `names` (all of them, in order, at most LIST_MAX; `name` is the first). A welcome lists at most
+//! LIST_MAX members and says how many more there are in `more`.
 //!
-//! Every client has a queue of QUEUE messages. Senders never wait: a client whose queue is full
-//! is too slow; it leaves the room at once and its connection ends with close 1008.
+//! Senders never wait. A client is too slow when more than MAX_BACKLOG bytes wait for it, or
+//! when one write to it has not finished in STALL: it leaves the room at once and its connection
+//! ends with close 1008 (given up after GRACE if it does not read even that).
 //! A room disappears with its last member.
+
+mod outbox;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+use self::outbox::{Item, LIST_MAX, Note, Outbox};
 use super::live::{self, Ws};
 use super::routes::RespBody;
 use super::{Shared, limits};
 
-/// Messages a client may have waiting before it counts as too slow.
-const QUEUE: usize = 64;
 /// Longest name or room name, in characters; longer ones are cut.
 const MAX_NAME: usize = 32;
 /// Longest message text, in characters.
 const MAX_TEXT: usize = 2000;
+/// A write that has not finished after this long means the client does not read.
+const STALL: Duration = Duration::from_secs(10);
+/// How long a too-slow client gets to take its close frame before the connection is dropped.
+const GRACE: Duration = Duration::from_secs(5);
 
 struct Member {
     id: u64,
-    tx: mpsc::Sender<String>,
+    outbox: Arc<Outbox>,
 }
 
 /// Members by name.
-type Room = BTreeMap<String, Member>;
+type Room = BTreeMap<Arc<str>, Member>;
 
 static ROOMS: LazyLock<Mutex<HashMap<String, Room>>> = LazyLock::new(Default::default);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -55,15 +64,8 @@ enum Out<'a> {
         name: &'a str,
         room: &'a str,
         members: Vec<&'a str>,
-    },
-    Join {
-        name: &'a str,
-        room: &'a str,
-    },
-    Leave {
-        name: &'a str,
-        room: &'a str,
-        why: &'a str,
+        #[serde(skip_serializing_if = "is_zero")]
+        more: usize,
     },
     Msg {
         from: &'a str,
@@ -80,9 +82,13 @@ enum Out<'a> {
     },
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 impl Out<'_> {
-    fn json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    fn note(&self) -> Note {
+        Note::Text(serde_json::to_string(self).unwrap_or_default().into())
     }
 }
 
@@ -112,75 +118,64 @@ fn clean(s: Option<String>, default: &str) -> String {
     if s.is_empty() { default.into() } else { s }
 }
 
-/// Sends `msg` to every member without waiting. Members whose queue is full (or
-/// gone) are removed, and the others hear that they left.
-fn deliver(room_name: &str, room: &mut Room, msg: String) {
-    let mut pending = vec![msg];
-    while let Some(msg) = pending.pop() {
-        let slow: Vec<String> = room
+/// Queues `note` for every member without waiting. Members that are too slow are removed,
+/// and the others hear that they left.
+fn deliver(room: &mut Room, note: Note) {
+    let mut pending = vec![note];
+    while let Some(note) = pending.pop() {
+        let slow: Vec<Arc<str>> = room
             .iter()
-            .filter(|(_, m)| m.tx.try_send(msg.clone()).is_err())
+            .filter(|(_, m)| !m.outbox.push(&note))
             .map(|(name, _)| name.clone())
             .collect();
         for name in slow {
-            // Dropping its sender ends the slow client's queue: its task then closes with 1008.
+            // Its task sees the outbox marked slow and closes with 1008.
             room.remove(&name);
-            let why = "too slow";
-            let leave = Out::Leave {
-                name: &name,
-                room: room_name,
-                why,
-            };
-            pending.push(leave.json());
+            pending.push(Note::Left(name, "too slow"));
         }
     }
 }
 
-/// Adds a client to its room under a free name; returns the name, its id and its queue.
-fn join(room_name: &str, wanted: &str) -> (String, u64, mpsc::Receiver<String>) {
+/// Adds a client to its room under a free name; returns the name, its id and its outbox.
+fn join(room_name: &str, wanted: &str) -> (Arc<str>, u64, Arc<Outbox>) {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let (tx, rx) = mpsc::channel(QUEUE);
+    let outbox = Arc::new(Outbox::default());
     let mut rooms = rooms();
     let room = rooms.entry(room_name.to_owned()).or_default();
-    let name = (1..)
+    let name: Arc<str> = (1..)
         .map(|n| match n {
             1 => wanted.to_owned(),
             n => format!("{wanted}#{n}"),
         })
-        .find(|n| !room.contains_key(n))
-        .unwrap_or_default();
-    let members = room.keys().map(String::as_str).collect();
+        .find(|n| !room.contains_key(n.as_str()))
+        .unwrap_or_default()
+        .into();
     let welcome = Out::Welcome {
         name: &name,
         room: room_name,
-        members,
-    }
-    .json();
-    let _ = tx.try_send(welcome);
-    let joined = Out::Join {
-        name: &name,
-        room: room_name,
-    }
-    .json();
-    deliver(room_name, room, joined);
-    room.insert(name.clone(), Member { id, tx });
-    (name, id, rx)
+        members: room.keys().take(LIST_MAX).map(|n| &**n).collect(),
+        more: room.len().saturating_sub(LIST_MAX),
+    };
+    outbox.push(&welcome.note());
+    deliver(room, Note::Joined(name.clone()));
+    let member = Member {
+        id,
+        outbox: outbox.clone(),
+    };
+    room.insert(name.clone(), member);
+    (name, id, outbox)
 }
 
-/// Removes the client if it is still there (a slow one was removed already).
-fn leave(room_name: &str, name: &str, id: u64) {
+/// Removes the client if it is still there (a slow one may have been removed already), and
+/// tells the others `why` it left.
+fn leave(room_name: &str, name: &Arc<str>, id: u64, why: &'static str) {
     let mut rooms = rooms();
     let Some(room) = rooms.get_mut(room_name) else {
         return;
     };
     if room.get(name).is_some_and(|m| m.id == id) {
         room.remove(name);
-        let left = Out::Leave {
-            name,
-            room: room_name,
-            why: "closed",
-        };
-        deliver(room_name, room, left.json());
+        deliver(room, Note::Left(name.clone(), why));
     }
     if room.is_empty() {
         rooms.remove(room_name);
@@ -211,80 +206,108 @@ fn said(room_name: &str, name: &str, id: u64, frame: &str) -> Result<(), String>
                 room: room_name,
                 text,
             };
-            deliver(room_name, room, out.json());
+            deliver(room, out.note());
         }
         Some(to) => {
-            let Some(target) = room.get(&to) else {
+            let Some((to, target)) = room.get_key_value(to.as_str()) else {
                 return Err(format!("no one named {to:?} in room {room_name:?}"));
             };
             let out = Out::Dm {
                 from: name,
-                to: &to,
+                to,
                 text,
-            }
-            .json();
-            if target.tx.try_send(out).is_err() {
+            };
+            if !target.outbox.push(&out.note()) {
+                let to = to.clone();
                 room.remove(&to);
-                let left = Out::Leave {
-                    name: &to,
-                    room: room_name,
-                    why: "too slow",
-                };
-                deliver(room_name, room, left.json());
+                deliver(room, Note::Left(to, "too slow"));
             }
         }
     }
     Ok(())
 }
 
+/// Writes `items` and flushes once: a storm's notices go out in one write, not one each.
+async fn write(ws: &mut Ws, room: &str, items: Vec<Item>) -> Result<(), ()> {
+    for item in items {
+        let frame = Message::Text(item.into_text(room));
+        ws.feed(frame).await.map_err(drop)?;
+    }
+    ws.flush().await.map_err(drop)
+}
+
+/// How the client's loop ended.
+enum End {
+    Closed,
+    TooSlow,
+}
+
 async fn client(mut ws: Ws, shared: Shared, room: String, wanted: String) {
-    let (name, id, mut rx) = join(&room, &wanted);
+    let (name, id, outbox) = join(&room, &wanted);
     let stop = super::stopped(shared.shutdown.clone());
     tokio::pin!(stop);
-    loop {
-        let reply = tokio::select! {
-            out = rx.recv() => match out {
-                Some(json) => json,
-                None => {
-                    live::close(&mut ws, CloseCode::Policy, "too slow: messages piled up unread").await;
-                    break;
+    let end = loop {
+        tokio::select! {
+            items = outbox.take() => {
+                let Some(items) = items else { break End::TooSlow };
+                // Too slow mid-write: what is still unwritten is dropped with the connection.
+                let written = tokio::select! {
+                    r = tokio::time::timeout(STALL, write(&mut ws, &room, items)) => r,
+                    () = outbox.slowed() => break End::TooSlow,
+                };
+                match written {
+                    Ok(Ok(())) => {}
+                    Ok(Err(())) => break End::Closed,
+                    Err(_) => break End::TooSlow,
                 }
-            },
+            }
             m = ws.next() => match m {
-                Some(Ok(Message::Text(t))) => match said(&room, &name, id, t.as_str()) {
-                    Ok(()) => continue,
-                    Err(e) => Out::Error { error: &e }.json(),
-                },
+                Some(Ok(Message::Text(t))) => {
+                    if let Err(e) = said(&room, &name, id, t.as_str()) {
+                        outbox.push(&Out::Error { error: &e }.note());
+                    }
+                }
                 Some(Ok(Message::Binary(_))) => {
-                    Out::Error { error: "this chat speaks text frames of JSON" }.json()
+                    let e = Out::Error { error: "this chat speaks text frames of JSON" };
+                    outbox.push(&e.note());
                 }
                 // tungstenite answers pings and the client's close by itself.
-                Some(Ok(_)) => continue,
+                Some(Ok(_)) => {}
                 Some(Err(e)) => {
                     limits::close_after_error(&mut ws, &e).await;
-                    break;
+                    break End::Closed;
                 }
-                None => break,
+                None => break End::Closed,
             },
             () = &mut stop => {
-                live::going_away(&mut ws).await;
-                break;
+                // A client that does not read must not hold up the shutdown.
+                let _ = tokio::time::timeout(GRACE, live::going_away(&mut ws)).await;
+                break End::Closed;
             }
-        };
-        if ws.send(Message::text(reply)).await.is_err() {
-            break;
+        }
+    };
+    match end {
+        End::Closed => leave(&room, &name, id, "closed"),
+        End::TooSlow => {
+            // The others hear it first: the close may take up to GRACE.
+            outbox.set_slow();
+            leave(&room, &name, id, "too slow");
+            let reason = "too slow: messages piled up unread";
+            let close = live::close(&mut ws, CloseCode::Policy, reason);
+            let _ = tokio::time::timeout(GRACE, close).await;
         }
     }
-    leave(&room, &name, id);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn recv_all(rx: &mut mpsc::Receiver<String>) -> Vec<serde_json::Value> {
-        std::iter::from_fn(|| rx.try_recv().ok())
-            .map(|s| serde_json::from_str(&s).unwrap())
+    fn recv_all(room: &str, outbox: &Outbox) -> Vec<serde_json::Value> {
+        let items = outbox.take_now().unwrap_or_default();
+        items
+            .into_iter()
+            .map(|i| serde_json::from_str(i.into_text(room).as_str()).unwrap())
             .collect()
     }
 
@@ -297,18 +320,18 @@ mod tests {
 
     #[test]
     fn duplicates_get_a_suffix_and_rooms_go_when_empty() {
-        let (a, ia, mut ra) = join("unit-dup", "alice");
+        let (a, ia, ra) = join("unit-dup", "alice");
         let (b, ib, _rb) = join("unit-dup", "alice");
-        assert_eq!((a.as_str(), b.as_str()), ("alice", "alice#2"));
-        let got = recv_all(&mut ra);
+        assert_eq!((&*a, &*b), ("alice", "alice#2"));
+        let got = recv_all("unit-dup", &ra);
         assert_eq!(got[0]["type"], "welcome");
         assert_eq!(
             got[1],
             serde_json::json!({"type":"join","name":"alice#2","room":"unit-dup"})
         );
-        leave("unit-dup", &b, ib);
-        assert_eq!(recv_all(&mut ra)[0]["type"], "leave");
-        leave("unit-dup", &a, ia);
+        leave("unit-dup", &b, ib, "closed");
+        assert_eq!(recv_all("unit-dup", &ra)[0]["type"], "leave");
+        leave("unit-dup", &a, ia, "closed");
         assert!(!rooms().contains_key("unit-dup"));
     }
 
@@ -320,21 +343,60 @@ mod tests {
         }
         let err = said("unit-bad", &a, ia, r#"{"to":"zed","text":"hi"}"#).unwrap_err();
         assert!(err.contains("zed"), "{err}");
-        leave("unit-bad", &a, ia);
+        leave("unit-bad", &a, ia, "closed");
+    }
+
+    #[test]
+    fn a_join_storm_leaves_no_one_behind() {
+        // Nobody reads while 300 join: each hears of the later ones in a few merged notices.
+        let crowd: Vec<_> = (0..300)
+            .map(|i| join("unit-storm", &format!("u{i}")))
+            .collect();
+        assert_eq!(rooms()["unit-storm"].len(), 300);
+        let first = recv_all("unit-storm", &crowd[0].2);
+        assert!(first.len() < 10, "{} messages", first.len());
+        let heard: usize = first[1..]
+            .iter()
+            .map(|m| m["names"].as_array().map_or(1, Vec::len))
+            .sum();
+        assert_eq!(heard, 299);
+        let last = recv_all("unit-storm", &crowd[299].2);
+        assert_eq!(last[0]["members"].as_array().unwrap().len(), LIST_MAX);
+        assert_eq!(last[0]["more"], 299 - LIST_MAX);
+        for (name, id, _) in &crowd {
+            leave("unit-storm", name, *id, "closed");
+        }
+        assert!(!rooms().contains_key("unit-storm"));
     }
 
     #[test]
     fn a_slow_client_is_dropped_and_others_hear_it() {
-        let (a, ia, mut ra) = join("unit-slow", "reader");
-        let (_s, _is, mut rs) = join("unit-slow", "sleeper");
-        for i in 0..QUEUE + 1 {
-            said("unit-slow", &a, ia, &format!(r#"{{"text":"m{i}"}}"#)).unwrap();
-            recv_all(&mut ra);
+        let (a, ia, ra) = join("unit-slow", "reader");
+        let (_s, _is, rs) = join("unit-slow", "sleeper");
+        let text = "x".repeat(MAX_TEXT);
+        let (mut said_bytes, mut heard) = (0, vec![]);
+        while rooms()["unit-slow"].len() == 2 {
+            assert!(
+                said_bytes <= outbox::MAX_BACKLOG,
+                "still there after {said_bytes} bytes"
+            );
+            said("unit-slow", &a, ia, &format!(r#"{{"text":"{text}"}}"#)).unwrap();
+            said_bytes += text.len();
+            heard = recv_all("unit-slow", &ra);
         }
-        assert_eq!(rooms()["unit-slow"].len(), 1);
-        // The sleeper still reads what was queued, then its queue ends.
-        assert_eq!(recv_all(&mut rs).len(), QUEUE);
-        assert!(rs.try_recv().is_err());
-        leave("unit-slow", &a, ia);
+        // Not before about MAX_BACKLOG bytes (of JSON: a little more than the texts).
+        assert!(
+            said_bytes > outbox::MAX_BACKLOG * 9 / 10,
+            "gone after {said_bytes} bytes"
+        );
+        let left = serde_json::json!({"type":"leave","name":"sleeper","room":"unit-slow","why":"too slow"});
+        assert_eq!(
+            heard[1..],
+            [left],
+            "after the message that was one too many"
+        );
+        // What waited for the sleeper is dropped: its task closes with 1008.
+        assert!(rs.take_now().is_none());
+        leave("unit-slow", &a, ia, "closed");
     }
 }
