@@ -246,8 +246,12 @@ async fn client(mut ws: Ws, shared: Shared, room: String, wanted: String) {
     let (name, id, outbox) = join(&room, &wanted);
     let stop = super::stopped(shared.shutdown.clone());
     tokio::pin!(stop);
+    let mut heart = super::heartbeat::Heartbeat::new(&shared);
     let end = loop {
         tokio::select! {
+            beat = heart.due() => if !heart.act(&mut ws, beat).await {
+                break End::Closed;
+            },
             items = outbox.take() => {
                 let Some(items) = items else { break End::TooSlow };
                 // Too slow mid-write: what is still unwritten is dropped with the connection.
