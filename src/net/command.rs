@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::record::Recorder;
 use super::server::{self, Config};
 use super::session::Session;
 use crate::capture::tap::{Clock, TapEvent};
+use crate::capture::tap_queue::{TapRx, tap_channel};
 use crate::output::{json, plain};
 use crate::proto::Timestamp;
 use crate::proto::event::Event;
@@ -69,7 +70,7 @@ async fn serve(
             return ExitCode::FAILURE;
         }
     };
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (tx, rx) = tap_channel();
     let (finish_tx, finish_rx) = oneshot::channel();
     let printer = tokio::spawn(print_events(rx, finish_rx, format, clock, recorder));
     let stop = async {
@@ -92,7 +93,7 @@ async fn serve(
 
 /// Decodes tap notices and prints each event as soon as it exists, flushed, so a pipe sees it live.
 async fn print_events(
-    mut rx: mpsc::UnboundedReceiver<TapEvent>,
+    mut rx: TapRx,
     mut finish: oneshot::Receiver<()>,
     format: Format,
     clock: Clock,

@@ -39,9 +39,10 @@ impl Recorder {
             return;
         };
         let ts = match ev {
-            TapEvent::Open { ts, .. } | TapEvent::Fin { ts, .. } | TapEvent::Close { ts, .. } => {
-                *ts
-            }
+            TapEvent::Open { ts, .. }
+            | TapEvent::Fin { ts, .. }
+            | TapEvent::Close { ts, .. }
+            | TapEvent::Skipped { ts, .. } => *ts,
             TapEvent::Chunk(c) => c.ts,
         };
         self.last = self.last.max(self.clock.wall(ts));
@@ -58,6 +59,8 @@ impl Recorder {
                 _ => Ok(()),
             },
             TapEvent::Chunk(c) => w.data(c.conn, c.dir, ts, &c.bytes),
+            // Not recorded (yet).
+            TapEvent::Skipped { .. } => Ok(()),
             // The writer sends both FINs at the close; a half-close is not recorded (yet).
             TapEvent::Fin { .. } => Ok(()),
             TapEvent::Close { conn, how, by, .. } => {

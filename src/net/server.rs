@@ -10,12 +10,12 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::{mpsc, watch};
 
 use super::control::Control;
 use super::{Shared, limits, routes};
-use crate::capture::tap::{Clock, Slot, TapEvent, TapHandle, TapStream, Verdict, WeakTapHandle};
+use crate::capture::tap::{Clock, Slot, TapHandle, TapStream, Verdict, WeakTapHandle};
+use crate::capture::tap_queue::TapTx;
 use crate::proto::ConnId;
 
 /// How long a shutdown waits for clients to finish before leaving them.
@@ -63,7 +63,7 @@ pub async fn serve(
     listener: TcpListener,
     config: Config,
     clock: Clock,
-    tx: UnboundedSender<TapEvent>,
+    tx: TapTx,
     stop: impl Future<Output = ()>,
 ) {
     serve_with(listener, config, clock, tx, stop, Arc::default()).await;
@@ -75,7 +75,7 @@ pub async fn serve_with(
     listener: TcpListener,
     config: Config,
     clock: Clock,
-    tx: UnboundedSender<TapEvent>,
+    tx: TapTx,
     stop: impl Future<Output = ()>,
     control: Arc<Control>,
 ) {
@@ -137,7 +137,7 @@ struct Conn {
     peer: SocketAddr,
     config: Config,
     clock: Clock,
-    tx: UnboundedSender<TapEvent>,
+    tx: TapTx,
     shared: Shared,
     control: Arc<Control>,
 }
@@ -147,7 +147,7 @@ fn tap(
     id: ConnId,
     peer: SocketAddr,
     clock: Clock,
-    tx: &UnboundedSender<TapEvent>,
+    tx: &TapTx,
     handle: TapHandle,
 ) -> TapStream<TcpStream> {
     let _ = stream.set_nodelay(true);
