@@ -71,8 +71,13 @@ async fn serve(
         }
     };
     let (tx, rx) = tap_channel();
-    let (finish_tx, finish_rx) = oneshot::channel();
-    let printer = tokio::spawn(print_events(rx, finish_rx, format, clock, recorder));
+    let printing = match Printing::start(rx, format, clock, recorder) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("duplex serve: cannot start the printer: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let stop = async {
         if tokio::signal::ctrl_c().await.is_err() {
             // No signal handling here: run until killed.
@@ -80,14 +85,52 @@ async fn serve(
         }
     };
     server::serve(listener, config, clock, tx, stop).await;
-    let _ = finish_tx.send(());
-    match printer.await {
-        Ok(Ok(())) => ExitCode::SUCCESS,
-        Ok(Err(e)) => {
-            eprintln!("duplex serve: writing output: {e}");
-            ExitCode::FAILURE
+    printing.finish().await
+}
+
+/// The printer thread: decoding and printing apart from the server's workers, so a slow or
+/// stalled stdout fills only the tap queue (whose policy then skips bytes), never a socket.
+struct Printing {
+    finish: oneshot::Sender<()>,
+    done: oneshot::Receiver<io::Result<()>>,
+}
+
+impl Printing {
+    fn start(
+        rx: TapRx,
+        format: Format,
+        clock: Clock,
+        recorder: Option<Recorder>,
+    ) -> io::Result<Printing> {
+        let (finish, finish_rx) = oneshot::channel();
+        let (done_tx, done) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("duplex-print".into())
+            .spawn(move || {
+                let r = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .and_then(|rt| {
+                        rt.block_on(print_events(rx, finish_rx, format, clock, recorder))
+                    });
+                let _ = done_tx.send(r);
+            })?;
+        Ok(Printing { finish, done })
+    }
+
+    /// Asks for the last events and waits for them.
+    async fn finish(self) -> ExitCode {
+        let _ = self.finish.send(());
+        match self.done.await {
+            Ok(Ok(())) => ExitCode::SUCCESS,
+            Ok(Err(e)) => {
+                eprintln!("duplex serve: writing output: {e}");
+                ExitCode::FAILURE
+            }
+            Err(_) => {
+                eprintln!("duplex serve: the printer stopped unexpectedly");
+                ExitCode::FAILURE
+            }
         }
-        Err(_) => ExitCode::FAILURE,
     }
 }
 
@@ -114,8 +157,10 @@ async fn print_events(
                 None => break,
             },
             _ = &mut finish => {
-                // Whatever is already queued still counts; then close what never closed.
-                while let Ok(ev) = rx.try_recv() {
+                // Whatever is already queued still counts (not what a flood adds meanwhile);
+                // then close what never closed.
+                for _ in 0..rx.gauge().stats().queued {
+                    let Ok(ev) = rx.try_recv() else { break };
                     on(&mut session, recorder.as_mut(), ev, &mut out);
                 }
                 session.finish(clock.now(), &mut out);
