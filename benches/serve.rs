@@ -20,7 +20,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use duplex::capture::tap::{Clock, TapEvent};
+use duplex::capture::tap::Clock;
+use duplex::capture::tap_queue::tap_channel;
 use duplex::net::client::{Message, Ws};
 use duplex::net::server::{self, Config};
 use duplex::net::session::Session;
@@ -82,7 +83,7 @@ struct Running {
 async fn start(mode: Mode) -> std::io::Result<Running> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let (tx, mut rx) = mpsc::unbounded_channel::<TapEvent>();
+    let (tx, mut rx) = tap_channel();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let config = Config {
         tap: mode != Mode::Off,

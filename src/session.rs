@@ -274,6 +274,23 @@ impl Session {
                 row.payload_len = e.offset.unwrap_or(u64::MAX);
                 self.keep(&mut row, e.what.as_bytes(), KEEP_HEAD);
             }
+            // Shown as a TCP-level problem: the views need no kind of their own for it.
+            EventKind::Skipped(s) => {
+                row.kind = RowKind::Error;
+                row.payload_len = u64::MAX;
+                let what = if s.undecoded == 0 {
+                    format!(
+                        "skipped {} bytes (duplex fell behind): the rest is not decoded",
+                        s.skipped
+                    )
+                } else {
+                    format!(
+                        "not decoded: {} bytes counted, {} more skipped",
+                        s.undecoded, s.skipped
+                    )
+                };
+                self.keep(&mut row, what.as_bytes(), KEEP_HEAD);
+            }
         }
         self.stats.add_row(&row);
         self.rows.push(row);

@@ -4,7 +4,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use duplex::capture::tap::{Clock, TapEvent};
+use duplex::capture::tap::Clock;
+use duplex::capture::tap_queue::{TapRx, tap_channel};
 use duplex::net::client::{
     Http, HttpRequest, HttpVersion, Message, Method, RawTcp, ReadEnd, Reuse, Ws,
 };
@@ -14,7 +15,7 @@ use duplex::output::json;
 use duplex::proto::Timestamp;
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// No wait in these tests lasts longer than this.
 const BOUND: Duration = Duration::from_secs(10);
@@ -23,7 +24,7 @@ const BOUND: Duration = Duration::from_secs(10);
 struct Live {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
-    rx: mpsc::UnboundedReceiver<TapEvent>,
+    rx: TapRx,
     session: Session,
     seen: Vec<Value>,
 }
@@ -32,7 +33,7 @@ impl Live {
     async fn start() -> Live {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = tap_channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let stop = async move {
             let _ = stop_rx.await;

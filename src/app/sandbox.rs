@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 use super::msg::Msg;
 use super::traffic::Traffic;
 use crate::capture::tap::Clock;
+use crate::capture::tap_queue::tap_channel;
 use crate::net::client::{Http, HttpRequest, Message, Ws};
 use crate::net::{server, session};
 
@@ -55,7 +56,7 @@ impl Sandbox {
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?
         };
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let (tap_tx, tap_rx) = unbounded_channel();
+        let (tap_tx, tap_rx) = tap_channel();
         let clock = Clock::start();
         let config = server::Config::default();
         let control = std::sync::Arc::new(crate::net::control::Control::default());

@@ -5,3 +5,4 @@ pub mod pcap;
 pub mod reassembly;
 pub mod reorder;
 pub mod tap;
+pub mod tap_queue;

@@ -43,7 +43,10 @@ impl Ord for Held {
 
 pub fn stamp(ev: &TapEvent) -> Timestamp {
     match ev {
-        TapEvent::Open { ts, .. } | TapEvent::Fin { ts, .. } | TapEvent::Close { ts, .. } => *ts,
+        TapEvent::Open { ts, .. }
+        | TapEvent::Fin { ts, .. }
+        | TapEvent::Close { ts, .. }
+        | TapEvent::Skipped { ts, .. } => *ts,
         TapEvent::Chunk(c) => c.ts,
     }
 }

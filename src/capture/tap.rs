@@ -1,5 +1,6 @@
 //! `TapStream<S>`: wraps a live socket and copies every byte that crosses it, with a timestamp,
-//! into a channel, together with one open and one close notice per connection.
+//! into a bounded queue (`tap_queue`), together with one open and one close notice per
+//! connection.
 //!
 //! The clock is read here, never in `proto`: the decoders get the timestamps as plain numbers.
 
@@ -10,8 +11,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::mpsc::UnboundedSender;
 
+use super::tap_queue::{ConnTx, TapTx};
 use crate::proto::event::{CloseHow, Stall};
 use crate::proto::{ConnId, Dir, Timestamp};
 
@@ -79,6 +80,14 @@ pub enum TapEvent {
         /// The server's limit that ended it, if one did.
         why: Option<Stall>,
     },
+    /// Bytes of one direction that found the queue full and were let go; `ts` is the first
+    /// one's. Told before the connection's next chunk, FIN or close.
+    Skipped {
+        conn: ConnId,
+        ts: Timestamp,
+        dir: Dir,
+        bytes: u64,
+    },
 }
 
 #[path = "tap_budget.rs"]
@@ -94,9 +103,8 @@ const BUDGET_RETRY: std::time::Duration = std::time::Duration::from_millis(10);
 /// A socket whose traffic is copied out. Reads are client → server, writes server → client.
 pub struct TapStream<S> {
     inner: S,
-    conn: ConnId,
     clock: Clock,
-    tx: UnboundedSender<TapEvent>,
+    out: ConnTx,
     handle: TapHandle,
     /// Who ended the conversation first: the peer's EOF (c2s) or our shutdown (s2c).
     first_fin: Option<Dir>,
@@ -121,21 +129,15 @@ impl<S> TapStream<S> {
         client: String,
         server: String,
         clock: Clock,
-        tx: UnboundedSender<TapEvent>,
+        tx: TapTx,
         handle: TapHandle,
     ) -> Self {
-        let _ = tx.send(TapEvent::Open {
-            conn,
-            ts: clock.now(),
-            client,
-            server,
-        });
+        let out = ConnTx::open(tx, conn, clock.now(), client, server);
         handle.touch(|_| {});
         TapStream {
             inner,
-            conn,
             clock,
-            tx,
+            out,
             handle,
             first_fin: None,
             fins: [false; 2],
@@ -175,20 +177,13 @@ impl<S> TapStream<S> {
         ))
     }
 
-    fn copy(&self, dir: Dir, bytes: &[u8]) {
+    fn copy(&mut self, dir: Dir, bytes: &[u8]) {
         self.copy_at(dir, self.clock.now(), bytes);
     }
 
-    fn copy_at(&self, dir: Dir, ts: Timestamp, bytes: &[u8]) {
-        if bytes.is_empty() {
-            return;
-        }
-        let _ = self.tx.send(TapEvent::Chunk(TapChunk {
-            conn: self.conn,
-            dir,
-            ts,
-            bytes: Bytes::copy_from_slice(bytes),
-        }));
+    /// Never waits: with the queue full, the bytes are only counted (see `tap_queue`).
+    fn copy_at(&mut self, dir: Dir, ts: Timestamp, bytes: &[u8]) {
+        self.out.chunk(dir, ts, bytes);
     }
 
     fn on_error(&mut self, e: &io::Error) {
@@ -205,11 +200,7 @@ impl<S> TapStream<S> {
     fn on_fin(&mut self, dir: Dir) {
         self.first_fin.get_or_insert(dir);
         if !std::mem::replace(&mut self.fins[dir.index()], true) {
-            let _ = self.tx.send(TapEvent::Fin {
-                conn: self.conn,
-                ts: self.clock.now(),
-                dir,
-            });
+            self.out.fin(self.clock.now(), dir);
         }
     }
 
@@ -234,13 +225,7 @@ impl<S> Drop for TapStream<S> {
         // A kill that came while no one polled the socket still ends it the way it asked.
         let _ = self.check_kill();
         let (how, by) = self.close_how();
-        let _ = self.tx.send(TapEvent::Close {
-            conn: self.conn,
-            ts: self.clock.now(),
-            how,
-            by,
-            why: self.handle.stall(),
-        });
+        self.out.close(self.clock.now(), how, by, self.handle.stall());
     }
 }
 
@@ -418,9 +403,10 @@ mod tests {
     use super::*;
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::sync::mpsc;
 
-    fn drain(rx: &mut mpsc::UnboundedReceiver<TapEvent>) -> Vec<TapEvent> {
+    use crate::capture::tap_queue::{TapRx, tap_channel};
+
+    fn drain(rx: &mut TapRx) -> Vec<TapEvent> {
         let mut v = Vec::new();
         while let Ok(e) = rx.try_recv() {
             v.push(e);
@@ -434,11 +420,11 @@ mod tests {
     ) -> (
         tokio::io::DuplexStream,
         TapStream<tokio::io::DuplexStream>,
-        mpsc::UnboundedReceiver<TapEvent>,
+        TapRx,
         TapHandle,
     ) {
         let (client, server) = tokio::io::duplex(64);
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = tap_channel();
         let handle = TapHandle::default();
         let tap = TapStream::new(
             server,

@@ -4,17 +4,26 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::record::Recorder;
 use super::server::{self, Config};
 use super::session::Session;
 use crate::capture::tap::{Clock, TapEvent};
+use crate::capture::tap_queue::{TapGauge, TapRx, TapTx, tap_channel};
 use crate::output::{json, plain};
 use crate::proto::Timestamp;
 use crate::proto::event::Event;
+
+/// After Ctrl-C, how long clients may take to finish (the server alone would wait 3 s), and
+/// then the printer: together, within the couple of seconds a person waits.
+const STOP_DRAIN: Duration = Duration::from_secs(2);
+const PRINT_GRACE: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Copy, Debug)]
 pub enum Format {
@@ -34,7 +43,10 @@ pub fn run(addr: SocketAddr, config: Config, format: Format, record: Option<Path
             return ExitCode::FAILURE;
         }
     };
-    rt.block_on(serve(addr, config, format, record))
+    let code = rt.block_on(serve(addr, config, format, record));
+    // Tasks still running (a client past the drain) are dropped, not waited for.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    code
 }
 
 async fn serve(
@@ -69,34 +81,178 @@ async fn serve(
             return ExitCode::FAILURE;
         }
     };
-    let (tx, rx) = mpsc::unbounded_channel();
-    let (finish_tx, finish_rx) = oneshot::channel();
-    let printer = tokio::spawn(print_events(rx, finish_rx, format, clock, recorder));
+    let (tx, rx) = tap_channel();
+    let gauge = rx.gauge();
+    let printing = match Printing::start(rx, format, clock, recorder) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("duplex serve: cannot start the printer: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    serve_until_signal(listener, config, clock, tx).await;
+    let code = printing.finish(&gauge).await;
+    let lost = gauge.stats();
+    if lost.skipped > 0 {
+        eprintln!(
+            "duplex serve: the output fell behind the traffic: {} of it skipped, not decoded \
+             (see the `skipped` events)",
+            size(lost.skipped)
+        );
+    }
+    if lost.unseen > 0 {
+        eprintln!(
+            "duplex serve: {} connections not shown at all (the output had fallen far behind)",
+            lost.unseen
+        );
+    }
+    code
+}
+
+/// Serves until Ctrl-C or SIGTERM, then lets the clients finish for at most STOP_DRAIN.
+async fn serve_until_signal(listener: TcpListener, config: Config, clock: Clock, tx: TapTx) {
+    let (stopped_tx, stopped_rx) = oneshot::channel();
+    let first = on_signals();
     let stop = async {
-        if tokio::signal::ctrl_c().await.is_err() {
+        if first.await.is_err() {
             // No signal handling here: run until killed.
             std::future::pending::<()>().await;
         }
+        let _ = stopped_tx.send(());
     };
-    server::serve(listener, config, clock, tx, stop).await;
-    let _ = finish_tx.send(());
-    match printer.await {
-        Ok(Ok(())) => ExitCode::SUCCESS,
-        Ok(Err(e)) => {
-            eprintln!("duplex serve: writing output: {e}");
-            ExitCode::FAILURE
+    let served = server::serve(listener, config, clock, tx, stop);
+    let cap = async {
+        match stopped_rx.await {
+            Ok(()) => tokio::time::sleep(STOP_DRAIN).await,
+            Err(_) => std::future::pending().await,
         }
-        Err(_) => ExitCode::FAILURE,
+    };
+    tokio::select! {
+        biased;
+        () = served => {}
+        () = cap => {}
     }
 }
 
-/// Decodes tap notices and prints each event as soon as it exists, flushed, so a pipe sees it live.
+/// The printer thread: decoding and printing apart from the server's workers, so a slow or
+/// stalled stdout fills only the tap queue (whose policy then skips bytes), never a socket.
+struct Printing {
+    finish: oneshot::Sender<()>,
+    done: oneshot::Receiver<io::Result<()>>,
+    /// Decoded events waiting for stdout.
+    unprinted: Arc<AtomicUsize>,
+}
+
+impl Printing {
+    fn start(
+        rx: TapRx,
+        format: Format,
+        clock: Clock,
+        recorder: Option<Recorder>,
+    ) -> io::Result<Printing> {
+        let (finish, finish_rx) = oneshot::channel();
+        let (done_tx, done) = oneshot::channel();
+        let unprinted = Arc::new(AtomicUsize::new(0));
+        let count = unprinted.clone();
+        std::thread::Builder::new()
+            .name("duplex-print".into())
+            .spawn(move || {
+                let r = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .and_then(|rt| {
+                        rt.block_on(print_events(rx, finish_rx, format, clock, recorder, &count))
+                    });
+                let _ = done_tx.send(r);
+            })?;
+        Ok(Printing {
+            finish,
+            done,
+            unprinted,
+        })
+    }
+
+    /// Asks for the last events and waits PRINT_GRACE for them; past it, says what is left.
+    async fn finish(self, gauge: &TapGauge) -> ExitCode {
+        let _ = self.finish.send(());
+        match tokio::time::timeout(PRINT_GRACE, self.done).await {
+            Ok(Ok(Ok(()))) => ExitCode::SUCCESS,
+            Ok(Ok(Err(e))) => {
+                eprintln!("duplex serve: writing output: {e}");
+                ExitCode::FAILURE
+            }
+            Ok(Err(_)) => {
+                eprintln!("duplex serve: the printer stopped unexpectedly");
+                ExitCode::FAILURE
+            }
+            Err(_) => {
+                let left = gauge.stats();
+                eprintln!(
+                    "duplex serve: stopped before the output caught up: {} decoded events not \
+                     printed, {} tap notices ({} of traffic) not decoded",
+                    self.unprinted.load(Ordering::Relaxed),
+                    left.queued,
+                    size(left.queued_bytes)
+                );
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}
+
+fn size(bytes: u64) -> String {
+    if bytes < 1 << 20 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
+    }
+}
+
+/// Ctrl-C or SIGTERM: the first resolves the receiver (the server stops), the next one ends the
+/// process at once, whatever is still draining or printing.
+fn on_signals() -> oneshot::Receiver<()> {
+    let (tx, rx) = oneshot::channel();
+    let first = Arc::new(Mutex::new(Some(tx)));
+    let on = |first: &Mutex<Option<oneshot::Sender<()>>>| {
+        let tx = first.lock().unwrap_or_else(PoisonError::into_inner).take();
+        match tx {
+            Some(tx) => {
+                let _ = tx.send(());
+            }
+            None => {
+                eprintln!("duplex serve: stopped at once, nothing more printed");
+                std::process::exit(130);
+            }
+        }
+    };
+    let f = first.clone();
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            on(&f);
+        }
+    });
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::spawn(async move {
+                while term.recv().await.is_some() {
+                    on(&first);
+                }
+            });
+        }
+    }
+    rx
+}
+
+/// Decodes tap notices and prints each event as soon as it exists, flushed, so a pipe sees it
+/// live. `unprinted` holds how many decoded events wait for stdout.
 async fn print_events(
-    mut rx: mpsc::UnboundedReceiver<TapEvent>,
+    mut rx: TapRx,
     mut finish: oneshot::Receiver<()>,
     format: Format,
     clock: Clock,
     mut recorder: Option<Recorder>,
+    unprinted: &AtomicUsize,
 ) -> io::Result<()> {
     let mut session = Session::new();
     let mut printer = Printer {
@@ -113,16 +269,18 @@ async fn print_events(
                 None => break,
             },
             _ = &mut finish => {
-                // Whatever is already queued still counts; then close what never closed.
-                while let Ok(ev) = rx.try_recv() {
+                // Whatever is already queued still counts (not what a flood adds meanwhile);
+                // then close what never closed.
+                for _ in 0..rx.gauge().stats().queued {
+                    let Ok(ev) = rx.try_recv() else { break };
                     on(&mut session, recorder.as_mut(), ev, &mut out);
                 }
                 session.finish(clock.now(), &mut out);
-                printer.print(&out);
+                printer.print(&out, unprinted);
                 break;
             }
         }
-        printer.print(&out);
+        printer.print(&out, unprinted);
         out.clear();
     }
     if let Some(r) = recorder.as_mut() {
@@ -148,13 +306,14 @@ struct Printer {
 }
 
 impl Printer {
-    fn print(&mut self, events: &[Event]) {
+    fn print(&mut self, events: &[Event], unprinted: &AtomicUsize) {
         if self.failed.is_some() || events.is_empty() {
             return;
         }
         let stdout = io::stdout();
         let mut w = stdout.lock();
-        for ev in events {
+        for (i, ev) in events.iter().enumerate() {
+            unprinted.store(events.len() - i, Ordering::Relaxed);
             let r = match self.format {
                 Format::Json => json::write_event(&mut w, ev, Timestamp(0)),
                 Format::Plain => {
@@ -164,8 +323,9 @@ impl Printer {
             };
             if let Err(e) = r.and_then(|()| w.flush()) {
                 self.failed = Some(e);
-                return;
+                break;
             }
         }
+        unprinted.store(0, Ordering::Relaxed);
     }
 }

@@ -39,9 +39,10 @@ impl Recorder {
             return;
         };
         let ts = match ev {
-            TapEvent::Open { ts, .. } | TapEvent::Fin { ts, .. } | TapEvent::Close { ts, .. } => {
-                *ts
-            }
+            TapEvent::Open { ts, .. }
+            | TapEvent::Fin { ts, .. }
+            | TapEvent::Close { ts, .. }
+            | TapEvent::Skipped { ts, .. } => *ts,
             TapEvent::Chunk(c) => c.ts,
         };
         self.last = self.last.max(self.clock.wall(ts));
@@ -58,6 +59,10 @@ impl Recorder {
                 _ => Ok(()),
             },
             TapEvent::Chunk(c) => w.data(c.conn, c.dir, ts, &c.bytes),
+            // Bytes the tap let go: the capture shows them missing, not spliced out.
+            TapEvent::Skipped {
+                conn, dir, bytes, ..
+            } => w.gap(*conn, *dir, *bytes),
             // The writer sends both FINs at the close; a half-close is not recorded (yet).
             TapEvent::Fin { .. } => Ok(()),
             TapEvent::Close { conn, how, by, .. } => {
@@ -131,5 +136,58 @@ mod tests {
         crate::replay::replay(file, &mut |ev, _| kinds.push(ev.kind.name())).unwrap();
         let _ = std::fs::remove_file(&path);
         assert_eq!(kinds, ["tcp_open", "http_request", "tcp_close"]);
+    }
+
+    /// Bytes the tap let go are missing from the capture, as lost packets are: a replay says how
+    /// many, not a response spliced from what came before and after them.
+    #[test]
+    fn skipped_bytes_are_a_gap_in_the_capture() {
+        let path = std::env::temp_dir().join(format!("duplex-gap-{}.pcapng", std::process::id()));
+        let mut r = Recorder::create(&path, Clock::start()).unwrap();
+        r.on(&TapEvent::Open {
+            conn: 1,
+            ts: Timestamp(1),
+            client: "127.0.0.1:5000".into(),
+            server: "127.0.0.1:80".into(),
+        });
+        let chunk = |ts, dir, b: &'static [u8]| {
+            TapEvent::Chunk(TapChunk {
+                conn: 1,
+                dir,
+                ts: Timestamp(ts),
+                bytes: bytes::Bytes::from_static(b),
+            })
+        };
+        r.on(&chunk(2, Dir::C2s, b"GET / HTTP/1.0\r\n\r\n"));
+        r.on(&TapEvent::Skipped {
+            conn: 1,
+            ts: Timestamp(3),
+            dir: Dir::S2c,
+            bytes: 100,
+        });
+        r.on(&chunk(4, Dir::S2c, b"HTTP/1.0 200 OK\r\n\r\n"));
+        r.on(&TapEvent::Close {
+            conn: 1,
+            ts: Timestamp(5),
+            how: CloseHow::Fin,
+            by: Some(Dir::S2c),
+            why: None,
+        });
+        r.finish();
+        let file = std::fs::File::open(&path).unwrap();
+        let mut seen = Vec::new();
+        crate::replay::replay(file, &mut |ev, _| seen.push(ev.clone())).unwrap();
+        let _ = std::fs::remove_file(&path);
+        let kinds: Vec<_> = seen.iter().map(|e| e.kind.name()).collect();
+        assert!(!kinds.contains(&"http_response"), "{kinds:?}");
+        let gap = seen.iter().find_map(|e| match &e.kind {
+            crate::proto::event::EventKind::Error(e) => Some(e.what.clone()),
+            _ => None,
+        });
+        assert!(
+            gap.as_deref()
+                .is_some_and(|w| w.contains("missing 100 bytes")),
+            "{gap:?} in {kinds:?}"
+        );
     }
 }

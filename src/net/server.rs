@@ -10,14 +10,14 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::{mpsc, watch};
 
 use super::control::Control;
 use super::{Shared, limits, routes};
 use crate::capture::tap::{
-    Budget, Clock, Limits, Slot, TapEvent, TapHandle, TapStream, Verdict, WeakTapHandle,
+    Budget, Clock, Limits, Slot, TapHandle, TapStream, Verdict, WeakTapHandle,
 };
+use crate::capture::tap_queue::TapTx;
 use crate::proto::ConnId;
 use crate::proto::event::Stall;
 
@@ -83,7 +83,7 @@ pub async fn serve(
     listener: TcpListener,
     config: Config,
     clock: Clock,
-    tx: UnboundedSender<TapEvent>,
+    tx: TapTx,
     stop: impl Future<Output = ()>,
 ) {
     serve_with(listener, config, clock, tx, stop, Arc::default()).await;
@@ -95,7 +95,7 @@ pub async fn serve_with(
     listener: TcpListener,
     config: Config,
     clock: Clock,
-    tx: UnboundedSender<TapEvent>,
+    tx: TapTx,
     stop: impl Future<Output = ()>,
     control: Arc<Control>,
 ) {
@@ -168,7 +168,7 @@ struct Conn {
     peer: SocketAddr,
     config: Config,
     clock: Clock,
-    tx: UnboundedSender<TapEvent>,
+    tx: TapTx,
     shared: Shared,
     control: Arc<Control>,
 }
@@ -178,7 +178,7 @@ fn tap(
     id: ConnId,
     peer: SocketAddr,
     clock: Clock,
-    tx: &UnboundedSender<TapEvent>,
+    tx: &TapTx,
     handle: TapHandle,
 ) -> TapStream<TcpStream> {
     let _ = stream.set_nodelay(true);

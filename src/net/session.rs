@@ -4,17 +4,26 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::capture::reorder::Reorder;
 use crate::capture::tap::{Clock, TapEvent};
+use crate::capture::tap_queue::TapRx;
 use crate::proto::conn::Connection;
-use crate::proto::event::{CloseHow, Event, TcpClose, TcpOpen};
+use crate::proto::event::{CloseHow, Event, EventKind, Skipped, TcpClose, TcpOpen};
 use crate::proto::half_close::HalfCloses;
 use crate::proto::{ConnId, Dir, Timestamp};
 
 /// The decoders of the connections still open.
 #[derive(Default)]
 pub struct Session {
-    open: HashMap<ConnId, Connection>,
+    open: HashMap<ConnId, Live>,
     /// FINs held until it is known whether traffic follows them.
     halves: HalfCloses,
+}
+
+/// An open connection: its decoder, until the tap lets bytes of it go.
+struct Live {
+    c: Connection,
+    /// Once bytes were skipped, per direction: bytes skipped and bytes only counted since the
+    /// last `Skipped` event.
+    lost: Option<[Skipped; 2]>,
 }
 
 impl Session {
@@ -40,12 +49,39 @@ impl Session {
                     live: true,
                 };
                 out.push(c.open_event(ts, open));
-                self.open.insert(conn, c);
+                self.open.insert(conn, Live { c, lost: None });
             }
             TapEvent::Chunk(chunk) => {
-                if let Some(c) = self.open.get_mut(&chunk.conn) {
+                if let Some(live) = self.open.get_mut(&chunk.conn) {
                     self.halves.traffic(chunk.conn, out);
-                    c.data(chunk.dir, chunk.ts, &chunk.bytes, out);
+                    match &mut live.lost {
+                        Some(lost) => {
+                            lost[chunk.dir.index()].undecoded += chunk.bytes.len() as u64;
+                        }
+                        None => live.c.data(chunk.dir, chunk.ts, &chunk.bytes, out),
+                    }
+                }
+            }
+            TapEvent::Skipped {
+                conn,
+                ts,
+                dir,
+                bytes,
+            } => {
+                if let Some(live) = self.open.get_mut(&conn) {
+                    self.halves.traffic(conn, out);
+                    match &mut live.lost {
+                        Some(lost) => lost[dir.index()].skipped += bytes,
+                        None => {
+                            // What the decoder holds of a message cut short is dropped with it.
+                            live.lost = Some([Skipped::default(); 2]);
+                            let skipped = Skipped {
+                                skipped: bytes,
+                                undecoded: 0,
+                            };
+                            out.push(skipped_event(conn, ts, dir, skipped));
+                        }
+                    }
                 }
             }
             TapEvent::Fin { conn, ts, dir } => {
@@ -92,11 +128,7 @@ impl Session {
 
 /// Receives a tap's notices until it ends and hands them to `f` in batches, in the order they
 /// happened (see [`Reorder`]): a notice waits a few milliseconds for any that came before it.
-pub async fn in_order(
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<TapEvent>,
-    clock: Clock,
-    mut f: impl FnMut(Vec<TapEvent>),
-) {
+pub async fn in_order(mut rx: TapRx, clock: Clock, mut f: impl FnMut(Vec<TapEvent>)) {
     let mut held = Reorder::default();
     let mut out = Vec::new();
     loop {
@@ -126,19 +158,38 @@ pub async fn in_order(
     }
 }
 
-fn close(mut c: Connection, ts: Timestamp, how: TcpClose, out: &mut Vec<Event>) {
-    // The side that closed first ends first: its last bytes came before the other's.
-    let first = how.by.unwrap_or(Dir::C2s);
-    c.end(first, ts, out);
-    c.end(first.flip(), ts, out);
+fn close(live: Live, ts: Timestamp, how: TcpClose, out: &mut Vec<Event>) {
+    let Live { mut c, lost } = live;
+    if let Some(lost) = lost {
+        // Its decoders stopped mid-stream: what they hold is not ended, only the counts told.
+        for dir in [Dir::C2s, Dir::S2c] {
+            let left = lost[dir.index()];
+            if left != Skipped::default() {
+                out.push(skipped_event(c.id(), ts, dir, left));
+            }
+        }
+    } else {
+        // The side that closed first ends first: its last bytes came before the other's.
+        let first = how.by.unwrap_or(Dir::C2s);
+        c.end(first, ts, out);
+        c.end(first.flip(), ts, out);
+    }
     out.push(c.close_event(ts, how));
+}
+
+fn skipped_event(conn: ConnId, ts: Timestamp, dir: Dir, skipped: Skipped) -> Event {
+    Event {
+        conn,
+        ts,
+        dir: Some(dir),
+        kind: EventKind::Skipped(skipped),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::capture::tap::TapChunk;
-    use crate::proto::event::EventKind;
 
     fn chunk(dir: Dir, bytes: &'static [u8]) -> TapEvent {
         TapEvent::Chunk(TapChunk {
@@ -225,7 +276,7 @@ mod tests {
         use crate::capture::tap::{Clock, TapHandle, TapStream};
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let (mut client, server) = tokio::io::duplex(256);
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, mut rx) = crate::capture::tap_queue::tap_channel();
         let mut tap = TapStream::new(
             server,
             1,
@@ -297,5 +348,62 @@ mod tests {
         s.on(close, &mut out);
         let names: Vec<_> = kinds(&out).into_iter().map(|(k, _)| k).collect();
         assert_eq!(names, ["tcp_open", "http_request", "tcp_close"]);
+    }
+
+    fn skipped(dir: Dir, bytes: u64) -> TapEvent {
+        TapEvent::Skipped {
+            conn: 1,
+            ts: Timestamp(6),
+            dir,
+            bytes,
+        }
+    }
+
+    /// Skipped bytes stop the connection's decoding (no response is made of the bytes after
+    /// them) but not its counting: the close is preceded by what each way crossed undecoded.
+    #[test]
+    fn skipped_bytes_stop_the_decoding_and_are_counted_to_the_close() {
+        let mut s = Session::new();
+        let mut out = Vec::new();
+        let open = TapEvent::Open {
+            conn: 1,
+            ts: Timestamp(1),
+            client: "a".into(),
+            server: "b".into(),
+        };
+        s.on(open, &mut out);
+        s.on(chunk(Dir::C2s, b"GET / HTTP/1.1\r\n\r\n"), &mut out);
+        s.on(skipped(Dir::S2c, 1000), &mut out);
+        s.on(chunk(Dir::S2c, b"HTTP/1.1 200 OK\r\n\r\n"), &mut out);
+        s.on(chunk(Dir::C2s, b"GET /2 HTTP/1.1\r\n\r\n"), &mut out);
+        s.on(skipped(Dir::S2c, 50), &mut out);
+        let close = TapEvent::Close {
+            conn: 1,
+            ts: Timestamp(8),
+            how: CloseHow::Fin,
+            by: Some(Dir::C2s),
+            why: None,
+        };
+        s.on(close, &mut out);
+        assert_eq!(
+            kinds(&out),
+            [
+                ("tcp_open", None),
+                ("http_request", Some(Dir::C2s)),
+                ("skipped", Some(Dir::S2c)),
+                ("skipped", Some(Dir::C2s)),
+                ("skipped", Some(Dir::S2c)),
+                ("tcp_close", None),
+            ]
+        );
+        let counts: Vec<_> = out
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::Skipped(s) => Some((s.skipped, s.undecoded)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(counts, [(1000, 0), (0, 19), (50, 19)]);
+        assert_eq!(s.open_count(), 0);
     }
 }

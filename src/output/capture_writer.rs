@@ -133,6 +133,16 @@ impl<W: Write> CaptureWriter<W> {
         Ok(())
     }
 
+    /// Bytes sent in one direction but not captured: the sequence numbers jump over them, so a
+    /// dissector sees segments missing, as in a capture that lost packets.
+    pub fn gap(&mut self, conn: ConnId, dir: Dir, n: u64) -> io::Result<()> {
+        let c = lookup(&mut self.conns, conn)?;
+        let seq = &mut c.next_seq[dir.index()];
+        // Sequence numbers count modulo 2^32: the truncation is the arithmetic.
+        *seq = seq.wrapping_add(n as u32);
+        Ok(())
+    }
+
     /// Ends a connection; afterwards its id is unknown again.
     pub fn close(
         &mut self,

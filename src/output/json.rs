@@ -122,6 +122,10 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
                 m.serialize_entry("offset", &off)?;
             }
         }
+        EventKind::Skipped(s) => {
+            m.serialize_entry("skipped_bytes", &s.skipped)?;
+            m.serialize_entry("undecoded_bytes", &s.undecoded)?;
+        }
     }
     Ok(())
 }

@@ -138,6 +138,15 @@ fn describe_raw(ev: &Event) -> String {
             ),
             None => format!("problem ({} decoder): {}", e.layer.as_str(), e.what),
         },
+        EventKind::Skipped(s) if s.undecoded == 0 => format!(
+            "duplex fell behind and skipped {} bytes of this connection: from here on its bytes \
+             are counted, not decoded",
+            s.skipped
+        ),
+        EventKind::Skipped(s) => format!(
+            "not decoded since duplex fell behind: {} bytes counted, {} more skipped",
+            s.undecoded, s.skipped
+        ),
     }
 }
 

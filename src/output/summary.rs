@@ -33,7 +33,7 @@ impl Summary {
     pub fn add(&mut self, ev: &Event) {
         match &ev.kind {
             EventKind::TcpOpen(_) => self.connections += 1,
-            EventKind::TcpClose(_) | EventKind::TcpFin => {}
+            EventKind::TcpClose(_) | EventKind::TcpFin | EventKind::Skipped(_) => {}
             EventKind::HttpRequest(r) => {
                 let m = r.head.method.clone().unwrap_or_default();
                 *self.http_requests.entry(m).or_default() += 1;

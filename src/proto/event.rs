@@ -28,6 +28,10 @@ pub enum EventKind {
     /// One Server-Sent Event from a `text/event-stream` response body.
     SseEvent(Box<SseEvent>),
     Error(DecodeError),
+    /// Live only: bytes of `Event::dir` the tap let go, its queue to the decoder being full.
+    /// The connection's decoding stops at the first (a decoder cannot resync mid-stream); its
+    /// bytes are still counted, and its close is preceded by one more that says how many.
+    Skipped(Skipped),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -134,6 +138,15 @@ impl Stall {
     }
 }
 
+/// Bytes of one direction not decoded since the connection's previous `Skipped` that way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// Never seen: the tap let them go.
+    pub skipped: u64,
+    /// Seen but only counted: they came after the decoding stopped.
+    pub undecoded: u64,
+}
+
 /// An HTTP request or response, complete with its body (unless `streaming`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpMessage {
@@ -202,6 +215,7 @@ impl EventKind {
             EventKind::WsMessage(_) => "ws_message",
             EventKind::SseEvent(_) => "sse_event",
             EventKind::Error(_) => "error",
+            EventKind::Skipped(_) => "skipped",
         }
     }
 }

@@ -84,7 +84,7 @@ fn event_fields_match_the_json_writer() {
     use std::collections::BTreeSet;
 
     use crate::output::json::write_event;
-    use crate::proto::event::{Event, EventKind, SseEvent};
+    use crate::proto::event::{Event, EventKind, Skipped, SseEvent};
     use crate::proto::{ByteRange, Dir, Timestamp};
 
     let mut seen: BTreeSet<String> = BTreeSet::new();
@@ -132,6 +132,16 @@ fn event_fields_match_the_json_writer() {
         ts: Timestamp(0),
         dir: Some(Dir::S2c),
         kind: EventKind::SseEvent(Box::new(sse)),
+    });
+    // Only a live tap that fell behind makes one.
+    check(&Event {
+        conn: 1,
+        ts: Timestamp(0),
+        dir: Some(Dir::S2c),
+        kind: EventKind::Skipped(Skipped {
+            skipped: 10,
+            undecoded: 0,
+        }),
     });
     let all: BTreeSet<String> = vocab::event_names().into_iter().map(String::from).collect();
     assert_eq!(seen, all, "every kind must be written once by this test");

@@ -105,6 +105,8 @@ pub const EVENTS: &[(&str, &[&str])] = &[
         &["event", "data", "id", "retry", "bytes", "offset"],
     ),
     ("error", &["what", "layer", "offset"]),
+    // Live only: the tap's queue was full (see `src/capture/tap_queue.rs`).
+    ("skipped", &["skipped_bytes", "undecoded_bytes"]),
 ];
 
 /// Fields that hold a map: `headers.NAME` reads one entry, in any case.

@@ -11,13 +11,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
 use self::actions::Ctx;
 use self::expect::Verdict;
 use self::log::{Entry, Log};
 use crate::capture::tap::{Clock, TapEvent};
+use crate::capture::tap_queue::{TapRx, tap_channel};
 use crate::lesson::model::{Lesson, Metric, Step};
 use crate::net::control::Control;
 use crate::net::server::{self, Config};
@@ -94,7 +95,7 @@ impl Player {
         let control = Arc::new(Control::default());
         let log = Arc::new(Mutex::new(Log::default()));
         let notify = Arc::new(Notify::new());
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = tap_channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let config = Config::default();
         let server = tokio::spawn(server::serve_with(
@@ -227,19 +228,19 @@ impl Player {
 
 /// Decodes the tap's notices into the log as they come, in time order; ends when the server is
 /// gone.
-async fn decode(
-    rx: mpsc::UnboundedReceiver<TapEvent>,
-    log: Arc<Mutex<Log>>,
-    notify: Arc<Notify>,
-    clock: Clock,
-) {
+async fn decode(rx: TapRx, log: Arc<Mutex<Log>>, notify: Arc<Notify>, clock: Clock) {
     let mut session = Session::new();
     let mut out = Vec::new();
     in_order(rx, clock, |batch| {
         let mut l = log.lock().unwrap_or_else(PoisonError::into_inner);
         for ev in batch {
-            if let TapEvent::Chunk(c) = &ev {
-                l.bytes(c.ts, c.dir, c.bytes.len());
+            match &ev {
+                TapEvent::Chunk(c) => l.bytes(c.ts, c.dir, c.bytes.len()),
+                // Let go for lack of room in the queue, they crossed the wire all the same.
+                TapEvent::Skipped { ts, dir, bytes, .. } => {
+                    l.bytes(*ts, *dir, usize::try_from(*bytes).unwrap_or(usize::MAX));
+                }
+                _ => {}
             }
             session.on(ev, &mut out);
             for e in out.drain(..) {
