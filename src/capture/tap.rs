@@ -83,6 +83,9 @@ pub enum TapEvent {
 mod handle;
 pub use handle::{Slot, TapHandle, Verdict, WeakTapHandle};
 
+#[path = "tap_linger.rs"]
+mod linger;
+
 /// A socket whose traffic is copied out. Reads are client → server, writes server → client.
 pub struct TapStream<S> {
     inner: S,
@@ -101,6 +104,8 @@ pub struct TapStream<S> {
     abort: Option<fn(&S)>,
     /// Killed by the server: how it went.
     killed: Option<CloseHow>,
+    /// The server's own close, which lingers (see `linger`).
+    closing: linger::Closing,
 }
 
 impl<S> TapStream<S> {
@@ -133,6 +138,7 @@ impl<S> TapStream<S> {
             farewell: None,
             abort: None,
             killed: None,
+            closing: linger::Closing::Open,
         }
     }
 
@@ -209,6 +215,8 @@ impl<S> TapStream<S> {
             (CloseHow::Timeout, Some(Dir::S2c))
         } else if let Some(how) = self.killed {
             (how, Some(Dir::S2c))
+        } else if self.closing.reset() {
+            (CloseHow::Rst, Some(Dir::S2c))
         } else if self.reset {
             (CloseHow::Rst, Some(Dir::C2s))
         } else {
@@ -231,7 +239,7 @@ impl<S> Drop for TapStream<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> TapStream<S> {
-    /// Writes the farewell, shuts our side and fails the read, so the server lets go.
+    /// Writes the farewell, closes our side (lingering) and fails the read, so the server lets go.
     fn poll_farewell(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while let Some(b) = self.farewell.as_mut().filter(|b| !b.is_empty()) {
             match ready!(Pin::new(&mut self.inner).poll_write(cx, b)) {
@@ -248,9 +256,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TapStream<S> {
                 }
             }
         }
-        if ready!(Pin::new(&mut self.inner).poll_shutdown(cx)).is_ok() {
-            self.on_fin(Dir::S2c);
-        }
+        let _ = ready!(self.poll_close(cx));
         Poll::Ready(Err(io::Error::new(
             io::ErrorKind::TimedOut,
             "the server gave up on this request",
@@ -274,6 +280,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
         }
         if this.farewell.is_some() {
             return this.poll_farewell(cx);
+        }
+        // Our close read what the client still sent; we do not wait for more.
+        if this.closing.closed() {
+            return Poll::Ready(Ok(()));
         }
         let before = buf.filled().len();
         let room = buf.remaining() > 0;
@@ -299,7 +309,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -375,13 +385,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
         if let Err(e) = this.check_kill() {
             return Poll::Ready(Err(e));
         }
-        let r = Pin::new(&mut this.inner).poll_shutdown(cx);
-        match &r {
-            Poll::Ready(Ok(())) => this.on_fin(Dir::S2c),
-            Poll::Ready(Err(e)) => this.on_error(e),
-            Poll::Pending => {}
-        }
-        r
+        this.poll_close(cx)
     }
 }
 

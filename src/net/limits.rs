@@ -33,7 +33,7 @@ const UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
     content-type: text/plain; charset=utf-8\r\ncontent-length: 43\r\nretry-after: 1\r\n\
     connection: close\r\n\r\ntoo many connections open: try again soon\r\n";
 
-/// How long a refused client gets to send its head, and then to close after our answer.
+/// How long a refused client gets to send its head.
 const REFUSE_WAIT: Duration = Duration::from_secs(1);
 
 /// 413 for a declared body over `max_body`, before the handler runs; None: go on.
@@ -106,14 +106,11 @@ pub async fn refuse(mut tap: TapStream<TcpStream>) {
         }
     })
     .await;
-    if tap.write_all(UNAVAILABLE).await.is_err() || tap.shutdown().await.is_err() {
-        return;
+    // The tap's shutdown lingers: it reads until the client closes too, so that unread bytes
+    // do not turn the close into a reset.
+    if tap.write_all(UNAVAILABLE).await.is_ok() {
+        let _ = tap.shutdown().await;
     }
-    // Read until the client closes too: closing with unread bytes would reset the connection.
-    let _ = tokio::time::timeout(REFUSE_WAIT, async {
-        while let Ok(1..) = tap.read(&mut buf).await {}
-    })
-    .await;
 }
 
 /// The largest WebSocket message (and frame) the server takes; beyond it, close 1009.
@@ -160,6 +157,7 @@ where
     let raw = ws.get_mut();
     // A failed connection is closed by the server at once (RFC 6455 §7.1.7): FIN now, then
     // drain what the client still sends, so that unread bytes do not turn the close into a reset.
+    // A tapped socket's shutdown drains already (it lingers); its reads then say EOF at once.
     if raw.shutdown().await.is_err() {
         return;
     }
