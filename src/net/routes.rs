@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Body, Frame, Incoming};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::time::Sleep;
@@ -119,8 +119,62 @@ fn bytes(n: &str) -> Response<RespBody> {
             format!("/bytes/N sends at most {MAX_BYTES} bytes\n"),
         );
     }
-    let body: Vec<u8> = (b'a'..=b'z').cycle().take(n as usize).collect();
-    text(StatusCode::OK, "application/octet-stream", body)
+    let mut resp = Response::new(Alphabet { left: n, at: 0 }.boxed());
+    resp.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    resp
+}
+
+/// Each piece of `/bytes/N` that hyper asks for.
+const PIECE: usize = 16 * 1024;
+
+/// a..z over and over, one piece long and a cycle more, so that any piece is a slice of it.
+static ALPHABET: [u8; PIECE + 26] = {
+    let mut a = [0u8; PIECE + 26];
+    let mut i = 0;
+    while i < a.len() {
+        a[i] = b'a' + (i % 26) as u8;
+        i += 1;
+    }
+    a
+};
+
+/// `/bytes/N`'s body, made as hyper asks for it (when it has room to write), out of `ALPHABET`:
+/// a client that never reads costs the server nothing but its socket buffers.
+struct Alphabet {
+    left: u64,
+    /// Where in the cycle the next piece starts.
+    at: usize,
+}
+
+impl Body for Alphabet {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        let n = self.left.min(PIECE as u64) as usize;
+        let piece = Bytes::from_static(&ALPHABET[self.at..self.at + n]);
+        self.left -= n as u64;
+        self.at = (self.at + n) % 26;
+        Poll::Ready(Some(Ok(Frame::data(piece))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.left == 0
+    }
+
+    /// Exact, so that hyper sends `content-length: N`.
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.left)
+    }
 }
 
 fn chunked() -> Response<RespBody> {
