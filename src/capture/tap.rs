@@ -228,6 +228,8 @@ impl<S> TapStream<S> {
 
 impl<S> Drop for TapStream<S> {
     fn drop(&mut self) {
+        // A kill not yet seen by a read or write still gets its RST.
+        let _ = self.check_kill();
         let (how, by) = self.close_how();
         let _ = self.tx.send(TapEvent::Close {
             conn: self.conn,

@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 
-use super::routes::{RespBody, text};
+use super::routes::{BodyError, Refused, RespBody, text};
 use crate::capture::tap::{TapHandle, TapStream};
 
 /// The largest request head, start line included.
@@ -57,7 +57,8 @@ pub fn check_body(req: &Request<Incoming>, max_body: u64) -> Option<Response<Res
     Some(resp)
 }
 
-/// Tells the handle when the response is done: when hyper drops its body.
+/// Tells the handle when the response is done: when hyper drops its body. A body that refuses
+/// to go on resets the connection: hyper drops it with the client's input unread.
 pub fn track(resp: Response<RespBody>, handle: TapHandle) -> Response<RespBody> {
     resp.map(|body| Tracked { body, handle }.boxed())
 }
@@ -75,13 +76,19 @@ impl Drop for Tracked {
 
 impl Body for Tracked {
     type Data = Bytes;
-    type Error = std::convert::Infallible;
+    type Error = BodyError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
+        let r = Pin::new(&mut self.body).poll_frame(cx);
+        if let Poll::Ready(Some(Err(e))) = &r
+            && e.is::<Refused>()
+        {
+            self.handle.kill(true);
+        }
+        r
     }
 
     fn is_end_stream(&self) -> bool {
