@@ -84,10 +84,10 @@ fn a_crowded_server_gives_silent_connections_two_seconds() {
 }
 
 #[test]
-fn a_body_that_stops_gets_408() {
+fn a_body_that_never_starts_gets_408() {
     let mut s = Server::start(&["--body-timeout", "1"]);
     let mut sock = connect(&s);
-    sock.write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly ten..")
+    sock.write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n")
         .unwrap();
     let t = Instant::now();
     let (resp, _) = read_to_close(&mut sock);
@@ -96,6 +96,21 @@ fn a_body_that_stops_gets_408() {
         "{}",
         String::from_utf8_lossy(&resp)
     );
+    assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
+    closed_for(&mut s, "body");
+}
+
+#[test]
+fn a_body_that_stops_midway_ends_the_echo_it_began() {
+    let mut s = Server::start(&["--body-timeout", "1"]);
+    let mut sock = connect(&s);
+    sock.write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly ten..")
+        .unwrap();
+    let t = Instant::now();
+    let (resp, _) = read_to_close(&mut sock);
+    // The echo streams: its head and the ten bytes went out before the body stopped.
+    assert!(resp.starts_with(b"HTTP/1.1 200 OK"));
+    assert!(resp.ends_with(b"only ten.."), "{}", String::from_utf8_lossy(&resp));
     assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
     closed_for(&mut s, "body");
 }

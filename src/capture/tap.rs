@@ -100,6 +100,9 @@ pub use handle::{Limits, Slot, TapHandle, Verdict, WeakTapHandle};
 /// How often a read waiting for the budget looks again.
 const BUDGET_RETRY: std::time::Duration = std::time::Duration::from_millis(10);
 
+#[path = "tap_linger.rs"]
+mod linger;
+
 /// A socket whose traffic is copied out. Reads are client → server, writes server → client.
 pub struct TapStream<S> {
     inner: S,
@@ -119,6 +122,8 @@ pub struct TapStream<S> {
     killed: Option<CloseHow>,
     /// When to look again at a budget that had no room (see `Budget`).
     budget_retry: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The server's own close, which lingers (see `linger`).
+    closing: linger::Closing,
 }
 
 impl<S> TapStream<S> {
@@ -146,6 +151,7 @@ impl<S> TapStream<S> {
             abort: None,
             killed: None,
             budget_retry: None,
+            closing: linger::Closing::Open,
         }
     }
 
@@ -211,6 +217,8 @@ impl<S> TapStream<S> {
             (CloseHow::Timeout, Some(Dir::S2c))
         } else if let Some(how) = self.killed {
             (how, Some(Dir::S2c))
+        } else if self.closing.reset() {
+            (CloseHow::Rst, Some(Dir::S2c))
         } else if self.reset {
             (CloseHow::Rst, Some(Dir::C2s))
         } else {
@@ -230,7 +238,7 @@ impl<S> Drop for TapStream<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> TapStream<S> {
-    /// Writes the farewell, shuts our side and fails the read, so the server lets go.
+    /// Writes the farewell, closes our side (lingering) and fails the read, so the server lets go.
     fn poll_farewell(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while let Some(b) = self.farewell.as_mut().filter(|b| !b.is_empty()) {
             match ready!(Pin::new(&mut self.inner).poll_write(cx, b)) {
@@ -247,9 +255,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TapStream<S> {
                 }
             }
         }
-        if ready!(Pin::new(&mut self.inner).poll_shutdown(cx)).is_ok() {
-            self.on_fin(Dir::S2c);
-        }
+        let _ = ready!(self.poll_close(cx));
         Poll::Ready(Err(io::Error::new(
             io::ErrorKind::TimedOut,
             "the server gave up on this request",
@@ -273,6 +279,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
         }
         if this.farewell.is_some() {
             return this.poll_farewell(cx);
+        }
+        // Our close read what the client still sent; we do not wait for more.
+        if this.closing.closed() {
+            return Poll::Ready(Ok(()));
         }
         if !this.handle.may_read() {
             let retry = this
@@ -312,7 +322,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -388,13 +398,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
         if let Err(e) = this.check_kill() {
             return Poll::Ready(Err(e));
         }
-        let r = Pin::new(&mut this.inner).poll_shutdown(cx);
-        match &r {
-            Poll::Ready(Ok(())) => this.on_fin(Dir::S2c),
-            Poll::Ready(Err(e)) => this.on_error(e),
-            Poll::Pending => {}
-        }
-        r
+        this.poll_close(cx)
     }
 }
 

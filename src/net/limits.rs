@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 
-use super::routes::{RespBody, text};
+use super::routes::{BodyError, Refused, RespBody, text};
 use crate::capture::tap::{TapHandle, TapStream, WeakTapHandle};
 use crate::proto::event::Stall;
 
@@ -34,7 +34,7 @@ const UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
     content-type: text/plain; charset=utf-8\r\ncontent-length: 43\r\nretry-after: 1\r\n\
     connection: close\r\n\r\ntoo many connections open: try again soon\r\n";
 
-/// How long a refused client gets to send its head, and then to close after our answer.
+/// How long a refused client gets to send its head.
 const REFUSE_WAIT: Duration = Duration::from_secs(1);
 
 /// 413 for a declared body over `max_body`, before the handler runs; None: go on.
@@ -58,7 +58,8 @@ pub fn check_body(req: &Request<Incoming>, max_body: u64) -> Option<Response<Res
     Some(resp)
 }
 
-/// Tells the handle when the response is done: when hyper drops its body.
+/// Tells the handle when the response is done: when hyper drops its body. A body that refuses
+/// to go on resets the connection: hyper drops it with the client's input unread.
 pub fn track(resp: Response<RespBody>, handle: TapHandle) -> Response<RespBody> {
     resp.map(|body| Tracked { body, handle }.boxed())
 }
@@ -76,13 +77,19 @@ impl Drop for Tracked {
 
 impl Body for Tracked {
     type Data = Bytes;
-    type Error = std::convert::Infallible;
+    type Error = BodyError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
+        let r = Pin::new(&mut self.body).poll_frame(cx);
+        if let Poll::Ready(Some(Err(e))) = &r
+            && e.is::<Refused>()
+        {
+            self.handle.kill(true);
+        }
+        r
     }
 
     fn is_end_stream(&self) -> bool {
@@ -107,14 +114,11 @@ pub async fn refuse(mut tap: TapStream<TcpStream>) {
         }
     })
     .await;
-    if tap.write_all(UNAVAILABLE).await.is_err() || tap.shutdown().await.is_err() {
-        return;
+    // The tap's shutdown lingers: it reads until the client closes too, so that unread bytes
+    // do not turn the close into a reset.
+    if tap.write_all(UNAVAILABLE).await.is_ok() {
+        let _ = tap.shutdown().await;
     }
-    // Read until the client closes too: closing with unread bytes would reset the connection.
-    let _ = tokio::time::timeout(REFUSE_WAIT, async {
-        while let Ok(1..) = tap.read(&mut buf).await {}
-    })
-    .await;
 }
 
 /// A request body held to `--body-timeout`: when no piece comes for that long, it fails (and
@@ -245,6 +249,7 @@ where
     let raw = ws.get_mut();
     // A failed connection is closed by the server at once (RFC 6455 §7.1.7): FIN now, then
     // drain what the client still sends, so that unread bytes do not turn the close into a reset.
+    // A tapped socket's shutdown drains already (it lingers); its reads then say EOF at once.
     if raw.shutdown().await.is_err() {
         return;
     }

@@ -3,21 +3,29 @@
 use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Body, Frame, Incoming};
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::time::Sleep;
 
 use super::Shared;
 use super::{catalog, chat, game, ticker, ws_echo};
 
-pub type RespBody = BoxBody<Bytes, Infallible>;
+/// A body that fails mid-answer makes hyper end the connection: the only honest way left to
+/// refuse once the head has gone out.
+pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
+pub type RespBody = BoxBody<Bytes, BodyError>;
+
+/// The server's own refusal mid-answer: the connection is reset, not just cut (`limits::track`).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
 
 /// The page served at `/`: it joins `/ws/chat` as `browser` in `lobby` and says hello.
 const INDEX_HTML: &str = include_str!("../../assets/index.html");
@@ -58,11 +66,19 @@ pub async fn route(
 }
 
 pub fn text(status: StatusCode, ctype: &'static str, body: impl Into<Bytes>) -> Response<RespBody> {
-    let mut resp = Response::new(Full::new(body.into()).boxed());
+    let mut resp = Response::new(infallible(Full::new(body.into())));
     *resp.status_mut() = status;
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
     resp
+}
+
+/// A body that cannot fail, as a response body.
+pub fn infallible<B>(body: B) -> RespBody
+where
+    B: Body<Data = Bytes, Error = Infallible> + Send + Sync + 'static,
+{
+    body.map_err(|never| match never {}).boxed()
 }
 
 pub fn not_found() -> Response<RespBody> {
@@ -88,25 +104,100 @@ fn request_head(req: &Request<Incoming>) -> String {
     s
 }
 
+/// `POST /echo`: the body comes back as it arrives, never held whole. The answer starts with the
+/// body's first bytes, so that a client that sent `Expect: 100-continue` gets its 100 first.
 async fn echo_body(req: Request<Incoming>, shared: &Shared) -> Response<RespBody> {
     let ctype = req.headers().get(CONTENT_TYPE).cloned();
-    let body = super::limits::Timed::new(req.into_body(), shared);
-    match Limited::new(body, MAX_BYTES as usize).collect().await {
-        Ok(body) => {
-            let mut resp = Response::new(Full::new(body.to_bytes()).boxed());
-            let ctype = ctype.unwrap_or(HeaderValue::from_static("application/octet-stream"));
-            resp.headers_mut().insert(CONTENT_TYPE, ctype);
-            resp
-        }
-        Err(e) if e.is::<super::limits::BodyStalled>() => match e.downcast() {
-            Ok(stalled) => super::limits::body_timeout(&stalled),
-            Err(_) => not_found(),
-        },
-        Err(e) => text(
+    // A body that stops arriving fails after --body-timeout: 408 before the answer began,
+    // the connection cut after.
+    let mut body = super::limits::Timed::new(req.into_body(), shared);
+    // The length hyper frames the body by: declared, or none when chunked.
+    let length = body.size_hint().exact();
+    if length.is_some_and(|n| n > MAX_BYTES) {
+        let mut resp = text(
             StatusCode::PAYLOAD_TOO_LARGE,
             "text/plain; charset=utf-8",
-            format!("cannot echo this body: {e}\n"),
-        ),
+            format!("POST /echo echoes at most {MAX_BYTES} bytes\n"),
+        );
+        // The body stays unread: the connection cannot carry another request.
+        resp.headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        return resp;
+    }
+    let first = match body.frame().await {
+        Some(Ok(frame)) => frame.into_data().ok(),
+        Some(Err(e)) if e.is::<super::limits::BodyStalled>() => {
+            return match e.downcast() {
+                Ok(stalled) => super::limits::body_timeout(&stalled),
+                Err(_) => not_found(),
+            };
+        }
+        Some(Err(e)) => {
+            return text(
+                StatusCode::BAD_REQUEST,
+                "text/plain; charset=utf-8",
+                format!("cannot read this body: {e}\n"),
+            );
+        }
+        None => None,
+    };
+    let echo = Echo {
+        seen: first.as_ref().map_or(0, |b| b.len() as u64),
+        first,
+        body,
+    };
+    let mut resp = Response::new(echo.boxed());
+    let ctype = ctype.unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    resp.headers_mut().insert(CONTENT_TYPE, ctype);
+    if let Some(n) = length {
+        // Else hyper sends the answer chunked.
+        resp.headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from(n));
+    }
+    resp
+}
+
+/// The request body, passed on a frame at a time: hyper reads more of it only as the answer is
+/// written, so a client that does not read stops being read too.
+struct Echo {
+    first: Option<Bytes>,
+    body: super::limits::Timed<Incoming>,
+    seen: u64,
+}
+
+impl Body for Echo {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(Frame::data(first))));
+        }
+        loop {
+            let data = match ready!(Pin::new(&mut self.body).poll_frame(cx)) {
+                None => return Poll::Ready(None),
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                // Trailers are not echoed.
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => data,
+                    Err(_) => continue,
+                },
+            };
+            self.seen += data.len() as u64;
+            if self.seen > MAX_BYTES {
+                // Only a chunked body gets here: a declared length over it was refused at once.
+                let e = Refused(format!("POST /echo echoes at most {MAX_BYTES} bytes"));
+                return Poll::Ready(Some(Err(e.into())));
+            }
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.first.is_none() && self.body.is_end_stream()
     }
 }
 
@@ -121,8 +212,62 @@ fn bytes(n: &str) -> Response<RespBody> {
             format!("/bytes/N sends at most {MAX_BYTES} bytes\n"),
         );
     }
-    let body: Vec<u8> = (b'a'..=b'z').cycle().take(n as usize).collect();
-    text(StatusCode::OK, "application/octet-stream", body)
+    let mut resp = Response::new(infallible(Alphabet { left: n, at: 0 }));
+    resp.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    resp
+}
+
+/// Each piece of `/bytes/N` that hyper asks for.
+const PIECE: usize = 16 * 1024;
+
+/// a..z over and over, one piece long and a cycle more, so that any piece is a slice of it.
+static ALPHABET: [u8; PIECE + 26] = {
+    let mut a = [0u8; PIECE + 26];
+    let mut i = 0;
+    while i < a.len() {
+        a[i] = b'a' + (i % 26) as u8;
+        i += 1;
+    }
+    a
+};
+
+/// `/bytes/N`'s body, made as hyper asks for it (when it has room to write), out of `ALPHABET`:
+/// a client that never reads costs the server nothing but its socket buffers.
+struct Alphabet {
+    left: u64,
+    /// Where in the cycle the next piece starts.
+    at: usize,
+}
+
+impl Body for Alphabet {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        let n = self.left.min(PIECE as u64) as usize;
+        let piece = Bytes::from_static(&ALPHABET[self.at..self.at + n]);
+        self.left -= n as u64;
+        self.at = (self.at + n) % 26;
+        Poll::Ready(Some(Ok(Frame::data(piece))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.left == 0
+    }
+
+    /// Exact, so that hyper sends `content-length: N`.
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.left)
+    }
 }
 
 fn chunked() -> Response<RespBody> {
@@ -130,7 +275,7 @@ fn chunked() -> Response<RespBody> {
         sent: 0,
         pause: None,
     };
-    let mut resp = Response::new(body.boxed());
+    let mut resp = Response::new(infallible(body));
     resp.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),

@@ -209,7 +209,7 @@ pub fn events(req: &Request<Incoming>, shared: Shared) -> Response<RespBody> {
             }
         }
     });
-    let mut resp = Response::new(Channel(rx).boxed());
+    let mut resp = Response::new(Channel(rx).map_err(|never| match never {}).boxed());
     let hs = resp.headers_mut();
     hs.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     hs.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

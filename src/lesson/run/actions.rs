@@ -173,8 +173,12 @@ impl Ctx {
                     .read(*limit, *timeout)
                     .await
                     .map_err(|e| e.to_string())?;
+                if end == ReadEnd::Closed {
+                    // As clients do: the server's close lingers until our FIN (or 2 s).
+                    let _ = raw.shutdown_write().await;
+                }
                 let why = match end {
-                    ReadEnd::Closed => "the server closed its side (FIN)",
+                    ReadEnd::Closed => "the server closed its side (FIN), and so did we",
                     ReadEnd::Limit => "the byte limit was reached",
                     ReadEnd::Timeout => "nothing more came in time",
                     ReadEnd::Reset => "the server reset the connection (RST)",
