@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use super::hexdump::{Field, hex_lines};
-use super::text::{label, pane, quoted};
+use super::text::{label, pane, quoted, visible};
 use crate::proto::event::opcode_name;
 use crate::proto::http1::Framing;
 use crate::proto::ws::{GUID, accept_key};
@@ -49,7 +49,7 @@ pub fn render(
             let tag = state
                 .event
                 .and_then(|i| session.label_of(i))
-                .map_or(String::new(), |t| format!(" · [{t}]"));
+                .map_or(String::new(), |t| format!(" · [{}]", visible(t)));
             format!(
                 " Inspector: {}{dir} · {}{tag} ",
                 row.kind.name(),
@@ -94,25 +94,28 @@ pub fn render(
             }
             l
         }
-        Some(Detail::Message(m)) => vec![
-            Line::raw(format!(
-                "  {} message from {} frame(s)",
-                opcode_name(m.row.opcode),
-                m.frames
-            )),
-            Line::raw(format!(
-                "  {} bytes on the wire, {} after inflation",
-                m.wire_len, m.row.payload_len
-            )),
-            Line::raw(format!(
-                "  {}",
-                super::text::text_or_hex(
-                    m.preview,
-                    width.saturating_sub(6),
-                    m.row.payload_len > m.preview.len() as u64
-                )
-            )),
-        ],
+        Some(Detail::Message(m)) => {
+            // A text message is UTF-8 by the protocol: quoted, its controls escaped.
+            let cut = m.row.payload_len > m.preview.len() as u64;
+            let room = width.saturating_sub(6);
+            let shown = if m.row.has(crate::session::flags::TEXT) {
+                quoted(m.preview, room, cut)
+            } else {
+                super::text::text_or_hex(m.preview, room, cut)
+            };
+            vec![
+                Line::raw(format!(
+                    "  {} message from {} frame(s)",
+                    opcode_name(m.row.opcode),
+                    m.frames
+                )),
+                Line::raw(format!(
+                    "  {} bytes on the wire, {} after inflation",
+                    m.wire_len, m.row.payload_len
+                )),
+                Line::raw(format!("  {shown}")),
+            ]
+        }
         Some(Detail::Sse { row, data }) => vec![
             Line::raw(format!(
                 "  Server-Sent Event, {} bytes on the wire",
@@ -265,13 +268,13 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
         .header_ranges
         .first()
         .map_or(head.range.len(), |r| r.start.saturating_sub(start));
-    let start_line = String::from_utf8_lossy(h.raw.get(..first_len as usize).unwrap_or(h.raw))
-        .trim_end()
-        .to_owned();
+    let start_line = String::from_utf8_lossy(h.raw.get(..first_len as usize).unwrap_or(h.raw));
+    let start_line = visible(start_line.trim_end_matches(['\r', '\n']));
     lines.push(Line::raw(format!("  {:>5} B  {}", first_len, start_line)));
     let name_w = width.saturating_sub(14);
     for ((name, value), r) in head.headers.iter().zip(&head.header_ranges) {
-        let text = super::text::fit(&format!("{name}: {value}"), name_w);
+        let line = format!("{}: {}", visible(name), visible(value));
+        let text = super::text::fit(&line, name_w);
         lines.push(Line::raw(format!("  {:>5} B  {text}", r.len())));
     }
     let headers: u64 = head.header_ranges.iter().map(|r| r.len()).sum();
@@ -289,7 +292,10 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
     ));
     if let Some(key) = head.header("sec-websocket-key") {
         lines.push(Line::raw(""));
-        lines.push(Line::raw(format!("  Sec-WebSocket-Key     {key}")));
+        lines.push(Line::raw(format!(
+            "  Sec-WebSocket-Key     {}",
+            visible(key)
+        )));
         lines.push(Line::raw(format!(
             "  the server must answer base64(SHA-1(key + {GUID}))"
         )));
@@ -297,7 +303,7 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
     }
     if let Some(a) = h.accept {
         lines.push(Line::raw(""));
-        lines.push(Line::raw(format!("  key {}", a.key)));
+        lines.push(Line::raw(format!("  key {}", visible(&a.key))));
         lines.push(Line::raw(format!("  + GUID {GUID}")));
         lines.push(Line::raw(format!(
             "  → SHA-1 → base64 = {}",
@@ -311,7 +317,7 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
         lines.push(Line::from(vec![
             Span::raw(format!(
                 "  server sent Sec-WebSocket-Accept: {} ",
-                a.got.as_deref().unwrap_or("(none)")
+                visible(a.got.as_deref().unwrap_or("(none)"))
             )),
             Span::styled(mark, style),
         ]));
