@@ -28,6 +28,7 @@ mod escape_tests;
 mod hexdump;
 #[cfg(test)]
 mod snapshot_tests;
+mod tcp_words;
 mod text;
 
 pub use text::{fit, pane, visible, width};
