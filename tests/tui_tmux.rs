@@ -243,3 +243,94 @@ fn ctrl_c_and_every_quitting_signal_give_the_terminal_back() {
         );
     }
 }
+
+// The capture of wire text holding terminal controls (shared with the unit tests).
+use duplex::output::{CaptureWriter, Format, WriterClose};
+use duplex::proto::{Dir, Timestamp};
+include!("support/control_chars.rs");
+
+/// Colours in SGR sequences (`ESC [ ... m`) of a `capture-pane -e` screen; 39 and 49 (the
+/// default colours) are not colours.
+fn colours(styled: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for seq in styled.split("\x1b[").skip(1) {
+        let Some(params) = seq.split_once('m').map(|(p, _)| p) else {
+            continue;
+        };
+        for p in params.split(';').filter_map(|p| p.parse::<u16>().ok()) {
+            if matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107) {
+                found.push(format!("ESC[{params}m"));
+            }
+        }
+    }
+    found
+}
+
+/// A capture named with an OSC that would set the title, holding ESC, OSC, BEL and C1 CSI in
+/// its traffic, replayed under NO_COLOR: every control shows as `\xNN`, the title stays, and no
+/// colour reaches the pane.
+#[test]
+fn controls_from_a_capture_show_escaped_and_never_reach_the_terminal() {
+    if !have_tmux() {
+        println!("SKIP: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let data = tempfile::tempdir().expect("a temporary data directory");
+    let cwd = tempfile::tempdir().expect("a temporary working directory");
+    let caps = cwd.path().join("assets/captures");
+    std::fs::create_dir_all(&caps).expect("assets/captures");
+    std::fs::write(caps.join("ctl\x1b]0;pwned\x07.pcap"), control_chars_pcap()).expect("written");
+    let name = format!("duplex-ctl-{}", std::process::id());
+    let t = Tmux::start_in(&name, data.path(), (100, 30), &[], cwd.path(), "NO_COLOR=1");
+    let title = t.display("#{pane_title}");
+    t.wait_for("Replay a capture");
+    t.keys(&["G", "k", "Enter"]);
+    let picker = t.wait_for("ctl\\x1b]0;pwned\\x07.pcap");
+    let mut screens = vec![picker];
+    t.keys(&["Enter"]);
+    t.wait_for("Replay · ctl\\x1b]0;pwned\\x07.pcap");
+    t.wait_for("indexed");
+    let mut styled = String::new();
+    for _ in 0..24 {
+        t.keys(&["Down"]);
+        screens.push(t.settled());
+        styled.push_str(&t.screen_styled());
+    }
+    let all = screens.join("\n");
+    for text in [
+        "Replay · ctl\\x1b]0;pwned\\x07.pcap",
+        "GET /chat\\x9b2J?room=1",
+        "101 Switching \\x9b2J Protocols",
+        "\"\\x1b[31mred \\x1b]0;pwned\\x07bell\\x07 \\x9b2J\"",
+        "close 1000 \"bye\\x1b[31m",
+        "data \"tick \\x1b[31m\\x1b]0;pwned\\x07\\x9b2J\"",
+    ] {
+        assert!(all.contains(text), "no {text:?} on screen:\n{all}");
+    }
+    for (_, escaped) in CTL_SHOWN {
+        assert!(all.contains(escaped), "no {escaped:?} on screen:\n{all}");
+    }
+    // No ESC silently dropped: every "[31m" on screen follows a "\x1b", or the "." a hex
+    // dump's text column shows for any byte that is not printable ASCII (its hex beside it).
+    for (at, _) in all.match_indices("[31m") {
+        let line = all[..at].rsplit('\n').next().unwrap_or_default();
+        let dump = line.ends_with('.') && line.contains(" 1b 5b 33 31 6d");
+        assert!(
+            line.ends_with("\\x1b") || dump,
+            "an ESC lost: {line:?}[31m…\n{all}"
+        );
+    }
+    assert_eq!(
+        t.display("#{pane_title}"),
+        title,
+        "the pane's title changed"
+    );
+    assert!(!t.display("#{pane_title}").contains("pwned"));
+    assert_eq!(
+        colours(&styled),
+        Vec::<String>::new(),
+        "a colour reached the pane"
+    );
+    t.keys(&["q"]);
+    t.wait_for("DONE-0");
+}

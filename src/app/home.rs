@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::course::CourseEntry;
+use crate::ui::visible;
 
 /// What the selected home line opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +121,7 @@ impl Home {
         let mut about = self.about(server);
         if !note.is_empty() {
             about.push(Line::from(""));
-            about.push(Line::from(format!("! {note}")));
+            about.push(Line::from(format!("! {}", visible(note))));
         }
         f.render_widget(
             Paragraph::new(about)

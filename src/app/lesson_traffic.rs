@@ -79,7 +79,7 @@ impl LessonScreen {
         }
         let names = std::iter::once("live").chain(self.captures.iter().map(|(n, _)| &**n));
         let mut spans = vec![Span::raw(" ")];
-        for (i, name) in names.enumerate() {
+        for (i, name) in names.map(crate::ui::visible).enumerate() {
             // Brackets as well as reverse: the mark must not rely on colour or style alone.
             let (text, style) = if i == self.view {
                 (

@@ -202,7 +202,7 @@ impl LessonScreen {
         let filter = self
             .shown()
             .filter_line()
-            .map(|f| format!(" filter: {f} "))
+            .map(|f| format!(" filter: {} ", crate::ui::visible(f)))
             .unwrap_or_default();
         let block = if fits {
             block

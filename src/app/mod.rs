@@ -258,12 +258,15 @@ impl App {
                 t.draw_lifetimes_full(f, full, &self.theme);
             }
         }
+        // What is typed may be pasted, and a paste may hold controls.
+        let typed = |q: &str| crate::ui::visible(q).into_owned();
         let bar = match &self.prompt {
-            Some(Prompt::Search(q)) => format!("/{q}▏ Enter keep · Esc drop"),
-            Some(Prompt::Filter(q)) => {
-                format!("filter: {q}▏ conn=N proto=http|ws|tcp opcode=N · Enter apply · Esc drop")
-            }
-            Some(Prompt::Answer(q)) => format!("answer: {q}▏ Enter answer · Esc drop"),
+            Some(Prompt::Search(q)) => format!("/{}▏ Enter keep · Esc drop", typed(q)),
+            Some(Prompt::Filter(q)) => format!(
+                "filter: {}▏ conn=N proto=http|ws|tcp opcode=N · Enter apply · Esc drop",
+                typed(q)
+            ),
+            Some(Prompt::Answer(q)) => format!("answer: {}▏ Enter answer · Esc drop", typed(q)),
             None if self.lifetimes_full => "↑/↓ scroll  L or Esc close  ? help  q quit".into(),
             None if a.keys.width < 100 => match self.screen {
                 Screen::Replay => "←→ step  ␣ play  +- speed  / search  f filter  m mask  L lifetimes  ?".into(),

@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use crate::lesson::markdown::{Block, Inline};
-use crate::ui::Theme;
+use crate::ui::{Theme, visible};
 
 /// `blocks` as lines at most `width` columns wide, a blank line between blocks.
 pub fn render(blocks: &[Block], width: usize, theme: &Theme) -> Vec<Line<'static>> {
@@ -28,8 +28,10 @@ pub fn render(blocks: &[Block], width: usize, theme: &Theme) -> Vec<Line<'static
                     out.extend(wrap(spans(item, theme), width, &mark, &indent));
                 }
             }
-            // Code keeps its lines as written (a command to copy): cut, never wrapped.
+            // Code keeps its lines as written (a command to copy): cut, never wrapped; a tab
+            // as spaces, since a terminal cell cannot hold one.
             Block::Code(code) => out.extend(code.lines().map(|l| {
+                let l = visible(&l.replace('\t', "    ")).into_owned();
                 let text: String = format!("  {l}").chars().take(width.max(1)).collect();
                 Line::from(Span::styled(text, code_style(theme)))
             })),
@@ -58,7 +60,8 @@ fn spans(inl: &[Inline], theme: &Theme) -> Vec<Span<'static>> {
 }
 
 /// Styled words wrapped greedily to `width`; the first line starts with `first`, the others
-/// with `indent`. A word longer than a line is cut across lines.
+/// with `indent`. A word longer than a line is cut across lines. Words may come from outside (a
+/// verdict quoting the traffic, an error): their controls are escaped before they are measured.
 pub fn wrap(
     spans: Vec<Span<'static>>,
     width: usize,
@@ -80,7 +83,7 @@ pub fn wrap(
                 }
                 continue;
             }
-            let mut word: Vec<char> = word.chars().collect();
+            let mut word: Vec<char> = visible(word).chars().collect();
             loop {
                 let room = width.saturating_sub(col);
                 if word.len() <= room {
@@ -111,12 +114,14 @@ pub fn wrap(
     lines
 }
 
-/// Words and single spaces: runs of whitespace count as one space.
+/// Words and single spaces: runs of whitespace count as one space. Of the controls only tab and
+/// line ends separate words (as lesson text has them); the others stay in a word, escaped.
 fn words(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in s.char_indices() {
-        if c.is_whitespace() {
+        let space = matches!(c, '\t' | '\n' | '\r') || (c.is_whitespace() && !c.is_control());
+        if space {
             if let Some(b) = start.take() {
                 out.push(&s[b..i]);
             }

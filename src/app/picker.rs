@@ -7,6 +7,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 
+use crate::ui::visible;
+
 pub struct Picker {
     pub dir: PathBuf,
     /// Directories first (with a trailing `/`), then captures; `..` on top when there is a parent.
@@ -34,8 +36,13 @@ impl Picker {
         } else {
             Path::new(".")
         };
+        Picker::at(dir.to_path_buf())
+    }
+
+    /// The picker on the files of `dir`.
+    pub fn at(dir: PathBuf) -> Picker {
         let mut p = Picker {
-            dir: dir.to_path_buf(),
+            dir,
             entries: Vec::new(),
             selected: 0,
             error: None,
@@ -121,11 +128,12 @@ impl Picker {
             .entries
             .iter()
             .map(|(name, size)| match size {
-                Some(n) => ListItem::new(format!("{name:<40} {}", human(*n))),
-                None => ListItem::new(name.clone()),
+                Some(n) => ListItem::new(format!("{:<40} {}", visible(name), human(*n))),
+                None => ListItem::new(visible(name).into_owned()),
             })
             .collect();
-        let title = format!(" Replay a capture · {} ", self.dir.display());
+        let dir = self.dir.display().to_string();
+        let title = format!(" Replay a capture · {} ", visible(&dir));
         let list = List::new(items)
             .block(Block::new().borders(Borders::ALL).title(title))
             .highlight_symbol("› ")
@@ -133,7 +141,7 @@ impl Picker {
         let mut state = ListState::default().with_selected(Some(self.selected));
         f.render_stateful_widget(list, list_area, &mut state);
         let bar = match &self.error {
-            Some(e) => e.clone(),
+            Some(e) => visible(e).into_owned(),
             None => "↑↓ select  Enter open  Esc back  ? help  q quit".to_string(),
         };
         f.render_widget(Paragraph::new(bar), keys);

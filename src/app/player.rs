@@ -13,6 +13,7 @@ use super::loader::{self, Loader};
 use super::msg::{LoadReport, Msg};
 use super::picker::human;
 use super::traffic::Traffic;
+use crate::ui::visible;
 
 /// Playback speeds, in events per second.
 const SPEEDS: &[f64] = &[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 500.0, 2000.0];
@@ -113,13 +114,13 @@ impl Player {
     }
 
     pub fn draw_side(&self, f: &mut Frame, area: Rect, note: &str) {
-        let block = Block::new().borders(Borders::ALL).title(format!(
-            " Replay · {} ",
-            self.path.file_name().map_or_else(
-                || self.path.display().to_string(),
-                |n| n.to_string_lossy().into_owned()
-            )
-        ));
+        let name = self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .title(format!(" Replay · {} ", visible(&name)));
         let inner = block.inner(area);
         f.render_widget(block, area);
         let [gauge, text] =
@@ -160,16 +161,16 @@ impl Player {
             lines.push(Line::from(d.clone()));
         }
         if let Some(e) = &self.failed {
-            lines.push(Line::from(format!("cannot read: {e}")));
+            lines.push(Line::from(format!("cannot read: {}", visible(e))));
         }
         if let Some(q) = t.filter_line() {
-            lines.push(Line::from(format!("filter: {q}")));
+            lines.push(Line::from(format!("filter: {}", visible(q))));
         }
         if let Some(q) = &t.search {
-            lines.push(Line::from(format!("search: {q}")));
+            lines.push(Line::from(format!("search: {}", visible(q))));
         }
         if !note.is_empty() {
-            lines.push(Line::from(note.to_string()));
+            lines.push(Line::from(visible(note).into_owned()));
         }
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text);
     }

@@ -34,7 +34,7 @@ pub fn lines(p: &Progress, course: &[Lesson], width: usize) -> Vec<Line<'static>
             Style::new()
         };
         out.extend(
-            wrap(&para, width, "", indent)
+            wrap(&crate::ui::visible(&para), width, "", indent)
                 .into_iter()
                 .map(|l| Line::styled(l, style)),
         );

@@ -216,7 +216,7 @@ impl Sandbox {
             Line::from("p ticker ×10  x kill last WS"),
             Line::from(""),
             Line::from(format!("{} events", self.traffic.len())),
-            Line::from(note.to_string()),
+            Line::from(crate::ui::visible(note).into_owned()),
         ];
         f.render_widget(
             Paragraph::new(lines)

@@ -26,6 +26,7 @@ fn widest(lines: &[String]) -> usize {
 /// The table as lines at most `width` columns wide, the first line of each group its header.
 /// Returns the lines and the indices of the header lines.
 pub fn fitted(t: &TableReport, width: usize) -> (Vec<String>, Vec<usize>) {
+    let t = &escaped(t);
     let whole = table_lines(t, GAP);
     if widest(&whole) <= width || t.metrics.len() <= 1 {
         return (whole, vec![0]);
@@ -55,6 +56,18 @@ pub fn fitted(t: &TableReport, width: usize) -> (Vec<String>, Vec<usize>) {
     }
     flush(&mut group, &mut out);
     (out, heads)
+}
+
+/// `t` with its labels' controls escaped, before the columns are measured.
+fn escaped(t: &TableReport) -> TableReport {
+    TableReport {
+        metrics: t.metrics.clone(),
+        rows: t
+            .rows
+            .iter()
+            .map(|(label, vals)| (crate::ui::visible(label).into_owned(), vals.clone()))
+            .collect(),
+    }
 }
 
 fn subset(t: &TableReport, metrics: &[usize]) -> TableReport {

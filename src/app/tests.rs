@@ -11,6 +11,7 @@ use super::{App, Msg, Screen};
 use crate::session::RowKind;
 use crate::ui::Theme;
 
+mod escapes;
 mod views;
 mod walk;
 

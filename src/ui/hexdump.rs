@@ -3,7 +3,7 @@
 use ratatui::text::{Line, Span};
 
 use super::Theme;
-use super::text::{fit, width as cols};
+use super::text::{fit, visible, width as cols};
 
 /// Bytes `start..end` of a dump form the field `name`.
 pub struct Field<'a> {
@@ -58,7 +58,7 @@ pub fn hex_lines<'a>(
                 if cols(&names) <= col {
                     names.push_str(&" ".repeat(col - cols(&names)));
                     let room = (f.end.min(base + chunk.len()) - i) * 3;
-                    names.push_str(&fit(f.name, room.max(2).saturating_sub(1)));
+                    names.push_str(&fit(&visible(f.name), room.max(2).saturating_sub(1)));
                 }
             }
         }

@@ -8,7 +8,8 @@ use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use super::hexdump::{Field, hex_lines};
-use super::text::{label, pane, quoted};
+use super::tcp_words::{close_words, fin_words, wrapped_pairs};
+use super::text::{label, pane, quoted, visible};
 use crate::proto::event::opcode_name;
 use crate::proto::http1::Framing;
 use crate::proto::ws::{GUID, accept_key};
@@ -49,7 +50,7 @@ pub fn render(
             let tag = state
                 .event
                 .and_then(|i| session.label_of(i))
-                .map_or(String::new(), |t| format!(" · [{t}]"));
+                .map_or(String::new(), |t| format!(" · [{}]", visible(t)));
             format!(
                 " Inspector: {}{dir} · {}{tag} ",
                 row.kind.name(),
@@ -94,25 +95,28 @@ pub fn render(
             }
             l
         }
-        Some(Detail::Message(m)) => vec![
-            Line::raw(format!(
-                "  {} message from {} frame(s)",
-                opcode_name(m.row.opcode),
-                m.frames
-            )),
-            Line::raw(format!(
-                "  {} bytes on the wire, {} after inflation",
-                m.wire_len, m.row.payload_len
-            )),
-            Line::raw(format!(
-                "  {}",
-                super::text::text_or_hex(
-                    m.preview,
-                    width.saturating_sub(6),
-                    m.row.payload_len > m.preview.len() as u64
-                )
-            )),
-        ],
+        Some(Detail::Message(m)) => {
+            // A text message is UTF-8 by the protocol: quoted, its controls escaped.
+            let cut = m.row.payload_len > m.preview.len() as u64;
+            let room = width.saturating_sub(6);
+            let shown = if m.row.has(crate::session::flags::TEXT) {
+                quoted(m.preview, room, cut)
+            } else {
+                super::text::text_or_hex(m.preview, room, cut)
+            };
+            vec![
+                Line::raw(format!(
+                    "  {} message from {} frame(s)",
+                    opcode_name(m.row.opcode),
+                    m.frames
+                )),
+                Line::raw(format!(
+                    "  {} bytes on the wire, {} after inflation",
+                    m.wire_len, m.row.payload_len
+                )),
+                Line::raw(format!("  {shown}")),
+            ]
+        }
         Some(Detail::Sse { row, data }) => vec![
             Line::raw(format!(
                 "  Server-Sent Event, {} bytes on the wire",
@@ -265,13 +269,13 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
         .header_ranges
         .first()
         .map_or(head.range.len(), |r| r.start.saturating_sub(start));
-    let start_line = String::from_utf8_lossy(h.raw.get(..first_len as usize).unwrap_or(h.raw))
-        .trim_end()
-        .to_owned();
+    let start_line = String::from_utf8_lossy(h.raw.get(..first_len as usize).unwrap_or(h.raw));
+    let start_line = visible(start_line.trim_end_matches(['\r', '\n']));
     lines.push(Line::raw(format!("  {:>5} B  {}", first_len, start_line)));
     let name_w = width.saturating_sub(14);
     for ((name, value), r) in head.headers.iter().zip(&head.header_ranges) {
-        let text = super::text::fit(&format!("{name}: {value}"), name_w);
+        let line = format!("{}: {}", visible(name), visible(value));
+        let text = super::text::fit(&line, name_w);
         lines.push(Line::raw(format!("  {:>5} B  {text}", r.len())));
     }
     let headers: u64 = head.header_ranges.iter().map(|r| r.len()).sum();
@@ -289,7 +293,10 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
     ));
     if let Some(key) = head.header("sec-websocket-key") {
         lines.push(Line::raw(""));
-        lines.push(Line::raw(format!("  Sec-WebSocket-Key     {key}")));
+        lines.push(Line::raw(format!(
+            "  Sec-WebSocket-Key     {}",
+            visible(key)
+        )));
         lines.push(Line::raw(format!(
             "  the server must answer base64(SHA-1(key + {GUID}))"
         )));
@@ -297,7 +304,7 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
     }
     if let Some(a) = h.accept {
         lines.push(Line::raw(""));
-        lines.push(Line::raw(format!("  key {}", a.key)));
+        lines.push(Line::raw(format!("  key {}", visible(&a.key))));
         lines.push(Line::raw(format!("  + GUID {GUID}")));
         lines.push(Line::raw(format!(
             "  → SHA-1 → base64 = {}",
@@ -311,7 +318,7 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
         lines.push(Line::from(vec![
             Span::raw(format!(
                 "  server sent Sec-WebSocket-Accept: {} ",
-                a.got.as_deref().unwrap_or("(none)")
+                visible(a.got.as_deref().unwrap_or("(none)"))
             )),
             Span::styled(mark, style),
         ]));
@@ -389,56 +396,4 @@ fn printable(b: u8) -> String {
     } else {
         "·".to_owned()
     }
-}
-
-/// What a `tcp_close` means, in a sentence.
-fn close_words(row: &crate::session::Row) -> &'static str {
-    use crate::proto::event::CloseHow;
-    let server = row.dir == Some(crate::proto::Dir::S2c);
-    match (crate::session::close_how(row.code), server) {
-        // A FIN says only "no more bytes from me": a WebSocket peer that dies sends one too,
-        // with no close frame before it.
-        (CloseHow::Fin, true) => "the server sent its FIN first: no more bytes from it",
-        (CloseHow::Fin, false) => "the client sent its FIN first: no more bytes from it",
-        _ if crate::session::close_why(row.code).is_some() => {
-            crate::session::close_why(row.code).map_or("", stall_words)
-        }
-        (CloseHow::Rst, _) => "an RST: the connection is forgotten at once, unsent data lost",
-        (CloseHow::Timeout, _) => "the server closed it after it sat idle past its idle timeout",
-        (CloseHow::Eof, _) => "the capture ended with the connection still open",
-    }
-}
-
-/// Why the server gave up on a connection, in a sentence.
-fn stall_words(why: crate::proto::event::Stall) -> &'static str {
-    use crate::proto::event::Stall;
-    match why {
-        Stall::Idle => "the server closed it after it sat idle past its idle timeout",
-        Stall::FirstByte => "the server closed it: nothing came after the connect",
-        Stall::Head => "the server answered 408: the request head took too long",
-        Stall::Body => "the server gave up on it: the request body stopped arriving",
-        Stall::Write => "the server aborted it (RST): the client stopped reading its answer",
-        Stall::WsIdle => "the server closed it: the WebSocket client answered no ping",
-    }
-}
-
-/// What a `tcp_fin` means, in a sentence.
-fn fin_words(row: &crate::session::Row) -> &'static str {
-    if row.dir == Some(crate::proto::Dir::C2s) {
-        "the client sent FIN: it will send nothing more, but the server may still send \
-         (a half-close); the connection ends later"
-    } else {
-        "the server sent FIN: it will send nothing more, but the client may still send \
-         (a half-close); the connection ends later"
-    }
-}
-
-/// `  name  text`, the text wrapped under itself at `width` columns.
-fn wrapped_pairs(name: &str, text: &str, width: usize) -> Vec<Line<'static>> {
-    let first = format!("  {name}  ");
-    let indent = " ".repeat(first.len());
-    crate::lesson::wrap::wrap(text, width.max(first.len() + 20), &first, &indent)
-        .into_iter()
-        .map(Line::raw)
-        .collect()
 }

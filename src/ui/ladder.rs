@@ -7,7 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use super::text::{bytes as fmt_bytes, fit, label, pad, pane, secs, stream_end, width as cols};
+use super::text::{
+    bytes as fmt_bytes, fit, label, pad, pane, secs, stream_end, visible, width as cols,
+};
 use crate::proto::{ConnId, Dir};
 use crate::session::{Row, RowKind, Session};
 
@@ -214,7 +216,7 @@ fn line<'a>(
     let body_w = body_width(width, lanes.len());
     // The action's label last, so a narrow ladder cuts it before the event's own words.
     let text = match tag {
-        Some(t) => format!("{} [{t}]", label(session, row)),
+        Some(t) => format!("{} [{}]", label(session, row), visible(t)),
         None => label(session, row),
     };
     let body = arrow(&text, row.dir, row.kind, body_w);

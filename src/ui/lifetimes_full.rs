@@ -119,7 +119,7 @@ fn ending(
 ) -> (String, ratatui::style::Style) {
     let (how, style) = how_it_ended(c, state, now, theme);
     match session.conn_label(c.id) {
-        Some(l) => (format!("{how} [{l}]"), style),
+        Some(l) => (format!("{how} [{}]", super::text::visible(l)), style),
         None => (how, style),
     }
 }

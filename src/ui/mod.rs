@@ -23,10 +23,13 @@ pub mod theme;
 
 #[cfg(test)]
 mod bytes_tests;
+#[cfg(test)]
+mod escape_tests;
 mod hexdump;
 #[cfg(test)]
 mod snapshot_tests;
+mod tcp_words;
 mod text;
 
-pub use text::{fit, pane, width};
+pub use text::{fit, pane, visible, width};
 pub use theme::Theme;

@@ -1,5 +1,8 @@
 //! Small formatting helpers shared by the views.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -24,20 +27,43 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// `bytes` as text for a label: printable ASCII/UTF-8 kept, controls escaped, cut to `max`
-/// characters with `…`.
+/// `s` as the learner should see it: each control character (C0, DEL, C1) as `\t`, `\n`,
+/// `\r` or `\xNN` of its code point, all else kept. Every text from outside (the wire, a
+/// capture, a file name) goes through it before it is measured: ratatui drops a control when
+/// it draws, so `ESC[31m` would show as `[31m`, the ESC silently gone.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    if !s.contains(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for ch in s.chars() {
+        push_visible(&mut out, ch);
+    }
+    Cow::Owned(out)
+}
+
+fn push_visible(out: &mut String, ch: char) {
+    match ch {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if c.is_control() => {
+            let _ = write!(out, "\\x{:02x}", u32::from(c));
+        }
+        c => out.push(c),
+    }
+}
+
+/// `bytes` as text for a label: printable ASCII/UTF-8 kept, controls escaped as [`visible`]
+/// does, cut to `max` columns with `…`.
 pub fn quoted(bytes: &[u8], max: usize, cut: bool) -> String {
     let s = String::from_utf8_lossy(bytes);
     let mut out = String::new();
     let mut n = 0;
+    let mut piece = String::new();
     for ch in s.chars() {
-        let piece: String = match ch {
-            '\n' => "\\n".into(),
-            '\r' => "\\r".into(),
-            '\t' => "\\t".into(),
-            c if c.is_control() => format!("\\x{:02x}", c as u32),
-            c => c.to_string(),
-        };
+        piece.clear();
+        push_visible(&mut piece, ch);
         n += width(&piece);
         if n > max {
             out.push('…');
@@ -49,6 +75,16 @@ pub fn quoted(bytes: &[u8], max: usize, cut: bool) -> String {
         out.push('…');
     }
     format!("\"{out}\"")
+}
+
+/// A close frame's reason: text by RFC 6455, so quoted with its controls escaped; bytes that
+/// are not UTF-8 as hex.
+fn close_reason(bytes: &[u8], max: usize, cut: bool) -> String {
+    if std::str::from_utf8(bytes).is_ok() {
+        quoted(bytes, max, cut)
+    } else {
+        text_or_hex(bytes, max, cut)
+    }
 }
 
 /// Printable UTF-8 `bytes` quoted, anything else as hex (`0x 00 ff 7f`), at most `max` columns:
@@ -145,7 +181,7 @@ pub fn label(session: &Session, row: &Row) -> String {
             let mut words = line.split(' ');
             let method = words.next().unwrap_or("?");
             let target = words.next().unwrap_or("");
-            let mut s = format!("{method} {target}");
+            let mut s = format!("{} {}", visible(method), visible(target));
             if row.has(flags::UPGRADE) {
                 s.push_str(" Upgrade");
             }
@@ -153,8 +189,8 @@ pub fn label(session: &Session, row: &Row) -> String {
         }
         RowKind::HttpResponse => {
             let line = first_line(bytes);
-            let status_reason = line.split_once(' ').map_or(line, |(_, rest)| rest);
-            let mut s = status_reason.to_owned();
+            let status_reason = line.split_once(' ').map_or(&*line, |(_, rest)| rest);
+            let mut s = visible(status_reason).into_owned();
             if row.has(flags::ACCEPT_OK) {
                 s.push_str(" ✓ accept");
             } else if row.has(flags::ACCEPT_BAD) {
@@ -171,7 +207,7 @@ pub fn label(session: &Session, row: &Row) -> String {
                 s.push_str(&format!(" {}", row.code));
                 let reason = bytes.get(2..).unwrap_or_default();
                 if !reason.is_empty() {
-                    s.push_str(&format!(" {}", text_or_hex(reason, 20, cut)));
+                    s.push_str(&format!(" {}", close_reason(reason, 20, cut)));
                 }
             } else if row.has(flags::TEXT) && !bytes.is_empty() {
                 s.push_str(&format!(" {}", quoted(bytes, 24, cut)));
@@ -229,8 +265,9 @@ pub fn stream_end(session: &Session, row: &Row) -> bool {
         && session.bytes(row).starts_with(b"the event stream ended")
 }
 
-fn first_line(bytes: &[u8]) -> &str {
+/// The start line, bytes that are not UTF-8 as U+FFFD (obs-text in a target or a reason).
+fn first_line(bytes: &[u8]) -> Cow<'_, str> {
     let end = bytes.iter().position(|&b| b == b'\r' || b == b'\n');
     let line = bytes.get(..end.unwrap_or(bytes.len())).unwrap_or_default();
-    std::str::from_utf8(line).unwrap_or("?")
+    String::from_utf8_lossy(line)
 }

@@ -31,17 +31,30 @@ impl Tmux {
     }
 
     /// `duplex ARGS...` in a `w`x`h` pane, progress in `data`, `DUPLEX_LESSONS` unset.
-    pub fn start_with(name: &str, data: &Path, (w, h): (u16, u16), args: &[&str]) -> Tmux {
+    pub fn start_with(name: &str, data: &Path, size: (u16, u16), args: &[&str]) -> Tmux {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        Tmux::start_in(name, data, size, args, here, "")
+    }
+
+    /// As [`Tmux::start_with`], in directory `cwd`, with `env` (`NAME=value ...`) set too.
+    pub fn start_in(
+        name: &str,
+        data: &Path,
+        (w, h): (u16, u16),
+        args: &[&str],
+        cwd: &Path,
+        env: &str,
+    ) -> Tmux {
         let bin = env!("CARGO_BIN_EXE_duplex");
         let args: String = args.iter().map(|a| format!(" '{a}'")).collect();
         let script = format!(
-            "env -u DUPLEX_LESSONS DUPLEX_DATA_DIR='{}' '{bin}'{args}; echo DONE-$?; exec sleep 60",
+            "env -u DUPLEX_LESSONS DUPLEX_DATA_DIR='{}' {env} '{bin}'{args}; echo DONE-$?; exec sleep 60",
             data.display()
         );
         let ok = tmux()
             .args(["new-session", "-d", "-s", name])
             .args(["-x", &w.to_string(), "-y", &h.to_string()])
-            .args(["-c", env!("CARGO_MANIFEST_DIR")])
+            .args(["-c", &cwd.display().to_string()])
             .args(["sh", "-c", &script])
             .env("TERM", "xterm-256color")
             .status()
@@ -64,6 +77,24 @@ impl Tmux {
     /// Types `text` literally.
     pub fn type_text(&self, text: &str) {
         self.keys(&["-l", text]);
+    }
+
+    /// A tmux format (`#{pane_title}`) for this pane.
+    pub fn display(&self, format: &str) -> String {
+        tmux()
+            .args(["display", "-p", "-t", &self.name, format])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The screen with its attributes as escape sequences (`capture-pane -e`).
+    pub fn screen_styled(&self) -> String {
+        tmux()
+            .args(["capture-pane", "-p", "-e", "-t", &self.name])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
     }
 
     pub fn screen(&self) -> String {
