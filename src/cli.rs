@@ -91,16 +91,21 @@ fn budget_minutes(s: &str) -> Result<f64, String> {
 
 /// What `duplex serve --help` says after the flags: the budgets a client cannot exceed.
 const SERVE_LIMITS: &str = "\
-Memory, per connection: a request head of at most 16 KiB; bodies are streamed in pieces, never
-held whole, and a client that does not read holds at most a few pieces; a WebSocket message of
-at most 16 MiB on /ws/echo and 64 KiB on the other WebSocket routes. In total: at most
---max-conns connections; the tap's queue to the printer is bounded, and when printing falls
-behind, decoding detail is skipped (and an event says how much) rather than memory grown.
+Memory, per connection: a request head of at most 16 KiB; bodies (/bytes/N, the POST /echo)
+stream in 16 KiB pieces, never held whole, so a client that does not read holds a few pieces; a
+WebSocket message of at most 16 MiB on /ws/echo, 64 KiB on the other WebSocket routes; a chat
+member's unread backlog of at most 1 MiB (then close 1008). In total: at most --max-conns
+connections; echo messages in progress share 48 MiB beyond their first 256 KiB each (past it,
+reads wait); the tap's queue to the printer holds 32 MiB: when printing falls behind, decoding
+detail is skipped and a `skipped` event says how much.
 
-Time: every stall has a limit, and each ends with an event saying which one: a head (408), a
-body, a write the client does not read, a WebSocket that answers no ping (close 1001), a new
-connection that sends nothing, a kept-alive connection with no new request. Once three quarters
-of --max-conns are open, idle and silent connections get 2 s.";
+Time: every stall has a limit, and each close says which one (`why` in tcp_close): a head
+(408), a body (408 before the answer began), a write the client does not read (RST), a
+WebSocket that answers no ping (close 1001), a new connection that sends nothing, a kept-alive
+connection with no new request. Once three quarters of --max-conns are open, idle and silent
+connections get 2 s. A close by the server lingers up to 2 s (1 MiB) reading what the client
+still sends, so answers already sent are not lost to a reset. Ctrl-C ends the server within
+about 3 s whatever is queued, saying what was not printed.";
 
 #[derive(Args, Debug)]
 #[command(after_long_help = SERVE_LIMITS)]
