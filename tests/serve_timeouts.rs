@@ -195,3 +195,19 @@ fn a_websocket_that_answers_its_pings_stays() {
         }
     }
 }
+
+#[test]
+fn a_full_server_closes_its_longest_silent_connection_for_a_newcomer() {
+    let mut s = Server::start(&["--max-conns", "4", "--first-byte-timeout", "60"]);
+    let _silent: Vec<TcpStream> = (0..4).map(|_| connect(&s)).collect();
+    std::thread::sleep(Duration::from_millis(700));
+    let mut sock = connect(&s);
+    sock.write_all(b"GET /echo HTTP/1.0\r\n\r\n").unwrap();
+    let (resp, _) = read_to_close(&mut sock);
+    assert!(
+        resp.starts_with(b"HTTP/1.0 200 OK"),
+        "{}",
+        String::from_utf8_lossy(&resp)
+    );
+    closed_for(&mut s, "first_byte");
+}

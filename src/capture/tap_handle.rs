@@ -188,6 +188,13 @@ impl TapHandle {
         self.touch(|a| a.in_flight = a.in_flight.saturating_sub(1));
     }
 
+    /// How long since the open, when the client has sent nothing at all and nothing is in flight.
+    pub fn silent_for(&self) -> Option<Duration> {
+        let a = self.inner.activity.lock().ok().map(|a| *a)?;
+        let silent = !a.heard && a.in_flight == 0;
+        silent.then(|| a.last.map_or(Duration::ZERO, |l| l.elapsed()))
+    }
+
     /// The last byte from the client, if any came.
     pub fn last_in(&self) -> Option<Instant> {
         self.inner.activity.lock().ok().and_then(|a| a.last_in)

@@ -11,6 +11,10 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::capture::tap::{TapHandle, WeakTapHandle};
 
+/// How long a connection must have said nothing before a full server closes it for a newcomer:
+/// a client that has just connected gets time to send its request.
+const SILENT_EVICT: Duration = Duration::from_millis(500);
+
 /// No override: the server's `Config` decides.
 const UNSET: u64 = u64::MAX;
 /// An override meaning "never close an idle connection".
@@ -120,6 +124,26 @@ impl Control {
             conns.retain(|_, h| h.upgrade().is_some());
         }
         conns.insert(client, handle.downgrade());
+    }
+
+    /// Makes room when every slot is taken: closes the connection that has been open longest
+    /// without sending a byte (at least `SILENT_EVICT`), marked as ended by the first-byte
+    /// limit. A crowd of silent sockets then cannot keep a client that speaks out. False when
+    /// none qualifies.
+    pub(super) fn evict_silent(&self) -> bool {
+        let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
+        let victim = conns
+            .values()
+            .filter_map(WeakTapHandle::upgrade)
+            .filter_map(|h| h.silent_for().map(|d| (d, h)))
+            .filter(|(d, _)| *d >= SILENT_EVICT)
+            .max_by_key(|(d, _)| *d);
+        let Some((_, h)) = victim else {
+            return false;
+        };
+        h.mark_timeout(crate::proto::event::Stall::FirstByte);
+        h.kill(false);
+        true
     }
 
     /// Kills the server's side of the connection from `client`, with a FIN or an RST and no

@@ -128,7 +128,8 @@ pub async fn serve_with(
         };
         let id = next_id;
         next_id = next_id.wrapping_add(1);
-        if open.load(Ordering::Relaxed) >= config.max_conns {
+        // A full server first closes its longest-silent connection to make room.
+        if open.load(Ordering::Relaxed) >= config.max_conns && !control.evict_silent() {
             let tap = tap(stream, id, peer, clock, &tx, TapHandle::default());
             let alive = shared.alive.clone();
             tokio::spawn(async move {
