@@ -189,7 +189,12 @@ def main(argv):
             files.append(a)
     cache, errors, warnings = {}, 0, 0
     for f in files:
-        c = check_file(f, cache)
+        try:
+            c = check_file(f, cache)
+        except (AttributeError, TypeError, ValueError, OSError) as e:
+            # a table where a string was due, or the reverse: report it, do not crash
+            c = Checker(f)
+            c.err("structure", f"not in the translation format ({type(e).__name__}: {e})")
         for m in c.errors:
             print("error:", m)
         for m in c.warnings:
