@@ -3,7 +3,7 @@
 //! instead; a sentence about a key of the screen (`Press m`) is left out.
 
 use super::markdown;
-use super::wrap::wrap;
+use super::wrap::{cut, wrap};
 
 /// Phrases of the screen and their transcript equivalents, longest first.
 const PHRASES: &[(&str, &str)] = &[
@@ -75,8 +75,14 @@ pub fn narration(text: &str, width: usize) -> Vec<String> {
     let flat = markdown::to_plain(&markdown::parse(text), usize::MAX / 4);
     let mut out = Vec::new();
     for line in flat.lines() {
-        if line.is_empty() || line.starts_with("    ") {
-            out.push(line.to_string());
+        if line.is_empty() {
+            out.push(String::new());
+            continue;
+        }
+        // Code as written, spaces and all; a line too wide goes on below.
+        if let Some(code) = line.strip_prefix("    ") {
+            let parts = cut(code, width.saturating_sub(4));
+            out.extend(parts.into_iter().map(|p| format!("    {p}")));
             continue;
         }
         // A list item keeps its mark, and its lines after the first align under its text.
@@ -96,7 +102,7 @@ pub fn narration(text: &str, width: usize) -> Vec<String> {
         if words.is_empty() {
             continue;
         }
-        let indent = " ".repeat(unicode_width::UnicodeWidthStr::width(mark));
+        let indent = " ".repeat(super::wrap::cols(mark));
         out.extend(wrap(&words, width, mark, &indent));
     }
     // Paragraphs left empty leave no double blank lines.
