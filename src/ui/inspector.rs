@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Paragraph};
 
 use super::Theme;
 use super::hexdump::{Field, hex_lines};
@@ -148,6 +148,22 @@ pub fn render(
             )),
         ],
     };
+    // Nothing is cut at the pane's edge: a line too wide goes on below, and scrolls.
+    let lines = super::wrap::overflow(lines, width);
+    let below = lines
+        .len()
+        .saturating_sub(usize::from(state.scroll) + usize::from(inner.height));
+    if below > 0 && inner.height > 0 {
+        let s = if below == 1 { "" } else { "s" };
+        let more = Line::from(format!(" ↓ {below} more line{s} (Tab, ↓) ")).right_aligned();
+        // On the bottom border, inside its corners.
+        let edge = Rect {
+            x: area.x + 1,
+            width: area.width.saturating_sub(2),
+            ..area
+        };
+        frame.render_widget(Block::new().title_bottom(more), edge);
+    }
     frame.render_widget(Paragraph::new(lines).scroll((state.scroll, 0)), inner);
 }
 
@@ -269,10 +285,16 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
         .trim_end()
         .to_owned();
     lines.push(Line::raw(format!("  {:>5} B  {}", first_len, start_line)));
-    let name_w = width.saturating_sub(14);
     for ((name, value), r) in head.headers.iter().zip(&head.header_ranges) {
-        let text = super::text::fit(&format!("{name}: {value}"), name_w);
-        lines.push(Line::raw(format!("  {:>5} B  {text}", r.len())));
+        // A long value (a cookie, a header in any script) goes on under itself, whole.
+        let first = format!("  {:>5} B  ", r.len());
+        let text = vec![Span::raw(format!("{name}: {value}"))];
+        lines.extend(super::wrap::wrap(
+            text,
+            width,
+            &first,
+            &" ".repeat(first.len()),
+        ));
     }
     let headers: u64 = head.header_ranges.iter().map(|r| r.len()).sum();
     let blank = head.range.len().saturating_sub(first_len + headers);
