@@ -153,3 +153,72 @@ fn a_chinese_title_and_summary_are_whole_on_the_home_screen() {
         );
     }
 }
+
+#[test]
+fn an_about_pane_taller_than_the_screen_scrolls_with_j_and_says_so() {
+    let mut app = chinese_app();
+    let summary = app.home.course[0].summary.repeat(12);
+    app.home.course[0].summary = summary.clone();
+    let (w, h) = (80, 24);
+    let about = Rect::new(w * 6 / 10, 0, w - w * 6 / 10, h - 1);
+    assert!(
+        screen(&app, w, h).contains("↓ J more"),
+        "{}",
+        screen(&app, w, h)
+    );
+    // A line at a time to the end: each row lands at its offset.
+    let mut content: Vec<String> = Vec::new();
+    for offset in 0..200 {
+        if usize::from(app.home.about_scroll) < offset {
+            break;
+        }
+        for (i, r) in rows(&app, w, h, about).into_iter().enumerate() {
+            if content.len() <= offset + i {
+                content.resize(offset + i + 1, String::new());
+            }
+            content[offset + i] = r;
+        }
+        app.update(key('J'));
+    }
+    assert!(
+        screen(&app, w, h).contains("↑ K more"),
+        "{}",
+        screen(&app, w, h)
+    );
+    let all = no_space(&content.concat());
+    assert!(all.contains(&no_space(&summary)), "{}", content.join("\n"));
+    // Another selection starts its About from the top.
+    app.update(key('j'));
+    assert_eq!(app.home.about_scroll, 0);
+}
+
+#[test]
+fn the_help_on_a_narrow_terminal_wraps_every_line_whole() {
+    let mut app = chinese_app();
+    app.update(key('?'));
+    let (w, h) = (44, 20);
+    let mut content: Vec<String> = Vec::new();
+    for offset in 0..300 {
+        let s = screen(&app, w, h);
+        // The box fills the width: its rows inside the borders.
+        let rows = rows(&app, w, h, Rect::new(0, 0, w, h));
+        for (i, r) in rows.into_iter().enumerate() {
+            if content.len() <= offset + i {
+                content.resize(offset + i + 1, String::new());
+            }
+            content[offset + i] = r;
+        }
+        if !s.contains("↓ more") {
+            break;
+        }
+        app.update(key('j'));
+    }
+    let all = no_space(&content.concat());
+    for (keys, what, ..) in super::super::keys::KEYS {
+        assert!(
+            all.contains(&no_space(what)),
+            "{keys}: {what:?} is cut:\n{}",
+            content.join("\n")
+        );
+    }
+}
