@@ -197,6 +197,8 @@ impl LessonScreen {
         // A narrow pane keeps the whole title on top and says the step along the bottom.
         let fits =
             crate::ui::width(&title) + crate::ui::width(&step) + 2 <= usize::from(area.width);
+        // A title wider than the pane ends in `…`; it is whole on the home screen.
+        let title = crate::ui::fit(&title, usize::from(area.width.saturating_sub(2)));
         let block = Block::new()
             .borders(Borders::ALL)
             .title(Line::from(title).style(theme.title));

@@ -104,11 +104,12 @@ pub fn render(
                 "  {} bytes on the wire, {} after inflation",
                 m.wire_len, m.row.payload_len
             )),
+            // Whole as kept (at most `KEEP_FULL` bytes): `overflow` below wraps it.
             Line::raw(format!(
                 "  {}",
                 super::text::text_or_hex(
                     m.preview,
-                    width.saturating_sub(6),
+                    usize::MAX / 2,
                     m.row.payload_len > m.preview.len() as u64
                 )
             )),
@@ -118,10 +119,7 @@ pub fn render(
                 "  Server-Sent Event, {} bytes on the wire",
                 row.payload_len
             )),
-            Line::raw(format!(
-                "  data {}",
-                quoted(data, width.saturating_sub(9), false)
-            )),
+            Line::raw(format!("  data {}", quoted(data, usize::MAX / 2, false))),
         ],
         Some(Detail::Error { row, .. }) if super::text::stream_end(session, &row) => vec![
             Line::raw("  The event stream ended when its connection closed."),
