@@ -40,25 +40,35 @@ pub fn plain_words(text: &str) -> String {
     for (from, to) in PHRASES {
         s = s.replace(from, to);
     }
-    sentences(&s)
-        .into_iter()
-        .filter(|x| {
-            let lower = x.to_lowercase();
-            !SCREEN_ONLY.iter().any(|w| lower.contains(w))
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::new();
+    for x in sentences(&s) {
+        let lower = x.to_lowercase();
+        if SCREEN_ONLY.iter().any(|w| lower.contains(w)) {
+            continue;
+        }
+        // Sentences ending in a full-width stop follow on with no space, as they were written.
+        if !out.is_empty() && !out.ends_with(FULL_STOPS) {
+            out.push(' ');
+        }
+        out.push_str(x);
+    }
+    out
 }
 
-/// Sentences of `s`: each ends at `.`, `!` or `?` followed by a space.
+/// Stops that end a sentence with no space after them (Chinese, Japanese).
+const FULL_STOPS: [char; 3] = ['。', '！', '？'];
+
+/// Sentences of `s`: each ends at `.`, `!` or `?` followed by a space, or at `。！？`.
 fn sentences(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let b = s.as_bytes();
-    for i in 0..b.len() {
-        if matches!(b[i], b'.' | b'!' | b'?') && b.get(i + 1) == Some(&b' ') {
-            out.push(s[start..=i].trim());
-            start = i + 1;
+    for (i, c) in s.char_indices() {
+        let end = i + c.len_utf8();
+        let ascii = matches!(c, '.' | '!' | '?') && b.get(end) == Some(&b' ');
+        if ascii || FULL_STOPS.contains(&c) {
+            out.push(s[start..end].trim());
+            start = end;
         }
     }
     let rest = s[start..].trim();
@@ -136,6 +146,13 @@ mod tests {
             all.contains("in the events below: the `http_request` line goes right"),
             "{all}"
         );
+    }
+
+    #[test]
+    fn a_chinese_sentence_about_a_pane_goes_alone() {
+        let text = "第一句。请在 ladder 中查看！第三句？最后一句";
+        assert_eq!(plain_words(text), "第一句。第三句？最后一句");
+        assert_eq!(plain_words("Two. Words"), "Two. Words");
     }
 
     #[test]
