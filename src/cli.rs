@@ -189,6 +189,7 @@ pub struct ReplayArgs {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
+    plain_width();
     match cli.command {
         Some(Command::Replay(args)) => replay_cmd(&args),
         Some(Command::Serve(args)) => serve_cmd(&args),
@@ -202,6 +203,16 @@ pub fn run(cli: Cli) -> ExitCode {
             crate::lesson::check::check(&args.paths, args.run, budget)
         }
         None => crate::app::run::main(cli.lessons),
+    }
+}
+
+/// The plain transcript wraps to the terminal when it is narrower than 100 columns.
+fn plain_width() {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal()
+        && let Ok((w, _)) = crossterm::terminal::size()
+    {
+        crate::lesson::wrap::set_terminal_width(usize::from(w));
     }
 }
 

@@ -198,16 +198,29 @@ fn plain_tables(lessons: &Path, data: &Path, id: &str) -> Vec<Vec<String>> {
         .expect("duplex learn --plain runs");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let mut tables = Vec::new();
-    let mut lines = text.lines();
+    let mut lines = text.lines().peekable();
     while let Some(l) = lines.next() {
         if l.contains("Measured on this machine") {
-            let _header = lines.next();
-            let _rule = lines.next();
-            let rows = lines
-                .by_ref()
-                .take_while(|l| !l.trim().is_empty())
-                .map(|l| l.trim().to_string())
-                .collect();
+            // A table wider than the transcript comes in groups of columns, each under its
+            // own header and with the labels again: each row's cells in metric order.
+            let mut rows: Vec<String> = Vec::new();
+            while lines.peek().is_some_and(|l| l.starts_with("    ")) {
+                let _header = lines.next();
+                let group: Vec<&str> = lines
+                    .by_ref()
+                    .take_while(|l| !l.trim().is_empty())
+                    .map(str::trim)
+                    .collect();
+                for (i, row) in group.into_iter().enumerate() {
+                    match rows.get_mut(i) {
+                        Some(r) => {
+                            let cells = row.split_whitespace().skip(1);
+                            r.extend(cells.flat_map(|c| [" ", c]));
+                        }
+                        None => rows.push(row.to_string()),
+                    }
+                }
+            }
             tables.push(rows);
         }
     }

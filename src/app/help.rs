@@ -19,8 +19,9 @@ const MOUSE: &[(&str, &str, Scope)] = &[
     ),
 ];
 
-/// The help's lines, titles included.
-pub fn lines() -> Vec<Line<'static>> {
+/// The help's lines within `width` columns, titles included; a description too long for the
+/// line goes on under itself.
+pub fn lines(width: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for scope in [
         Scope::Everywhere,
@@ -39,18 +40,26 @@ pub fn lines() -> Vec<Line<'static>> {
         let mouse = MOUSE.iter().filter(|m| m.2 == scope).map(|m| (m.0, m.1));
         let keys = KEYS.iter().filter(|k| k.2 == scope).map(|k| (k.0, k.1));
         for (keys, what) in keys.chain(mouse) {
-            out.push(Line::from(vec![
-                Span::styled(
-                    format!("  {keys:<15}"),
-                    Style::new().add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(what),
-            ]));
+            let first = format!("  {keys:<15}");
+            let indent = " ".repeat(crate::ui::width(&first));
+            let mut lines = super::narration::wrap(vec![Span::raw(what)], width, &first, &indent);
+            if let Some(s) = lines.first_mut().and_then(|l| l.spans.first_mut()) {
+                s.style = Style::new().add_modifier(Modifier::BOLD);
+            }
+            out.extend(lines);
         }
     }
     out
 }
 
 pub fn draw(f: &mut Frame, area: Rect, scroll: u16) {
-    overlay(f, area, 76, lines(), scroll, "Keys");
+    let w = area.width.min(76);
+    overlay(
+        f,
+        area,
+        w,
+        lines(usize::from(w.saturating_sub(2))),
+        scroll,
+        "Keys",
+    );
 }

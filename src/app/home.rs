@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 
 use super::course::CourseEntry;
 use crate::ui::visible;
@@ -20,6 +20,10 @@ pub enum Choice {
 pub struct Home {
     pub course: Vec<CourseEntry>,
     pub selected: usize,
+    /// Lines of the About pane scrolled past (K/J), back to 0 with each new selection.
+    pub about_scroll: u16,
+    /// The About pane's last lines scrolled past at most, as drawn.
+    about_max: std::cell::Cell<u16>,
 }
 
 impl Home {
@@ -27,6 +31,8 @@ impl Home {
         Home {
             course,
             selected: 0,
+            about_scroll: 0,
+            about_max: std::cell::Cell::new(0),
         }
     }
 
@@ -45,6 +51,13 @@ impl Home {
     pub fn move_by(&mut self, delta: isize) {
         let last = self.len() - 1;
         self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.about_scroll = 0;
+    }
+
+    /// K/J: the About pane a line up or down, within what it holds.
+    pub fn scroll_about(&mut self, delta: i16) {
+        let max = self.about_max.get();
+        self.about_scroll = self.about_scroll.saturating_add_signed(delta).min(max);
     }
 
     /// A click at (`col`, `row`) on the screen drawn in `area`: on a line of the list, it
@@ -123,10 +136,23 @@ impl Home {
             about.push(Line::from(""));
             about.push(Line::from(format!("! {}", visible(note))));
         }
+        let block = Block::new().borders(Borders::ALL).title(" About ");
+        let inner = block.inner(info_area);
+        let about = wrapped(about, usize::from(inner.width));
+        // What does not fit scrolls with K/J, and the border says there is more.
+        let max = about.len().saturating_sub(usize::from(inner.height));
+        let max = u16::try_from(max).unwrap_or(u16::MAX);
+        self.about_max.set(max);
+        let scroll = self.about_scroll.min(max);
+        let more = match (scroll > 0, scroll < max) {
+            (true, true) => " ↑↓ K/J more ",
+            (true, false) => " ↑ K more ",
+            (false, true) => " ↓ J more ",
+            (false, false) => "",
+        };
+        let block = block.title_bottom(Line::from(more).right_aligned());
         f.render_widget(
-            Paragraph::new(about)
-                .wrap(Wrap { trim: false })
-                .block(Block::new().borders(Borders::ALL).title(" About ")),
+            Paragraph::new(about).scroll((scroll, 0)).block(block),
             info_area,
         );
         f.render_widget(
@@ -215,30 +241,28 @@ fn areas(area: Rect) -> (Rect, Rect, Rect) {
     (list, info, keys)
 }
 
-/// `first` then `text` in words over lines of `width` columns, later lines indented under the
-/// text; a word longer than a line is cut with `…`.
+/// `first` then `text` over lines of `width` columns, later lines indented under the text.
 fn wrap(first: &str, text: &str, width: usize) -> Vec<String> {
     let indent = " ".repeat(crate::ui::width(first));
-    let mut lines = vec![first.to_string()];
-    let mut fresh = true;
-    for word in text.split(' ') {
-        let last = lines.last_mut().expect("one line at least");
-        let used = crate::ui::width(last);
-        let need = crate::ui::width(word) + usize::from(!fresh);
-        if !fresh && used + need > width {
-            lines.push(format!(
-                "{indent}{}",
-                crate::ui::fit(word, width.saturating_sub(indent.len()))
-            ));
-        } else {
-            if !fresh {
-                last.push(' ');
-            }
-            last.push_str(word);
+    crate::lesson::wrap::wrap(text, width, first, &indent)
+}
+
+/// `lines` wrapped to `width` columns, each keeping its style.
+fn wrapped(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for l in lines {
+        if l.spans.iter().all(|s| s.content.trim().is_empty()) {
+            out.push(l);
+            continue;
         }
-        fresh = false;
+        let spans = l
+            .spans
+            .into_iter()
+            .map(|s| s.patch_style(l.style))
+            .collect();
+        out.extend(super::narration::wrap(spans, width, "", ""));
     }
-    lines
+    out
 }
 
 #[cfg(test)]

@@ -247,7 +247,7 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ),
     (
         "K  J",
-        "scroll the narration up / down",
+        "scroll a lesson's narration or the home's About up / down",
         Scope::Lesson,
         Action::NarrationUp,
     ),

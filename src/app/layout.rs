@@ -92,11 +92,17 @@ pub fn overlay(
     } else {
         format!(" {name} · any key closes ")
     };
+    let scroll = scroll.min(max_scroll);
+    let more = match (scroll > 0, scroll < max_scroll) {
+        (true, true) => " ↑↓ more ",
+        (true, false) => " ↑ more ",
+        (false, true) => " ↓ more ",
+        (false, false) => "",
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .title(title)
+        .title_bottom(ratatui::text::Line::from(more).right_aligned());
     f.render_widget(Clear, box_);
-    f.render_widget(
-        Paragraph::new(lines)
-            .scroll((scroll.min(max_scroll), 0))
-            .block(Block::new().borders(Borders::ALL).title(title)),
-        box_,
-    );
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), box_);
 }

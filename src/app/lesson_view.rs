@@ -141,7 +141,7 @@ impl LessonScreen {
             if let Answer::Choice { choices, .. } = &q.answer {
                 for (n, c) in choices.iter().enumerate() {
                     let mark = format!("  {}) ", n + 1);
-                    let indent = " ".repeat(mark.chars().count());
+                    let indent = " ".repeat(crate::lesson::wrap::cols(&mark));
                     out.extend(narration::wrap(
                         vec![Span::raw(c.clone())],
                         width,
@@ -195,7 +195,10 @@ impl LessonScreen {
         let title = format!(" {} · {} ", self.number, self.lesson.title);
         let step = format!(" step {}/{n} ", (self.step + 1).min(n));
         // A narrow pane keeps the whole title on top and says the step along the bottom.
-        let fits = title.chars().count() + step.chars().count() + 2 <= usize::from(area.width);
+        let fits =
+            crate::ui::width(&title) + crate::ui::width(&step) + 2 <= usize::from(area.width);
+        // A title wider than the pane ends in `…`; it is whole on the home screen.
+        let title = crate::ui::fit(&title, usize::from(area.width.saturating_sub(2)));
         let block = Block::new()
             .borders(Borders::ALL)
             .title(Line::from(title).style(theme.title));

@@ -6,6 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use crate::lesson::markdown::{Block, Inline};
+use crate::lesson::wrap;
 use crate::ui::{Theme, visible};
 
 /// `blocks` as lines at most `width` columns wide, a blank line between blocks.
@@ -24,17 +25,24 @@ pub fn render(blocks: &[Block], width: usize, theme: &Theme) -> Vec<Line<'static
                     } else {
                         "• ".to_string()
                     };
-                    let indent = " ".repeat(mark.chars().count());
+                    let indent = " ".repeat(wrap::cols(&mark));
                     out.extend(wrap(spans(item, theme), width, &mark, &indent));
                 }
             }
-            // Code keeps its lines as written (a command to copy): cut, never wrapped; a tab
-            // as spaces, since a terminal cell cannot hold one.
-            Block::Code(code) => out.extend(code.lines().map(|l| {
-                let l = visible(&l.replace('\t', "    ")).into_owned();
-                let text: String = format!("  {l}").chars().take(width.max(1)).collect();
-                Line::from(Span::styled(text, code_style(theme)))
-            })),
+            // Code keeps its lines as written, spaces and all (a tab as spaces: a terminal
+            // cell cannot hold one); a line wider than the pane goes on below rather than lost.
+            Block::Code(code) => {
+                for l in code.lines() {
+                    let l = visible(&l.replace('\t', "    ")).into_owned();
+                    out.extend(
+                        wrap::cut(&l, width.saturating_sub(2))
+                            .into_iter()
+                            .map(|part| {
+                                Line::from(Span::styled(format!("  {part}"), code_style(theme)))
+                            }),
+                    );
+                }
+            }
         }
     }
     out
@@ -59,93 +67,8 @@ fn spans(inl: &[Inline], theme: &Theme) -> Vec<Span<'static>> {
         .collect()
 }
 
-/// Styled words wrapped greedily to `width`; the first line starts with `first`, the others
-/// with `indent`. A word longer than a line is cut across lines. Words may come from outside (a
-/// verdict quoting the traffic, an error): their controls are escaped before they are measured.
-pub fn wrap(
-    spans: Vec<Span<'static>>,
-    width: usize,
-    first: &str,
-    indent: &str,
-) -> Vec<Line<'static>> {
-    let width = width.max(indent.chars().count() + 4);
-    let mut lines = Vec::new();
-    let mut cur: Vec<Span<'static>> = vec![Span::raw(first.to_string())];
-    let mut col = first.chars().count();
-    let mut fresh = true;
-    for span in spans {
-        let style = span.style;
-        for word in words(&span.content) {
-            if word == " " {
-                if !fresh && col < width {
-                    cur.push(Span::styled(" ", style));
-                    col += 1;
-                }
-                continue;
-            }
-            let mut word: Vec<char> = visible(word).chars().collect();
-            loop {
-                let room = width.saturating_sub(col);
-                if word.len() <= room {
-                    col += word.len();
-                    cur.push(Span::styled(word.iter().collect::<String>(), style));
-                    fresh = false;
-                    break;
-                }
-                if !fresh || room == 0 {
-                    trim_end(&mut cur);
-                    lines.push(Line::from(std::mem::take(&mut cur)));
-                    cur.push(Span::raw(indent.to_string()));
-                    col = indent.chars().count();
-                    fresh = true;
-                    continue;
-                }
-                // Longer than a whole line: as much as fits, the rest on the next.
-                let rest = word.split_off(room);
-                cur.push(Span::styled(word.iter().collect::<String>(), style));
-                col = width;
-                fresh = false;
-                word = rest;
-            }
-        }
-    }
-    trim_end(&mut cur);
-    lines.push(Line::from(cur));
-    lines
-}
-
-/// Words and single spaces: runs of whitespace count as one space. Of the controls only tab and
-/// line ends separate words (as lesson text has them); the others stay in a word, escaped.
-fn words(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in s.char_indices() {
-        let space = matches!(c, '\t' | '\n' | '\r') || (c.is_whitespace() && !c.is_control());
-        if space {
-            if let Some(b) = start.take() {
-                out.push(&s[b..i]);
-            }
-            if out.last() != Some(&" ") {
-                out.push(" ");
-            }
-        } else if start.is_none() {
-            start = Some(i);
-        }
-    }
-    if let Some(b) = start {
-        out.push(&s[b..]);
-    }
-    out
-}
-
-fn trim_end(spans: &mut Vec<Span<'static>>) {
-    while spans
-        .last()
-        .is_some_and(|s| s.content.trim().is_empty() && spans.len() > 1)
-    {
-        spans.pop();
-    }
-}
+/// Styled text wrapped to `width` columns, the one wrap the views share.
+pub use crate::ui::wrap::wrap;
 
 #[cfg(test)]
 mod tests {

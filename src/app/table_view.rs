@@ -9,56 +9,19 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use crate::lesson::run::TableReport;
-use crate::lesson::transcript::table_lines;
+use crate::lesson::transcript::table_fitted;
 use crate::ui::Theme;
 
 /// Spaces between columns, as the plain transcript prints them.
 const GAP: usize = 2;
 
-fn cols(s: &str) -> usize {
-    unicode_width::UnicodeWidthStr::width(s)
+/// The table as lines at most `width` columns wide, as the plain transcript splits it; labels'
+/// controls escaped before the columns are measured.
+fn fitted(t: &TableReport, width: usize) -> (Vec<String>, Vec<usize>) {
+    table_fitted(&escaped(t), width, GAP)
 }
 
-fn widest(lines: &[String]) -> usize {
-    lines.iter().map(|l| cols(l)).max().unwrap_or(0)
-}
-
-/// The table as lines at most `width` columns wide, the first line of each group its header.
-/// Returns the lines and the indices of the header lines.
-pub fn fitted(t: &TableReport, width: usize) -> (Vec<String>, Vec<usize>) {
-    let t = &escaped(t);
-    let whole = table_lines(t, GAP);
-    if widest(&whole) <= width || t.metrics.len() <= 1 {
-        return (whole, vec![0]);
-    }
-    // Columns in groups that fit, each group with the label column again.
-    let mut out = Vec::new();
-    let mut heads = Vec::new();
-    let mut group: Vec<usize> = Vec::new();
-    let mut flush = |group: &mut Vec<usize>, out: &mut Vec<String>| {
-        if group.is_empty() {
-            return;
-        }
-        if !out.is_empty() {
-            out.push(String::new());
-        }
-        heads.push(out.len());
-        out.extend(table_lines(&subset(t, group), GAP));
-        group.clear();
-    };
-    for m in 0..t.metrics.len() {
-        group.push(m);
-        if group.len() > 1 && widest(&table_lines(&subset(t, &group), GAP)) > width {
-            group.pop();
-            flush(&mut group, &mut out);
-            group.push(m);
-        }
-    }
-    flush(&mut group, &mut out);
-    (out, heads)
-}
-
-/// `t` with its labels' controls escaped, before the columns are measured.
+/// `t` with its labels' controls escaped.
 fn escaped(t: &TableReport) -> TableReport {
     TableReport {
         metrics: t.metrics.clone(),
@@ -66,23 +29,6 @@ fn escaped(t: &TableReport) -> TableReport {
             .rows
             .iter()
             .map(|(label, vals)| (crate::ui::visible(label).into_owned(), vals.clone()))
-            .collect(),
-    }
-}
-
-fn subset(t: &TableReport, metrics: &[usize]) -> TableReport {
-    TableReport {
-        metrics: metrics
-            .iter()
-            .filter_map(|&m| t.metrics.get(m).copied())
-            .collect(),
-        rows: t
-            .rows
-            .iter()
-            .map(|(label, vals)| {
-                let v = metrics.iter().map(|&m| vals.get(m).copied().flatten());
-                (label.clone(), v.collect())
-            })
             .collect(),
     }
 }
@@ -140,6 +86,7 @@ pub fn draw(
 mod tests {
     use super::*;
     use crate::lesson::model::Metric;
+    use crate::lesson::transcript::table_lines;
 
     fn table() -> TableReport {
         TableReport {
@@ -170,7 +117,10 @@ mod tests {
     fn a_wide_table_splits_into_column_groups_and_keeps_every_number_whole() {
         let (lines, heads) = fitted(&table(), 34);
         assert!(heads.len() > 1, "{lines:#?}");
-        assert!(lines.iter().all(|l| cols(l) <= 34), "{lines:#?}");
+        assert!(
+            lines.iter().all(|l| crate::ui::width(l) <= 34),
+            "{lines:#?}"
+        );
         let all = lines.join("\n");
         for n in [
             "254.2",

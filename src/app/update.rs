@@ -210,6 +210,8 @@ impl App {
             Action::Down => self.home.move_by(1),
             Action::PageUp | Action::First => self.home.move_by(-100),
             Action::PageDown | Action::Last => self.home.move_by(100),
+            Action::NarrationUp => self.home.scroll_about(-1),
+            Action::NarrationDown => self.home.scroll_about(1),
             Action::Open | Action::StepForward => match self.home.choice() {
                 Choice::Lesson(id) => self.open_lesson(&id),
                 Choice::Replay => {

@@ -12,7 +12,7 @@ use super::load::{self, Catalog};
 use super::model::{Lesson, Question};
 use super::progress::{Progress, Store};
 use super::run::{Player, StepReport};
-use super::wrap::COLUMNS;
+use super::wrap::columns;
 
 pub struct LearnOpts {
     pub id: Option<String>,
@@ -110,7 +110,7 @@ pub fn recap_cmd(extra: Option<&std::path::Path>) -> ExitCode {
     let cat = course(extra);
     say!(
         "{}",
-        super::recap::plain(&progress, &cat.lessons, COLUMNS).trim_end()
+        super::recap::plain(&progress, &cat.lessons, columns()).trim_end()
     );
     ExitCode::SUCCESS
 }
@@ -134,18 +134,25 @@ fn list(lessons: &[Lesson], progress: &Progress) {
             String::new()
         };
         let head = format!("    {mark} {:>2}. {:<20} ", l.order, l.id);
-        let indent = " ".repeat(head.chars().count());
-        for line in super::wrap::wrap(&l.title, COLUMNS, &head, &indent) {
+        let indent = " ".repeat(super::wrap::cols(&head));
+        for line in super::wrap::wrap(&l.title, columns(), &head, &indent) {
             say!("{line}");
         }
         let about = format!("{done}/{} steps{score}. {}", ids.len(), l.summary);
-        for line in super::wrap::wrap(&about, COLUMNS, "           ", "           ") {
+        for line in super::wrap::wrap(&about, columns(), "           ", "           ") {
             say!("{line}");
         }
     }
-    say!("\nMarks: ✓ done, ! done with answers to review (wrong or missing), ◐ begun, · new.");
-    say!("Play one with `duplex learn ID --plain` (add --auto to run it without questions).");
-    say!("Your interview recap, from your own numbers: `duplex recap`.");
+    say!("");
+    for text in [
+        "Marks: ✓ done, ! done with answers to review (wrong or missing), ◐ begun, · new.",
+        "Play one with `duplex learn ID --plain` (add --auto to run it without questions).",
+        "Your interview recap, from your own numbers: `duplex recap`.",
+    ] {
+        for line in super::wrap::wrap(text, columns(), "", "") {
+            say!("{line}");
+        }
+    }
 }
 
 fn answer_known(q: &Question, r: &StepReport) -> bool {

@@ -165,28 +165,9 @@ fn inline_plain(inl: &[Inline]) -> String {
         .collect()
 }
 
-/// Words of `s` wrapped to `width` columns, each line after the first prefixed by `indent`.
+/// `s` wrapped to `width` columns, each line after the first prefixed by `indent`.
 fn wrap(s: &str, width: usize, first: &str, indent: &str) -> String {
-    let mut out = String::from(first);
-    let mut col = first.chars().count();
-    let mut start = true;
-    for word in s.split_whitespace() {
-        let w = word.chars().count();
-        if !start && col + 1 + w > width {
-            out.push('\n');
-            out.push_str(indent);
-            col = indent.chars().count();
-            start = true;
-        }
-        if !start {
-            out.push(' ');
-            col += 1;
-        }
-        out.push_str(word);
-        col += w;
-        start = false;
-    }
-    out
+    super::wrap::wrap(s, width, first, indent).join("\n")
 }
 
 /// Plain text for a terminal `width` columns wide: paragraphs wrapped, lists as `  • ` and
@@ -206,7 +187,7 @@ pub fn to_plain(blocks: &[Block], width: usize) -> String {
                     } else {
                         "  • ".to_string()
                     };
-                    let indent = " ".repeat(mark.chars().count());
+                    let indent = " ".repeat(super::wrap::cols(&mark));
                     wrap(&inline_plain(item), width, &mark, &indent)
                 })
                 .collect::<Vec<_>>()

@@ -3,7 +3,7 @@
 //! instead; a sentence about a key of the screen (`Press m`) is left out.
 
 use super::markdown;
-use super::wrap::wrap;
+use super::wrap::{cut, wrap};
 
 /// Phrases of the screen and their transcript equivalents, longest first.
 const PHRASES: &[(&str, &str)] = &[
@@ -40,25 +40,35 @@ pub fn plain_words(text: &str) -> String {
     for (from, to) in PHRASES {
         s = s.replace(from, to);
     }
-    sentences(&s)
-        .into_iter()
-        .filter(|x| {
-            let lower = x.to_lowercase();
-            !SCREEN_ONLY.iter().any(|w| lower.contains(w))
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::new();
+    for x in sentences(&s) {
+        let lower = x.to_lowercase();
+        if SCREEN_ONLY.iter().any(|w| lower.contains(w)) {
+            continue;
+        }
+        // Sentences ending in a full-width stop follow on with no space, as they were written.
+        if !out.is_empty() && !out.ends_with(FULL_STOPS) {
+            out.push(' ');
+        }
+        out.push_str(x);
+    }
+    out
 }
 
-/// Sentences of `s`: each ends at `.`, `!` or `?` followed by a space.
+/// Stops that end a sentence with no space after them (Chinese, Japanese).
+const FULL_STOPS: [char; 3] = ['。', '！', '？'];
+
+/// Sentences of `s`: each ends at `.`, `!` or `?` followed by a space, or at `。！？`.
 fn sentences(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let b = s.as_bytes();
-    for i in 0..b.len() {
-        if matches!(b[i], b'.' | b'!' | b'?') && b.get(i + 1) == Some(&b' ') {
-            out.push(s[start..=i].trim());
-            start = i + 1;
+    for (i, c) in s.char_indices() {
+        let end = i + c.len_utf8();
+        let ascii = matches!(c, '.' | '!' | '?') && b.get(end) == Some(&b' ');
+        if ascii || FULL_STOPS.contains(&c) {
+            out.push(s[start..end].trim());
+            start = end;
         }
     }
     let rest = s[start..].trim();
@@ -75,8 +85,14 @@ pub fn narration(text: &str, width: usize) -> Vec<String> {
     let flat = markdown::to_plain(&markdown::parse(text), usize::MAX / 4);
     let mut out = Vec::new();
     for line in flat.lines() {
-        if line.is_empty() || line.starts_with("    ") {
-            out.push(line.to_string());
+        if line.is_empty() {
+            out.push(String::new());
+            continue;
+        }
+        // Code as written, spaces and all; a line too wide goes on below.
+        if let Some(code) = line.strip_prefix("    ") {
+            let parts = cut(code, width.saturating_sub(4));
+            out.extend(parts.into_iter().map(|p| format!("    {p}")));
             continue;
         }
         // A list item keeps its mark, and its lines after the first align under its text.
@@ -96,7 +112,7 @@ pub fn narration(text: &str, width: usize) -> Vec<String> {
         if words.is_empty() {
             continue;
         }
-        let indent = " ".repeat(unicode_width::UnicodeWidthStr::width(mark));
+        let indent = " ".repeat(super::wrap::cols(mark));
         out.extend(wrap(&words, width, mark, &indent));
     }
     // Paragraphs left empty leave no double blank lines.
@@ -130,6 +146,13 @@ mod tests {
             all.contains("in the events below: the `http_request` line goes right"),
             "{all}"
         );
+    }
+
+    #[test]
+    fn a_chinese_sentence_about_a_pane_goes_alone() {
+        let text = "第一句。请在 ladder 中查看！第三句？最后一句";
+        assert_eq!(plain_words(text), "第一句。第三句？最后一句");
+        assert_eq!(plain_words("Two. Words"), "Two. Words");
     }
 
     #[test]

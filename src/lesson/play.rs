@@ -9,7 +9,7 @@ use super::answer::{judge, right_answer};
 use super::model::{Answer, Lesson, Question};
 use super::progress::{Progress, Store};
 use super::run::{Player, StepReport};
-use super::wrap::{COLUMNS, wrap};
+use super::wrap::{columns, wrap};
 use super::{recap, transcript};
 
 /// A question answered wrong, or not answered, for the review at the end.
@@ -37,7 +37,7 @@ enum Asked {
 
 /// Lines of `text` within the transcript's width, each starting with `indent`.
 fn say_wrapped(text: &str, first: &str, indent: &str) {
-    for line in wrap(text, COLUMNS, first, indent) {
+    for line in wrap(text, columns(), first, indent) {
         say!("{line}");
     }
 }
@@ -57,10 +57,11 @@ pub(super) async fn play(
         }
     };
     say_wrapped(&format!("{} — {}", lesson.title, lesson.summary), "", "");
-    say!(
+    let server = format!(
         "(a built-in server listens on http://{}/ for this lesson)",
         player.addr()
     );
+    say_wrapped(&server, "", "");
     // A person at the keyboard reads the narration before the step's traffic scrolls it away.
     let pause = !auto && io::stdin().is_terminal();
     let mut all_ok = true;
@@ -147,7 +148,7 @@ pub(super) async fn play(
         && course.last().is_some_and(|l| l.id == lesson.id);
     if last {
         say!("\nThat was the last lesson of the course.\n");
-        say!("{}", recap::plain(&progress, course, COLUMNS).trim_end());
+        say!("{}", recap::plain(&progress, course, columns()).trim_end());
     } else {
         say_wrapped(
             "Your interview recap, from your own numbers, any time: `duplex recap`.",
@@ -161,7 +162,11 @@ pub(super) async fn play(
 /// The lesson's score and the questions to review.
 fn score(auto: bool, right: usize, asked: usize, review: &[Review]) {
     if auto {
-        say!("No questions asked: --auto shows the answers instead.");
+        say_wrapped(
+            "No questions asked: --auto shows the answers instead.",
+            "",
+            "",
+        );
         return;
     }
     if asked == 0 {
@@ -201,7 +206,11 @@ fn ask(q: &Question, n: usize, r: &StepReport, auto: bool, input: &mut impl BufR
     }
     let explain = super::plain_words::plain_words(&q.explain);
     let Some(right) = right_answer(q, &r.events) else {
-        say!("    (the traffic of this step holds no answer to this question)");
+        say_wrapped(
+            "(the traffic of this step holds no answer to this question)",
+            "    ",
+            "     ",
+        );
         return Asked::Unknown;
     };
     let shown = match &q.answer {

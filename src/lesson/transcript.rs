@@ -1,7 +1,7 @@
 //! A played step in plain words, for a terminal, a file or a screen reader: narration, what
 //! each action did, the decoded events (an HTTP head line by line, a frame's bits, the accept
 //! derivation), the expectations with what was seen, the table of measures. No box drawing;
-//! lines within 80 columns.
+//! lines within `wrap::columns()` (100, or a narrower terminal's).
 
 use std::io::{self, Write};
 
@@ -9,7 +9,7 @@ use super::model::{Lesson, Step};
 use super::plain_words::narration;
 use super::run::expect::fmt_num;
 use super::run::{StepReport, TableReport};
-use super::wrap::{COLUMNS, wrap};
+use super::wrap::{self, columns, wrap};
 use crate::output::{plain, plain_detail};
 use crate::proto::Timestamp;
 use crate::proto::event::{Event, EventKind};
@@ -18,7 +18,7 @@ use crate::proto::event::{Event, EventKind};
 const EVENTS_SHOWN: usize = 60;
 
 fn lines(out: &mut impl Write, text: &str, first: &str, indent: &str) -> io::Result<()> {
-    for l in wrap(text, COLUMNS, first, indent) {
+    for l in wrap(text, columns(), first, indent) {
         writeln!(out, "{l}")?;
     }
     Ok(())
@@ -60,7 +60,7 @@ pub fn header(out: &mut impl Write, lesson: &Lesson, i: usize, step: &Step) -> i
     let title = format!("Step {} of {n}: {}{claims}", i + 1, step.title);
     lines(out, &title, "", "  ")?;
     writeln!(out)?;
-    for line in narration(&step.text, COLUMNS - 2) {
+    for line in narration(&step.text, columns() - 2) {
         if line.is_empty() {
             writeln!(out)?;
         } else {
@@ -136,9 +136,8 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
 
 fn table(out: &mut impl Write, t: &TableReport) -> io::Result<()> {
     writeln!(out, "\n  Measured on this machine, just now:")?;
-    let lines = table_lines(t, 2);
     // Aligned columns, no rule: a screen reader reads the names, then each row.
-    for line in lines {
+    for line in table_fitted(t, columns().saturating_sub(4), 2).0 {
         writeln!(out, "    {line}")?;
     }
     Ok(())
@@ -157,13 +156,13 @@ pub fn table_lines(t: &TableReport, gap: usize) -> Vec<String> {
     }
     let cols = rows[0].len();
     let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .map(|c| rows.iter().map(|r| wrap::cols(&r[c])).max().unwrap_or(0))
         .collect();
     rows.iter()
         .map(|r| {
             let mut line = String::new();
             for (c, cell) in r.iter().enumerate() {
-                let pad = " ".repeat(widths[c] - cell.chars().count());
+                let pad = " ".repeat(widths[c] - wrap::cols(cell));
                 if c == 0 {
                     line.push_str(cell);
                     line.push_str(&pad);
@@ -176,4 +175,58 @@ pub fn table_lines(t: &TableReport, gap: usize) -> Vec<String> {
             line.trim_end().to_owned()
         })
         .collect()
+}
+
+fn widest(lines: &[String]) -> usize {
+    lines.iter().map(|l| wrap::cols(l)).max().unwrap_or(0)
+}
+
+/// The table as lines at most `width` columns wide, and the indices of its header lines: the
+/// lines of [`table_lines`] when they fit, else groups of columns, each with the labels again.
+pub fn table_fitted(t: &TableReport, width: usize, gap: usize) -> (Vec<String>, Vec<usize>) {
+    let whole = table_lines(t, gap);
+    if widest(&whole) <= width || t.metrics.len() <= 1 {
+        return (whole, vec![0]);
+    }
+    let mut out = Vec::new();
+    let mut heads = Vec::new();
+    let mut group: Vec<usize> = Vec::new();
+    let mut flush = |group: &mut Vec<usize>, out: &mut Vec<String>| {
+        if group.is_empty() {
+            return;
+        }
+        if !out.is_empty() {
+            out.push(String::new());
+        }
+        heads.push(out.len());
+        out.extend(table_lines(&subset(t, group), gap));
+        group.clear();
+    };
+    for m in 0..t.metrics.len() {
+        group.push(m);
+        if group.len() > 1 && widest(&table_lines(&subset(t, &group), gap)) > width {
+            group.pop();
+            flush(&mut group, &mut out);
+            group.push(m);
+        }
+    }
+    flush(&mut group, &mut out);
+    (out, heads)
+}
+
+fn subset(t: &TableReport, metrics: &[usize]) -> TableReport {
+    TableReport {
+        metrics: metrics
+            .iter()
+            .filter_map(|&m| t.metrics.get(m).copied())
+            .collect(),
+        rows: t
+            .rows
+            .iter()
+            .map(|(label, vals)| {
+                let v = metrics.iter().map(|&m| vals.get(m).copied().flatten());
+                (label.clone(), v.collect())
+            })
+            .collect(),
+    }
 }

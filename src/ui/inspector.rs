@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Paragraph};
 
 use super::Theme;
 use super::hexdump::{Field, hex_lines};
@@ -96,9 +96,10 @@ pub fn render(
             l
         }
         Some(Detail::Message(m)) => {
-            // A text message is UTF-8 by the protocol: quoted, its controls escaped.
+            // A text message is UTF-8 by the protocol: quoted, its controls escaped. Whole as
+            // kept (at most `KEEP_FULL` bytes): `overflow` below wraps it.
             let cut = m.row.payload_len > m.preview.len() as u64;
-            let room = width.saturating_sub(6);
+            let room = usize::MAX / 2;
             let shown = if m.row.has(crate::session::flags::TEXT) {
                 quoted(m.preview, room, cut)
             } else {
@@ -122,10 +123,7 @@ pub fn render(
                 "  Server-Sent Event, {} bytes on the wire",
                 row.payload_len
             )),
-            Line::raw(format!(
-                "  data {}",
-                quoted(data, width.saturating_sub(9), false)
-            )),
+            Line::raw(format!("  data {}", quoted(data, usize::MAX / 2, false))),
         ],
         Some(Detail::Error { row, .. }) if super::text::stream_end(session, &row) => vec![
             Line::raw("  The event stream ended when its connection closed."),
@@ -152,6 +150,22 @@ pub fn render(
             )),
         ],
     };
+    // Nothing is cut at the pane's edge: a line too wide goes on below, and scrolls.
+    let lines = super::wrap::overflow(lines, width);
+    let below = lines
+        .len()
+        .saturating_sub(usize::from(state.scroll) + usize::from(inner.height));
+    if below > 0 && inner.height > 0 {
+        let s = if below == 1 { "" } else { "s" };
+        let more = Line::from(format!(" ↓ {below} more line{s} (Tab, ↓) ")).right_aligned();
+        // On the bottom border, inside its corners.
+        let edge = Rect {
+            x: area.x + 1,
+            width: area.width.saturating_sub(2),
+            ..area
+        };
+        frame.render_widget(Block::new().title_bottom(more), edge);
+    }
     frame.render_widget(Paragraph::new(lines).scroll((state.scroll, 0)), inner);
 }
 
@@ -272,11 +286,16 @@ fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'
     let start_line = String::from_utf8_lossy(h.raw.get(..first_len as usize).unwrap_or(h.raw));
     let start_line = visible(start_line.trim_end_matches(['\r', '\n']));
     lines.push(Line::raw(format!("  {:>5} B  {}", first_len, start_line)));
-    let name_w = width.saturating_sub(14);
     for ((name, value), r) in head.headers.iter().zip(&head.header_ranges) {
-        let line = format!("{}: {}", visible(name), visible(value));
-        let text = super::text::fit(&line, name_w);
-        lines.push(Line::raw(format!("  {:>5} B  {text}", r.len())));
+        // A long value (a cookie, a header in any script) goes on under itself, whole.
+        let first = format!("  {:>5} B  ", r.len());
+        let text = vec![Span::raw(format!("{}: {}", visible(name), visible(value)))];
+        lines.extend(super::wrap::wrap(
+            text,
+            width,
+            &first,
+            &" ".repeat(first.len()),
+        ));
     }
     let headers: u64 = head.header_ranges.iter().map(|r| r.len()).sum();
     let blank = head.range.len().saturating_sub(first_len + headers);

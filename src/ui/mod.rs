@@ -20,6 +20,7 @@ pub mod lifetimes;
 pub mod lifetimes_full;
 pub mod stats;
 pub mod theme;
+pub mod wrap;
 
 #[cfg(test)]
 mod bytes_tests;
