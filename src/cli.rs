@@ -46,6 +46,8 @@ pub enum Command {
     Progress(ProgressArgs),
     /// Check lesson files: every problem with its file, line and column
     Check(CheckArgs),
+    /// The course's terms in English and Chinese (长连接, 全双工, 掩码, 心跳 ...)
+    Glossary,
 }
 
 #[derive(Args, Debug)]
@@ -195,6 +197,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Serve(args)) => serve_cmd(&args),
         Some(Command::Learn(args)) => learn_cmd(args, cli.lessons),
         Some(Command::Recap) => crate::lesson::learn::recap_cmd(cli.lessons.as_deref()),
+        Some(Command::Glossary) => {
+            let mut out = io::stdout().lock();
+            // A closed pipe (`| head`) ends the listing quietly.
+            for l in crate::lesson::glossary::lines(100, true) {
+                if writeln!(out, "{l}").is_err() {
+                    break;
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Some(Command::Progress(args)) => {
             crate::lesson::learn::progress_cmd(args.reset, cli.lessons.as_deref())
         }

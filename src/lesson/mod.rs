@@ -15,6 +15,7 @@ pub mod answer;
 pub mod builtin;
 pub mod check;
 pub mod diag;
+pub mod glossary;
 pub mod learn;
 pub mod load;
 pub mod markdown;
