@@ -8,6 +8,8 @@ mod expect;
 mod fields;
 mod matcher;
 mod question;
+mod translate;
+pub mod translation;
 pub mod vocab;
 
 use std::collections::HashMap;
