@@ -125,6 +125,19 @@ pub fn load_paths(paths: &[PathBuf]) -> Catalog {
     cat
 }
 
+/// The built-in translations, each checked against the built-in lessons (for a test).
+#[cfg(test)]
+pub(super) fn check_builtin_translations() -> Catalog {
+    let mut cat = Catalog::default();
+    let mut loaded = Loaded::default();
+    for (path, text) in builtin::builtin() {
+        loaded.add(&mut cat, path, text);
+    }
+    cat.lessons = loaded.lessons.into_iter().map(|(l, _)| l).collect();
+    translate::check_all(&mut cat, builtin_translations(None), &Vec::new);
+    cat
+}
+
 /// The built-in translations into `lang` (all of them when `None`).
 fn builtin_translations(lang: Option<&str>) -> Vec<translate::Source> {
     builtin::translations()

@@ -267,3 +267,5 @@ fn text_line_span(text: &str, span: &Span, line: usize) -> Span {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod translate_tests;
