@@ -289,3 +289,18 @@ fn an_unknown_language_flag_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("zh-CN"), "{}", text(&o));
 }
+
+#[test]
+fn check_takes_a_translation_file_named_alone() {
+    // A translation of a built-in lesson, named by its path: checked as a translation.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("zh-CN")).unwrap();
+    let file = dir.path().join("zh-CN/02-http10.toml");
+    let text = "lesson = \"http10\"\nlang = \"zh-CN\"\n[step.no-such-step]\n";
+    std::fs::write(&file, text).unwrap();
+    let o = duplex(&["check", file.to_str().unwrap()], dir.path(), &[], "");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let want = format!("{}:3:7: lesson `http10` has no step `no-such-step`", file.display());
+    assert!(err.starts_with(&want), "want {want:?} in:\n{err}");
+}

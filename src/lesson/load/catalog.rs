@@ -70,6 +70,8 @@ pub fn catalog(extra: Option<&Path>) -> Catalog {
 pub fn load_paths(paths: &[PathBuf]) -> Catalog {
     let mut cat = Catalog::default();
     let mut loaded = Loaded::default();
+    // Translation files named one by one, checked once the lessons are loaded.
+    let mut single = Vec::new();
     if paths.is_empty() {
         let dir = Path::new("lessons");
         if dir.is_dir() {
@@ -97,7 +99,11 @@ pub fn load_paths(paths: &[PathBuf]) -> Catalog {
                 loaded.add(&mut cat, &name, &text);
             }
         } else if let Some(text) = read_one(&mut cat, p) {
-            loaded.add(&mut cat, &p.display().to_string(), &text);
+            let file = p.display().to_string();
+            match translation_dir(p) {
+                Some(dir) => single.push(translate::Source { dir, file, text }),
+                None => loaded.add(&mut cat, &file, &text),
+            }
         }
     }
     cat.lessons = loaded.lessons.into_iter().map(|(l, _)| l).collect();
@@ -114,6 +120,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Catalog {
     for p in paths.iter().filter(|p| p.is_dir()) {
         sources.extend(dir_translations(&mut cat, p, None));
     }
+    sources.extend(single);
     translate::check_all(&mut cat, sources, &|| {
         let mut all = Loaded::default();
         let mut scratch = Catalog::default();
@@ -136,6 +143,15 @@ pub(super) fn check_builtin_translations() -> Catalog {
     cat.lessons = loaded.lessons.into_iter().map(|(l, _)| l).collect();
     translate::check_all(&mut cat, builtin_translations(None), &Vec::new);
     cat
+}
+
+/// The language directory of a file named on its own, when it is a translation: a file in a
+/// directory named like a language (`lessons/zh-CN/03-keep-alive.toml`).
+fn translation_dir(file: &Path) -> Option<String> {
+    let dir = file.parent()?.file_name()?.to_str()?;
+    let lang = crate::lang::Lang::parse(dir)?;
+    // `C` or `posix` would be a lesson directory's odd name, not a language's.
+    (lang != crate::lang::Lang::En || dir.starts_with("en")).then(|| dir.to_string())
 }
 
 /// The built-in translations into `lang` (all of them when `None`).
