@@ -301,6 +301,9 @@ fn check_takes_a_translation_file_named_alone() {
     let o = duplex(&["check", file.to_str().unwrap()], dir.path(), &[], "");
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(o.status.code(), Some(1), "{err}");
-    let want = format!("{}:3:7: lesson `http10` has no step `no-such-step`", file.display());
+    let want = format!(
+        "{}:3:7: lesson `http10` has no step `no-such-step`",
+        file.display()
+    );
     assert!(err.starts_with(&want), "want {want:?} in:\n{err}");
 }

@@ -54,6 +54,14 @@ fn each_error_has_its_place() {
             "[step.http10.question.1]\nwhy = 1\n",
             "4:1: unknown field `why`",
         ),
+        (
+            "part = { en = \"HTTP\", tr = \" \" }\n",
+            "3:28: the `tr` of `part` is empty",
+        ),
+        (
+            "[step.http11]\ntext = { en = \"x\", tr = \"```\\nGET /\\n\" }\n",
+            "4:25: a code block in this `text` translation is never closed",
+        ),
     ];
     for (body, want) in cases {
         let got = first_error(body);

@@ -4,6 +4,7 @@
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::super::markdown;
 use super::super::model::Pos;
 use super::Diagnostic;
 use super::controls;
@@ -107,6 +108,19 @@ fn step(cx: &mut Ctx<'_>, t: &DeTable<'_>, id: &str, span: &Span) -> TrStep {
         text: pair(cx, t, "text"),
         ..TrStep::default()
     };
+    // A code block left open would swallow the rest of the narration, as in a lesson.
+    if let Some(p) = &s.text
+        && markdown::unclosed_fence(&p.tr).is_some()
+    {
+        let tr = t
+            .get("text")
+            .and_then(|v| v.get_ref().as_table()?.get("tr"));
+        cx.err_hint(
+            &tr.map_or(span.clone(), |v| v.span()),
+            "a code block in this `text` translation is never closed",
+            "end it with a line of three backticks: ```",
+        );
+    }
     for (n, at, e) in numbered(cx, t, "expect") {
         cx.unknown_keys(e, &["says"], "a translated expectation");
         let says = pair(cx, e, "says");
@@ -195,6 +209,17 @@ fn pair_of(cx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>, key: &str) -> Option<Pair
     let what = format!("the pair `{key}`");
     let en = cx.str_field(t, &v.span(), "en", &what, true);
     let tr = cx.str_field(t, &v.span(), "tr", &what, true);
+    if let (Some(en), Some(tr), Some(tv)) = (&en, &tr, t.get("tr"))
+        && tr.trim().is_empty()
+        && !en.trim().is_empty()
+    {
+        // An empty `tr` would show nothing where the English says something.
+        cx.err_hint(
+            &tv.span(),
+            format!("the `tr` of `{key}` is empty"),
+            "translate it, or leave the pair out to show the English",
+        );
+    }
     let at = cx.pos(&t.get("en").map_or(v.span(), |e| e.span()));
     Some(Pair {
         en: en?,
