@@ -23,6 +23,10 @@ pub struct Cli {
     /// A directory of lesson files that add to or override the built-in lessons
     #[arg(long, global = true, env = "DUPLEX_LESSONS", value_name = "DIR")]
     pub lessons: Option<PathBuf>,
+    /// The language of the lessons: en, zh-CN (also zh, zh_CN, zh-Hans); default: DUPLEX_LANG,
+    /// then the locale (LC_ALL, LC_MESSAGES, LANG), else en
+    #[arg(long, global = true, value_name = "TAG", value_parser = crate::lang::parse_flag)]
+    pub lang: Option<crate::lang::Lang>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -192,6 +196,8 @@ pub struct ReplayArgs {
 
 pub fn run(cli: Cli) -> ExitCode {
     plain_width();
+    let env = |k: &str| std::env::var(k).ok();
+    crate::lang::set(crate::lang::Lang::resolve(cli.lang, env));
     match cli.command {
         Some(Command::Replay(args)) => replay_cmd(&args),
         Some(Command::Serve(args)) => serve_cmd(&args),
@@ -200,7 +206,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Glossary) => {
             let mut out = io::stdout().lock();
             // A closed pipe (`| head`) ends the listing quietly.
-            for l in crate::lesson::glossary::lines(100, true) {
+            let zh_first = crate::lang::current() == crate::lang::Lang::ZhCn;
+            for l in crate::lesson::glossary::lines(100, zh_first) {
                 if writeln!(out, "{l}").is_err() {
                     break;
                 }

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod capture;
 pub mod cli;
+pub mod lang;
 pub mod lesson;
 pub mod net;
 pub mod output;

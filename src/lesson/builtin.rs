@@ -25,6 +25,12 @@ pub fn builtin() -> &'static [(&'static str, &'static str)] {
     ]
 }
 
+/// The built-in translations, as (language tag, path, text): every `lessons/LANG/*.toml`,
+/// listed by `build.rs`.
+pub fn translations() -> &'static [(&'static str, &'static str, &'static str)] {
+    include!(concat!(env!("OUT_DIR"), "/translations.rs"))
+}
+
 /// The captures in `assets/captures/` a `replay` action may name, embedded.
 const CAPTURES: &[(&str, &[u8])] = {
     macro_rules! captures {

@@ -6,16 +6,27 @@ use std::process::ExitCode;
 
 use super::load::{Catalog, load_paths};
 
-/// Prints every problem to `err`, then `N lessons, M problems`. True when there were none.
+/// Prints every problem, then every warning, to `err`, then `N lessons, M problems` (and `, W
+/// warnings` when there are some). True when there were no problems: warnings do not fail.
 pub fn report(cat: &Catalog, err: &mut impl Write) -> bool {
     for p in &cat.problems {
         let _ = writeln!(err, "{p}");
     }
+    for w in &cat.warnings {
+        let _ = writeln!(err, "{w}");
+    }
     let n = cat.lessons.len();
     let m = cat.problems.len();
+    let w = cat.warnings.len();
+    // Warnings (translations) are counted only when there are some: the usual line stays.
+    let warned = match w {
+        0 => String::new(),
+        1 => ", 1 warning".to_string(),
+        _ => format!(", {w} warnings"),
+    };
     let _ = writeln!(
         err,
-        "{n} lesson{}, {m} problem{}",
+        "{n} lesson{}, {m} problem{}{warned}",
         if n == 1 { "" } else { "s" },
         if m == 1 { "" } else { "s" }
     );

@@ -7,13 +7,15 @@ use std::path::{Path, PathBuf};
 
 use super::super::builtin;
 use super::super::model::{Lesson, Pos};
-use super::{Diagnostic, parse_with_pos};
+use super::{Diagnostic, parse_with_pos, translate};
 
 /// Every lesson that loaded, and every problem found (in files that did not load, and across them).
 #[derive(Debug, Default)]
 pub struct Catalog {
     pub lessons: Vec<Lesson>,
     pub problems: Vec<Diagnostic>,
+    /// Stale or missing translated strings: said by `duplex check`, never fatal.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// `DUPLEX_LESSONS`: a directory of lesson files that add to or override the built-in ones.
@@ -52,6 +54,14 @@ pub fn catalog(extra: Option<&Path>) -> Catalog {
     }
     cat.lessons = builtins.lessons.into_iter().map(|(l, _)| l).collect();
     sort(&mut cat.lessons);
+    let lang = crate::lang::current();
+    if lang != crate::lang::Lang::En {
+        let mut sources = builtin_translations(Some(lang.tag()));
+        if let Some(dir) = extra {
+            sources.extend(dir_translations(&mut cat, dir, Some(lang.tag())));
+        }
+        translate::apply_all(&mut cat, sources);
+    }
     cat
 }
 
@@ -60,6 +70,8 @@ pub fn catalog(extra: Option<&Path>) -> Catalog {
 pub fn load_paths(paths: &[PathBuf]) -> Catalog {
     let mut cat = Catalog::default();
     let mut loaded = Loaded::default();
+    // Translation files named one by one, checked once the lessons are loaded.
+    let mut single = Vec::new();
     if paths.is_empty() {
         let dir = Path::new("lessons");
         if dir.is_dir() {
@@ -87,12 +99,94 @@ pub fn load_paths(paths: &[PathBuf]) -> Catalog {
                 loaded.add(&mut cat, &name, &text);
             }
         } else if let Some(text) = read_one(&mut cat, p) {
-            loaded.add(&mut cat, &p.display().to_string(), &text);
+            let file = p.display().to_string();
+            match translation_dir(p) {
+                Some(dir) => single.push(translate::Source { dir, file, text }),
+                None => loaded.add(&mut cat, &file, &text),
+            }
         }
     }
     cat.lessons = loaded.lessons.into_iter().map(|(l, _)| l).collect();
     sort(&mut cat.lessons);
+    let mut sources = Vec::new();
+    if paths.is_empty() {
+        let dir = Path::new("lessons");
+        sources = if dir.is_dir() {
+            dir_translations(&mut cat, dir, None)
+        } else {
+            builtin_translations(None)
+        };
+    }
+    for p in paths.iter().filter(|p| p.is_dir()) {
+        sources.extend(dir_translations(&mut cat, p, None));
+    }
+    sources.extend(single);
+    translate::check_all(&mut cat, sources, &|| {
+        let mut all = Loaded::default();
+        let mut scratch = Catalog::default();
+        for (path, text) in builtin::builtin() {
+            all.add(&mut scratch, path, text);
+        }
+        all.lessons.into_iter().map(|(l, _)| l).collect()
+    });
     cat
+}
+
+/// The built-in translations, each checked against the built-in lessons (for a test).
+#[cfg(test)]
+pub(super) fn check_builtin_translations() -> Catalog {
+    let mut cat = Catalog::default();
+    let mut loaded = Loaded::default();
+    for (path, text) in builtin::builtin() {
+        loaded.add(&mut cat, path, text);
+    }
+    cat.lessons = loaded.lessons.into_iter().map(|(l, _)| l).collect();
+    translate::check_all(&mut cat, builtin_translations(None), &Vec::new);
+    cat
+}
+
+/// The language directory of a file named on its own, when it is a translation: a file in a
+/// directory named like a language (`lessons/zh-CN/03-keep-alive.toml`).
+fn translation_dir(file: &Path) -> Option<String> {
+    let dir = file.parent()?.file_name()?.to_str()?;
+    let lang = crate::lang::Lang::parse(dir)?;
+    // `C` or `posix` would be a lesson directory's odd name, not a language's.
+    (lang != crate::lang::Lang::En || dir.starts_with("en")).then(|| dir.to_string())
+}
+
+/// The built-in translations into `lang` (all of them when `None`).
+fn builtin_translations(lang: Option<&str>) -> Vec<translate::Source> {
+    builtin::translations()
+        .iter()
+        .filter(|(l, _, _)| lang.is_none_or(|want| want == *l))
+        .map(|(l, path, text)| translate::Source {
+            dir: l.to_string(),
+            file: path.to_string(),
+            text: text.to_string(),
+        })
+        .collect()
+}
+
+/// The translation files in the subdirectories of `dir`: `dir/LANG/*.toml`, for `lang` only
+/// when given (a missing `dir/LANG/` is no problem: the course is in English there).
+fn dir_translations(cat: &mut Catalog, dir: &Path, lang: Option<&str>) -> Vec<translate::Source> {
+    let subdirs: Vec<PathBuf> = match lang {
+        Some(l) => vec![dir.join(l)],
+        None => fs::read_dir(dir)
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default(),
+    };
+    let mut subdirs: Vec<PathBuf> = subdirs.into_iter().filter(|d| d.is_dir()).collect();
+    subdirs.sort();
+    let mut out = Vec::new();
+    for sub in subdirs {
+        let name = sub.file_name().map(|n| n.to_string_lossy().into_owned());
+        for (file, text) in read_files(cat, &sub) {
+            let dir = name.clone().unwrap_or_default();
+            out.push(translate::Source { dir, file, text });
+        }
+    }
+    out
 }
 
 /// Lessons of one origin, with where their ids were written, to report duplicates.

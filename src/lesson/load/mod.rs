@@ -8,6 +8,8 @@ mod expect;
 mod fields;
 mod matcher;
 mod question;
+mod translate;
+pub mod translation;
 pub mod vocab;
 
 use std::collections::HashMap;
@@ -265,3 +267,5 @@ fn text_line_span(text: &str, span: &Span, line: usize) -> Span {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod translate_tests;

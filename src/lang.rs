@@ -1,0 +1,150 @@
+//! The language of the lessons: `--lang`, then `DUPLEX_LANG`, then the locale (`LC_ALL`,
+//! `LC_MESSAGES`, `LANG`), as POSIX programs choose their messages.
+//!
+//! Only lesson text is translated for now. Interface strings (key bar, headings) are English;
+//! a later i18n catalog reads [`current`] to choose its strings: that is the hook.
+
+use std::sync::OnceLock;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    En,
+    ZhCn,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhCn];
+
+    /// The tag, as written in translation files and their directory names.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+        }
+    }
+
+    /// A language tag or locale name (`zh-CN`, `zh_CN.UTF-8`, `zh-Hans`, `en_GB`, `C`): `None`
+    /// when it names no language duplex has.
+    pub fn parse(s: &str) -> Option<Lang> {
+        // `zh_CN.UTF-8@euro`: the encoding and modifier say nothing of the language.
+        let base = s.split(['.', '@']).next().unwrap_or("").trim();
+        let norm = base.replace('_', "-").to_ascii_lowercase();
+        let mut parts = norm.split('-');
+        match parts.next()? {
+            "c" | "posix" if norm == "c" || norm == "posix" => Some(Lang::En),
+            "en" => Some(Lang::En),
+            "zh" => {
+                // Simplified Chinese: zh, zh-CN, zh-SG, zh-Hans(-*). Traditional is not it.
+                let rest: Vec<&str> = parts.collect();
+                let traditional = rest
+                    .iter()
+                    .any(|p| matches!(*p, "hant" | "tw" | "hk" | "mo"));
+                (!traditional).then_some(Lang::ZhCn)
+            }
+            _ => None,
+        }
+    }
+
+    /// The language from a `--lang` value (`None` when absent) and an environment. The first
+    /// variable that is set and not empty decides, as for locales; one naming a language
+    /// duplex lacks means English.
+    pub fn resolve(flag: Option<Lang>, env: impl Fn(&str) -> Option<String>) -> Lang {
+        if let Some(l) = flag {
+            return l;
+        }
+        for var in ["DUPLEX_LANG", "LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let Some(v) = env(var).filter(|v| !v.is_empty()) {
+                return Lang::parse(&v).unwrap_or(Lang::En);
+            }
+        }
+        Lang::En
+    }
+}
+
+/// For clap: `--lang TAG`, refused with the list when duplex has no such language.
+pub fn parse_flag(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| {
+        let known: Vec<&str> = Lang::ALL.iter().map(|l| l.tag()).collect();
+        format!("no lessons in \"{s}\"; languages: {}", known.join(", "))
+    })
+}
+
+static CURRENT: OnceLock<Lang> = OnceLock::new();
+
+/// Sets the language once, at start-up (the command line's choice).
+pub fn set(lang: Lang) {
+    let _ = CURRENT.set(lang);
+}
+
+/// The language chosen at start-up; English when none was (library use, unit tests).
+pub fn current() -> Lang {
+    CURRENT.get().copied().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn tags_and_locales_normalise() {
+        for s in [
+            "zh-CN",
+            "zh",
+            "zh_CN",
+            "zh-Hans",
+            "zh_CN.UTF-8",
+            "ZH-cn",
+            "zh-Hans-CN",
+        ] {
+            assert_eq!(Lang::parse(s), Some(Lang::ZhCn), "{s}");
+        }
+        for s in ["en", "en_US.UTF-8", "en-GB", "C", "POSIX", "C.UTF-8"] {
+            assert_eq!(Lang::parse(s), Some(Lang::En), "{s}");
+        }
+        for s in ["zh-TW", "zh_Hant", "fr_FR.UTF-8", "", "Chinese"] {
+            assert_eq!(Lang::parse(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn the_flag_then_duplex_lang_then_the_locale() {
+        let all = [
+            ("DUPLEX_LANG", "zh"),
+            ("LC_ALL", "en_US.UTF-8"),
+            ("LANG", "en_US.UTF-8"),
+        ];
+        assert_eq!(Lang::resolve(Some(Lang::En), env(&all)), Lang::En);
+        assert_eq!(Lang::resolve(None, env(&all)), Lang::ZhCn);
+        assert_eq!(Lang::resolve(None, env(&all[1..])), Lang::En);
+        let locale = [("LC_MESSAGES", "zh_CN.UTF-8"), ("LANG", "en_US.UTF-8")];
+        assert_eq!(Lang::resolve(None, env(&locale)), Lang::ZhCn);
+        assert_eq!(
+            Lang::resolve(None, env(&[("LANG", "zh_CN.UTF-8")])),
+            Lang::ZhCn
+        );
+        // LC_ALL overrides LANG even when it names a language duplex lacks.
+        let fr = [("LC_ALL", "fr_FR.UTF-8"), ("LANG", "zh_CN.UTF-8")];
+        assert_eq!(Lang::resolve(None, env(&fr)), Lang::En);
+        // Empty is unset.
+        let empty = [("LC_ALL", ""), ("LANG", "zh_CN.UTF-8")];
+        assert_eq!(Lang::resolve(None, env(&empty)), Lang::ZhCn);
+        assert_eq!(Lang::resolve(None, env(&[("LANG", "C")])), Lang::En);
+        assert_eq!(Lang::resolve(None, env(&[])), Lang::En);
+    }
+
+    #[test]
+    fn an_unknown_flag_names_the_languages() {
+        assert_eq!(parse_flag("zh_CN"), Ok(Lang::ZhCn));
+        let e = parse_flag("xx").unwrap_err();
+        assert!(e.contains("en, zh-CN"), "{e}");
+    }
+}
