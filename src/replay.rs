@@ -184,7 +184,8 @@ impl Conns {
                         reassembly::CloseHow::Rst => CloseHow::Rst,
                         reassembly::CloseHow::Eof => CloseHow::Eof,
                     };
-                    self.out.push(c.close_event(ts, TcpClose { how, by, why: None }));
+                    self.out
+                        .push(c.close_event(ts, TcpClose { how, by, why: None }));
                 }
             }
         }

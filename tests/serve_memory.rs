@@ -47,7 +47,8 @@ fn big_frames_left_unfinished_share_one_budget() {
         .map(|_| {
             let mut sock = ws_connect(&s);
             std::thread::spawn(move || {
-                sock.set_write_timeout(Some(Duration::from_secs(3))).unwrap();
+                sock.set_write_timeout(Some(Duration::from_secs(3)))
+                    .unwrap();
                 let mut head = vec![0x82, 0x80 | 127];
                 head.extend_from_slice(&(16u64 << 20).to_be_bytes());
                 head.extend_from_slice(&[0; 4]);
@@ -66,7 +67,8 @@ fn big_frames_left_unfinished_share_one_budget() {
     // Meanwhile a small message still goes round at once.
     let mut sock = ws_connect(&s);
     let t = Instant::now();
-    sock.write_all(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i']).unwrap();
+    sock.write_all(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i'])
+        .unwrap();
     let mut echo = [0u8; 4];
     sock.read_exact(&mut echo).unwrap();
     assert_eq!(echo, [0x81, 2, b'h', b'i']);

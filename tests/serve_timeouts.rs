@@ -110,7 +110,11 @@ fn a_body_that_stops_midway_ends_the_echo_it_began() {
     let (resp, _) = read_to_close(&mut sock);
     // The echo streams: its head and the ten bytes went out before the body stopped.
     assert!(resp.starts_with(b"HTTP/1.1 200 OK"));
-    assert!(resp.ends_with(b"only ten.."), "{}", String::from_utf8_lossy(&resp));
+    assert!(
+        resp.ends_with(b"only ten.."),
+        "{}",
+        String::from_utf8_lossy(&resp)
+    );
     assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
     closed_for(&mut s, "body");
 }
@@ -186,7 +190,8 @@ fn a_websocket_that_answers_its_pings_stays() {
         sock.write_all(&pong).unwrap();
     }
     // Still echoing.
-    sock.write_all(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i']).unwrap();
+    sock.write_all(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i'])
+        .unwrap();
     loop {
         let (op, payload) = frame(&mut sock);
         if op == 0x1 {

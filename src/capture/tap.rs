@@ -233,7 +233,8 @@ impl<S> Drop for TapStream<S> {
         // A kill that came while no one polled the socket still ends it the way it asked.
         let _ = self.check_kill();
         let (how, by) = self.close_how();
-        self.out.close(self.clock.now(), how, by, self.handle.stall());
+        self.out
+            .close(self.clock.now(), how, by, self.handle.stall());
     }
 }
 
@@ -553,7 +554,10 @@ mod tests {
         assert_eq!(handle.verdict(&l), Verdict::WriteStalled);
         handle.mark_timeout(Stall::Write);
         handle.kill(false);
-        assert!(tap.write_all(b"more").await.is_err(), "a killed socket fails");
+        assert!(
+            tap.write_all(b"more").await.is_err(),
+            "a killed socket fails"
+        );
         drop(tap);
         let why = drain(&mut rx).into_iter().find_map(|e| match e {
             TapEvent::Close { why, .. } => why,

@@ -62,7 +62,11 @@ impl Meter {
 
     /// Whether the next read may go ahead (else it waits, and says when).
     pub(super) fn may_read(&self) -> bool {
-        let Some(b) = self.budget.as_ref().filter(|_| self.on.load(Ordering::Relaxed)) else {
+        let Some(b) = self
+            .budget
+            .as_ref()
+            .filter(|_| self.on.load(Ordering::Relaxed))
+        else {
             return true;
         };
         if self.read.load(Ordering::Relaxed) < FREE || b.used() < b.limit {
@@ -75,13 +79,18 @@ impl Meter {
     }
 
     pub(super) fn did_read(&self, n: usize) {
-        let Some(b) = self.budget.as_ref().filter(|_| self.on.load(Ordering::Relaxed)) else {
+        let Some(b) = self
+            .budget
+            .as_ref()
+            .filter(|_| self.on.load(Ordering::Relaxed))
+        else {
             return;
         };
         let read = self.read.fetch_add(n, Ordering::Relaxed) + n;
         let beyond = read.saturating_sub(FREE);
         let before = self.drawn.swap(beyond, Ordering::Relaxed);
-        b.used.fetch_add(beyond.saturating_sub(before), Ordering::Relaxed);
+        b.used
+            .fetch_add(beyond.saturating_sub(before), Ordering::Relaxed);
     }
 
     /// The route is done with what it read: give back what was drawn.

@@ -148,7 +148,10 @@ impl TapHandle {
 
     /// The server is closing this connection because of `why`.
     pub fn mark_timeout(&self, why: Stall) {
-        let code = Stall::ALL.iter().position(|s| *s == why).map_or(0, |i| i + 1);
+        let code = Stall::ALL
+            .iter()
+            .position(|s| *s == why)
+            .map_or(0, |i| i + 1);
         self.inner.stall.store(code as u8, Ordering::Relaxed);
     }
 
@@ -224,7 +227,9 @@ impl TapHandle {
             return Verdict::Wait(tick);
         };
         let now = Instant::now();
-        if a.write_since.is_some_and(|s| now.duration_since(s) >= l.write) {
+        if a.write_since
+            .is_some_and(|s| now.duration_since(s) >= l.write)
+        {
             return Verdict::WriteStalled;
         }
         if let Some(since) = a.head_since.filter(|_| a.in_flight == 0) {
@@ -239,7 +244,10 @@ impl TapHandle {
             return Verdict::Wait(tick);
         }
         let (limit, why) = match l.idle {
-            _ if !a.heard => (l.idle.map_or(l.first_byte, |i| i.min(l.first_byte)), Stall::FirstByte),
+            _ if !a.heard => (
+                l.idle.map_or(l.first_byte, |i| i.min(l.first_byte)),
+                Stall::FirstByte,
+            ),
             Some(idle) => (idle, Stall::Idle),
             None => return Verdict::Wait(tick),
         };

@@ -122,17 +122,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TapStream<S> {
 mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
-    use crate::capture::tap_queue::{TapRx, tap_channel};
     use super::super::{Clock, TapEvent, TapHandle, TapStream};
+    use crate::capture::tap_queue::{TapRx, tap_channel};
     use crate::proto::Dir;
     use crate::proto::event::CloseHow;
 
-    fn tapped() -> (
-        DuplexStream,
-        TapStream<DuplexStream>,
-        TapRx,
-        TapHandle,
-    ) {
+    fn tapped() -> (DuplexStream, TapStream<DuplexStream>, TapRx, TapHandle) {
         let (client, server) = tokio::io::duplex(64 * 1024);
         let (tx, rx) = tap_channel();
         let handle = TapHandle::default();

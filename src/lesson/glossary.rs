@@ -48,7 +48,18 @@ mod tests {
     fn the_glossary_parses_and_names_the_terms_learners_use() {
         let terms = super::terms();
         assert!(terms.len() >= 15);
-        for want in ["长连接", "短连接", "全双工", "握手", "掩码", "心跳", "无状态", "帧", "分片", "关闭帧"] {
+        for want in [
+            "长连接",
+            "短连接",
+            "全双工",
+            "握手",
+            "掩码",
+            "心跳",
+            "无状态",
+            "帧",
+            "分片",
+            "关闭帧",
+        ] {
             assert!(terms.iter().any(|t| t.zh.contains(want)), "{want}");
         }
         for t in &terms {
@@ -60,7 +71,10 @@ mod tests {
     fn every_line_fits_in_display_columns() {
         for width in [60, 100] {
             for l in super::lines(width, true) {
-                assert!(unicode_width::UnicodeWidthStr::width(l.as_str()) <= width, "{l}");
+                assert!(
+                    unicode_width::UnicodeWidthStr::width(l.as_str()) <= width,
+                    "{l}"
+                );
             }
         }
     }

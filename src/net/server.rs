@@ -265,7 +265,15 @@ impl Conn {
             open: self.open.clone(),
             max: self.config.max_conns,
         };
-        let done = serve_http(conn, handle, &self.control, self.config, &crowd, &self.shared).await;
+        let done = serve_http(
+            conn,
+            handle,
+            &self.control,
+            self.config,
+            &crowd,
+            &self.shared,
+        )
+        .await;
         if done {
             // Upgraded, the socket lives on in its WebSocket task; else it is gone already.
             let write = self.config.write_timeout;

@@ -9,8 +9,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use super::routes::RespBody;
 use super::heartbeat::Heartbeat;
+use super::routes::RespBody;
 use super::{Shared, limits, live};
 
 /// Answers a WebSocket upgrade request with 101 and runs the echo on the upgraded connection.

@@ -132,7 +132,9 @@ pub(super) fn status(
             CloseHow::Fin => format!("closed{by} (fin)"),
             CloseHow::Rst => format!("reset{by} (rst)"),
             CloseHow::Eof => format!("open at end ({})", c.kind.as_str()),
-            CloseHow::Timeout => format!("{} timeout{by}", closed.why.map_or("idle", |w| w.short())),
+            CloseHow::Timeout => {
+                format!("{} timeout{by}", closed.why.map_or("idle", |w| w.short()))
+            }
         };
         let style = if closed.how == CloseHow::Rst {
             theme.bad
