@@ -25,6 +25,7 @@ const RFC_ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
 fn duplex(args: &[&str], data: &Path, stdin: &str) -> Output {
     let mut child = Command::new(BIN)
+        .env("DUPLEX_LANG", "en")
         .args(args)
         .env("DUPLEX_DATA_DIR", data)
         .env_remove("DUPLEX_LESSONS")

@@ -13,6 +13,7 @@ const EXAMPLE: &str = concat!(
 
 fn duplex(args: &[&str], data: &Path, stdin: &str) -> Output {
     let mut child = Command::new(BIN)
+        .env("DUPLEX_LANG", "en")
         .args(args)
         .env("DUPLEX_DATA_DIR", data)
         .env_remove("DUPLEX_LESSONS")
@@ -190,6 +191,7 @@ fn an_empty_lessons_directory_is_said_and_the_course_still_lists() {
 fn a_reader_that_goes_away_ends_the_transcript_quietly() {
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
+        .env("DUPLEX_LANG", "en")
         .args(["learn", "http10", "--plain", "--auto"])
         .env("DUPLEX_DATA_DIR", data.path())
         .stdout(Stdio::piped())

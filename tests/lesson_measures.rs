@@ -400,6 +400,7 @@ fn the_new_fields_are_checked_with_their_place() {
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, format!("{head}{action}")).unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_duplex"))
+            .env("DUPLEX_LANG", "en")
             .arg("check")
             .arg(&file)
             .env_remove("DUPLEX_LESSONS")

@@ -190,6 +190,7 @@ fn start(name: &str, lessons: &Path, data: &Path, size: (u16, u16), id: &str) ->
 /// The table lines `learn --plain --auto` prints for each step: the rows under each header.
 fn plain_tables(lessons: &Path, data: &Path, id: &str) -> Vec<Vec<String>> {
     let out = Command::new(env!("CARGO_BIN_EXE_duplex"))
+        .env("DUPLEX_LANG", "en")
         .args(["--lessons", &lessons.display().to_string()])
         .args(["learn", id, "--plain", "--auto"])
         .env("DUPLEX_DATA_DIR", data)

@@ -48,7 +48,7 @@ impl Tmux {
         let bin = env!("CARGO_BIN_EXE_duplex");
         let args: String = args.iter().map(|a| format!(" '{a}'")).collect();
         let script = format!(
-            "env -u DUPLEX_LESSONS DUPLEX_DATA_DIR='{}' {env} '{bin}'{args}; echo DONE-$?; exec sleep 60",
+            "env -u DUPLEX_LESSONS DUPLEX_LANG=en DUPLEX_DATA_DIR='{}' {env} '{bin}'{args}; echo DONE-$?; exec sleep 60",
             data.display()
         );
         let ok = tmux()
