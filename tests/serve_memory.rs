@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use support::{BOUND, Server};
+use support::{Server, ws_connect};
 
 /// The server's peak resident memory, in MiB (Linux).
 fn peak_mib(s: &Server) -> u64 {
@@ -15,24 +15,6 @@ fn peak_mib(s: &Server) -> u64 {
     let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
     let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
     kb / 1024
-}
-
-fn ws_connect(s: &Server) -> TcpStream {
-    let mut sock = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
-    sock.set_read_timeout(Some(BOUND)).unwrap();
-    sock.write_all(
-        b"GET /ws/echo HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    )
-    .unwrap();
-    let mut head = Vec::new();
-    let mut b = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        sock.read_exact(&mut b).unwrap();
-        head.push(b[0]);
-    }
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
-    sock
 }
 
 #[test]

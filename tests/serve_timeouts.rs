@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{BOUND, Server, kind};
+use support::{BOUND, Server, kind, ws_connect};
 
 fn connect(s: &Server) -> TcpStream {
     let sock = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
@@ -132,24 +132,6 @@ fn a_client_that_does_not_read_is_aborted_after_the_write_limit() {
     let (got, reset) = read_to_close(&mut sock);
     assert!(reset, "the client sees the RST after {} bytes", got.len());
     assert!(got.len() < 16 * 1024 * 1024);
-}
-
-/// A WebSocket upgrade done by hand, so that the test decides whether pings get answers.
-fn ws_connect(s: &Server) -> TcpStream {
-    let mut sock = connect(s);
-    sock.write_all(
-        b"GET /ws/echo HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    )
-    .unwrap();
-    let mut head = Vec::new();
-    let mut b = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        sock.read_exact(&mut b).unwrap();
-        head.push(b[0]);
-    }
-    assert!(head.starts_with(b"HTTP/1.1 101"));
-    sock
 }
 
 /// The next frame from the server (unmasked, short): opcode and payload.

@@ -133,6 +133,27 @@ impl Drop for Server {
     }
 }
 
+/// A WebSocket upgrade to `/ws/echo` done by hand on a raw socket, so that a test decides
+/// every byte after it (whether pings get answers, how much of a frame is sent).
+pub fn ws_connect(s: &Server) -> std::net::TcpStream {
+    use std::io::{Read, Write};
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    sock.set_read_timeout(Some(BOUND)).unwrap();
+    sock.write_all(
+        b"GET /ws/echo HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .unwrap();
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        sock.read_exact(&mut b).unwrap();
+        head.push(b[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
+    sock
+}
+
 pub fn kind<'a>(evs: &'a [Value], k: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
     evs.iter().filter(move |e| e["kind"] == k)
 }

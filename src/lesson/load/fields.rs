@@ -30,6 +30,20 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The file's TOML tree, or None with each syntax error reported: a recovered tree would
+    /// only add confusing follow-on problems.
+    pub fn parse(&mut self) -> Option<Spanned<DeTable<'a>>> {
+        let (doc, errors) = DeTable::parse_recoverable(self.text);
+        if errors.is_empty() {
+            return Some(doc);
+        }
+        for e in errors {
+            let span = e.span().unwrap_or(0..0);
+            self.err(&span, format!("TOML syntax: {}", e.message().trim()));
+        }
+        None
+    }
+
     pub fn pos(&self, span: &Span) -> Pos {
         self.lines.span_pos(span)
     }

@@ -41,15 +41,9 @@ pub(crate) fn parse_with_pos(
     captures: &dyn Fn(&str) -> bool,
 ) -> Result<(Lesson, Pos), Vec<Diagnostic>> {
     let mut cx = Ctx::new(file, text);
-    let (doc, errors) = DeTable::parse_recoverable(text);
-    if !errors.is_empty() {
-        // A recovered tree would only add confusing follow-on problems: report the syntax.
-        for e in errors {
-            let span = e.span().unwrap_or(0..0);
-            cx.err(&span, format!("TOML syntax: {}", e.message().trim()));
-        }
+    let Some(doc) = cx.parse() else {
         return Err(cx.diags);
-    }
+    };
     let root = doc.get_ref();
     let whole = 0..0;
     cx.unknown_keys(root, LESSON_KEYS, "the lesson");

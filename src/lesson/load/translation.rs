@@ -59,14 +59,9 @@ pub struct TrQuestion {
 /// Reads a translation file; every problem of its form, with its place, when it has any.
 pub fn parse_translation(file: &str, text: &str) -> Result<Translation, Vec<Diagnostic>> {
     let mut cx = Ctx::new(file, text);
-    let (doc, errors) = toml::de::DeTable::parse_recoverable(text);
-    if !errors.is_empty() {
-        for e in errors {
-            let span = e.span().unwrap_or(0..0);
-            cx.err(&span, format!("TOML syntax: {}", e.message().trim()));
-        }
+    let Some(doc) = cx.parse() else {
         return Err(cx.diags);
-    }
+    };
     let root = doc.get_ref();
     let whole = 0..0;
     let what = "a translation";
