@@ -1,10 +1,10 @@
 //! The language of the lessons: `--lang`, then `DUPLEX_LANG`, then the locale (`LC_ALL`,
 //! `LC_MESSAGES`, `LANG`), as POSIX programs choose their messages.
 //!
-//! Only lesson text is translated for now. Interface strings (key bar, headings) are English;
-//! a later i18n catalog reads [`current`] to choose its strings: that is the hook.
+//! Lesson text and the interface's catalog (`tr!`) both read [`current`].
 
-use std::sync::OnceLock;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Lang {
@@ -70,16 +70,50 @@ pub fn parse_flag(s: &str) -> Result<Lang, String> {
     })
 }
 
-static CURRENT: OnceLock<Lang> = OnceLock::new();
+static CURRENT: AtomicU8 = AtomicU8::new(0);
 
-/// Sets the language once, at start-up (the command line's choice).
-pub fn set(lang: Lang) {
-    let _ = CURRENT.set(lang);
+thread_local! {
+    /// A language for this thread only, over the process's (tests render both side by side).
+    static SCOPED: Cell<Option<Lang>> = const { Cell::new(None) };
 }
 
-/// The language chosen at start-up; English when none was (library use, unit tests).
+impl Lang {
+    fn index(self) -> u8 {
+        Lang::ALL.iter().position(|l| *l == self).unwrap_or(0) as u8
+    }
+
+    /// The other language, for the TUI's switch key.
+    pub fn next(self) -> Lang {
+        Lang::ALL[(usize::from(self.index()) + 1) % Lang::ALL.len()]
+    }
+
+    /// The language's own name, as a learner looks for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::ZhCn => "中文",
+        }
+    }
+}
+
+/// Sets the language: at start-up (the command line's choice) and on the TUI's switch key.
+pub fn set(lang: Lang) {
+    CURRENT.store(lang.index(), Ordering::Relaxed);
+}
+
+/// The language in use; English when none was set (library use, unit tests).
 pub fn current() -> Lang {
-    CURRENT.get().copied().unwrap_or_default()
+    SCOPED
+        .with(Cell::get)
+        .unwrap_or_else(|| Lang::ALL[usize::from(CURRENT.load(Ordering::Relaxed))])
+}
+
+/// Runs `f` with `lang` as this thread's language, then puts the previous one back.
+pub fn scoped<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
+    let before = SCOPED.with(|s| s.replace(Some(lang)));
+    let out = f();
+    SCOPED.with(|s| s.set(before));
+    out
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod capture;
 pub mod cli;
+pub mod i18n;
 pub mod lang;
 pub mod lesson;
 pub mod net;
@@ -11,3 +12,6 @@ pub mod proto;
 pub mod replay;
 pub mod session;
 pub mod ui;
+
+// The interface's catalog (`locales/*.toml`): English and zh-CN side by side; read with `tr!`.
+rust_i18n::i18n!("locales", fallback = "en");
