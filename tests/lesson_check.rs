@@ -252,3 +252,18 @@ fn have_naming_another_kind_than_all_is_said() {
         "11:17: `have` names kind `http_response`, but the events it checks are `ws_frame`",
     );
 }
+
+#[test]
+fn a_matcher_value_the_field_never_takes_is_named_with_the_values_it_does() {
+    // `by = "server"` would silently match nothing: the field is `c2s` or `s2c`.
+    let text = format!(
+        "{HEAD}{STEP}[[step.action]]\ndo = \"http\"\npath = \"/\"\n\
+         [[step.expect]]\nsays = \"s\"\nsome = {{ kind = \"tcp_close\", by = \"server\" }}\n"
+    );
+    fails_with(&text, "14:35: `by` is never \"server\"");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, text).expect("write");
+    let (_, err) = check(&[&file]);
+    assert!(err.contains("c2s") && err.contains("s2c"), "{err}");
+}

@@ -6,7 +6,7 @@ use toml::de::{DeTable, DeValue};
 use super::super::diag::did_you_mean;
 use super::super::model::{FieldTest, Matcher, Value};
 use super::fields::{Ctx, Span, a_type, int_of, num_of};
-use super::vocab::{EVENT_COMMON, MAP_FIELDS, WS_ACCEPT, event_fields, event_names};
+use super::vocab::{EVENT_COMMON, FIELD_VALUES, MAP_FIELDS, WS_ACCEPT, event_fields, event_names};
 
 /// A matcher table. `kind_of` is the kind to check fields against when the table has no `kind`
 /// of its own (`have`, which reads the events `all` picked).
@@ -108,7 +108,19 @@ fn field_test(cx: &mut Ctx<'_>, name: &str, v: &Spanned<DeValue<'_>>) -> Option<
                 }
             }
         }
-        DeValue::String(s) => FieldTest::Eq(Value::Str(s.to_string())),
+        DeValue::String(s) => {
+            if let Some((_, words)) = FIELD_VALUES.iter().find(|(f, _)| *f == name)
+                && !words.contains(&s.as_ref())
+            {
+                cx.err_hint(
+                    &v.span(),
+                    format!("`{name}` is never \"{s}\""),
+                    did_you_mean(s, words),
+                );
+                return None;
+            }
+            FieldTest::Eq(Value::Str(s.to_string()))
+        }
         DeValue::Boolean(b) => FieldTest::Eq(Value::Bool(*b)),
         DeValue::Integer(i) => match int_of(val) {
             Some(n) => FieldTest::Eq(Value::Int(n)),

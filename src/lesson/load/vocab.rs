@@ -109,6 +109,14 @@ pub const EVENTS: &[(&str, &[&str])] = &[
     ("skipped", &["skipped_bytes", "undecoded_bytes"]),
 ];
 
+/// Fields that take only these words, as `--json` writes them: any other value matches nothing.
+pub const FIELD_VALUES: &[(&str, &[&str])] = &[
+    ("dir", &["c2s", "s2c"]),
+    ("by", &["c2s", "s2c"]),
+    ("how", &["fin", "rst", "eof", "timeout"]),
+    ("layer", &["tcp", "http", "websocket"]),
+];
+
 /// Fields that hold a map: `headers.NAME` reads one entry, in any case.
 pub const MAP_FIELDS: &[&str] = &["headers", "trailers"];
 
