@@ -22,11 +22,11 @@ pub struct TickerRun {
 impl TickerRun {
     pub fn describe(&self, via: TickerVia) -> String {
         let how = match via {
-            TickerVia::PollNew => crate::tr!("action.ticker.poll_new"),
-            TickerVia::Poll => crate::tr!("action.ticker.poll"),
-            TickerVia::LongPoll => crate::tr!("action.ticker.long_poll"),
-            TickerVia::Sse => crate::tr!("action.ticker.sse"),
-            TickerVia::Ws => crate::tr!("action.ticker.ws"),
+            TickerVia::PollNew => crate::tr!("action.via.poll_new"),
+            TickerVia::Poll => crate::tr!("action.via.poll"),
+            TickerVia::LongPoll => crate::tr!("action.via.long_poll"),
+            TickerVia::Sse => crate::tr!("action.via.sse"),
+            TickerVia::Ws => crate::tr!("action.via.ws"),
         };
         let reqs = match via {
             TickerVia::Sse | TickerVia::Ws => String::new(),
