@@ -26,7 +26,7 @@ pub fn judge(q: &Question, given: &str, right: &str) -> Result<bool, String> {
     let given = given.trim();
     match &q.answer {
         Answer::Choice { choices, correct } => {
-            let ask = || format!("answer with 1-{}", choices.len());
+            let ask = || crate::tr!("learn.answer_with", n = choices.len());
             if let Ok(n) = given.parse::<usize>() {
                 return if (1..=choices.len()).contains(&n) {
                     Ok(n == *correct)
@@ -46,7 +46,7 @@ pub fn judge(q: &Question, given: &str, right: &str) -> Result<bool, String> {
         }
         Answer::FromTraffic { field, .. } => {
             if given.is_empty() {
-                return Err("type an answer".to_string());
+                return Err(crate::tr!("learn.type_answer"));
             }
             Ok(same(field, given, right))
         }

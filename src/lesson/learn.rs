@@ -60,7 +60,7 @@ pub fn learn(opts: &LearnOpts) -> ExitCode {
             let e = r.map_or_else(ToString::to_string, |l| {
                 l.err().map(|e| e.to_string()).unwrap_or_default()
             });
-            eprintln!("duplex: progress not available (nothing will be saved): {e}");
+            eprintln!("{}", crate::tr!("learn.no_progress", e = e));
             (Progress::default(), false)
         }
     };
@@ -116,7 +116,7 @@ pub fn recap_cmd(extra: Option<&std::path::Path>) -> ExitCode {
 }
 
 fn list(lessons: &[Lesson], progress: &Progress) {
-    say!("The course ({} lessons):\n", lessons.len());
+    say!("{}\n", crate::tr!("learn.course", n = lessons.len()));
     let mut part = None;
     for l in lessons {
         if part != Some(&l.part) && !l.part.is_empty() {
@@ -129,7 +129,7 @@ fn list(lessons: &[Lesson], progress: &Progress) {
         let mark = progress.mark(&l.id, &ids, questions);
         let (right, asked) = progress.score(&l.id);
         let score = if asked > 0 {
-            format!(", {right}/{asked} answers right")
+            crate::tr!("learn.score", right = right, asked = asked)
         } else {
             String::new()
         };
@@ -138,18 +138,21 @@ fn list(lessons: &[Lesson], progress: &Progress) {
         for line in super::wrap::wrap(&l.title, columns(), &head, &indent) {
             say!("{line}");
         }
-        let about = format!("{done}/{} steps{score}. {}", ids.len(), l.summary);
+        let about = crate::tr!(
+            "learn.about",
+            done = done,
+            total = ids.len(),
+            score = score,
+            summary = l.summary
+        );
         for line in super::wrap::wrap(&about, columns(), "           ", "           ") {
             say!("{line}");
         }
     }
     say!("");
-    for text in [
-        "Marks: ✓ done, ! done with answers to review (wrong or missing), ◐ begun, · new.",
-        "Play one with `duplex learn ID --plain` (add --auto to run it without questions).",
-        "Your interview recap, from your own numbers: `duplex recap`.",
-    ] {
-        for line in super::wrap::wrap(text, columns(), "", "") {
+    for key in ["learn.marks", "learn.play_one", "learn.recap_hint"] {
+        let text = crate::i18n::lookup(key, crate::lang::current());
+        for line in super::wrap::wrap(&text, columns(), "", "") {
             say!("{line}");
         }
     }
@@ -171,11 +174,14 @@ pub fn progress_cmd(reset: bool, extra: Option<&std::path::Path>) -> ExitCode {
     if reset {
         return match store.reset() {
             Ok(true) => {
-                say!("Progress cleared ({} removed).", store.path().display());
+                say!(
+                    "{}",
+                    crate::tr!("progress.cleared", path = store.path().display())
+                );
                 ExitCode::SUCCESS
             }
             Ok(false) => {
-                say!("No progress saved yet; nothing to clear.");
+                say!("{}", crate::tr!("progress.nothing"));
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -187,7 +193,10 @@ pub fn progress_cmd(reset: bool, extra: Option<&std::path::Path>) -> ExitCode {
     match store.load() {
         Ok(p) => {
             list(&course(extra).lessons, &p);
-            say!("Saved in {}.", store.path().display());
+            say!(
+                "{}",
+                crate::tr!("progress.saved_in", path = store.path().display())
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -11,6 +11,7 @@ use super::progress::{Progress, Store};
 use super::run::{Player, StepReport};
 use super::wrap::{columns, wrap};
 use super::{recap, transcript};
+use crate::tr;
 
 /// A question answered wrong, or not answered, for the review at the end.
 struct Review {
@@ -57,10 +58,7 @@ pub(super) async fn play(
         }
     };
     say_wrapped(&format!("{} — {}", lesson.title, lesson.summary), "", "");
-    let server = format!(
-        "(a built-in server listens on http://{}/ for this lesson)",
-        player.addr()
-    );
+    let server = tr!("learn.server", addr = player.addr());
     say_wrapped(&server, "", "");
     // A person at the keyboard reads the narration before the step's traffic scrolls it away.
     let pause = !auto && io::stdin().is_terminal();
@@ -76,8 +74,12 @@ pub(super) async fn play(
         drop(out);
         if pause && !step.actions.is_empty() {
             let n = step.actions.len();
-            let what = if n == 1 { "action" } else { "actions" };
-            say_part!("\n  Press Enter to run this step's {n} {what}… ");
+            let what = if n == 1 {
+                tr!("learn.action_one")
+            } else {
+                tr!("learn.action_other")
+            };
+            say_part!("\n  {}", tr!("learn.press_enter", n = n, what = what));
             let mut line = String::new();
             let _ = input.read_line(&mut line);
         }
@@ -131,13 +133,13 @@ pub(super) async fn play(
     let _ = player.finish().await;
     say!("");
     say_wrapped(
-        &format!(
-            "End of \"{}\": {}",
-            lesson.title,
-            if all_ok {
-                "every expectation held on your traffic."
+        &tr!(
+            "learn.end",
+            title = lesson.title,
+            how = if all_ok {
+                tr!("learn.end_ok")
             } else {
-                "some expectations did not hold (marked FAIL above)."
+                tr!("learn.end_failed")
             }
         ),
         "",
@@ -147,14 +149,10 @@ pub(super) async fn play(
     let last = course.iter().map(|l| l.order).max() == Some(lesson.order)
         && course.last().is_some_and(|l| l.id == lesson.id);
     if last {
-        say!("\nThat was the last lesson of the course.\n");
+        say!("\n{}\n", tr!("learn.last_lesson"));
         say!("{}", recap::plain(&progress, course, columns()).trim_end());
     } else {
-        say_wrapped(
-            "Your interview recap, from your own numbers, any time: `duplex recap`.",
-            "",
-            "",
-        );
+        say_wrapped(&tr!("learn.recap_any_time"), "", "");
     }
     all_ok
 }
@@ -162,31 +160,30 @@ pub(super) async fn play(
 /// The lesson's score and the questions to review.
 fn score(auto: bool, right: usize, asked: usize, review: &[Review]) {
     if auto {
-        say_wrapped(
-            "No questions asked: --auto shows the answers instead.",
-            "",
-            "",
-        );
+        say_wrapped(&tr!("learn.auto_no_questions"), "", "");
         return;
     }
     if asked == 0 {
-        say!("This lesson asked no questions.");
+        say!("{}", tr!("learn.no_questions"));
         return;
     }
-    say!("Your score: {right} of {asked} questions right.");
+    say!("{}", tr!("learn.your_score", right = right, asked = asked));
     if review.is_empty() {
         return;
     }
-    say!("To review:");
+    say!("{}", tr!("learn.to_review"));
     for r in review {
         let given = match &r.given {
-            Some(g) => format!("you said \"{g}\""),
-            None => "no answer".to_string(),
+            Some(g) => tr!("learn.you_said", given = g),
+            None => tr!("learn.no_answer"),
         };
         say_wrapped(
-            &format!(
-                "{}: {} — {given}; the answer is {}.",
-                r.step, r.ask, r.right
+            &tr!(
+                "learn.review",
+                step = r.step,
+                ask = r.ask,
+                given = given,
+                right = r.right
             ),
             "  - ",
             "    ",
@@ -198,7 +195,7 @@ fn score(auto: bool, right: usize, asked: usize, review: &[Review]) {
 /// in range) or input ends.
 fn ask(q: &Question, n: usize, r: &StepReport, auto: bool, input: &mut impl BufRead) -> Asked {
     say!("");
-    say_wrapped(&q.ask, &format!("  Question {n}: "), "    ");
+    say_wrapped(&q.ask, &tr!("learn.question", n = n), "    ");
     if let Answer::Choice { choices, .. } = &q.answer {
         for (i, c) in choices.iter().enumerate() {
             say_wrapped(c, &format!("    {}) ", i + 1), "       ");
@@ -206,11 +203,7 @@ fn ask(q: &Question, n: usize, r: &StepReport, auto: bool, input: &mut impl BufR
     }
     let explain = super::plain_words::plain_words(&q.explain);
     let Some(right) = right_answer(q, &r.events) else {
-        say_wrapped(
-            "(the traffic of this step holds no answer to this question)",
-            "    ",
-            "     ",
-        );
+        say_wrapped(&tr!("learn.no_answer_in_traffic"), "    ", "     ");
         return Asked::Unknown;
     };
     let shown = match &q.answer {
@@ -219,16 +212,16 @@ fn ask(q: &Question, n: usize, r: &StepReport, auto: bool, input: &mut impl BufR
     };
     if auto {
         let first = match &q.answer {
-            Answer::Choice { .. } => "  Answer: ",
-            Answer::FromTraffic { .. } => "  Answer, read from your own traffic: ",
+            Answer::Choice { .. } => tr!("learn.answer"),
+            Answer::FromTraffic { .. } => tr!("learn.answer_from_traffic"),
         };
-        say_wrapped(&shown, first, "    ");
+        say_wrapped(&shown, &first, "    ");
         say_wrapped(&explain, "  ", "  ");
         return Asked::Shown;
     }
     let prompt = match &q.answer {
-        Answer::Choice { choices, .. } => format!("  Your answer (1-{}): ", choices.len()),
-        Answer::FromTraffic { .. } => "  Your answer: ".to_owned(),
+        Answer::Choice { choices, .. } => tr!("learn.prompt_choice", n = choices.len()),
+        Answer::FromTraffic { .. } => tr!("learn.prompt"),
     };
     loop {
         say_part!("{prompt}");
@@ -236,7 +229,7 @@ fn ask(q: &Question, n: usize, r: &StepReport, auto: bool, input: &mut impl BufR
         if input.read_line(&mut line).unwrap_or(0) == 0 {
             say!("");
             say_wrapped(
-                &format!("(no answer) The answer: {shown}. {explain}"),
+                &tr!("learn.unanswered", shown = shown, explain = explain),
                 "  ",
                 "  ",
             );
@@ -249,7 +242,7 @@ fn ask(q: &Question, n: usize, r: &StepReport, auto: bool, input: &mut impl BufR
         }
         match judge(q, &given, &right) {
             Ok(true) => {
-                say_wrapped(&format!("✓ Right. {explain}"), "  ", "  ");
+                say_wrapped(&tr!("learn.right", explain = explain), "  ", "  ");
                 return Asked::Given {
                     given,
                     correct: true,
@@ -258,7 +251,7 @@ fn ask(q: &Question, n: usize, r: &StepReport, auto: bool, input: &mut impl BufR
             }
             Ok(false) => {
                 say_wrapped(
-                    &format!("✗ Not quite: the answer is {shown}. {explain}"),
+                    &tr!("learn.wrong", shown = shown, explain = explain),
                     "  ",
                     "  ",
                 );

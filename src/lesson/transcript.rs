@@ -13,6 +13,7 @@ use super::wrap::{self, columns, wrap};
 use crate::output::{plain, plain_detail};
 use crate::proto::Timestamp;
 use crate::proto::event::{Event, EventKind};
+use crate::tr;
 
 /// Events listed per step at most; a chatty step says how many more there were.
 const EVENTS_SHOWN: usize = 60;
@@ -54,10 +55,16 @@ pub fn header(out: &mut impl Write, lesson: &Lesson, i: usize, step: &Step) -> i
     let claims = if step.claims.is_empty() {
         String::new()
     } else {
-        format!("   [tests {}]", step.claims.join(", "))
+        tr!("learn.claims", claims = step.claims.join(", "))
     };
     writeln!(out)?;
-    let title = format!("Step {} of {n}: {}{claims}", i + 1, step.title);
+    let title = tr!(
+        "learn.step",
+        n = i + 1,
+        total = n,
+        title = step.title,
+        claims = claims
+    );
     lines(out, &title, "", "  ")?;
     writeln!(out)?;
     for line in narration(&step.text, columns() - 2) {
@@ -72,7 +79,7 @@ pub fn header(out: &mut impl Write, lesson: &Lesson, i: usize, step: &Step) -> i
 
 pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
     if !r.actions.is_empty() {
-        writeln!(out, "\n  What we did:")?;
+        writeln!(out, "\n  {}", tr!("learn.what_we_did"))?;
         for a in &r.actions {
             let mark = if a.outcome.is_ok() {
                 "    - "
@@ -83,7 +90,7 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
         }
     }
     if !r.events.is_empty() {
-        writeln!(out, "\n  On the wire ({} events):", r.events.len())?;
+        writeln!(out, "\n  {}", tr!("learn.on_the_wire", n = r.events.len()))?;
         // Live events count from the lesson server's start; a replayed capture from its own.
         let mut origin_replay: Option<Timestamp> = None;
         let mut said = std::collections::HashSet::new();
@@ -95,7 +102,11 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
             };
             let mut line = Vec::new();
             plain::write_step(&mut line, k as u64 + 1, &e.ev, origin)?;
-            let tag = if e.replayed { " (capture)" } else { "" };
+            let tag = if e.replayed {
+                tr!("learn.capture")
+            } else {
+                String::new()
+            };
             let text = format!("{}{tag}", String::from_utf8_lossy(&line).trim());
             lines(out, &text, "    ", "          ")?;
             if shape(&e.ev).is_some_and(|s| said.insert(s)) {
@@ -105,29 +116,28 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
             }
         }
         if r.events.len() > EVENTS_SHOWN {
-            writeln!(
-                out,
-                "    … and {} more events like these",
-                r.events.len() - EVENTS_SHOWN
-            )?;
+            let more = r.events.len() - EVENTS_SHOWN;
+            writeln!(out, "    {}", tr!("learn.more_events", n = more))?;
         }
     }
     if let Some(t) = &r.table {
         table(out, t)?;
     }
     if !r.verdicts.is_empty() {
-        writeln!(out, "\n  What the traffic must show:")?;
+        writeln!(out, "\n  {}", tr!("learn.must_show"))?;
         for v in &r.verdicts {
             let mark = if v.ok {
-                "    ✓ PASS  "
+                tr!("learn.pass")
             } else {
-                "    ✗ FAIL  "
+                tr!("learn.fail")
             };
+            let mark = format!("    {mark}  ");
+            let indent = " ".repeat(wrap::cols(&mark));
             lines(
                 out,
-                &format!("{} (on the wire: {})", v.says, v.saw),
-                mark,
-                "            ",
+                &tr!("learn.verdict", says = v.says, saw = v.saw),
+                &mark,
+                &indent,
             )?;
         }
     }
@@ -135,7 +145,7 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
 }
 
 fn table(out: &mut impl Write, t: &TableReport) -> io::Result<()> {
-    writeln!(out, "\n  Measured on this machine, just now:")?;
+    writeln!(out, "\n  {}", tr!("learn.measured"))?;
     // Aligned columns, no rule: a screen reader reads the names, then each row.
     for line in table_fitted(t, columns().saturating_sub(4), 2).0 {
         writeln!(out, "    {line}")?;

@@ -11,3 +11,5 @@ pub mod ws_encode;
 pub use capture_writer::{CaptureWriter, Format, WriterClose};
 #[cfg(test)]
 mod sse_tests;
+#[cfg(test)]
+mod zh_tests;

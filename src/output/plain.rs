@@ -2,9 +2,10 @@
 
 use std::io::{self, Write};
 
-use crate::proto::event::{CloseHow, Event, EventKind, HttpMessage, opcode_name};
+use crate::proto::event::{CloseHow, Event, EventKind, HttpMessage, Stall, opcode_name};
 use crate::proto::ws::{Frame, Message};
 use crate::proto::{Dir, Timestamp};
+use crate::tr;
 
 /// Text quoted in a line is cut to this many characters.
 const QUOTE_MAX: usize = 60;
@@ -18,9 +19,9 @@ pub fn write_step(
 ) -> io::Result<()> {
     let t = ev.ts.secs_since(origin);
     let who = match ev.dir {
-        Some(Dir::C2s) => "client → server: ",
-        Some(Dir::S2c) => "server → client: ",
-        None => "",
+        Some(Dir::C2s) => crate::tr!("plain.who_c2s"),
+        Some(Dir::S2c) => crate::tr!("plain.who_s2c"),
+        None => String::new(),
     };
     writeln!(
         out,
@@ -51,102 +52,127 @@ pub fn describe(ev: &Event) -> String {
 
 fn describe_raw(ev: &Event) -> String {
     match &ev.kind {
-        EventKind::TcpOpen(o) if o.live => format!(
-            "TCP connection accepted, client {} to server {} (the kernel did the three-way \
-             handshake; a socket never sees the SYN packets)",
-            o.client, o.server
-        ),
+        EventKind::TcpOpen(o) if o.live => {
+            tr!("plain.open_live", client = o.client, server = o.server)
+        }
         EventKind::TcpOpen(o) => {
             let how = if o.handshake {
-                "three-way handshake seen"
+                tr!("plain.open_handshake")
             } else {
-                "already open when the capture began"
+                tr!("plain.open_already")
             };
-            format!(
-                "TCP connection opened, client {} to server {} ({how})",
-                o.client, o.server
+            tr!(
+                "plain.open",
+                client = o.client,
+                server = o.server,
+                how = how
             )
         }
         EventKind::TcpClose(c) => {
             let by = match c.by {
-                Some(Dir::C2s) => " by the client",
-                Some(Dir::S2c) => " by the server",
-                None => "",
+                Some(Dir::C2s) => tr!("plain.by_client"),
+                Some(Dir::S2c) => tr!("plain.by_server"),
+                None => String::new(),
             };
             let s = match c.how {
-                CloseHow::Fin => format!("TCP connection closed{by} (FIN)"),
-                CloseHow::Rst => format!("TCP connection reset{by} (RST)"),
-                CloseHow::Eof => "TCP connection still open when the capture ended".to_owned(),
-                CloseHow::Timeout if c.why.is_some() => format!("TCP connection closed{by}"),
-                CloseHow::Timeout => format!("idle connection closed{by} (timeout)"),
+                CloseHow::Fin => tr!("plain.close_fin", by = by),
+                CloseHow::Rst => tr!("plain.close_rst", by = by),
+                CloseHow::Eof => tr!("plain.close_eof"),
+                CloseHow::Timeout if c.why.is_some() => tr!("plain.close_stalled", by = by),
+                CloseHow::Timeout => tr!("plain.close_timeout", by = by),
             };
             match c.why {
-                Some(why) => format!("{s}: {} ({} timeout)", why.describe(), why.short()),
+                Some(why) => tr!(
+                    "plain.close_why",
+                    close = s,
+                    why = tr!(STALLS[stall_index(why)].0),
+                    short = tr!(STALLS[stall_index(why)].1)
+                ),
                 None => s,
             }
         }
         EventKind::TcpFin => match ev.dir {
-            Some(Dir::C2s) => "the client sent FIN: it will send nothing more, the server may \
-                               still send (half-close)"
-                .to_owned(),
-            _ => "the server sent FIN: it will send nothing more, the client may still send \
-                  (half-close)"
-                .to_owned(),
+            Some(Dir::C2s) => tr!("plain.fin_c2s"),
+            _ => tr!("plain.fin_s2c"),
         },
         EventKind::HttpRequest(r) => {
-            let mut s = format!(
-                "HTTP request {} {} ({}, {})",
-                r.head.method.as_deref().unwrap_or("?"),
-                r.head.target.as_deref().unwrap_or("?"),
-                r.head.version_str(),
-                sizes(r)
+            let mut s = tr!(
+                "plain.request",
+                method = r.head.method.as_deref().unwrap_or("?"),
+                target = r.head.target.as_deref().unwrap_or("?"),
+                version = r.head.version_str(),
+                sizes = sizes(r)
             );
             // The upgrade's key is what the learner derives the accept from.
             if let Some(k) = r.head.header("sec-websocket-key") {
-                s.push_str(&format!("; Upgrade, Sec-WebSocket-Key {k}"));
+                s.push_str(&tr!("plain.request_key", key = k));
             }
             s
         }
         EventKind::HttpResponse(r) => {
-            let mut s = format!(
-                "HTTP response {} {} ({}, {})",
-                r.head.status.unwrap_or(0),
-                r.head.reason.as_deref().unwrap_or(""),
-                r.head.version_str(),
-                sizes(r)
+            let mut s = tr!(
+                "plain.response",
+                status = r.head.status.unwrap_or(0),
+                reason = r.head.reason.as_deref().unwrap_or(""),
+                version = r.head.version_str(),
+                sizes = sizes(r)
             );
             if let Some(a) = &r.ws_accept {
-                let verdict = if a.ok() { "correct" } else { "WRONG" };
-                let got = a.got.as_deref().unwrap_or("missing");
-                s.push_str(&format!("; Sec-WebSocket-Accept {got} is {verdict}"));
+                let verdict = if a.ok() {
+                    tr!("plain.accept_correct")
+                } else {
+                    tr!("plain.accept_wrong")
+                };
+                let got = a.got.clone().unwrap_or_else(|| tr!("plain.accept_missing"));
+                s.push_str(&tr!("plain.response_accept", got = got, verdict = verdict));
             }
             s
         }
         EventKind::WsFrame(f) => frame(f),
         EventKind::WsMessage(m) => message(m),
-        EventKind::SseEvent(e) => format!(
-            "Server-Sent Event {}, {} bytes: {}",
-            quote(&e.event),
-            e.bytes(),
-            escaped(&e.data)
+        EventKind::SseEvent(e) => tr!(
+            "plain.sse",
+            event = quote(&e.event),
+            bytes = e.bytes(),
+            data = escaped(&e.data)
         ),
+        // The decoder's own words stay as it wrote them; the framing is translated.
         EventKind::Error(e) => match e.offset {
-            Some(off) => format!(
-                "problem ({} decoder, byte {off}): {}",
-                e.layer.as_str(),
-                e.what
+            Some(off) => tr!(
+                "plain.problem_at",
+                layer = e.layer.as_str(),
+                offset = off,
+                what = e.what
             ),
-            None => format!("problem ({} decoder): {}", e.layer.as_str(), e.what),
+            None => tr!("plain.problem", layer = e.layer.as_str(), what = e.what),
         },
-        EventKind::Skipped(s) if s.undecoded == 0 => format!(
-            "duplex fell behind and skipped {} bytes of this connection: from here on its bytes \
-             are counted, not decoded",
-            s.skipped
+        EventKind::Skipped(s) if s.undecoded == 0 => tr!("plain.skipped", n = s.skipped),
+        EventKind::Skipped(s) => tr!(
+            "plain.skipped_more",
+            counted = s.undecoded,
+            skipped = s.skipped
         ),
-        EventKind::Skipped(s) => format!(
-            "not decoded since duplex fell behind: {} bytes counted, {} more skipped",
-            s.undecoded, s.skipped
-        ),
+    }
+}
+
+/// Why a server gave up on a connection, and the name of its timeout, for each `Stall`.
+const STALLS: [(&str, &str); 6] = [
+    ("plain.stall.idle", "plain.stall_short.idle"),
+    ("plain.stall.first_byte", "plain.stall_short.first_byte"),
+    ("plain.stall.head", "plain.stall_short.head"),
+    ("plain.stall.body", "plain.stall_short.body"),
+    ("plain.stall.write", "plain.stall_short.write"),
+    ("plain.stall.ws_idle", "plain.stall_short.ws_idle"),
+];
+
+fn stall_index(why: Stall) -> usize {
+    match why {
+        Stall::Idle => 0,
+        Stall::FirstByte => 1,
+        Stall::Head => 2,
+        Stall::Body => 3,
+        Stall::Write => 4,
+        Stall::WsIdle => 5,
     }
 }
 
@@ -154,55 +180,63 @@ fn sizes(r: &HttpMessage) -> String {
     let n = r.head.headers.len();
     let head = r.head.range.len();
     match r.body_bytes {
-        _ if r.streaming => format!("{n} headers, head {head} bytes, body streamed as events"),
-        0 => format!("{n} headers, head {head} bytes, no body"),
-        b => format!("{n} headers, head {head} bytes, body {b} bytes"),
+        _ if r.streaming => tr!("plain.sizes_streamed", n = n, head = head),
+        0 => tr!("plain.sizes_no_body", n = n, head = head),
+        b => tr!("plain.sizes_body", n = n, head = head, body = b),
     }
 }
 
 fn frame(f: &Frame) -> String {
-    let mut s = format!("WebSocket {} frame", opcode_name(f.opcode));
+    let mut s = tr!("plain.frame", opcode = opcode_name(f.opcode));
     if f.opcode >= 3 && f.opcode != 8 && f.opcode != 9 && f.opcode != 10 {
-        s.push_str(&format!(" (opcode {})", f.opcode));
+        s.push_str(&tr!("plain.frame_opcode", n = f.opcode));
     }
-    s.push_str(if f.fin { ", FIN" } else { ", not final" });
+    s.push_str(&if f.fin {
+        tr!("plain.frame_fin")
+    } else {
+        tr!("plain.frame_not_final")
+    });
     if f.rsv != 0 {
-        s.push_str(&format!(", RSV={:03b}", f.rsv));
+        s.push_str(&tr!("plain.frame_rsv", rsv = format!("{:03b}", f.rsv)));
     }
     match f.mask_key {
-        Some(k) if f.masked => s.push_str(&format!(
-            ", masked (key {:02x} {:02x} {:02x} {:02x})",
-            k[0], k[1], k[2], k[3]
+        Some(k) if f.masked => s.push_str(&tr!(
+            "plain.frame_masked_key",
+            key = format!("{:02x} {:02x} {:02x} {:02x}", k[0], k[1], k[2], k[3])
         )),
-        _ => s.push_str(if f.masked { ", masked" } else { ", unmasked" }),
+        _ => s.push_str(&if f.masked {
+            tr!("plain.frame_masked")
+        } else {
+            tr!("plain.frame_unmasked")
+        }),
     }
-    s.push_str(&format!(", {} bytes", f.payload_len));
+    s.push_str(&tr!("plain.frame_bytes", n = f.payload_len));
     if let Some(c) = &f.close {
-        s.push_str(&format!(", close code {}", c.code));
+        s.push_str(&tr!("plain.frame_close", code = c.code));
         if !c.reason.is_empty() {
             s.push_str(&format!(" {}", quote(&c.reason)));
         }
     } else if let Some(text) = f.text()
         && f.payload_len > 0
     {
-        s.push_str(&format!(": {}", quote(text)));
+        s.push_str(&tr!("plain.text_after", text = quote(text)));
     }
     s
 }
 
 fn message(m: &Message) -> String {
-    let mut s = format!("whole {} message, {} bytes", opcode_name(m.opcode), m.len);
+    let mut s = tr!("plain.message", opcode = opcode_name(m.opcode), n = m.len);
     if m.frames > 1 {
-        s.push_str(&format!(" from {} frames", m.frames));
+        s.push_str(&tr!("plain.message_frames", n = m.frames));
     }
     if m.compressed {
-        s.push_str(&format!(" (inflated from {} bytes)", m.wire_len));
+        s.push_str(&tr!("plain.message_inflated", n = m.wire_len));
     }
     if let Some(text) = &m.text
         && m.len > 0
         && (m.frames > 1 || m.compressed)
     {
-        s.push_str(&format!(": {}", quote(text)));
+        s.push_str(&tr!("plain.text_after", text = quote(text)));
     }
     s
 }

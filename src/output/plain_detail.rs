@@ -5,6 +5,7 @@
 
 use crate::proto::event::{Event, EventKind, HttpMessage, opcode_name};
 use crate::proto::ws::{Frame, GUID};
+use crate::tr;
 
 /// The event's details, one sentence each; none for events a line already says in full.
 pub fn details(ev: &Event) -> Vec<String> {
@@ -15,8 +16,12 @@ pub fn details(ev: &Event) -> Vec<String> {
     }
 }
 
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "byte" } else { "bytes" }
+fn plural(n: u64) -> String {
+    if n == 1 {
+        tr!("plain.unit_byte")
+    } else {
+        tr!("plain.unit_bytes")
+    }
 }
 
 fn head(m: &HttpMessage) -> Vec<String> {
@@ -36,43 +41,61 @@ fn head(m: &HttpMessage) -> Vec<String> {
             String::from_utf8_lossy(&raw[..i]).into_owned()
         });
     let what = if h.method.is_some() {
-        "request line"
+        tr!("plain.detail.request_line")
     } else {
-        "status line"
+        tr!("plain.detail.status_line")
     };
     if start_text.is_empty() {
-        out.push(format!(
-            "{what}: {start_len} {} with its line end",
-            plural(start_len)
+        out.push(tr!(
+            "plain.detail.start",
+            what = what,
+            n = start_len,
+            unit = plural(start_len)
         ));
     } else {
-        out.push(format!(
-            "{what} \"{start_text}\": {start_len} {} with its line end",
-            plural(start_len)
+        out.push(tr!(
+            "plain.detail.start_text",
+            what = what,
+            text = start_text,
+            n = start_len,
+            unit = plural(start_len)
         ));
     }
     for ((name, value), r) in h.headers.iter().zip(&h.header_ranges) {
         let n = r.len();
-        out.push(format!("header {name}: {value} — {n} {}", plural(n)));
+        out.push(tr!(
+            "plain.detail.header",
+            name = name,
+            value = value,
+            n = n,
+            unit = plural(n)
+        ));
     }
     let listed: u64 = start_len + h.header_ranges.iter().map(|r| r.len()).sum::<u64>();
     let blank = h.range.len().saturating_sub(listed);
-    out.push(format!(
-        "a blank line ends the head: {blank} {}; the head is {} bytes in all",
-        plural(blank),
-        h.range.len()
+    out.push(tr!(
+        "plain.detail.blank",
+        n = blank,
+        unit = plural(blank),
+        total = h.range.len()
     ));
     if let Some(a) = &m.ws_accept {
-        let got = a.got.as_deref().unwrap_or("(none)");
+        let got = a
+            .got
+            .clone()
+            .unwrap_or_else(|| tr!("plain.detail.accept_none"));
         let verdict = if a.ok() {
-            "they match: the server read this key"
+            tr!("plain.detail.accept_match")
         } else {
-            "they do NOT match: a client must refuse this upgrade"
+            tr!("plain.detail.accept_mismatch")
         };
-        out.push(format!(
-            "Sec-WebSocket-Accept derivation: the key {} plus the GUID {GUID}, hashed with \
-             SHA-1, in base64, gives {}; the server sent {got}; {verdict}",
-            a.key, a.expected
+        out.push(tr!(
+            "plain.detail.accept",
+            key = a.key,
+            guid = GUID,
+            expected = a.expected,
+            got = got,
+            verdict = verdict
         ));
     }
     out
@@ -92,49 +115,59 @@ fn frame(f: &Frame) -> Vec<String> {
     };
     let b1 = (u8::from(f.masked) << 7) | len7;
     let fin = if f.fin {
-        "final frame of its message"
+        tr!("plain.detail.fin_final")
     } else {
-        "more frames follow"
+        tr!("plain.detail.fin_more")
+    };
+    let masked = if f.masked {
+        tr!("plain.detail.masked")
+    } else {
+        tr!("plain.detail.not_masked")
     };
     let mut out = vec![
-        format!(
-            "first byte {}: FIN {} ({fin}), RSV {:03b}, opcode {:04b} ({})",
-            bits(b0),
-            u8::from(f.fin),
-            f.rsv & 7,
-            f.opcode & 0x0f,
-            opcode_name(f.opcode)
+        tr!(
+            "plain.detail.first_byte",
+            bits = bits(b0),
+            fin = u8::from(f.fin),
+            fin_words = fin,
+            rsv = format!("{:03b}", f.rsv & 7),
+            opcode = format!("{:04b}", f.opcode & 0x0f),
+            name = opcode_name(f.opcode)
         ),
-        format!(
-            "second byte {}: MASK {} ({}), length field {len7}",
-            bits(b1),
-            u8::from(f.masked),
-            if f.masked { "masked" } else { "not masked" }
+        tr!(
+            "plain.detail.second_byte",
+            bits = bits(b1),
+            mask = u8::from(f.masked),
+            masked = masked,
+            len = len7
         ),
     ];
     match len7 {
-        126 => out.push(format!(
-            "length 126 means the next 2 bytes hold the real length: {}",
-            f.payload_len
+        126 => out.push(tr!(
+            "plain.detail.len_ext",
+            len7 = 126,
+            k = 2,
+            n = f.payload_len
         )),
-        127 => out.push(format!(
-            "length 127 means the next 8 bytes hold the real length: {}",
-            f.payload_len
+        127 => out.push(tr!(
+            "plain.detail.len_ext",
+            len7 = 127,
+            k = 8,
+            n = f.payload_len
         )),
         _ => {}
     }
     if let Some(k) = f.mask_key {
-        out.push(format!(
-            "masking key {:02x} {:02x} {:02x} {:02x}: each payload byte is XORed with one of \
-             these in turn",
-            k[0], k[1], k[2], k[3]
+        out.push(tr!(
+            "plain.detail.mask_key",
+            key = format!("{:02x} {:02x} {:02x} {:02x}", k[0], k[1], k[2], k[3])
         ));
     }
-    out.push(format!(
-        "header {} bytes, payload {} {}",
-        f.header_len,
-        f.payload_len,
-        plural(f.payload_len)
+    out.push(tr!(
+        "plain.detail.sizes",
+        header = f.header_len,
+        n = f.payload_len,
+        unit = plural(f.payload_len)
     ));
     out
 }

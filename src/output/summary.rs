@@ -90,7 +90,7 @@ fn opcode_label(op: u8) -> String {
 
 fn counts<K: fmt::Display>(f: &mut fmt::Formatter<'_>, map: &BTreeMap<K, u64>) -> fmt::Result {
     if map.is_empty() {
-        return write!(f, "none");
+        return write!(f, "{}", crate::tr!("summary.none"));
     }
     for (i, (k, v)) in map.iter().enumerate() {
         let sep = if i == 0 { "" } else { ", " };
@@ -99,17 +99,28 @@ fn counts<K: fmt::Display>(f: &mut fmt::Formatter<'_>, map: &BTreeMap<K, u64>) -
     Ok(())
 }
 
+/// A row's name, padded to the column of the numbers (display width: CJK is 2 columns).
+fn label(key: &str) -> String {
+    let name = crate::i18n::lookup(key, crate::lang::current());
+    let pad = LABEL_COLS
+        .saturating_sub(crate::lesson::wrap::cols(&name))
+        .max(1);
+    format!("{name}{}", " ".repeat(pad))
+}
+
+const LABEL_COLS: usize = 17;
+
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "packets          {}", self.packets)?;
-        writeln!(f, "bytes            {}", self.bytes)?;
-        writeln!(f, "TCP connections  {}", self.connections)?;
+        writeln!(f, "{}{}", label("summary.packets"), self.packets)?;
+        writeln!(f, "{}{}", label("summary.bytes"), self.bytes)?;
+        writeln!(f, "{}{}", label("summary.connections"), self.connections)?;
         let reqs: u64 = self.http_requests.values().sum();
-        write!(f, "HTTP requests    {reqs} (")?;
+        write!(f, "{}{reqs} (", label("summary.requests"))?;
         counts(f, &self.http_requests)?;
         writeln!(f, ")")?;
         let resps: u64 = self.http_responses.values().sum();
-        write!(f, "HTTP responses   {resps} (")?;
+        write!(f, "{}{resps} (", label("summary.responses"))?;
         counts(f, &self.http_responses)?;
         writeln!(f, ")")?;
         let ops: BTreeMap<String, u64> = self
@@ -117,33 +128,48 @@ impl fmt::Display for Summary {
             .iter()
             .map(|(op, n)| (opcode_label(*op), *n))
             .collect();
-        write!(f, "WS frames        {} (", self.ws_frames_total())?;
+        write!(f, "{}{} (", label("summary.frames"), self.ws_frames_total())?;
         counts(f, &ops)?;
         writeln!(f, ")")?;
         writeln!(
             f,
-            "WS masked        {}, RSV1 set {}, messages {}, payload bytes {}",
-            self.ws_frames_masked, self.ws_frames_rsv1, self.ws_messages, self.ws_payload_bytes
+            "{}{}{}",
+            label("summary.masked"),
+            self.ws_frames_masked,
+            crate::tr!(
+                "summary.masked_rest",
+                rsv1 = self.ws_frames_rsv1,
+                messages = self.ws_messages,
+                payload = self.ws_payload_bytes
+            )
         )?;
-        write!(f, "WS close codes   ")?;
+        write!(f, "{}", label("summary.close_codes"))?;
         counts(f, &self.close_codes)?;
         writeln!(f)?;
         if self.sse_events > 0 {
             writeln!(
                 f,
-                "SSE events       {} ({} bytes)",
-                self.sse_events, self.sse_bytes
+                "{}{}",
+                label("summary.sse"),
+                crate::tr!(
+                    "summary.sse_bytes",
+                    n = self.sse_events,
+                    bytes = self.sse_bytes
+                )
             )?;
         }
-        writeln!(f, "errors           {}", self.errors)?;
+        writeln!(f, "{}{}", label("summary.errors"), self.errors)?;
         for e in &self.first_errors {
             writeln!(f, "  {e}")?;
         }
         if self.errors > self.first_errors.len() as u64 {
             writeln!(
                 f,
-                "  … and {} more",
-                self.errors - self.first_errors.len() as u64
+                "{}",
+                crate::tr!(
+                    "summary.more",
+                    n = self.errors - self.first_errors.len() as u64
+                )
             )?;
         }
         Ok(())

@@ -4,53 +4,75 @@
 use ratatui::text::Line;
 
 /// What a `tcp_close` means, in a sentence.
-pub(super) fn close_words(row: &crate::session::Row) -> &'static str {
+pub(super) fn close_words(row: &crate::session::Row) -> String {
     use crate::proto::event::CloseHow;
     let server = row.dir == Some(crate::proto::Dir::S2c);
-    match (crate::session::close_how(row.code), server) {
+    let key = match (crate::session::close_how(row.code), server) {
         // A FIN says only "no more bytes from me": a WebSocket peer that dies sends one too,
         // with no close frame before it.
-        (CloseHow::Fin, true) => "the server sent its FIN first: no more bytes from it",
-        (CloseHow::Fin, false) => "the client sent its FIN first: no more bytes from it",
+        (CloseHow::Fin, true) => "tcp.close_fin_server",
+        (CloseHow::Fin, false) => "tcp.close_fin_client",
         _ if crate::session::close_why(row.code).is_some() => {
             crate::session::close_why(row.code).map_or("", stall_words)
         }
-        (CloseHow::Rst, _) => "an RST: the connection is forgotten at once, unsent data lost",
-        (CloseHow::Timeout, _) => "the server closed it after it sat idle past its idle timeout",
-        (CloseHow::Eof, _) => "the capture ended with the connection still open",
-    }
+        (CloseHow::Rst, _) => "tcp.close_rst",
+        (CloseHow::Timeout, _) => "tcp.close_timeout",
+        (CloseHow::Eof, _) => "tcp.close_eof",
+    };
+    crate::i18n::lookup(key, crate::lang::current())
 }
 
-/// Why the server gave up on a connection, in a sentence.
+/// Why the server gave up on a connection, in a sentence (its catalog key).
 fn stall_words(why: crate::proto::event::Stall) -> &'static str {
     use crate::proto::event::Stall;
     match why {
-        Stall::Idle => "the server closed it after it sat idle past its idle timeout",
-        Stall::FirstByte => "the server closed it: nothing came after the connect",
-        Stall::Head => "the server answered 408: the request head took too long",
-        Stall::Body => "the server gave up on it: the request body stopped arriving",
-        Stall::Write => "the server aborted it (RST): the client stopped reading its answer",
-        Stall::WsIdle => "the server closed it: the WebSocket client answered no ping",
+        Stall::Idle => "tcp.close_timeout",
+        Stall::FirstByte => "tcp.stall.first_byte",
+        Stall::Head => "tcp.stall.head",
+        Stall::Body => "tcp.stall.body",
+        Stall::Write => "tcp.stall.write",
+        Stall::WsIdle => "tcp.stall.ws_idle",
     }
 }
 
 /// What a `tcp_fin` means, in a sentence.
-pub(super) fn fin_words(row: &crate::session::Row) -> &'static str {
+pub(super) fn fin_words(row: &crate::session::Row) -> String {
     if row.dir == Some(crate::proto::Dir::C2s) {
-        "the client sent FIN: it will send nothing more, but the server may still send \
-         (a half-close); the connection ends later"
+        crate::tr!("tcp.fin_c2s")
     } else {
-        "the server sent FIN: it will send nothing more, but the client may still send \
-         (a half-close); the connection ends later"
+        crate::tr!("tcp.fin_s2c")
     }
 }
 
 /// `  name  text`, the text wrapped under itself at `width` columns.
-pub(super) fn wrapped_pairs(name: &str, text: &str, width: usize) -> Vec<Line<'static>> {
+pub(super) fn wrapped_pairs(name: &str, text: impl AsRef<str>, width: usize) -> Vec<Line<'static>> {
+    let text = text.as_ref();
     let first = format!("  {name}  ");
     let indent = " ".repeat(first.len());
     crate::lesson::wrap::wrap(text, width.max(first.len() + 20), &first, &indent)
         .into_iter()
         .map(Line::raw)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::{Lang, scoped};
+
+    fn row(dir: crate::proto::Dir) -> crate::session::Row {
+        crate::session::Row::blank(crate::proto::Timestamp(0), Default::default(), Some(dir))
+    }
+
+    #[test]
+    fn a_half_close_reads_in_chinese() {
+        let c2s = scoped(Lang::ZhCn, || fin_words(&row(crate::proto::Dir::C2s)));
+        assert!(c2s.starts_with("客户端发出 FIN："), "{c2s}");
+        assert!(c2s.contains("半关闭"), "{c2s}");
+        let en = scoped(Lang::En, || fin_words(&row(crate::proto::Dir::S2c)));
+        assert!(
+            en.starts_with("the server sent FIN: it will send nothing more"),
+            "{en}"
+        );
+    }
 }

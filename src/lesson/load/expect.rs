@@ -232,9 +232,9 @@ pub(super) fn describe(c: &Check) -> String {
                     (Some(a), Some(b)) => format!("{a}..{b}"),
                     (Some(a), None) => format!("≥ {a}"),
                     (None, Some(b)) => format!("≤ {b}"),
-                    (None, None) => "any".into(),
+                    (None, None) => crate::tr!("expect.any"),
                 },
-                FieldTest::Contains(s) => format!("containing \"{s}\""),
+                FieldTest::Contains(s) => crate::tr!("expect.containing", s = s),
             };
             s.push_str(&format!(" {k} {v}"));
         }
@@ -245,31 +245,35 @@ pub(super) fn describe(c: &Check) -> String {
             of,
             cmp: Cmp::Eq,
             n: 0,
-        } => format!("no {}", m(of)),
+        } => crate::tr!("expect.no", m = m(of)),
         Check::Count {
             of,
             cmp: Cmp::AtLeast,
             n: 1,
-        } => format!("some {}", m(of)),
+        } => crate::tr!("expect.some", m = m(of)),
         Check::Count { of, cmp, n } => {
-            let c = match cmp {
-                Cmp::Eq => "exactly",
-                Cmp::AtLeast => "at least",
-                Cmp::AtMost => "at most",
+            let key = match cmp {
+                Cmp::Eq => "expect.exactly",
+                Cmp::AtLeast => "expect.at_least",
+                Cmp::AtMost => "expect.at_most",
             };
-            format!("{c} {n} × {}", m(of))
+            let text = crate::i18n::lookup(key, crate::lang::current());
+            crate::i18n::fill(&text, &[("n", n.to_string()), ("m", m(of))])
         }
-        Check::All { of, have } => format!(
-            "every {} has{}",
-            m(of),
-            m(have).trim_start_matches(&have.kind)
+        Check::All { of, have } => crate::tr!(
+            "expect.every",
+            m = m(of),
+            rest = m(have).trim_start_matches(&have.kind)
         ),
-        Check::Within { first, then, secs } => {
-            format!("{} follows {} within {secs} s", m(then), m(first))
-        }
-        Check::SameConn(ms) => format!(
-            "{} on one connection",
-            ms.iter().map(m).collect::<Vec<_>>().join(", ")
+        Check::Within { first, then, secs } => crate::tr!(
+            "expect.follows",
+            then = m(then),
+            first = m(first),
+            secs = secs
+        ),
+        Check::SameConn(ms) => crate::tr!(
+            "expect.same_conn",
+            list = ms.iter().map(m).collect::<Vec<_>>().join(", ")
         ),
         Check::Compare {
             metric,
@@ -277,14 +281,14 @@ pub(super) fn describe(c: &Check) -> String {
             less,
             than,
         } => {
-            format!(
-                "{} of {of} {} {than}",
-                metric.name(),
-                if *less {
-                    "is less than"
-                } else {
-                    "is more than"
-                }
+            let key = if *less { "expect.less" } else { "expect.more" };
+            crate::i18n::fill(
+                &crate::i18n::lookup(key, crate::lang::current()),
+                &[
+                    ("metric", metric.name().to_owned()),
+                    ("of", of.clone()),
+                    ("than", than.clone()),
+                ],
             )
         }
     }

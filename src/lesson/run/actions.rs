@@ -17,6 +17,7 @@ use crate::capture::tap::Clock;
 use crate::lesson::model::{ActionKind, Matcher, Reuse, TcpEnd, Version};
 use crate::net::client::{self, Http, HttpRequest, RawTcp, ReadEnd, Ws};
 use crate::net::control::Control;
+use crate::tr;
 
 /// What a lesson's actions share: the server, the clients by name, the log.
 pub struct Ctx {
@@ -39,7 +40,11 @@ pub struct Ctx {
 
 pub type Outcome = Result<String, String>;
 
+mod words;
 mod ws;
+
+use words::end_name;
+pub use words::{Unit, cut, plural};
 
 impl Ctx {
     pub fn new(
@@ -133,17 +138,21 @@ impl Ctx {
                     String::new()
                 };
                 let conn = match connection {
-                    Reuse::New => "a new connection each time",
-                    Reuse::Pooled => "reusing an idle connection when there is one",
+                    Reuse::New => tr!("action.http_new"),
+                    Reuse::Pooled => tr!("action.http_pooled"),
                 };
-                Ok(format!(
-                    "{method} {path} HTTP/{v} {times}({conn}): status {}, {} received, {:.1} ms per request on average",
-                    statuses.join("/"),
-                    plural(
-                        replies.iter().map(|r| r.body.len()).sum::<usize>(),
-                        "body byte"
-                    ),
-                    ms.iter().sum::<f64>() / ms.len().max(1) as f64,
+                let body: usize = replies.iter().map(|r| r.body.len()).sum();
+                let avg = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
+                Ok(tr!(
+                    "action.http",
+                    method = method,
+                    path = path,
+                    v = v,
+                    times = times,
+                    conn = conn,
+                    status = statuses.join("/"),
+                    received = plural(body, Unit::BodyBytes),
+                    ms = format!("{avg:.1}")
                 ))
             }
             ActionKind::TcpSend { conn, data } => {
@@ -156,9 +165,11 @@ impl Ctx {
                 let raw = self.tcp.get_mut(conn).ok_or("no connection")?;
                 raw.send(data).await.map_err(|e| e.to_string())?;
                 let from = raw.local_addr().map(|a| a.to_string()).unwrap_or_default();
-                Ok(format!(
-                    "sent {} on TCP connection \"{conn}\" from {from}",
-                    plural(data.len(), "byte")
+                Ok(tr!(
+                    "action.tcp_sent",
+                    bytes = plural(data.len(), Unit::Bytes),
+                    conn = conn,
+                    from = from
                 ))
             }
             ActionKind::TcpRead {
@@ -178,28 +189,31 @@ impl Ctx {
                     let _ = raw.shutdown_write().await;
                 }
                 let why = match end {
-                    ReadEnd::Closed => "the server closed its side (FIN), and so did we",
-                    ReadEnd::Limit => "the byte limit was reached",
-                    ReadEnd::Timeout => "nothing more came in time",
-                    ReadEnd::Reset => "the server reset the connection (RST)",
+                    ReadEnd::Closed => tr!("action.read_closed"),
+                    ReadEnd::Limit => tr!("action.read_limit"),
+                    ReadEnd::Timeout => tr!("action.read_timeout"),
+                    ReadEnd::Reset => tr!("action.read_reset"),
                 };
                 let line = got.split(|&b| b == b'\n').next().unwrap_or_default();
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 // Bytes that are not text (a WebSocket frame) are shown in hex, not as mojibake.
                 let first = match std::str::from_utf8(line) {
                     Ok(s) if !s.chars().any(char::is_control) => format!("{s:?}"),
-                    _ => format!(
-                        "{} (hex)",
-                        line.iter()
+                    _ => tr!(
+                        "action.hex",
+                        hex = line
+                            .iter()
                             .take(32)
                             .map(|b| format!("{b:02x}"))
                             .collect::<Vec<_>>()
                             .join(" ")
                     ),
                 };
-                Ok(format!(
-                    "read {} ({why}); first line: {first}",
-                    plural(got.len(), "byte")
+                Ok(tr!(
+                    "action.tcp_read",
+                    bytes = plural(got.len(), Unit::Bytes),
+                    why = why,
+                    first = first
                 ))
             }
             ActionKind::TcpClose { conn, how } => {
@@ -212,10 +226,7 @@ impl Ctx {
                     let _ = sock.set_zero_linger();
                 }
                 drop(sock);
-                Ok(format!(
-                    "closed TCP connection \"{conn}\" with {}",
-                    end_name(*how)
-                ))
+                Ok(tr!("action.tcp_closed", conn = conn, end = end_name(*how)))
             }
             ActionKind::WsConnect { .. }
             | ActionKind::WsSend { .. }
@@ -232,35 +243,31 @@ impl Ctx {
             } => match (seconds, until) {
                 (Some(s), _) => {
                     tokio::time::sleep(Duration::from_secs_f64(*s)).await;
-                    Ok(format!("waited {s} s"))
+                    Ok(tr!("action.waited", s = s))
                 }
                 (None, Some(m)) => self.wait_until(m, *count, *timeout).await,
-                (None, None) => Ok("nothing to wait for".into()),
+                (None, None) => Ok(tr!("action.nothing_to_wait")),
             },
             ActionKind::Keepalive { seconds, announce } => {
                 let idle = (*seconds > 0.0).then(|| Duration::from_secs_f64(*seconds));
                 self.control.set_keepalive(idle);
                 self.control.set_announce(*announce);
                 let says = if *announce {
-                    ", and its answers say so (Connection: keep-alive, Keep-Alive: timeout=N)"
+                    tr!("action.keepalive_says")
                 } else {
-                    ""
+                    String::new()
                 };
                 Ok(match idle {
-                    Some(_) => {
-                        format!("the server now closes a connection idle for {seconds} s{says}")
-                    }
-                    None => format!("the server now keeps idle connections open forever{says}"),
+                    Some(_) => tr!("action.keepalive_idle", s = seconds, says = says),
+                    None => tr!("action.keepalive_forever", says = says),
                 })
             }
             ActionKind::WsIdle { seconds } => {
                 let idle = (*seconds > 0.0).then(|| Duration::from_secs_f64(*seconds));
                 self.control.set_ws_idle(idle);
                 Ok(match idle {
-                    Some(_) => format!(
-                        "a WebSocket idle for {seconds} s is now cut, as a proxy in front would"
-                    ),
-                    None => "WebSockets are no longer cut for idling".into(),
+                    Some(_) => tr!("action.ws_idle", s = seconds),
+                    None => tr!("action.ws_idle_off"),
                 })
             }
             ActionKind::Ticker { via, updates, hz } => {
@@ -293,19 +300,22 @@ impl Ctx {
             };
             if found >= count as usize {
                 let what = match count {
-                    1 => format!("the awaited {}", m.kind),
-                    n => format!("{n} awaited {} events", m.kind),
+                    1 => tr!("action.awaited_one", kind = m.kind),
+                    n => tr!("action.awaited", n = n, kind = m.kind),
                 };
-                return Ok(format!(
-                    "{what} came after {:.2} s",
-                    start.elapsed().as_secs_f64()
+                return Ok(tr!(
+                    "action.came_after",
+                    what = what,
+                    s = format!("{:.2}", start.elapsed().as_secs_f64())
                 ));
             }
             let Some(left) = timeout.checked_sub(start.elapsed()) else {
-                return Err(format!(
-                    "{found} of {count} matching {} within {:.1} s",
-                    m.kind,
-                    timeout.as_secs_f64()
+                return Err(tr!(
+                    "action.wait_timeout",
+                    found = found,
+                    count = count,
+                    kind = m.kind,
+                    s = format!("{:.1}", timeout.as_secs_f64())
                 ));
             };
             let _ = tokio::time::timeout(left.min(Duration::from_millis(200)), notified).await;
@@ -327,12 +337,12 @@ impl Ctx {
             let path = format!("/ws/chat?name={name}&room={room}");
             let (mut ws, _) = Ws::connect(self.addr, &path, &[])
                 .await
-                .map_err(|e| format!("{name} could not join: {e}"))?;
+                .map_err(|e| tr!("action.chat_no_join", name = name, e = e))?;
             // The 101 comes before the server adds the user to the room; its welcome comes
             // after. Without waiting for it, a later joiner could arrive first and go unheard.
             match ws.next(Duration::from_secs(5)).await {
                 Ok(Some(_)) => {}
-                _ => return Err(format!("{name} got no welcome from the room within 5 s")),
+                _ => return Err(tr!("action.chat_no_welcome", name = name)),
             }
             let mut stop = stop.clone();
             self.bots.push(tokio::spawn(async move {
@@ -347,9 +357,10 @@ impl Ctx {
                 let _ = tokio::time::timeout(Duration::from_secs(1), ws.next(Duration::from_secs(1))).await;
             }));
         }
-        Ok(format!(
-            "{} joined room \"{room}\"",
-            plural(count as usize, "simulated user")
+        Ok(tr!(
+            "action.chat_joined",
+            users = plural(count as usize, Unit::Users),
+            room = room
         ))
     }
 
@@ -381,10 +392,11 @@ impl Ctx {
         }
         drop(log);
         self.notify.notify_waiters();
-        Ok(format!(
-            "replayed {capture}: {} packets, {}",
-            outcome.packets,
-            plural(n, "event")
+        Ok(tr!(
+            "action.replayed",
+            capture = capture,
+            packets = outcome.packets,
+            events = plural(n, Unit::Events)
         ))
     }
 
@@ -400,28 +412,5 @@ impl Ctx {
         }
         self.tcp.clear();
         self.http = None;
-    }
-}
-
-pub(super) fn end_name(how: TcpEnd) -> &'static str {
-    match how {
-        TcpEnd::Fin => "a FIN",
-        TcpEnd::Rst => "an RST",
-    }
-}
-
-pub fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
-}
-
-/// `s` cut to `max` characters, with an ellipsis when cut.
-pub fn cut(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_owned(),
     }
 }

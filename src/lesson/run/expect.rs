@@ -6,6 +6,7 @@ use serde_json::Value as Json;
 use super::log::Entry;
 use super::measure::Measures;
 use crate::lesson::model::{Check, Cmp, Expect, FieldTest, Matcher, Value};
+use crate::tr;
 
 /// The verdict on one expectation, with what was seen.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,16 +82,16 @@ pub fn check(x: &Expect, step: &[Entry], measures: &Measures) -> Verdict {
                 Cmp::AtLeast => got >= *n,
                 Cmp::AtMost => got <= *n,
             };
-            (ok, format!("saw {got}"))
+            (ok, tr!("expect.saw", n = got))
         }
         Check::All { of, have } => {
             let picked: Vec<&Entry> = step.iter().filter(|e| matches(e, of)).collect();
             let bad = picked.iter().filter(|e| !fields_match(e, have)).count();
             let ok = !picked.is_empty() && bad == 0;
             let saw = if picked.is_empty() {
-                "no such event".to_owned()
+                tr!("expect.no_such_event")
             } else {
-                format!("{} of {} do", picked.len() - bad, picked.len())
+                tr!("expect.some_do", ok = picked.len() - bad, n = picked.len())
             };
             (ok, saw)
         }
@@ -109,7 +110,7 @@ pub fn check(x: &Expect, step: &[Entry], measures: &Measures) -> Verdict {
                 (Some(a), Some(b)) => a > b,
                 _ => false,
             };
-            let show = |v: Option<f64>| v.map_or("nothing measured".into(), fmt_num);
+            let show = |v: Option<f64>| v.map_or_else(|| tr!("expect.nothing_measured"), fmt_num);
             (ok, format!("{of}: {}, {than}: {}", show(a), show(b)))
         }
     };
@@ -141,8 +142,11 @@ fn within(step: &[Entry], first: &Matcher, then: &Matcher, secs: f64) -> (bool, 
         }
     }
     match best {
-        Some(gap) => (gap <= secs, format!("{:.1} ms later", gap * 1e3)),
-        None => (false, "never followed".to_owned()),
+        Some(gap) => (
+            gap <= secs,
+            tr!("expect.later", ms = format!("{:.1}", gap * 1e3)),
+        ),
+        None => (false, tr!("expect.never_followed")),
     }
 }
 
@@ -160,10 +164,7 @@ fn same_conn(step: &[Entry], ms: &[Matcher]) -> (bool, String) {
         })
         .collect();
     if let Some(i) = conns.iter().position(Vec::is_empty) {
-        return (
-            false,
-            format!("nothing matched the {} event", ordinal(i + 1)),
-        );
+        return (false, tr!("expect.unmatched", nth = ordinal(i + 1)));
     }
     let shared = conns
         .first()
@@ -171,16 +172,16 @@ fn same_conn(step: &[Entry], ms: &[Matcher]) -> (bool, String) {
         .flatten()
         .find(|c| conns.iter().all(|cs| cs.contains(c)));
     match shared {
-        Some((_, conn)) => (true, format!("all on connection #{conn}")),
-        None => (false, "on different connections".to_owned()),
+        Some((_, conn)) => (true, tr!("expect.one_conn", conn = conn)),
+        None => (false, tr!("expect.different_conns")),
     }
 }
 
 fn ordinal(n: usize) -> String {
     match n {
-        1 => "first".into(),
-        2 => "second".into(),
-        3 => "third".into(),
-        n => format!("{n}th"),
+        1 => tr!("expect.nth1"),
+        2 => tr!("expect.nth2"),
+        3 => tr!("expect.nth3"),
+        n => tr!("expect.nth", n = n),
     }
 }

@@ -63,7 +63,7 @@ impl ActionReport {
             .unwrap_or_default();
         match &self.outcome {
             Ok(s) => format!("{label}{s}"),
-            Err(e) => format!("{label}FAILED: {e}"),
+            Err(e) => crate::tr!("action.failed", label = label, e = e),
         }
     }
 }

@@ -22,20 +22,22 @@ pub struct TickerRun {
 impl TickerRun {
     pub fn describe(&self, via: TickerVia) -> String {
         let how = match via {
-            TickerVia::PollNew => "polling GET /api/price, a new connection each time",
-            TickerVia::Poll => "polling GET /api/price on a kept-alive connection",
-            TickerVia::LongPoll => "long polling GET /api/price/wait (held until a change)",
-            TickerVia::Sse => "Server-Sent Events from GET /api/price/events",
-            TickerVia::Ws => "WebSocket push on /ws/ticker",
+            TickerVia::PollNew => crate::tr!("action.via.poll_new"),
+            TickerVia::Poll => crate::tr!("action.via.poll"),
+            TickerVia::LongPoll => crate::tr!("action.via.long_poll"),
+            TickerVia::Sse => crate::tr!("action.via.sse"),
+            TickerVia::Ws => crate::tr!("action.via.ws"),
         };
         let reqs = match via {
             TickerVia::Sse | TickerVia::Ws => String::new(),
-            _ => format!(" in {} requests", self.requests),
+            _ => crate::tr!("action.ticker_reqs", n = self.requests),
         };
-        format!(
-            "{} updates by {how}{reqs}, {:.2} s",
-            self.updates,
-            self.elapsed.as_secs_f64()
+        crate::tr!(
+            "action.ticker",
+            n = self.updates,
+            how = how,
+            reqs = reqs,
+            s = format!("{:.2}", self.elapsed.as_secs_f64())
         )
     }
 }
@@ -82,10 +84,11 @@ pub async fn run(
     match r {
         Ok(Ok(())) => Ok(run),
         Ok(Err(e)) => Err(e),
-        Err(_) => Err(format!(
-            "only {} of {want} updates in {} s",
-            run.updates,
-            CAP.as_secs()
+        Err(_) => Err(crate::tr!(
+            "action.ticker_short",
+            n = run.updates,
+            want = want,
+            s = CAP.as_secs()
         )),
     }
 }

@@ -2,10 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Ctx, Outcome, cut, end_name, plural};
+use super::{Ctx, Outcome, Unit, cut, end_name, plural};
 use crate::lesson::model::{ActionKind, TcpEnd, WsPayload};
 use crate::lesson::run::ticker;
 use crate::net::client::{Message, Ws};
+use crate::tr;
 
 impl Ctx {
     /// Runs one of the WebSocket actions; `label` gets what the client measured.
@@ -25,9 +26,13 @@ impl Ctx {
                     .map_err(|e| e.to_string())?;
                 let from = ws.local_addr().map(|a| a.to_string()).unwrap_or_default();
                 self.ws.insert(conn.clone(), ws);
-                Ok(format!(
-                    "opened ws://{}{path} from {from} as \"{conn}\": the server answered {status}",
-                    self.addr
+                Ok(tr!(
+                    "action.ws_opened",
+                    addr = self.addr,
+                    path = path,
+                    from = from,
+                    conn = conn,
+                    status = status
                 ))
             }
             ActionKind::WsSend { conn, payload } => {
@@ -35,25 +40,25 @@ impl Ctx {
                 let what = match payload {
                     WsPayload::Text(t) => {
                         ws.send_text(t).await.map_err(|e| e.to_string())?;
-                        format!("a text message of {}", plural(t.len(), "byte"))
+                        tr!("action.ws_text", bytes = plural(t.len(), Unit::Bytes))
                     }
                     WsPayload::Binary(b) => {
                         ws.send_binary(b.clone()).await.map_err(|e| e.to_string())?;
-                        format!("a binary message of {}", plural(b.len(), "byte"))
+                        tr!("action.ws_binary", bytes = plural(b.len(), Unit::Bytes))
                     }
                     WsPayload::Fragments { text, parts } => {
                         let ps: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
                         ws.send_fragmented(*text, &ps)
                             .await
                             .map_err(|e| e.to_string())?;
-                        format!(
-                            "one {} message in {} frames",
-                            if *text { "text" } else { "binary" },
-                            parts.len()
-                        )
+                        if *text {
+                            tr!("action.ws_fragments_text", n = parts.len())
+                        } else {
+                            tr!("action.ws_fragments_binary", n = parts.len())
+                        }
                     }
                 };
-                Ok(format!("\"{conn}\" sent {what}"))
+                Ok(tr!("action.ws_sent", conn = conn, what = what))
             }
             ActionKind::WsPing { conn, payload } => {
                 self.ws(conn)?
@@ -69,14 +74,12 @@ impl Ctx {
                     let left = deadline.saturating_duration_since(Instant::now());
                     match ws.next(left).await {
                         Ok(Some(Message::Pong(_))) => {
-                            return Ok(format!(
-                                "\"{conn}\" sent a ping; the pong came back after {:.2} ms",
-                                start.elapsed().as_secs_f64() * 1e3
-                            ));
+                            let ms = start.elapsed().as_secs_f64() * 1e3;
+                            return Ok(tr!("action.ws_pong", conn = conn, ms = format!("{ms:.2}")));
                         }
                         Ok(Some(_)) => continue,
-                        Ok(None) => return Err("the connection ended before the pong".into()),
-                        Err(e) => return Err(format!("no pong: {e}")),
+                        Ok(None) => return Err(tr!("action.ws_no_pong_end")),
+                        Err(e) => return Err(tr!("action.ws_no_pong", e = e)),
                     }
                 }
             }
@@ -86,25 +89,29 @@ impl Ctx {
                     .remove(conn)
                     .ok_or_else(|| format!("no WebSocket named \"{conn}\" is open"))?;
                 ws.close(*code, reason).await.map_err(|e| e.to_string())?;
-                let mut answer = "no close frame came back".to_owned();
+                let mut answer = tr!("action.ws_no_close_back");
                 let deadline = Instant::now() + Duration::from_secs(3);
                 while let Some(left) = deadline.checked_duration_since(Instant::now()) {
                     match ws.next(left).await {
                         Ok(Some(Message::Close(Some(f)))) => {
-                            answer = format!(
-                                "the server answered close {} {:?}",
-                                u16::from(f.code),
-                                f.reason.as_str()
+                            answer = tr!(
+                                "action.ws_close_back",
+                                code = u16::from(f.code),
+                                reason = format!("{:?}", f.reason.as_str())
                             )
                         }
-                        Ok(Some(Message::Close(None))) => {
-                            answer = "the server answered with an empty close frame".into()
-                        }
+                        Ok(Some(Message::Close(None))) => answer = tr!("action.ws_close_empty"),
                         Ok(Some(_)) => continue,
                         Ok(None) | Err(_) => break,
                     }
                 }
-                Ok(format!("\"{conn}\" sent close {code} {reason:?}; {answer}"))
+                Ok(tr!(
+                    "action.ws_closed",
+                    conn = conn,
+                    code = code,
+                    reason = format!("{reason:?}"),
+                    answer = answer
+                ))
             }
             ActionKind::WsRecv {
                 conn,
@@ -128,7 +135,10 @@ impl Ctx {
                         }
                         Ok(Some(Message::Binary(b))) => {
                             got += 1;
-                            last = format!("{} of binary", plural(b.len(), "byte"));
+                            last = tr!(
+                                "action.ws_binary_last",
+                                bytes = plural(b.len(), Unit::Bytes)
+                            );
                         }
                         Ok(Some(_)) => continue,
                         Ok(None) => break,
@@ -141,14 +151,19 @@ impl Ctx {
                     c.latencies_ms.extend(lat);
                 }
                 if got < *count {
-                    return Err(format!(
-                        "\"{conn}\" received {got} of {count} messages before {:.1} s passed",
-                        timeout.as_secs_f64()
+                    return Err(tr!(
+                        "action.ws_recv_short",
+                        conn = conn,
+                        got = got,
+                        count = count,
+                        s = format!("{:.1}", timeout.as_secs_f64())
                     ));
                 }
-                Ok(format!(
-                    "\"{conn}\" received {}; the last: {last}",
-                    plural(got as usize, "message")
+                Ok(tr!(
+                    "action.ws_received",
+                    conn = conn,
+                    messages = plural(got as usize, Unit::Messages),
+                    last = last
                 ))
             }
             ActionKind::WsDrop { conn, how } => {
@@ -161,29 +176,29 @@ impl Ctx {
                     let _ = stream.get_ref().set_zero_linger();
                 }
                 drop(stream);
-                Ok(format!(
-                    "the client \"{conn}\" died: its socket closed with {} and no close frame",
-                    end_name(*how)
-                ))
+                Ok(tr!("action.ws_died", conn = conn, end = end_name(*how)))
             }
             ActionKind::ServerDrop { conn, how } => {
                 let ws = self.ws(conn)?;
                 let client = ws.local_addr().map_err(|e| e.to_string())?;
                 if !self.control.kill(client, *how == TcpEnd::Rst) {
-                    return Err(format!("the server has no open connection from {client}"));
+                    return Err(tr!("action.ws_no_conn", client = client));
                 }
                 // What the survivor sees: its next read fails with no close frame.
                 let ws = self.ws(conn)?;
                 let seen = match ws.next(Duration::from_secs(3)).await {
-                    Ok(None) => "the stream ended with no close frame: abnormal closure, code 1006 (a code never sent on the wire)".to_owned(),
-                    Ok(Some(Message::Close(_))) => "a close frame (unexpected)".to_owned(),
-                    Ok(Some(m)) => format!("one more message first ({} bytes)", m.len()),
-                    Err(e) => format!("an error, {e}: abnormal closure, code 1006 (never sent on the wire)"),
+                    Ok(None) => tr!("action.seen_ended"),
+                    Ok(Some(Message::Close(_))) => tr!("action.seen_close"),
+                    Ok(Some(m)) => tr!("action.seen_more", n = m.len()),
+                    Err(e) => tr!("action.seen_error", e = e),
                 };
                 self.ws.remove(conn);
-                Ok(format!(
-                    "the server dropped its side of \"{conn}\" ({client}) with {}; the client saw {seen}",
-                    end_name(*how)
+                Ok(tr!(
+                    "action.server_dropped",
+                    conn = conn,
+                    client = client,
+                    end = end_name(*how),
+                    seen = seen
                 ))
             }
             _ => Err("not a WebSocket action".into()),
