@@ -6,6 +6,8 @@ use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=lessons");
+    // rust-i18n reads locales/ inside a macro, which cargo does not watch: rebuild on a change.
+    println!("cargo:rerun-if-changed=locales");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
     let mut files = Vec::new();
     for dir in std::fs::read_dir(&root).into_iter().flatten().flatten() {
