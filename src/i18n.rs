@@ -58,7 +58,10 @@ mod tests {
             "Hello, Ada"
         );
         assert_eq!(
-            fill(&lookup("probe.hello", Lang::ZhCn), &[("name", "Ada".into())]),
+            fill(
+                &lookup("probe.hello", Lang::ZhCn),
+                &[("name", "Ada".into())]
+            ),
             "你好，Ada"
         );
         assert_eq!(lookup("no.such.key", Lang::ZhCn), "no.such.key");

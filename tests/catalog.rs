@@ -13,8 +13,8 @@ fn catalog() -> BTreeMap<String, BTreeMap<String, String>> {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let table: toml::Table = toml::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let table: toml::Table =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         flatten(&path, "", &table, &mut out);
     }
     out
@@ -30,7 +30,11 @@ fn flatten(
         if prefix.is_empty() && k == "_version" {
             continue;
         }
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         let toml::Value::Table(sub) = v else {
             panic!("{}: {key} is not a table of languages", path.display());
         };
@@ -119,7 +123,10 @@ fn every_key_the_code_reads_is_in_the_catalog_and_every_key_is_read() {
             missing.insert(key.to_string());
         }
     }
-    assert!(missing.is_empty(), "keys read but not in locales/: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "keys read but not in locales/: {missing:?}"
+    );
     // A key is read when it appears quoted anywhere (tables of keys, the page's data-i18n).
     let unused: Vec<&String> = cat
         .keys()
