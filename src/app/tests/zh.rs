@@ -136,3 +136,30 @@ fn z_on_an_open_lesson_keeps_its_step_and_shows_its_translation() {
         assert_eq!(l.lesson.steps[1].text, english);
     });
 }
+
+#[test]
+fn the_picker_and_the_replay_speak_chinese() {
+    scoped(Lang::ZhCn, || {
+        let (mut app, mut rx) = app();
+        app.picker = Some(super::super::picker::Picker::new());
+        app.screen = super::Screen::Picker;
+        let s = text(&screen(&app, 80, 24));
+        assert!(s.contains("回放抓包文件·") && s.contains("Esc返回"), "{s}");
+        super::open_capture(&mut app, &mut rx);
+        let s = text(&screen(&app, 100, 30));
+        assert!(
+            s.contains("回放·ws-basic.pcap") && s.contains("索引完成"),
+            "{s}"
+        );
+        assert!(s.contains("个数据包") && !s.contains("events"), "{s}");
+        app.update(key('f'));
+        for c in "conn=x\r".chars() {
+            app.update(if c == '\r' {
+                super::code(crossterm::event::KeyCode::Enter)
+            } else {
+                key(c)
+            });
+        }
+        assert_eq!(app.note, "conn=x：应为从 1 起的数字");
+    });
+}
