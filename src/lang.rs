@@ -108,6 +108,17 @@ pub fn current() -> Lang {
         .unwrap_or_else(|| Lang::ALL[usize::from(CURRENT.load(Ordering::Relaxed))])
 }
 
+/// The TUI's switch key: the next language for the process, or for this thread alone while a
+/// [`scoped`] language is on (so a test that presses the key changes no other test's).
+pub fn switch() -> Lang {
+    let next = current().next();
+    let scoped = SCOPED.with(|s| s.get().is_some().then(|| s.set(Some(next))));
+    if scoped.is_none() {
+        set(next);
+    }
+    next
+}
+
 /// Runs `f` with `lang` as this thread's language, then puts the previous one back.
 pub fn scoped<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
     let before = SCOPED.with(|s| s.replace(Some(lang)));

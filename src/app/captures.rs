@@ -1,87 +1,51 @@
 //! One line about each capture shipped in `assets/captures`, for the picker: what a learner
 //! will see in it before opening it.
 
-/// `(file name, what it holds)`.
+/// `(file name, the catalog key of what it holds)`.
 const ABOUT: &[(&str, &str)] = &[
-    (
-        "autobahn-1-4.pcap",
-        "the Autobahn test suite: 44 WebSocket connections, some ended by protocol errors",
-    ),
+    ("autobahn-1-4.pcap", "captures.autobahn_1_4_pcap"),
     (
         "autobahn-13-7-1-deflate.pcap",
-        "an Autobahn compression test: thousands of permessage-deflate messages",
+        "captures.autobahn_13_7_1_deflate_pcap",
     ),
-    (
-        "garbage.pcap",
-        "not a capture at all: how duplex reports a file it cannot read",
-    ),
-    (
-        "header-only.pcap",
-        "a pcap header and no packets: an empty capture",
-    ),
-    (
-        "http10-curl-10req.pcap",
-        "curl, ten HTTP/1.0 requests: ten connections, each closed after its answer",
-    ),
+    ("garbage.pcap", "captures.garbage_pcap"),
+    ("header-only.pcap", "captures.header_only_pcap"),
+    ("http10-curl-10req.pcap", "captures.http10_curl_10req_pcap"),
     (
         "http11-chunked-pipelined.pcap",
-        "HTTP/1.1 chunked bodies, pipelined requests and a 100 Continue",
+        "captures.http11_chunked_pipelined_pcap",
     ),
     (
         "http11-keepalive-curl-10req.pcap",
-        "curl, ten HTTP/1.1 requests on one kept-alive connection",
+        "captures.http11_keepalive_curl_10req_pcap",
     ),
-    (
-        "ws-abrupt-kill.pcap",
-        "WebSocket connections killed without a close frame, one by an RST",
-    ),
-    (
-        "ws-any-sll.pcap",
-        "a WebSocket session taken on Linux's \"any\" interface (cooked link layer)",
-    ),
-    (
-        "ws-any-sll2.pcapng",
-        "the same kind of session, cooked link layer v2, in pcapng",
-    ),
-    (
-        "ws-basic-deflate.pcap",
-        "a WebSocket session with permessage-deflate: compressed frames inflated",
-    ),
+    ("ws-abrupt-kill.pcap", "captures.ws_abrupt_kill_pcap"),
+    ("ws-any-sll.pcap", "captures.ws_any_sll_pcap"),
+    ("ws-any-sll2.pcapng", "captures.ws_any_sll2_pcapng"),
+    ("ws-basic-deflate.pcap", "captures.ws_basic_deflate_pcap"),
     (
         "ws-basic-truncated.pcap",
-        "a WebSocket session whose file was cut short in the middle of a packet",
+        "captures.ws_basic_truncated_pcap",
     ),
-    (
-        "ws-basic.pcap",
-        "a WebSocket session: upgrade, text and binary frames, fragments, ping, close",
-    ),
-    ("ws-basic.pcapng", "the same WebSocket session, in pcapng"),
-    (
-        "ws-cut-midstream.pcap",
-        "a ticker over WebSocket, the capture started and stopped mid-stream",
-    ),
-    (
-        "ws-deflate-nctx.pcapng",
-        "permessage-deflate without context takeover (each message alone)",
-    ),
-    (
-        "ws-deflate.pcap",
-        "permessage-deflate with a shared context across messages",
-    ),
-    ("ws-ipv6.pcap", "a WebSocket session over IPv6 ([::1])"),
-    (
-        "ws-websocat-nano.pcap",
-        "websocat talking to a small server: text, binary, an empty close",
-    ),
+    ("ws-basic.pcap", "captures.ws_basic_pcap"),
+    ("ws-basic.pcapng", "captures.ws_basic_pcapng"),
+    ("ws-cut-midstream.pcap", "captures.ws_cut_midstream_pcap"),
+    ("ws-deflate-nctx.pcapng", "captures.ws_deflate_nctx_pcapng"),
+    ("ws-deflate.pcap", "captures.ws_deflate_pcap"),
+    ("ws-ipv6.pcap", "captures.ws_ipv6_pcap"),
+    ("ws-websocat-nano.pcap", "captures.ws_websocat_nano_pcap"),
     (
         "ws-websocat-server.pcapng",
-        "websocat as the server: ping, pong and the closing handshake",
+        "captures.ws_websocat_server_pcapng",
     ),
 ];
 
-/// What the shipped capture `name` holds, if it is one.
-pub fn about(name: &str) -> Option<&'static str> {
-    ABOUT.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
+/// What the shipped capture `name` holds, if it is one, in the current language.
+pub fn about(name: &str) -> Option<String> {
+    ABOUT
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, a)| crate::tr!(a))
 }
 
 #[cfg(test)]

@@ -11,16 +11,10 @@ pub fn parse(line: &str) -> Result<Filter, String> {
     for word in line.split_whitespace() {
         match word.split_once('=') {
             Some(("conn", n)) => {
-                f.conn = Some(
-                    n.parse()
-                        .map_err(|_| format!("conn={n}: a number, from 1"))?,
-                );
+                f.conn = Some(n.parse().map_err(|_| crate::tr!("filter.conn", n = n))?);
             }
             Some(("opcode", n)) => {
-                f.opcode = Some(
-                    n.parse()
-                        .map_err(|_| format!("opcode={n}: a number, 0 to 15"))?,
-                );
+                f.opcode = Some(n.parse().map_err(|_| crate::tr!("filter.opcode", n = n))?);
             }
             Some(("proto", p)) => {
                 let add: &[RowKind] = match p {
@@ -29,7 +23,7 @@ pub fn parse(line: &str) -> Result<Filter, String> {
                     "ws" => &[RowKind::WsFrame, RowKind::WsMessage],
                     "sse" => &[RowKind::SseEvent],
                     "error" => &[RowKind::Error],
-                    _ => return Err(format!("proto={p}: one of tcp, http, ws, sse, error")),
+                    _ => return Err(crate::tr!("filter.proto", p = p)),
                 };
                 kinds = add.iter().fold(kinds, |k, r| k.with(*r));
             }

@@ -8,15 +8,11 @@ use ratatui::text::{Line, Span};
 use super::keys::{KEYS, Scope};
 use super::layout::overlay;
 
-/// What the mouse does, listed with the keys of the same place.
+/// What the mouse does, listed with the keys of the same place (catalog keys).
 const MOUSE: &[(&str, &str, Scope)] = &[
-    ("wheel", "move the selection up or down", Scope::Everywhere),
-    ("click", "select a line of the home list", Scope::Everywhere),
-    (
-        "click",
-        "select a ladder line; focus a pane",
-        Scope::Traffic,
-    ),
+    ("help.wheel", "help.wheel_does", Scope::Everywhere),
+    ("help.click", "help.click_home", Scope::Everywhere),
+    ("help.click", "help.click_traffic", Scope::Traffic),
 ];
 
 /// The help's lines within `width` columns, titles included; a description too long for the
@@ -34,13 +30,22 @@ pub fn lines(width: usize) -> Vec<Line<'static>> {
             out.push(Line::from(""));
         }
         out.push(Line::from(Span::styled(
-            scope.title(),
+            crate::tr!(scope.title()),
             Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
         )));
-        let mouse = MOUSE.iter().filter(|m| m.2 == scope).map(|m| (m.0, m.1));
-        let keys = KEYS.iter().filter(|k| k.2 == scope).map(|k| (k.0, k.1));
+        let mouse = MOUSE
+            .iter()
+            .filter(|m| m.2 == scope)
+            .map(|m| (crate::tr!(m.0), m.1));
+        let keys = KEYS
+            .iter()
+            .filter(|k| k.2 == scope)
+            .map(|k| (k.0.to_string(), k.1));
         for (keys, what) in keys.chain(mouse) {
-            let first = format!("  {keys:<15}");
+            let what = crate::tr!(what);
+            // Padded by display columns: a Chinese mouse word is two columns a character.
+            let pad = 15usize.saturating_sub(crate::ui::width(&keys));
+            let first = format!("  {keys}{}", " ".repeat(pad));
             let indent = " ".repeat(crate::ui::width(&first));
             let mut lines = super::narration::wrap(vec![Span::raw(what)], width, &first, &indent);
             if let Some(s) = lines.first_mut().and_then(|l| l.spans.first_mut()) {
@@ -60,6 +65,6 @@ pub fn draw(f: &mut Frame, area: Rect, scroll: u16) {
         w,
         lines(usize::from(w.saturating_sub(2))),
         scroll,
-        "Keys",
+        &crate::tr!("help.title"),
     );
 }

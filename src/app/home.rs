@@ -102,10 +102,10 @@ impl Home {
             .enumerate()
             .map(|(i, c)| wrap(&format!("{} {:>2}. ", c.mark(), i + 1), &c.title, room))
             .collect();
-        out.push(wrap("▸ ", "Replay a capture", room));
+        out.push(wrap("▸ ", &crate::tr!("home.replay"), room));
         let sandbox = match server {
-            Some(url) => format!("Sandbox  (running at {url})"),
-            None => "Sandbox".to_string(),
+            Some(url) => crate::tr!("home.sandbox_running", url = url),
+            None => crate::tr!("home.sandbox"),
         };
         out.push(wrap("▸ ", &sandbox, room));
         out
@@ -125,7 +125,7 @@ impl Home {
             .block(
                 Block::new()
                     .borders(Borders::ALL)
-                    .title(" duplex · HTTP and WebSocket on the wire "),
+                    .title(crate::tr!("home.title")),
             )
             .highlight_symbol("› ")
             .highlight_style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD));
@@ -136,7 +136,9 @@ impl Home {
             about.push(Line::from(""));
             about.push(Line::from(format!("! {}", visible(note))));
         }
-        let block = Block::new().borders(Borders::ALL).title(" About ");
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .title(crate::tr!("home.about"));
         let inner = block.inner(info_area);
         let about = wrapped(about, usize::from(inner.width));
         // What does not fit scrolls with K/J, and the border says there is more.
@@ -145,31 +147,17 @@ impl Home {
         self.about_max.set(max);
         let scroll = self.about_scroll.min(max);
         let more = match (scroll > 0, scroll < max) {
-            (true, true) => " ↑↓ K/J more ",
-            (true, false) => " ↑ K more ",
-            (false, true) => " ↓ J more ",
-            (false, false) => "",
+            (true, true) => crate::tr!("home.more_both"),
+            (true, false) => crate::tr!("home.more_up"),
+            (false, true) => crate::tr!("home.more_down"),
+            (false, false) => String::new(),
         };
         let block = block.title_bottom(Line::from(more).right_aligned());
         f.render_widget(
             Paragraph::new(about).scroll((scroll, 0)).block(block),
             info_area,
         );
-        f.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled("↑↓", Style::new().add_modifier(Modifier::BOLD)),
-                Span::raw(" select  "),
-                Span::styled("Enter", Style::new().add_modifier(Modifier::BOLD)),
-                Span::raw(" open  "),
-                Span::styled("?", Style::new().add_modifier(Modifier::BOLD)),
-                Span::raw(" help  "),
-                Span::styled("i", Style::new().add_modifier(Modifier::BOLD)),
-                Span::raw(" recap  "),
-                Span::styled("q", Style::new().add_modifier(Modifier::BOLD)),
-                Span::raw(" quit  ✓ done ! review ◐ begun · new"),
-            ])),
-            keys,
-        );
+        f.render_widget(Paragraph::new(key_bar(usize::from(keys.width))), keys);
     }
 
     fn about(&self, server: Option<&str>) -> Vec<Line<'static>> {
@@ -184,52 +172,74 @@ impl Home {
                     Line::from(""),
                     Line::from(c.summary.clone()),
                     Line::from(""),
-                    Line::from(format!(
-                        "Lesson `{id}`: real connections to the built-in server, every byte decoded."
-                    )),
-                    Line::from(format!("Progress: {}/{} steps", c.done, c.steps)),
+                    Line::from(crate::tr!("home.lesson_about", id = id)),
+                    Line::from(crate::tr!("home.progress", done = c.done, steps = c.steps)),
                     Line::from(match (c.asked, c.questions) {
-                        (_, 0) => "Score: it asks no questions".to_string(),
-                        (0, _) => "Score: no answers yet".to_string(),
-                        (_, n) if c.right < n => format!(
-                            "Score: {}/{n} answers right; the lesson's end lists the rest to review",
-                            c.right
-                        ),
-                        (_, n) => format!("Score: {}/{n} answers right", c.right),
+                        (_, 0) => crate::tr!("home.score_none"),
+                        (0, _) => crate::tr!("home.score_unanswered"),
+                        (_, n) if c.right < n => {
+                            crate::tr!("home.score_review", right = c.right, n = n)
+                        }
+                        (_, n) => crate::tr!("home.score", right = c.right, n = n),
                     }),
                 ]
             }
             Choice::Replay => vec![
                 Line::from(Span::styled(
-                    "Replay a capture",
+                    crate::tr!("home.replay"),
                     Style::new().add_modifier(Modifier::BOLD),
                 )),
                 Line::from(""),
-                Line::from(
-                    "Open a pcap or pcapng file (shipped ones are in assets/captures) and play it: step, pause, search, filter.",
-                ),
+                Line::from(crate::tr!("home.replay_about")),
             ],
             Choice::Sandbox => {
                 let mut v = vec![
                     Line::from(Span::styled(
-                        "Sandbox",
+                        crate::tr!("home.sandbox"),
                         Style::new().add_modifier(Modifier::BOLD),
                     )),
                     Line::from(""),
-                    Line::from(
-                        "The built-in server, running; send requests, open WebSockets, push ticker updates, kill a connection, and watch every byte.",
-                    ),
+                    Line::from(crate::tr!("home.sandbox_about")),
                 ];
                 if let Some(url) = server {
                     v.push(Line::from(""));
-                    v.push(Line::from(format!(
-                        "Join from another window: curl {url}echo  ·  websocat {}ws/echo",
-                        url.replacen("http", "ws", 1)
+                    v.push(Line::from(crate::tr!(
+                        "home.join",
+                        url = url,
+                        ws = url.replacen("http", "ws", 1)
                     )));
                 }
                 v
             }
         }
+    }
+}
+
+/// The home's key bar within `width` columns: `v` (the glossary) is hinted where it fits.
+fn key_bar(width: usize) -> Line<'static> {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let with_v = |v: bool| {
+        let keys = [
+            ("↑↓", "home.bar.select"),
+            ("Enter", "home.bar.open"),
+            ("?", "home.bar.help"),
+            ("v", "home.bar.glossary"),
+            ("i", "home.bar.recap"),
+            ("q", "home.bar.quit"),
+        ];
+        let mut spans = Vec::new();
+        for (key, what) in keys.into_iter().filter(|k| v || k.0 != "v") {
+            spans.push(Span::styled(key, bold));
+            spans.push(Span::raw(format!(" {}  ", crate::tr!(what))));
+        }
+        spans.push(Span::raw(crate::tr!("home.bar.marks")));
+        Line::from(spans)
+    };
+    let full = with_v(true);
+    if full.width() <= width {
+        full
+    } else {
+        with_v(false)
     }
 }
 

@@ -54,6 +54,10 @@ pub enum Action {
     Table,
     /// The lifetimes over the whole screen, or back.
     Lifetimes,
+    /// The course's terms in English and Chinese, over the screen.
+    Glossary,
+    /// The interface and the lessons in the next language.
+    Language,
 }
 
 /// Where a key applies, for the help overlay's grouping.
@@ -67,196 +71,75 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The catalog key of the scope's title.
     pub fn title(self) -> &'static str {
         match self {
-            Scope::Everywhere => "Everywhere",
-            Scope::Traffic => "Traffic panes (replay, sandbox, lessons)",
-            Scope::Replay => "Replay",
-            Scope::Sandbox => "Sandbox",
-            Scope::Lesson => "Lessons",
+            Scope::Everywhere => "keys.scope.everywhere",
+            Scope::Traffic => "keys.scope.traffic",
+            Scope::Replay => "keys.scope.replay",
+            Scope::Sandbox => "keys.scope.sandbox",
+            Scope::Lesson => "keys.scope.lesson",
         }
     }
 }
 
-/// `(keys as shown, what they do, scope, action)`.
+/// `(keys as shown, the catalog key of what they do, scope, action)`: the help reads the
+/// description in the language of the moment, at draw time.
 pub const KEYS: &[(&str, &str, Scope, Action)] = &[
-    (
-        "q  Ctrl-C",
-        "quit (Esc goes back)",
-        Scope::Everywhere,
-        Action::Quit,
-    ),
-    (
-        "?",
-        "this help; any key closes it",
-        Scope::Everywhere,
-        Action::Help,
-    ),
-    (
-        "i",
-        "the interview recap in your numbers; any key closes",
-        Scope::Everywhere,
-        Action::Recap,
-    ),
-    (
-        "Esc",
-        "back to the previous screen",
-        Scope::Everywhere,
-        Action::Back,
-    ),
-    (
-        "Enter",
-        "open the selected item",
-        Scope::Everywhere,
-        Action::Open,
-    ),
-    (
-        "↑ k  ↓ j",
-        "select the previous / next line",
-        Scope::Everywhere,
-        Action::Up,
-    ),
-    (
-        "PgUp PgDn",
-        "a page up / down",
-        Scope::Everywhere,
-        Action::PageUp,
-    ),
+    ("q  Ctrl-C", "keys.quit", Scope::Everywhere, Action::Quit),
+    ("?", "keys.help", Scope::Everywhere, Action::Help),
+    ("i", "keys.recap", Scope::Everywhere, Action::Recap),
+    ("v", "keys.glossary", Scope::Everywhere, Action::Glossary),
+    ("z", "keys.language", Scope::Everywhere, Action::Language),
+    ("Esc", "keys.back", Scope::Everywhere, Action::Back),
+    ("Enter", "keys.open", Scope::Everywhere, Action::Open),
+    ("↑ k  ↓ j", "keys.updown", Scope::Everywhere, Action::Up),
+    ("PgUp PgDn", "keys.page", Scope::Everywhere, Action::PageUp),
     (
         "Home g  End G",
-        "the first / last line",
+        "keys.ends",
         Scope::Everywhere,
         Action::First,
     ),
     (
         "Tab  Shift-Tab",
-        "the next / previous pane",
+        "keys.pane",
         Scope::Traffic,
         Action::NextPane,
     ),
+    ("← h  → l", "keys.step", Scope::Traffic, Action::StepBack),
+    ("[  ]", "keys.kind", Scope::Traffic, Action::NextSameKind),
+    ("m", "keys.mask", Scope::Traffic, Action::Unmask),
+    ("s", "keys.stats", Scope::Traffic, Action::Stats),
+    ("L", "keys.lifetimes", Scope::Traffic, Action::Lifetimes),
+    ("/", "keys.search", Scope::Traffic, Action::Search),
+    ("n  N", "keys.match", Scope::Traffic, Action::NextMatch),
+    ("f", "keys.filter", Scope::Traffic, Action::Filter),
     (
-        "← h  → l",
-        "step one event back / forward",
+        "F",
+        "keys.clear_filter",
         Scope::Traffic,
-        Action::StepBack,
+        Action::ClearFilter,
     ),
-    (
-        "[  ]",
-        "previous / next event of the selected one's kind",
-        Scope::Traffic,
-        Action::NextSameKind,
-    ),
-    (
-        "m",
-        "show the payload masked / unmasked",
-        Scope::Traffic,
-        Action::Unmask,
-    ),
-    (
-        "s",
-        "stats in the inspector's place (bytes, heads, messages)",
-        Scope::Traffic,
-        Action::Stats,
-    ),
-    (
-        "L",
-        "all connections full screen: how and when each ended",
-        Scope::Traffic,
-        Action::Lifetimes,
-    ),
-    (
-        "/",
-        "search the events (Enter keeps it, Esc drops it)",
-        Scope::Traffic,
-        Action::Search,
-    ),
-    (
-        "n  N",
-        "next / previous search match",
-        Scope::Traffic,
-        Action::NextMatch,
-    ),
-    (
-        "f",
-        "filter: conn=N proto=http|ws|tcp opcode=N (empty clears)",
-        Scope::Traffic,
-        Action::Filter,
-    ),
-    ("F", "clear the filter", Scope::Traffic, Action::ClearFilter),
-    ("Space", "play / pause", Scope::Replay, Action::PlayPause),
-    (
-        "+  -",
-        "play faster / slower",
-        Scope::Replay,
-        Action::Faster,
-    ),
-    ("r", "send a GET request", Scope::Sandbox, Action::SendGet),
-    (
-        "w",
-        "open a WebSocket to /ws/echo",
-        Scope::Sandbox,
-        Action::OpenWs,
-    ),
-    (
-        "t",
-        "send a text frame on the open WebSocket",
-        Scope::Sandbox,
-        Action::SendText,
-    ),
-    (
-        "p",
-        "push 10 ticker updates over /ws/ticker",
-        Scope::Sandbox,
-        Action::PushTicker,
-    ),
-    (
-        "x",
-        "kill the last connection (no close frame)",
-        Scope::Sandbox,
-        Action::KillConn,
-    ),
-    (
-        "Enter  Space",
-        "run the step's actions; once run, the next step",
-        Scope::Lesson,
-        Action::Open,
-    ),
+    ("Space", "keys.play", Scope::Replay, Action::PlayPause),
+    ("+  -", "keys.speed", Scope::Replay, Action::Faster),
+    ("r", "keys.get", Scope::Sandbox, Action::SendGet),
+    ("w", "keys.ws", Scope::Sandbox, Action::OpenWs),
+    ("t", "keys.text", Scope::Sandbox, Action::SendText),
+    ("p", "keys.ticker", Scope::Sandbox, Action::PushTicker),
+    ("x", "keys.kill", Scope::Sandbox, Action::KillConn),
+    ("Enter  Space", "keys.run", Scope::Lesson, Action::Open),
     (
         "b  Backspace",
-        "back to the previous step's narration",
+        "keys.prev_step",
         Scope::Lesson,
         Action::PrevStep,
     ),
-    (
-        "1 … 6",
-        "answer the step's question with that choice",
-        Scope::Lesson,
-        Action::Choose(1),
-    ),
-    (
-        "a",
-        "type the answer to the step's question",
-        Scope::Lesson,
-        Action::TypeAnswer,
-    ),
-    (
-        "T",
-        "show / hide the step's table of measures",
-        Scope::Lesson,
-        Action::Table,
-    ),
-    (
-        "K  J",
-        "scroll a lesson's narration or the home's About up / down",
-        Scope::Lesson,
-        Action::NarrationUp,
-    ),
-    (
-        "c",
-        "live traffic, or a replayed capture (own clock)",
-        Scope::Lesson,
-        Action::NextView,
-    ),
+    ("1 … 6", "keys.choose", Scope::Lesson, Action::Choose(1)),
+    ("a", "keys.type_answer", Scope::Lesson, Action::TypeAnswer),
+    ("T", "keys.table", Scope::Lesson, Action::Table),
+    ("K  J", "keys.narration", Scope::Lesson, Action::NarrationUp),
+    ("c", "keys.view", Scope::Lesson, Action::NextView),
 ];
 
 /// The action of a key press, if any.
@@ -305,6 +188,8 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('i') => Action::Recap,
         KeyCode::Char('T') => Action::Table,
         KeyCode::Char('L') => Action::Lifetimes,
+        KeyCode::Char('v') => Action::Glossary,
+        KeyCode::Char('z') => Action::Language,
         _ => return None,
     })
 }
@@ -313,12 +198,33 @@ pub fn action(key: KeyEvent) -> Option<Action> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_help_line_fits_the_help_box_whole() {
+    use crate::lang::Lang;
+
+    /// Every description in `lang` fits one line of the help box.
+    fn fits_the_help_box(lang: Lang) {
         // The box is 76 wide: borders, two spaces, the keys in 15 columns.
         for (keys, what, ..) in KEYS {
-            let w = unicode_width::UnicodeWidthStr::width(*what);
+            let what = crate::i18n::lookup(what, lang);
+            let w = unicode_width::UnicodeWidthStr::width(what.as_str());
             assert!(w <= 76 - 2 - 17, "{keys}: {what:?} is {w} columns");
+        }
+    }
+
+    #[test]
+    fn every_help_line_fits_the_help_box_whole() {
+        fits_the_help_box(Lang::En);
+    }
+
+    #[test]
+    fn every_help_line_fits_the_help_box_whole_in_chinese() {
+        fits_the_help_box(Lang::ZhCn);
+        for (_, what, ..) in KEYS {
+            let zh = crate::i18n::lookup(what, Lang::ZhCn);
+            assert!(crate::i18n::has(what, Lang::ZhCn), "{what} has no zh-CN");
+            assert!(
+                zh.chars().any(|c| c > '\u{2e80}'),
+                "{what}: {zh:?} is not Chinese"
+            );
         }
     }
 
@@ -338,7 +244,7 @@ mod tests {
             Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKciTL";
+        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKciTLvz";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(

@@ -88,16 +88,16 @@ pub fn overlay(
     let box_ = centered(area, w, h);
     let max_scroll = h.saturating_sub(box_.height);
     let title = if max_scroll > 0 {
-        format!(" {name} · ↑↓ scroll · any other key closes ")
+        crate::tr!("overlay.title_scroll", name = name)
     } else {
-        format!(" {name} · any key closes ")
+        crate::tr!("overlay.title", name = name)
     };
     let scroll = scroll.min(max_scroll);
     let more = match (scroll > 0, scroll < max_scroll) {
-        (true, true) => " ↑↓ more ",
-        (true, false) => " ↑ more ",
-        (false, true) => " ↓ more ",
-        (false, false) => "",
+        (true, true) => crate::tr!("overlay.more_both"),
+        (true, false) => crate::tr!("overlay.more_up"),
+        (false, true) => crate::tr!("overlay.more_down"),
+        (false, false) => String::new(),
     };
     let block = Block::new()
         .borders(Borders::ALL)

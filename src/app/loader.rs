@@ -62,7 +62,7 @@ pub fn spawn(path: PathBuf, generation: u64, tx: UnboundedSender<Msg>) -> Loader
     if let Err(e) = spawned {
         let _ = fail_tx.send(Msg::Load {
             generation,
-            report: LoadReport::Failed(format!("cannot start the reader: {e}")),
+            report: LoadReport::Failed(crate::tr!("replay.cannot_start", error = e)),
         });
     }
     loader
@@ -88,7 +88,8 @@ fn read_or_fail(
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            LoadReport::Failed(format!("{}: the reader failed: {why}", path.display()))
+            let path = path.display();
+            LoadReport::Failed(crate::tr!("replay.reader_failed", path = path, why = why))
         }
     }
 }

@@ -4,9 +4,11 @@
 mod captures;
 pub mod course;
 pub mod filter;
+mod glossary_view;
 pub mod help;
 pub mod home;
 pub mod keys;
+mod language;
 pub mod layout;
 pub mod lesson;
 mod lesson_end;
@@ -73,6 +75,8 @@ pub struct App {
     pub help: Option<u16>,
     /// The interview recap overlay, with its scroll offset.
     pub recap: Option<u16>,
+    /// The glossary overlay, with its scroll offset.
+    pub glossary: Option<u16>,
     /// The lifetimes fill the traffic screen (`L`): every connection, how and when it ended.
     pub lifetimes_full: bool,
     pub prompt: Option<Prompt>,
@@ -89,6 +93,8 @@ pub struct App {
     /// The lessons the home screen lists, the learner's progress, and where it is saved (none
     /// in tests: nothing is written).
     pub course: Course,
+    /// The `--lessons` directory, to read the course again when the language changes.
+    pub lessons_dir: Option<PathBuf>,
     pub progress: Progress,
     store: Option<Store>,
     generation: u64,
@@ -118,6 +124,7 @@ impl App {
             screen: Screen::Home,
             help: None,
             recap: None,
+            glossary: None,
             lifetimes_full: false,
             prompt: None,
             quit: false,
@@ -126,6 +133,7 @@ impl App {
             rt,
             home: Home::new(course.entries(&progress)),
             course,
+            lessons_dir: None,
             progress,
             store,
             picker: None,
@@ -197,6 +205,9 @@ impl App {
         if let Some(scroll) = self.recap {
             recap_view::draw(f, area, scroll, &self.progress, &self.course.lessons);
         }
+        if let Some(scroll) = self.glossary {
+            glossary_view::draw(f, area, scroll);
+        }
         if let Some(scroll) = self.help {
             help::draw(f, area, scroll);
         }
@@ -261,23 +272,20 @@ impl App {
         // What is typed may be pasted, and a paste may hold controls.
         let typed = |q: &str| crate::ui::visible(q).into_owned();
         let bar = match &self.prompt {
-            Some(Prompt::Search(q)) => format!("/{}▏ Enter keep · Esc drop", typed(q)),
-            Some(Prompt::Filter(q)) => format!(
-                "filter: {}▏ conn=N proto=http|ws|tcp opcode=N · Enter apply · Esc drop",
-                typed(q)
-            ),
-            Some(Prompt::Answer(q)) => format!("answer: {}▏ Enter answer · Esc drop", typed(q)),
-            None if self.lifetimes_full => "↑/↓ scroll  L or Esc close  ? help  q quit".into(),
-            None if a.keys.width < 100 => match self.screen {
-                Screen::Replay => "←→ step  ␣ play  +- speed  / search  f filter  m mask  L lifetimes  ?".into(),
-                Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  m mask  L lifetimes  Esc  ?".into(),
-                _ => "Enter run/next  b back  1-6 a answer  ←→ step  m mask  T table  L lifetimes  ?".to_string(),
-            },
-            None => match self.screen {
-                Screen::Replay => "←/→ step  Space play  +/- speed  ↑/↓ select  [ ] kind  / search  f filter  m mask  L lifetimes  ?".into(),
-                Screen::Sandbox => "r GET  w WS  t text  p ticker  x kill  ↑/↓ select  m mask  L lifetimes  Esc home  ? help".into(),
-                _ => "Enter run/next  b back  1-6 answer  a type  ←/→ step  m mask  T table  L lifetimes  J/K scroll  ?".to_string(),
-            },
+            Some(Prompt::Search(q)) => crate::tr!("bar.search", q = typed(q)),
+            Some(Prompt::Filter(q)) => crate::tr!("bar.filter", q = typed(q)),
+            Some(Prompt::Answer(q)) => crate::tr!("bar.answer", q = typed(q)),
+            None if self.lifetimes_full => crate::tr!("bar.lifetimes"),
+            None if a.keys.width < 100 => crate::tr!(match self.screen {
+                Screen::Replay => "bar.short.replay",
+                Screen::Sandbox => "bar.short.sandbox",
+                _ => "bar.short.lesson",
+            }),
+            None => crate::tr!(match self.screen {
+                Screen::Replay => "bar.long.replay",
+                Screen::Sandbox => "bar.long.sandbox",
+                _ => "bar.long.lesson",
+            }),
         };
         f.render_widget(Paragraph::new(Line::from(bar)), a.keys);
     }

@@ -59,7 +59,8 @@ impl Picker {
         let rd = match std::fs::read_dir(&self.dir) {
             Ok(rd) => rd,
             Err(e) => {
-                self.error = Some(format!("cannot read {}: {e}", self.dir.display()));
+                let dir = self.dir.display();
+                self.error = Some(crate::tr!("picker.cannot_read", dir = dir, error = e));
                 return;
             }
         };
@@ -119,7 +120,7 @@ impl Picker {
             .entries
             .get(self.selected)
             .and_then(|(name, _)| super::captures::about(name))
-            .unwrap_or("");
+            .unwrap_or_default();
         f.render_widget(
             Paragraph::new(about).wrap(ratatui::widgets::Wrap { trim: true }),
             about_area,
@@ -133,7 +134,7 @@ impl Picker {
             })
             .collect();
         let dir = self.dir.display().to_string();
-        let title = format!(" Replay a capture · {} ", visible(&dir));
+        let title = crate::tr!("picker.title", dir = visible(&dir));
         let list = List::new(items)
             .block(Block::new().borders(Borders::ALL).title(title))
             .highlight_symbol("› ")
@@ -142,7 +143,7 @@ impl Picker {
         f.render_stateful_widget(list, list_area, &mut state);
         let bar = match &self.error {
             Some(e) => visible(e).into_owned(),
-            None => "↑↓ select  Enter open  Esc back  ? help  q quit".to_string(),
+            None => crate::tr!("picker.bar"),
         };
         f.render_widget(Paragraph::new(bar), keys);
     }

@@ -70,9 +70,9 @@ impl Player {
             }
             LoadReport::Done { packets, problems } => {
                 let events = self.traffic.len();
-                let mut s = format!("{packets} packets, {events} events");
+                let mut s = crate::tr!("replay.summary", packets = packets, events = events);
                 if problems > 0 {
-                    s.push_str(&format!(", {problems} problems"));
+                    s.push_str(&crate::tr!("replay.problems", n = problems));
                 }
                 self.done = Some(s);
             }
@@ -120,7 +120,7 @@ impl Player {
         );
         let block = Block::new()
             .borders(Borders::ALL)
-            .title(format!(" Replay · {} ", visible(&name)));
+            .title(crate::tr!("replay.title", name = visible(&name)));
         let inner = block.inner(area);
         f.render_widget(block, area);
         let [gauge, text] =
@@ -131,9 +131,10 @@ impl Player {
             (self.read as f64 / self.total as f64).clamp(0.0, 1.0)
         };
         let label = if self.loading() {
-            format!("indexing {:.0}% of {}", ratio * 100.0, human(self.total))
+            let pct = format!("{:.0}", ratio * 100.0);
+            crate::tr!("replay.indexing", pct = pct, size = human(self.total))
         } else {
-            "indexed".to_string()
+            crate::tr!("replay.indexed")
         };
         f.render_widget(
             Gauge::default()
@@ -144,30 +145,41 @@ impl Player {
         );
         let t = &self.traffic;
         let state = if self.playing {
-            "▶ playing"
+            crate::tr!("replay.playing")
         } else {
-            "⏸ paused"
+            crate::tr!("replay.paused")
+        };
+        let position = if self.loading() {
+            "replay.position_so_far"
+        } else {
+            "replay.position"
         };
         let mut lines = vec![
-            Line::from(format!("{state} · {} events/s", SPEEDS[self.speed])),
-            Line::from(format!(
-                "event {} of {}{}",
-                t.selected().map_or(0, |s| s + 1),
-                t.len(),
-                if self.loading() { " so far" } else { "" }
+            Line::from(crate::tr!(
+                "replay.speed",
+                state = state,
+                n = SPEEDS[self.speed]
+            )),
+            Line::from(crate::tr!(
+                position,
+                n = t.selected().map_or(0, |s| s + 1),
+                total = t.len()
             )),
         ];
         if let Some(d) = &self.done {
             lines.push(Line::from(d.clone()));
         }
         if let Some(e) = &self.failed {
-            lines.push(Line::from(format!("cannot read: {}", visible(e))));
+            lines.push(Line::from(crate::tr!(
+                "replay.cannot_read",
+                error = visible(e)
+            )));
         }
         if let Some(q) = t.filter_line() {
-            lines.push(Line::from(format!("filter: {}", visible(q))));
+            lines.push(Line::from(crate::tr!("replay.filter", q = visible(q))));
         }
         if let Some(q) = &t.search {
-            lines.push(Line::from(format!("search: {}", visible(q))));
+            lines.push(Line::from(crate::tr!("replay.search", q = visible(q))));
         }
         if !note.is_empty() {
             lines.push(Line::from(visible(note).into_owned()));

@@ -95,12 +95,13 @@ async fn in_terminal(lessons: Option<&Path>, start: Option<&str>) -> io::Result<
     let (progress, store) = match Store::open().and_then(|s| s.load().map(|p| (p, s))) {
         Ok((p, s)) => (p, Some(s)),
         Err(e) => {
-            problems.push(format!("progress not available: {e}"));
+            problems.push(crate::tr!("status.progress_unavailable", error = e));
             (Progress::default(), None)
         }
     };
     let rt = Some(tokio::runtime::Handle::current());
     let mut app = App::with_course(tx.clone(), rt, course, progress, store);
+    app.lessons_dir = lessons.map(Path::to_path_buf);
     app.start_sandbox();
     if let Some(id) = start {
         app.open_lesson(id);
@@ -108,7 +109,7 @@ async fn in_terminal(lessons: Option<&Path>, start: Option<&str>) -> io::Result<
     if let Some(first) = problems.first() {
         app.note = match problems.len() {
             1 => first.clone(),
-            n => format!("{first} (and {} more problems)", n - 1),
+            n => crate::tr!("status.more_problems", first = first, n = n - 1),
         };
     }
     let mut guard = term::Guard::enter()?;

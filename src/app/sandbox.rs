@@ -46,14 +46,14 @@ impl Sandbox {
     pub fn start(rt: Handle, tx: UnboundedSender<Msg>) -> Result<Sandbox, String> {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+            .map_err(|e| crate::tr!("sandbox.cannot_listen", addr = "127.0.0.1", error = e))?;
         let addr = std_listener
             .local_addr()
-            .map_err(|e| format!("cannot read the server's address: {e}"))?;
+            .map_err(|e| crate::tr!("sandbox.no_address", error = e))?;
         let listener = {
             let _in_rt = rt.enter();
             tokio::net::TcpListener::from_std(std_listener)
-                .map_err(|e| format!("cannot listen on {addr}: {e}"))?
+                .map_err(|e| crate::tr!("sandbox.cannot_listen", addr = addr, error = e))?
         };
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let (tap_tx, tap_rx) = tap_channel();
@@ -94,7 +94,9 @@ impl Sandbox {
             stop: Some(stop_tx),
             sockets: Vec::new(),
             sent: 0,
-            http: Arc::new(Http::new(addr).map_err(|e| format!("no HTTP client: {e}"))?),
+            http: Arc::new(
+                Http::new(addr).map_err(|e| crate::tr!("sandbox.no_client", error = e))?,
+            ),
             traffic: Traffic::live(super::traffic::LiveClock {
                 clock,
                 control,
@@ -116,10 +118,10 @@ impl Sandbox {
         self.rt.spawn(async move {
             let note = match http.send(&HttpRequest::get("/echo")).await {
                 Ok(replies) => match replies.first() {
-                    Some(r) => format!("GET /echo → {}", r.status),
-                    None => "GET /echo: no answer".to_string(),
+                    Some(r) => crate::tr!("sandbox.get_status", status = r.status),
+                    None => crate::tr!("sandbox.get_no_answer"),
                 },
-                Err(e) => format!("GET /echo failed: {e}"),
+                Err(e) => crate::tr!("sandbox.get_failed", error = e),
             };
             let _ = tx.send(Msg::Note(note));
         });
@@ -132,11 +134,11 @@ impl Sandbox {
         self.rt.spawn(async move {
             let mut ws = match Ws::connect(addr, "/ws/echo", &[]).await {
                 Ok((ws, status)) => {
-                    let _ = tx.send(Msg::Note(format!("WebSocket /ws/echo → {status}")));
+                    let _ = tx.send(Msg::Note(crate::tr!("sandbox.ws_status", status = status)));
                     ws
                 }
                 Err(e) => {
-                    let _ = tx.send(Msg::Note(format!("WebSocket failed: {e}")));
+                    let _ = tx.send(Msg::Note(crate::tr!("sandbox.ws_failed", error = e)));
                     return;
                 }
             };
@@ -144,7 +146,8 @@ impl Sandbox {
                 match cmd {
                     WsCmd::Text(t) => {
                         if let Err(e) = ws.send_text(&t).await {
-                            let _ = tx.send(Msg::Note(format!("send failed: {e}")));
+                            let _ =
+                                tx.send(Msg::Note(crate::tr!("sandbox.send_failed", error = e)));
                             return;
                         }
                         // Read the echo so the socket's buffer never fills.
@@ -154,7 +157,7 @@ impl Sandbox {
                 }
             }
         });
-        self.note("opening a WebSocket to /ws/echo".to_string());
+        self.note(crate::tr!("sandbox.opening"));
     }
 
     pub fn send_text(&mut self) {
@@ -167,7 +170,7 @@ impl Sandbox {
             }
             self.sockets.pop();
         }
-        self.note("no WebSocket open: press w first".to_string());
+        self.note(crate::tr!("sandbox.no_ws"));
     }
 
     pub fn push_ticker(&self) {
@@ -185,9 +188,9 @@ impl Sandbox {
                     }
                     let _ = ws.close(1000, "enough").await;
                     let _ = ws.next(std::time::Duration::from_secs(1)).await;
-                    format!("ticker: {got} updates pushed")
+                    crate::tr!("sandbox.ticker", n = got)
                 }
-                Err(e) => format!("ticker failed: {e}"),
+                Err(e) => crate::tr!("sandbox.ticker_failed", error = e),
             };
             let _ = tx.send(Msg::Note(note));
         });
@@ -195,33 +198,33 @@ impl Sandbox {
 
     pub fn kill_last(&mut self) {
         match self.sockets.pop() {
-            Some(s) if s.send(WsCmd::Kill).is_ok() => {
-                self.note("killed the last WebSocket: no close frame".to_string())
-            }
-            _ => self.note("no WebSocket open to kill".to_string()),
+            Some(s) if s.send(WsCmd::Kill).is_ok() => self.note(crate::tr!("sandbox.killed")),
+            _ => self.note(crate::tr!("sandbox.nothing_to_kill")),
         }
     }
 
     pub fn draw_side(&self, f: &mut Frame, area: Rect, note: &str) {
         let lines = vec![
-            Line::from(format!("Server: {}", self.url)),
-            Line::from("Join from another window:"),
+            Line::from(crate::tr!("sandbox.server", url = self.url)),
+            Line::from(crate::tr!("sandbox.join")),
             Line::from(format!("  curl {}echo", self.url)),
             Line::from(format!(
                 "  websocat {}ws/echo",
                 self.url.replacen("http", "ws", 1)
             )),
             Line::from(""),
-            Line::from("r GET  w open WS  t text frame"),
-            Line::from("p ticker ×10  x kill last WS"),
+            Line::from(crate::tr!("sandbox.keys1")),
+            Line::from(crate::tr!("sandbox.keys2")),
             Line::from(""),
-            Line::from(format!("{} events", self.traffic.len())),
+            Line::from(crate::tr!("sandbox.events", n = self.traffic.len())),
             Line::from(crate::ui::visible(note).into_owned()),
         ];
         f.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(Block::new().borders(Borders::ALL).title(" Sandbox ")),
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(crate::tr!("sandbox.title")),
+            ),
             area,
         );
     }

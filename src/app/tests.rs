@@ -14,6 +14,7 @@ use crate::ui::Theme;
 mod escapes;
 mod views;
 mod walk;
+mod zh;
 
 use walk::SIZES;
 

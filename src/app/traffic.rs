@@ -174,7 +174,7 @@ impl Traffic {
 
     /// The ladder's "N new below" cue, while there is something below.
     pub fn unseen_cue(&self) -> Option<String> {
-        (self.unseen > 0).then(|| format!(" {} new below · G follows ", self.unseen))
+        (self.unseen > 0).then(|| crate::tr!("traffic.new_below", n = self.unseen))
     }
 
     pub fn selected(&self) -> Option<usize> {

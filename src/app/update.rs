@@ -34,6 +34,15 @@ impl App {
                     };
                     return;
                 }
+                if let Some(scroll) = self.glossary {
+                    self.glossary = match m.kind {
+                        MouseEventKind::ScrollUp => Some(scroll.saturating_sub(1)),
+                        MouseEventKind::ScrollDown => Some(scroll.saturating_add(1)),
+                        MouseEventKind::Down(_) => None,
+                        _ => Some(scroll),
+                    };
+                    return;
+                }
                 if let Some(scroll) = self.recap {
                     self.recap = match m.kind {
                         MouseEventKind::ScrollUp => Some(scroll.saturating_sub(1)),
@@ -114,6 +123,17 @@ impl App {
             self.prompt_key(p, k);
             return;
         }
+        if let Some(scroll) = self.glossary {
+            // As the recap: ↑↓ PgUp PgDn scroll, any other key closes.
+            self.glossary = match keys::action(k) {
+                Some(Action::Up) => Some(scroll.saturating_sub(1)),
+                Some(Action::Down) => Some(scroll.saturating_add(1)),
+                Some(Action::PageUp) => Some(scroll.saturating_sub(PAGE as u16)),
+                Some(Action::PageDown) => Some(scroll.saturating_add(PAGE as u16)),
+                _ => None,
+            };
+            return;
+        }
         if let Some(scroll) = self.recap {
             // As the help: ↑↓ PgUp PgDn scroll, any other key closes.
             self.recap = match keys::action(k) {
@@ -185,6 +205,8 @@ impl App {
             (Action::Quit, _) => self.quit = true,
             (Action::Help, _) => self.help = Some(0),
             (Action::Recap, _) => self.recap = Some(0),
+            (Action::Glossary, _) => self.glossary = Some(0),
+            (Action::Language, _) => self.switch_language(),
             (Action::Back, Screen::Home) => {}
             _ if self.lifetimes_key(a) => {}
             (Action::Back, Screen::Lesson) => {
@@ -233,7 +255,7 @@ impl App {
             .enumerate()
             .find(|(_, l)| l.id == id)
         else {
-            self.note = format!("no lesson \"{id}\"");
+            self.note = crate::tr!("status.no_lesson", id = id);
             return;
         };
         self.generation += 1;
@@ -241,7 +263,7 @@ impl App {
         screen.last_in_course = i + 1 == self.course.lessons.len();
         match &self.rt {
             Some(rt) => screen.start(rt, self.tx.clone()),
-            None => self.note = "the lesson needs the runtime (not in this test)".to_string(),
+            None => self.note = crate::tr!("status.lesson_needs_runtime"),
         }
         self.lesson = Some(screen);
         self.screen = Screen::Lesson;
@@ -276,7 +298,7 @@ impl App {
         if let Some(store) = &self.store
             && let Err(e) = store.save(&self.progress)
         {
-            self.note = format!("progress not saved: {e}");
+            self.note = crate::tr!("status.progress_not_saved", error = e);
         }
         self.home.course = self.course.entries(&self.progress);
     }
@@ -343,7 +365,7 @@ impl App {
             Action::NarrationDown => l.scroll_by(1),
             Action::NextView => {
                 if !l.next_view() {
-                    self.note = "no capture replayed yet: the panes show the live traffic".into();
+                    self.note = crate::tr!("status.no_capture_yet");
                 }
             }
             Action::Choose(n) => self.answer_lesson(&n.to_string()),
@@ -351,7 +373,7 @@ impl App {
                 if l.open_question().is_some() {
                     self.prompt = Some(Prompt::Answer(String::new()));
                 } else {
-                    self.note = "no question to answer on this step".to_string();
+                    self.note = crate::tr!("status.no_question");
                 }
             }
             _ => return false,
@@ -370,8 +392,12 @@ impl App {
         self.note = if t.jump_match(forward) {
             String::new()
         } else {
-            let way = if forward { "after" } else { "before" };
-            format!("/{q}: no match {way} this event")
+            let key = if forward {
+                "status.no_match_after"
+            } else {
+                "status.no_match_before"
+            };
+            crate::tr!(key, q = q)
         };
     }
 
@@ -388,7 +414,7 @@ impl App {
             return true;
         }
         let Some(rt) = self.rt.clone() else {
-            self.note = "the sandbox needs the runtime (not in this test)".to_string();
+            self.note = crate::tr!("status.sandbox_needs_runtime");
             return false;
         };
         match Sandbox::start(rt, self.tx.clone()) {

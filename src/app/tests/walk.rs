@@ -95,6 +95,11 @@ fn random_msg(rng: &mut Rng, keys: &[KeyEvent]) -> Msg {
 /// Feeds `steps` random inputs, drawing at a random size after each; quitting is undone so the
 /// walk goes on.
 fn walk(app: &mut App, rx: &mut UnboundedReceiver<Msg>, seed: u64, steps: usize) {
+    // `z` switches the language: for this thread alone, not the tests running beside it.
+    crate::lang::scoped(crate::lang::Lang::En, || walk_on(app, rx, seed, steps));
+}
+
+fn walk_on(app: &mut App, rx: &mut UnboundedReceiver<Msg>, seed: u64, steps: usize) {
     let keys = every_key();
     let mut rng = Rng(seed | 1);
     let mut terms: Vec<Terminal<TestBackend>> = SIZES

@@ -216,7 +216,7 @@ fn the_help_on_a_narrow_terminal_wraps_every_line_whole() {
     let all = no_space(&content.concat());
     for (keys, what, ..) in super::super::keys::KEYS {
         assert!(
-            all.contains(&no_space(what)),
+            all.contains(&no_space(&crate::tr!(what))),
             "{keys}: {what:?} is cut:\n{}",
             content.join("\n")
         );
