@@ -51,7 +51,13 @@ fn zh_inspector_of_a_websocket_frame() {
     ] {
         assert!(text.contains(&ns(want)), "{want} missing:\n{text}");
     }
-    for english in ["byte 1", "payload shown", "masking key", "toggles"] {
+    for english in [
+        "byte 1",
+        "payload shown",
+        "masking key",
+        "toggles",
+        "masked",
+    ] {
         assert!(!text.contains(&ns(english)), "{english} in:\n{text}");
     }
 }
