@@ -153,7 +153,9 @@ impl LessonScreen {
                         index,
                         report: Box::new(r),
                     },
-                    None => LessonUpdate::Failed(format!("the lesson has no step {}", index + 1)),
+                    None => {
+                        LessonUpdate::Failed(crate::tr!("lesson_screen.no_step", n = index + 1))
+                    }
                 });
             }
             // The screen is gone: close the clients and the server.
@@ -167,7 +169,7 @@ impl LessonScreen {
             return Err(e.clone());
         }
         if self.running.is_some() {
-            return Err("the step is still running".to_string());
+            return Err(crate::tr!("lesson_screen.still_running"));
         }
         if self.reports.get(self.step).is_some_and(Option::is_some) {
             if self.step + 1 < self.lesson.steps.len() {
@@ -183,10 +185,10 @@ impl LessonScreen {
             .position(Option::is_none)
             .unwrap_or(self.step);
         let Some(cmd) = &self.cmd else {
-            return Err("the lesson needs the runtime (not in this test)".to_string());
+            return Err(crate::tr!("lesson_screen.no_runtime"));
         };
         if cmd.send(first).is_err() {
-            return Err("the lesson's player has stopped".to_string());
+            return Err(crate::tr!("lesson_screen.player_stopped"));
         }
         self.step = first;
         self.running = Some(first);
@@ -247,13 +249,13 @@ impl LessonScreen {
     /// number and the judged answer, for saving.
     pub fn answer(&mut self, given: &str) -> Result<(usize, Given), String> {
         let Some((q, question)) = self.open_question() else {
-            return Err("no question to answer on this step".to_string());
+            return Err(crate::tr!("lesson_screen.no_question"));
         };
         let events = self.reports[self.step]
             .as_ref()
             .map_or(&[][..], |r| &r.events[..]);
         let Some(right) = right_answer(question, events) else {
-            return Err("this step's traffic holds no answer to its question".to_string());
+            return Err(crate::tr!("lesson_screen.no_answer_in_traffic"));
         };
         let given = given.trim().to_string();
         let correct = judge(question, &given, &right)?;

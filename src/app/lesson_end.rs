@@ -43,7 +43,7 @@ impl LessonScreen {
         if self.open_question().is_some() {
             // The question stays the last thing on screen until it is answered.
             out.extend(narration::wrap(
-                vec![Span::raw("The lesson ends once you have answered.")],
+                vec![Span::raw(crate::tr!("lesson_screen.ends_once_answered"))],
                 width,
                 "",
                 "",
@@ -67,8 +67,8 @@ impl LessonScreen {
                     .flatten();
                 let said = match &given {
                     Some(g) if g.correct => continue,
-                    Some(g) => format!("you said {}", g.text),
-                    None => "not answered (b goes back to it)".to_string(),
+                    Some(g) => crate::tr!("lesson_screen.you_said", given = g.text),
+                    None => crate::tr!("lesson_screen.not_answered"),
                 };
                 let right = right_answer(question, &r.events).unwrap_or_default();
                 let right = match &question.answer {
@@ -76,13 +76,26 @@ impl LessonScreen {
                     Answer::FromTraffic { .. } => right,
                 };
                 review.push(vec![
-                    Span::styled(format!("{}: ", step.title), bold),
-                    Span::raw(format!("{} — {said}; the answer is {right}.", question.ask)),
+                    Span::styled(
+                        crate::tr!("lesson_screen.review_step", title = step.title),
+                        bold,
+                    ),
+                    Span::raw(crate::tr!(
+                        "lesson_screen.review_item",
+                        ask = question.ask,
+                        said = said,
+                        right = right
+                    )),
                 ]);
             }
         }
         if !review.is_empty() {
-            say(&mut out, vec![Span::raw("To review:")], "", "");
+            say(
+                &mut out,
+                vec![Span::raw(crate::tr!("lesson_screen.to_review"))],
+                "",
+                "",
+            );
             for spans in review {
                 say(&mut out, spans, "- ", "  ");
             }
@@ -91,23 +104,23 @@ impl LessonScreen {
         // The score last, where the pane's newest lines are: in sight even in a narrow pane.
         say(
             &mut out,
-            vec![Span::styled("The lesson is over.", bold)],
+            vec![Span::styled(crate::tr!("lesson_screen.over"), bold)],
             "",
             "",
         );
         let (right, asked, open) = self.score();
         let score = match (asked, open) {
-            (0, _) => "It asked no questions.".to_string(),
-            (n, 0) => format!("Score: {right}/{n} answers right."),
-            (n, o) => format!("Score: {right}/{n} answers right ({o} not answered)."),
+            (0, _) => crate::tr!("lesson_screen.no_questions"),
+            (n, 0) => crate::tr!("lesson_screen.score", right = right, n = n),
+            (n, o) => crate::tr!("lesson_screen.score_open", right = right, n = n, open = o),
         };
         let style = if right < asked { theme.bad } else { theme.ok };
         let score = vec![Span::styled(score, style.add_modifier(Modifier::BOLD))];
         say(&mut out, score, "", "");
         let next = if self.last_in_course {
-            "The course is done: i for your interview recap · Esc: the course."
+            crate::tr!("lesson_screen.course_done")
         } else {
-            "i: your interview recap · Esc: the course."
+            crate::tr!("lesson_screen.next_recap")
         };
         say(&mut out, vec![Span::raw(next)], "", "");
         out

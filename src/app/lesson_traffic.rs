@@ -77,7 +77,8 @@ impl LessonScreen {
         if self.captures.is_empty() || ladder.height < 2 {
             return;
         }
-        let names = std::iter::once("live").chain(self.captures.iter().map(|(n, _)| &**n));
+        let live = crate::tr!("lesson_screen.view_live");
+        let names = std::iter::once(live.as_str()).chain(self.captures.iter().map(|(n, _)| &**n));
         let mut spans = vec![Span::raw(" ")];
         for (i, name) in names.map(crate::ui::visible).enumerate() {
             // Brackets as well as reverse: the mark must not rely on colour or style alone.
@@ -92,8 +93,10 @@ impl LessonScreen {
             spans.push(Span::styled(text, style));
         }
         spans.push(Span::styled(" c ", theme.dim));
-        // After " Ladder " on the border; the shown view's name is kept whole when space is short.
-        let room = usize::from(ladder.width).saturating_sub(12);
+        // After the ladder's title on the border (" Ladder " ends at column 9); the shown
+        // view's name is kept whole when space is short.
+        let after = 2 + crate::ui::width(&crate::ui::ladder::title()) as u16;
+        let room = usize::from(ladder.width).saturating_sub(usize::from(after) + 2);
         let mut line = Line::from(spans);
         while line.to_string().width() > room && line.spans.len() > 3 {
             // The shown view is the one in brackets: every other name may go.
@@ -104,9 +107,9 @@ impl LessonScreen {
             };
             line.spans.remove(drop);
         }
-        let w = (line.to_string().width() as u16).min(ladder.width.saturating_sub(11));
+        let w = (line.to_string().width() as u16).min(ladder.width.saturating_sub(after + 1));
         let at = Rect {
-            x: ladder.x + 10,
+            x: ladder.x + after,
             y: ladder.y,
             width: w,
             height: 1,

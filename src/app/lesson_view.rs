@@ -32,7 +32,7 @@ impl LessonScreen {
             .and_then(Option::as_ref)
             .is_some_and(|r| r.table.is_some());
         if !has {
-            return Err("this step has no table of measures (yet)".to_string());
+            return Err(crate::tr!("lesson_screen.no_table"));
         }
         self.table_hidden = match self.table_hidden {
             Some(s) if s == self.step => None,
@@ -44,7 +44,7 @@ impl LessonScreen {
     /// The title, the narration and the step's status, and the line the status starts at.
     fn lines(&self, width: usize, theme: &Theme) -> (Vec<Line<'static>>, usize) {
         let Some(step) = self.lesson.steps.get(self.step) else {
-            return (vec![Line::from("This lesson has no steps.")], 0);
+            return (vec![Line::from(crate::tr!("lesson_screen.no_steps"))], 0);
         };
         let bold = Style::new().add_modifier(Modifier::BOLD);
         let mut out = narration::wrap(vec![Span::styled(step.title.clone(), bold)], width, "", "");
@@ -63,21 +63,25 @@ impl LessonScreen {
         if let Some(e) = &self.failed {
             say(vec![Span::styled(format!("✗ {e}"), theme.bad)], "", "  ");
         } else if self.running == Some(self.step) {
-            say(vec![Span::styled("running…", bold)], "", "");
+            say(
+                vec![Span::styled(crate::tr!("lesson_screen.running"), bold)],
+                "",
+                "",
+            );
         } else if report.is_none() {
             let what = if step.actions.is_empty() {
-                "check this step"
+                crate::tr!("lesson_screen.enter_check")
             } else {
-                "run this step's actions"
+                crate::tr!("lesson_screen.enter_run")
             };
-            say(vec![Span::raw(format!("Enter: {what}."))], "", "");
+            say(vec![Span::raw(what)], "", "");
         }
         if let Some(r) = report {
             self.results(r, width, theme, &mut out);
             self.questions(width, theme, &mut out);
             if self.step + 1 < self.lesson.steps.len() {
                 out.push(Line::from(""));
-                let next = vec![Span::raw("Enter: the next step.")];
+                let next = vec![Span::raw(crate::tr!("lesson_screen.enter_next"))];
                 out.extend(narration::wrap(next, width, "", ""));
             } else {
                 out.extend(self.end_lines(width, theme));
@@ -98,9 +102,9 @@ impl LessonScreen {
         if r.table.is_some() {
             // The table has its own full-width pane: the narration pane would cut its numbers.
             let say = if self.shown_table().is_some() {
-                "▼ The measures are in the table below (T hides it)."
+                crate::tr!("lesson_screen.table_below")
             } else {
-                "The measures: T shows the table."
+                crate::tr!("lesson_screen.table_hidden")
             };
             out.push(Line::from(""));
             out.extend(narration::wrap(
@@ -158,7 +162,10 @@ impl LessonScreen {
                 .flatten();
             let line = match (given, &q.answer) {
                 (Some(g), _) if g.correct => vec![
-                    Span::styled("✓ Right. ", theme.ok.add_modifier(Modifier::BOLD)),
+                    Span::styled(
+                        crate::tr!("lesson_screen.right"),
+                        theme.ok.add_modifier(Modifier::BOLD),
+                    ),
                     Span::raw(q.explain.clone()),
                 ],
                 (Some(g), answer) => {
@@ -172,18 +179,25 @@ impl LessonScreen {
                     };
                     vec![
                         Span::styled(
-                            format!("✗ Not quite (you said {}): ", g.text),
+                            crate::tr!("lesson_screen.not_quite", given = g.text),
                             theme.bad.add_modifier(Modifier::BOLD),
                         ),
-                        Span::raw(format!("the answer is {shown}. {}", q.explain)),
+                        Span::raw(crate::tr!(
+                            "lesson_screen.the_answer",
+                            shown = shown,
+                            explain = q.explain
+                        )),
                     ]
                 }
                 (None, _) if open != Some(i) => continue,
                 (None, Answer::Choice { choices, .. }) => {
-                    vec![Span::raw(format!("Press 1-{} to answer.", choices.len()))]
+                    vec![Span::raw(crate::tr!(
+                        "lesson_screen.press_choice",
+                        n = choices.len()
+                    ))]
                 }
                 (None, Answer::FromTraffic { .. }) => {
-                    vec![Span::raw("Press a to type your answer.")]
+                    vec![Span::raw(crate::tr!("lesson_screen.press_type"))]
                 }
             };
             out.extend(narration::wrap(line, width, "", "  "));
@@ -193,7 +207,11 @@ impl LessonScreen {
     pub fn draw_side(&self, f: &mut Frame, area: Rect, theme: &Theme, note: &str) {
         let n = self.lesson.steps.len();
         let title = format!(" {} · {} ", self.number, self.lesson.title);
-        let step = format!(" step {}/{n} ", (self.step + 1).min(n));
+        let step = crate::tr!(
+            "lesson_screen.step_of",
+            n = (self.step + 1).min(n),
+            total = n
+        );
         // A narrow pane keeps the whole title on top and says the step along the bottom.
         let fits =
             crate::ui::width(&title) + crate::ui::width(&step) + 2 <= usize::from(area.width);
@@ -205,7 +223,7 @@ impl LessonScreen {
         let filter = self
             .shown()
             .filter_line()
-            .map(|f| format!(" filter: {} ", crate::ui::visible(f)))
+            .map(|f| crate::tr!("lesson_screen.filter", filter = crate::ui::visible(f)))
             .unwrap_or_default();
         let block = if fits {
             block
@@ -249,10 +267,10 @@ impl LessonScreen {
         let offset = self.scroll.map_or(auto, usize::from).min(max);
         self.shown.set(offset as u16);
         let more = match (offset > 0, offset < max) {
-            (true, true) => " ↑↓ K/J more ",
-            (true, false) => " ↑ K more ",
-            (false, true) => " ↓ J more ",
-            (false, false) => "",
+            (true, true) => crate::tr!("lesson_screen.more_both"),
+            (true, false) => crate::tr!("lesson_screen.more_up"),
+            (false, true) => crate::tr!("lesson_screen.more_down"),
+            (false, false) => String::new(),
         };
         let block = block.title_bottom(Line::from(more).right_aligned());
         f.render_widget(block, area);

@@ -40,12 +40,12 @@ pub fn lines(p: &Progress, course: &[Lesson], width: usize) -> Vec<Line<'static>
         );
     }
     out.push(Line::from(""));
-    out.push(Line::from("Print it with `duplex recap`."));
+    out.push(Line::from(crate::tr!("recap.overlay_print")));
     out
 }
 
 pub fn draw(f: &mut Frame, area: Rect, scroll: u16, p: &Progress, course: &[Lesson]) {
     let w = area.width.min(90);
     let all = lines(p, course, usize::from(w.saturating_sub(2)));
-    overlay(f, area, w, all, scroll, "Interview recap");
+    overlay(f, area, w, all, scroll, &crate::tr!("recap.overlay_title"));
 }

@@ -55,11 +55,11 @@ pub fn draw(
     let max = lines.len().saturating_sub(rows);
     let scroll = usize::from(scroll).min(max);
     let more = if max > scroll {
-        format!(" ↓ {} more lines (Tab, ↓) ", max - scroll)
+        crate::tr!("lesson_screen.table_more", n = max - scroll)
     } else {
         String::new()
     };
-    let title = format!(" Measured in step {}, just now · T hides ", step + 1);
+    let title = crate::tr!("lesson_screen.table_title", n = step + 1);
     let block =
         crate::ui::pane(title, focused, theme).title_bottom(Line::from(more).right_aligned());
     let head = theme.title.add_modifier(Modifier::BOLD);

@@ -11,9 +11,7 @@ use super::hexdump::{Field, hex_lines};
 use super::tcp_words::{close_words, fin_words, wrapped_pairs};
 use super::text::{label, pane, quoted, visible};
 use crate::proto::event::opcode_name;
-use crate::proto::http1::Framing;
-use crate::proto::ws::{GUID, accept_key};
-use crate::session::{Detail, FrameDetail, HttpDetail, Session};
+use crate::session::{Detail, FrameDetail, Session};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InspectorState {
@@ -29,9 +27,7 @@ pub struct InspectorState {
 /// XOR pairs shown per line under a masked payload.
 const XOR_PER_LINE: usize = 5;
 /// Bytes drawn in a hex dump; the rest is counted.
-const HEX_MAX: usize = 1024;
-/// Body bytes drawn after an HTTP head; the rest is counted.
-const BODY_MAX: usize = 256;
+pub(super) const HEX_MAX: usize = 1024;
 
 pub fn render(
     frame: &mut Frame,
@@ -51,13 +47,10 @@ pub fn render(
                 .event
                 .and_then(|i| session.label_of(i))
                 .map_or(String::new(), |t| format!(" · [{}]", visible(t)));
-            format!(
-                " Inspector: {}{dir} · {}{tag} ",
-                row.kind.name(),
-                label(session, &row)
-            )
+            let what = format!("{}{dir} · {}{tag}", row.kind.name(), label(session, &row));
+            crate::tr!("views.inspector.title_of", what = what)
         }
-        None => " Inspector ".to_owned(),
+        None => crate::tr!("views.inspector.title"),
     };
     let block = pane(
         super::text::fit(&title, usize::from(area.width.saturating_sub(4))),
@@ -68,30 +61,42 @@ pub fn render(
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
     let lines = match detail {
-        None => vec![Line::styled("  (select an event in the ladder)", theme.dim)],
+        None => vec![Line::styled(crate::tr!("views.inspector.none"), theme.dim)],
         Some(Detail::Frame(f)) => frame_lines(&f, state.unmask, width, theme),
-        Some(Detail::Http(h)) => http_lines(&h, width, theme),
+        Some(Detail::Http(h)) => super::inspector_http::http_lines(&h, width, theme),
         Some(Detail::Tcp { row, conn }) => {
-            let mut l = vec![Line::raw(format!("  connection #{}", row.conn))];
+            let mut l = vec![Line::raw(crate::tr!(
+                "views.inspector.connection",
+                n = row.conn
+            ))];
             if let Some(c) = conn {
-                l.push(Line::raw(format!("  client  {}", c.client)));
-                l.push(Line::raw(format!("  server  {}", c.server)));
+                l.push(Line::raw(crate::tr!(
+                    "views.inspector.client",
+                    addr = c.client
+                )));
+                l.push(Line::raw(crate::tr!(
+                    "views.inspector.server",
+                    addr = c.server
+                )));
                 let how = if c.live_open {
-                    "accepted by the server's socket (live: the kernel did the three-way \
-                     handshake, no packet is seen)"
+                    crate::tr!("views.inspector.open_live")
                 } else if c.seen_open {
-                    "three-way handshake seen (SYN, SYN-ACK, ACK)"
+                    crate::tr!("views.inspector.open_seen")
                 } else {
-                    "not seen (already open when the capture began)"
+                    crate::tr!("views.inspector.open_unseen")
                 };
-                l.extend(wrapped_pairs("opening", how, width));
+                l.extend(pairs(&crate::tr!("views.inspector.opening"), &how, width));
             }
             l.push(Line::raw(format!("  {}", label(session, &row))));
             if row.kind == crate::session::RowKind::TcpClose {
                 l.push(Line::raw(format!("  {}", close_words(&row))));
             }
             if row.kind == crate::session::RowKind::TcpFin {
-                l.extend(wrapped_pairs("means", fin_words(&row), width));
+                l.extend(pairs(
+                    &crate::tr!("views.inspector.means"),
+                    fin_words(&row),
+                    width,
+                ));
             }
             l
         }
@@ -106,29 +111,27 @@ pub fn render(
                 super::text::text_or_hex(m.preview, room, cut)
             };
             vec![
-                Line::raw(format!(
-                    "  {} message from {} frame(s)",
-                    opcode_name(m.row.opcode),
-                    m.frames
+                Line::raw(crate::tr!(
+                    "views.inspector.message",
+                    opcode = opcode_name(m.row.opcode),
+                    n = m.frames
                 )),
-                Line::raw(format!(
-                    "  {} bytes on the wire, {} after inflation",
-                    m.wire_len, m.row.payload_len
+                Line::raw(crate::tr!(
+                    "views.inspector.inflated",
+                    wire = m.wire_len,
+                    len = m.row.payload_len
                 )),
                 Line::raw(format!("  {shown}")),
             ]
         }
         Some(Detail::Sse { row, data }) => vec![
-            Line::raw(format!(
-                "  Server-Sent Event, {} bytes on the wire",
-                row.payload_len
-            )),
+            Line::raw(crate::tr!("views.inspector.sse", n = row.payload_len)),
             Line::raw(format!("  data {}", quoted(data, usize::MAX / 2, false))),
         ],
         Some(Detail::Error { row, .. }) if super::text::stream_end(session, &row) => vec![
-            Line::raw("  The event stream ended when its connection closed."),
-            Line::raw("  That is how Server-Sent Events end: a client leaves by closing the"),
-            Line::raw("  connection; every event before it arrived whole."),
+            Line::raw(crate::tr!("views.inspector.stream_end_1")),
+            Line::raw(crate::tr!("views.inspector.stream_end_2")),
+            Line::raw(crate::tr!("views.inspector.stream_end_3")),
         ],
         Some(Detail::Error {
             layer,
@@ -137,12 +140,12 @@ pub fn render(
             ..
         }) => vec![
             Line::styled(
-                format!("  ✗ problem in the {} decoder", layer.as_str()),
+                crate::tr!("views.inspector.problem", layer = layer.as_str()),
                 theme.bad,
             ),
             // Offsets count from 0, as a hex dump's offsets do: say so in words.
             Line::raw(offset.map_or(String::new(), |o| {
-                format!("  after {o} bytes of the stream")
+                crate::tr!("views.inspector.after_bytes", o = o)
             })),
             Line::raw(format!(
                 "  {}",
@@ -156,8 +159,12 @@ pub fn render(
         .len()
         .saturating_sub(usize::from(state.scroll) + usize::from(inner.height));
     if below > 0 && inner.height > 0 {
-        let s = if below == 1 { "" } else { "s" };
-        let more = Line::from(format!(" ↓ {below} more line{s} (Tab, ↓) ")).right_aligned();
+        let more = if below == 1 {
+            crate::tr!("views.inspector.more_line")
+        } else {
+            crate::tr!("views.inspector.more_lines", n = below)
+        };
+        let more = Line::from(more).right_aligned();
         // On the bottom border, inside its corners.
         let edge = Rect {
             x: area.x + 1,
@@ -187,44 +194,54 @@ fn frame_lines<'a>(
         }
     }));
     // Bytes are counted from 1, as the lessons' narration counts them ("byte 1: FIN ...").
+    let (length, key_name) = (
+        crate::tr!("views.field.length"),
+        crate::tr!("views.field.mask_key"),
+    );
     let mut fields = vec![Field::new(0, 1, "b1"), Field::new(1, 2, "b2")];
     if ext > 0 {
-        fields.push(Field::new(2, 2 + ext, "length"));
+        fields.push(Field::new(2, 2 + ext, &length));
     }
     if f.mask_key.is_some() {
-        fields.push(Field::new(2 + ext, 6 + ext, "masking key"));
+        fields.push(Field::new(2 + ext, 6 + ext, &key_name));
     }
     let payload_name = match (f.mask_key.is_some(), unmask) {
-        (true, false) => "payload (masked)",
-        (true, true) => "payload (unmasked)",
-        _ => "payload",
+        (true, false) => crate::tr!("views.field.payload_masked"),
+        (true, true) => crate::tr!("views.field.payload_unmasked"),
+        _ => crate::tr!("views.field.payload"),
     };
     if shown > 0 {
         let start = usize::from(f.header_len);
-        fields.push(Field::new(start, start + shown, payload_name));
+        fields.push(Field::new(start, start + shown, &payload_name));
     }
     let mut lines = Vec::new();
     let [b0, b1] = [f.header[0], f.header[1]];
     lines.push(Line::raw(format!(
-        "  byte 1  {}   FIN={} RSV={:03b} opcode={:04b} ({}){}",
+        "  {}  {}   FIN={} RSV={:03b} opcode={:04b} ({}){}",
+        crate::tr!("views.inspector.byte", n = 1),
         bits(b0),
         u8::from(row.fin()),
         row.rsv(),
         row.opcode & 0xf,
         opcode_name(row.opcode),
-        if row.fin() { "" } else { " more frames follow" }
+        if row.fin() {
+            String::new()
+        } else {
+            crate::tr!("views.inspector.more_frames")
+        }
     )));
     lines.push(Line::styled(
         "          F R R R o o o o".to_owned(),
         theme.dim,
     ));
     let len_note = match f.len7 {
-        126 => format!("length=126 → next 2 bytes: {}", row.payload_len),
-        127 => format!("length=127 → next 8 bytes: {}", row.payload_len),
+        126 => crate::tr!("views.inspector.len126", n = row.payload_len),
+        127 => crate::tr!("views.inspector.len127", n = row.payload_len),
         n => format!("length={n}"),
     };
     lines.push(Line::raw(format!(
-        "  byte 2  {}   MASK={} {len_note}",
+        "  {}  {}   MASK={} {len_note}",
+        crate::tr!("views.inspector.byte", n = 2),
         bits(b1),
         u8::from(f.mask_key.is_some())
     )));
@@ -234,15 +251,18 @@ fn frame_lines<'a>(
     ));
     match f.mask_key {
         Some(key) => {
-            lines.push(Line::raw(format!("  key     {}", hex(&key))));
+            lines.push(Line::raw(crate::tr!(
+                "views.inspector.key",
+                hex = hex(&key)
+            )));
             let shown = if unmask {
-                "unmasked (what the application reads)"
+                crate::tr!("views.inspector.shown_unmasked")
             } else {
-                "masked (as on the wire)"
+                crate::tr!("views.inspector.shown_masked")
             };
             lines.push(Line::from(vec![
-                Span::raw(format!("  payload shown {shown}  ")),
-                Span::styled("[m] toggles", theme.dim),
+                Span::raw(crate::tr!("views.inspector.payload_shown", shown = shown)),
+                Span::styled(crate::tr!("views.inspector.toggle_m"), theme.dim),
             ]));
             let pairs: Vec<String> = f
                 .payload
@@ -262,135 +282,36 @@ fn frame_lines<'a>(
                 lines.push(Line::raw(format!("  {}", chunk.join("  "))));
             }
         }
-        None => lines.push(Line::raw("  no mask (server frames are sent in the clear)")),
+        None => lines.push(Line::raw(crate::tr!("views.inspector.no_mask"))),
     }
     lines.push(Line::raw(""));
     lines.extend(hex_lines(&bytes, &fields, width, theme));
     if f.payload_cut || (shown as u64) < row.payload_len {
         lines.push(Line::styled(
-            format!("  … {} payload bytes in all, {shown} kept", row.payload_len),
+            crate::tr!(
+                "views.inspector.payload_kept",
+                n = row.payload_len,
+                shown = shown
+            ),
             theme.dim,
         ));
     }
     lines
 }
 
-fn http_lines<'a>(h: &HttpDetail<'_>, width: usize, theme: &Theme) -> Vec<Line<'a>> {
-    let head = h.head;
-    let start = head.range.start;
-    let mut lines = Vec::new();
-    let first_len = head
-        .header_ranges
-        .first()
-        .map_or(head.range.len(), |r| r.start.saturating_sub(start));
-    let start_line = String::from_utf8_lossy(h.raw.get(..first_len as usize).unwrap_or(h.raw));
-    let start_line = visible(start_line.trim_end_matches(['\r', '\n']));
-    lines.push(Line::raw(format!("  {:>5} B  {}", first_len, start_line)));
-    for ((name, value), r) in head.headers.iter().zip(&head.header_ranges) {
-        // A long value (a cookie, a header in any script) goes on under itself, whole.
-        let first = format!("  {:>5} B  ", r.len());
-        let text = vec![Span::raw(format!("{}: {}", visible(name), visible(value)))];
-        lines.extend(super::wrap::wrap(
-            text,
-            width,
-            &first,
-            &" ".repeat(first.len()),
-        ));
+/// `  name  text`, the text wrapped under itself, measured in display columns (a Chinese name
+/// is two columns a character).
+fn pairs(name: &str, text: &str, width: usize) -> Vec<Line<'static>> {
+    if name.is_ascii() {
+        // `wrapped_pairs` measures in bytes, right for ASCII only.
+        return wrapped_pairs(name, text, width);
     }
-    let headers: u64 = head.header_ranges.iter().map(|r| r.len()).sum();
-    let blank = head.range.len().saturating_sub(first_len + headers);
-    lines.push(Line::raw(format!("  {blank:>5} B  (blank line)")));
-    lines.push(Line::styled(
-        format!(
-            "  {:>5} B  head in all: start line, {} headers ({} B), blank line; body {} B",
-            head.range.len(),
-            head.headers.len(),
-            headers,
-            h.row.payload_len
-        ),
-        theme.title,
-    ));
-    if let Some(key) = head.header("sec-websocket-key") {
-        lines.push(Line::raw(""));
-        lines.push(Line::raw(format!(
-            "  Sec-WebSocket-Key     {}",
-            visible(key)
-        )));
-        lines.push(Line::raw(format!(
-            "  the server must answer base64(SHA-1(key + {GUID}))"
-        )));
-        lines.push(Line::raw(format!("  = {}", accept_key(key))));
-    }
-    if let Some(a) = h.accept {
-        lines.push(Line::raw(""));
-        lines.push(Line::raw(format!("  key {}", visible(&a.key))));
-        lines.push(Line::raw(format!("  + GUID {GUID}")));
-        lines.push(Line::raw(format!(
-            "  → SHA-1 → base64 = {}",
-            accept_key(&a.key)
-        )));
-        let (mark, style) = if a.ok() {
-            ("✓ matches", theme.ok)
-        } else {
-            ("✗ does not match", theme.bad)
-        };
-        lines.push(Line::from(vec![
-            Span::raw(format!(
-                "  server sent Sec-WebSocket-Accept: {} ",
-                visible(a.got.as_deref().unwrap_or("(none)"))
-            )),
-            Span::styled(mark, style),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    let shown = h.raw.get(..HEX_MAX.min(h.raw.len())).unwrap_or_default();
-    let mut fields = vec![Field::new(0, first_len as usize, "start line")];
-    for ((name, _), r) in head.headers.iter().zip(&head.header_ranges) {
-        let s = r.start.saturating_sub(start) as usize;
-        let e = r.end.saturating_sub(start) as usize;
-        fields.push(Field::new(s, e, name));
-    }
-    // The body follows the head when the head is whole: a capped prefix of it.
-    let mut bytes = shown.to_vec();
-    let whole_head = !h.raw_cut && shown.len() == h.raw.len();
-    let body = if whole_head {
-        h.body_preview
-            .get(..BODY_MAX.min(h.body_preview.len()))
-            .unwrap_or_default()
-    } else {
-        &[]
-    };
-    let body_name = match h.framing {
-        Framing::Chunked => "body (chunks decoded)",
-        _ => "body",
-    };
-    if !body.is_empty() {
-        fields.push(Field::new(bytes.len(), bytes.len() + body.len(), body_name));
-        bytes.extend_from_slice(body);
-    }
-    lines.extend(hex_lines(&bytes, &fields, width, theme));
-    if !whole_head {
-        lines.push(Line::styled(
-            format!(
-                "  … head is {} bytes, {} drawn",
-                head.range.len(),
-                shown.len()
-            ),
-            theme.dim,
-        ));
-    }
-    let hidden = h.row.payload_len.saturating_sub(body.len() as u64);
-    if hidden > 0 {
-        lines.push(Line::styled(
-            format!(
-                "  … body is {} bytes: {} shown, {hidden} not shown",
-                h.row.payload_len,
-                body.len()
-            ),
-            theme.dim,
-        ));
-    }
-    lines
+    let first = format!("  {name}  ");
+    let w = super::text::width(&first);
+    crate::lesson::wrap::wrap(text, width.max(w + 20), &first, &" ".repeat(w))
+        .into_iter()
+        .map(Line::raw)
+        .collect()
 }
 
 fn bits(b: u8) -> String {

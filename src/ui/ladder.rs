@@ -84,6 +84,11 @@ impl LadderState {
     }
 }
 
+/// The pane's title: `" Ladder "`, the English name kept beside a translation.
+pub fn title() -> String {
+    crate::tr!("views.ladder.title")
+}
+
 pub fn render(
     frame: &mut Frame,
     area: Rect,
@@ -91,7 +96,7 @@ pub fn render(
     state: &LadderState,
     theme: &Theme,
 ) {
-    let block = pane(" Ladder ", state.focused, theme);
+    let block = pane(title(), state.focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
@@ -105,7 +110,7 @@ pub fn render(
     let overflow = visible.iter().any(|(_, r)| !lanes.contains(&r.conn));
     let mut lines = vec![header(&lanes, overflow, width, theme)];
     if count == 0 {
-        lines.push(Line::styled("  (no traffic yet)", theme.dim));
+        lines.push(Line::styled(crate::tr!("views.ladder.empty"), theme.dim));
     }
     for (pos, row) in &visible {
         let selected = state.selected == Some(*pos);
@@ -159,7 +164,12 @@ fn header<'a>(lanes: &[ConnId], overflow: bool, width: usize, theme: &Theme) -> 
     }
     // "client ───── server" ends over the server lane.
     let span = body_width(width, lanes.len()) + BYTES + 3;
-    let arrow = format!("client {} server", "─".repeat(span.saturating_sub(14)));
+    let (client, server) = (crate::tr!("views.client"), crate::tr!("views.server"));
+    let names = cols(&client) + cols(&server) + 2;
+    let arrow = format!(
+        "{client} {} {server}",
+        "─".repeat(span.saturating_sub(names))
+    );
     s.push_str(&fit(&arrow, span));
     Line::styled(fit(&s, width), theme.dim)
 }

@@ -39,12 +39,9 @@ pub fn render(
     let n = session.conns().len();
     let rows = usize::from(area.height.saturating_sub(3));
     let title = if n > rows {
-        format!(
-            " Lifetimes · {} of {n} connections · L shows all ",
-            rows.min(n)
-        )
+        crate::tr!("views.lifetimes.title_some", shown = rows.min(n), n = n)
     } else {
-        " Lifetimes ".to_owned()
+        crate::tr!("views.lifetimes.title")
     };
     let block = pane(title, state.focused, theme);
     let inner = block.inner(area);
@@ -54,7 +51,7 @@ pub fn render(
     let conns = session.conns();
     let (Some(grid), false) = (session.grid(), conns.is_empty()) else {
         frame.render_widget(
-            Paragraph::new(Line::styled("  (no connections yet)", theme.dim)),
+            Paragraph::new(Line::styled(crate::tr!("views.lifetimes.empty"), theme.dim)),
             inner,
         );
         return;
@@ -65,8 +62,8 @@ pub fn render(
     let mut lines = vec![Line::styled(
         pad(
             &format!(
-                "{:NAME$} 0 s{}{:.3} s",
-                "conn",
+                "{} 0 s{}{:.3} s",
+                pad(&crate::tr!("views.lifetimes.conn"), NAME),
                 " ".repeat(bar.saturating_sub(8)),
                 span as f64 / 1e9
             ),
@@ -124,17 +121,19 @@ pub(super) fn status(
 ) -> (String, ratatui::style::Style) {
     if let Some(closed) = c.closed {
         let by = match closed.by {
-            Some(Dir::C2s) => " by client",
-            Some(Dir::S2c) => " by server",
-            None => "",
+            Some(Dir::C2s) => crate::tr!("views.lifetimes.by_client"),
+            Some(Dir::S2c) => crate::tr!("views.lifetimes.by_server"),
+            None => String::new(),
         };
         let s = match closed.how {
-            CloseHow::Fin => format!("closed{by} (fin)"),
-            CloseHow::Rst => format!("reset{by} (rst)"),
-            CloseHow::Eof => format!("open at end ({})", c.kind.as_str()),
-            CloseHow::Timeout => {
-                format!("{} timeout{by}", closed.why.map_or("idle", |w| w.short()))
-            }
+            CloseHow::Fin => crate::tr!("views.lifetimes.closed", by = by),
+            CloseHow::Rst => crate::tr!("views.lifetimes.reset", by = by),
+            CloseHow::Eof => crate::tr!("views.lifetimes.open_at_end", kind = c.kind.as_str()),
+            CloseHow::Timeout => crate::tr!(
+                "views.lifetimes.timeout",
+                why = closed.why.map_or("idle", |w| w.short()),
+                by = by
+            ),
         };
         let style = if closed.how == CloseHow::Rst {
             theme.bad
@@ -150,13 +149,20 @@ pub(super) fn status(
         let left = (timeout.as_nanos() as u64).saturating_sub(idle);
         return if left > 0 {
             (
-                format!("idle, closes in {:.1} s", left as f64 / 1e9),
+                crate::tr!(
+                    "views.lifetimes.closes_in",
+                    s = format!("{:.1}", left as f64 / 1e9)
+                ),
                 theme.server,
             )
         } else {
-            ("idle, timeout passed".to_owned(), theme.server)
+            (crate::tr!("views.lifetimes.timeout_passed"), theme.server)
         };
     }
-    let what = if c.busy() { "busy" } else { "open" };
-    (format!("{what} ({})", c.kind.as_str()), theme.ok)
+    let what = if c.busy() {
+        crate::tr!("views.lifetimes.busy", kind = c.kind.as_str())
+    } else {
+        crate::tr!("views.lifetimes.open", kind = c.kind.as_str())
+    };
+    (what, theme.ok)
 }

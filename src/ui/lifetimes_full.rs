@@ -27,11 +27,11 @@ pub fn render(
     theme: &Theme,
 ) {
     let conns = session.conns();
-    let title = format!(
-        " Lifetimes · {} connection{} · ↑↓ scroll · L or Esc closes ",
-        conns.len(),
-        if conns.len() == 1 { "" } else { "s" }
-    );
+    let title = if conns.len() == 1 {
+        crate::tr!("views.lifetimes.full_title_one")
+    } else {
+        crate::tr!("views.lifetimes.full_title", n = conns.len())
+    };
     let block = pane(
         fit(&title, usize::from(area.width.saturating_sub(4))),
         true,
@@ -42,7 +42,7 @@ pub fn render(
     let width = usize::from(inner.width);
     let height = usize::from(inner.height);
     let Some(grid) = session.grid().filter(|_| !conns.is_empty()) else {
-        let none = Line::styled("  (no connections yet)", theme.dim);
+        let none = Line::styled(crate::tr!("views.lifetimes.empty"), theme.dim);
         frame.render_widget(Paragraph::new(none), inner);
         return;
     };
@@ -66,8 +66,18 @@ pub fn render(
     let bar = width.saturating_sub(NAME + 3 + TIMES + status_w).max(1);
     let span_s = end.secs_since(origin).max(1e-3);
     let (labels, ticks) = axis(span_s, bar, bar + 2);
-    let head = format!("{:NAME$}{}", "seconds", pad(&labels, bar + 2));
-    let head = format!("{head} {:>7} {:>8}  how it ended", "opened", "lived");
+    // Padded by display columns: the Chinese headings are two columns a character.
+    let head = format!(
+        "{}{}",
+        pad(&crate::tr!("views.lifetimes.seconds"), NAME),
+        pad(&labels, bar + 2)
+    );
+    let head = format!(
+        "{head} {} {}  {}",
+        rpad(&crate::tr!("views.lifetimes.opened"), 7),
+        rpad(&crate::tr!("views.lifetimes.lived"), 8),
+        crate::tr!("views.lifetimes.how_ended")
+    );
     let mut lines = vec![
         Line::styled(pad(&head, width), theme.dim),
         Line::styled(pad(&format!("{:NAME$}{ticks}", ""), width), theme.dim),
@@ -93,17 +103,14 @@ pub fn render(
     let more = conns.len().saturating_sub(first + shown.len());
     let more = match (first, more) {
         (0, 0) => String::new(),
-        (a, b) => format!(" · {a} above, {b} below"),
+        (a, b) => crate::tr!("views.lifetimes.above_below", a = a, b = b),
     };
     lines.push(Line::styled(
         fit(&format!("  {}{more}", tally(conns)), width),
         theme.title,
     ));
     lines.push(Line::styled(
-        fit(
-            "  █ traffic  ▒ open, quiet  · seconds from the first event",
-            width,
-        ),
+        fit(&crate::tr!("views.lifetimes.legend"), width),
         theme.dim,
     ));
     frame.render_widget(Paragraph::new(lines), inner);
@@ -134,15 +141,19 @@ fn how_it_ended(
         return status(c, state, now, theme);
     };
     let by = match closed.by {
-        Some(Dir::C2s) => "client ",
-        Some(Dir::S2c) => "server ",
-        None => "",
+        Some(Dir::C2s) => crate::tr!("views.lifetimes.client_prefix"),
+        Some(Dir::S2c) => crate::tr!("views.lifetimes.server_prefix"),
+        None => String::new(),
     };
     let how = match closed.how {
-        CloseHow::Fin => format!("{by}closed (fin)"),
-        CloseHow::Rst => format!("{by}reset (rst)"),
-        CloseHow::Timeout => format!("{by}{} timeout", closed.why.map_or("idle", |w| w.short())),
-        CloseHow::Eof => format!("open at capture end ({})", c.kind.as_str()),
+        CloseHow::Fin => crate::tr!("views.lifetimes.by_closed", by = by),
+        CloseHow::Rst => crate::tr!("views.lifetimes.by_reset", by = by),
+        CloseHow::Timeout => crate::tr!(
+            "views.lifetimes.by_timeout",
+            by = by,
+            why = closed.why.map_or("idle", |w| w.short())
+        ),
+        CloseHow::Eof => crate::tr!("views.lifetimes.capture_end", kind = c.kind.as_str()),
     };
     let style = if closed.how == CloseHow::Rst {
         theme.bad
@@ -164,14 +175,33 @@ fn tally(conns: &[ConnInfo]) -> String {
         };
         n[i] += 1;
     }
-    let names = ["closed (fin)", "idle timeout", "reset (rst)", "open"];
+    let names = [
+        "views.lifetimes.tally_fin",
+        "views.lifetimes.tally_timeout",
+        "views.lifetimes.tally_rst",
+        "views.lifetimes.tally_open",
+    ];
     let parts: Vec<String> = names
         .iter()
         .zip(n)
         .filter(|(_, k)| *k > 0)
-        .map(|(name, k)| format!("{k} {name}"))
+        .map(|(name, k)| {
+            crate::i18n::fill(
+                &crate::i18n::lookup(name, crate::lang::current()),
+                &[("k", k.to_string())],
+            )
+        })
         .collect();
-    format!("{} connections: {}", conns.len(), parts.join(", "))
+    crate::tr!(
+        "views.lifetimes.tally",
+        n = conns.len(),
+        parts = parts.join(&crate::tr!("views.lifetimes.tally_sep"))
+    )
+}
+
+/// `s` right-aligned in `n` columns, as `{:>n}` would align it were every character one column.
+fn rpad(s: &str, n: usize) -> String {
+    format!("{}{s}", " ".repeat(n.saturating_sub(cols(s))))
 }
 
 /// The axis over `bar` columns spanning `span` seconds: a line of labels (at most `room`

@@ -27,6 +27,7 @@ mod bytes_tests;
 #[cfg(test)]
 mod escape_tests;
 mod hexdump;
+mod inspector_http;
 #[cfg(test)]
 mod snapshot_tests;
 mod tcp_words;

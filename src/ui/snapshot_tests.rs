@@ -370,3 +370,5 @@ fn views_survive_a_broken_capture_at_tiny_sizes() {
         });
     }
 }
+
+mod zh;

@@ -16,7 +16,7 @@ pub struct StatsState {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, session: &Session, state: &StatsState, theme: &Theme) {
-    let block = pane(" Stats ", state.focused, theme);
+    let block = pane(crate::tr!("views.stats.title"), state.focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
@@ -34,8 +34,8 @@ pub fn render(frame: &mut Frame, area: Rect, session: &Session, state: &StatsSta
             &format!(
                 "  {}{}{}",
                 pad("", 22),
-                pad("client → server", col),
-                "server → client"
+                pad(&crate::tr!("views.stats.c2s"), col),
+                crate::tr!("views.stats.s2c")
             ),
             width,
         ),
@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, session: &Session, state: &StatsSta
     )];
     let wire = [st.wire(0), st.wire(1)];
     let (a, b) = both(wire, |t| bytes(t.bytes()));
-    lines.push(row("bytes on the wire", a, b));
+    lines.push(row(&crate::tr!("views.stats.wire"), a, b));
     let (a, b) = both(wire, |t| {
         format!(
             "{} ({})",
@@ -51,7 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, session: &Session, state: &StatsSta
             percent(t.head_bytes, t.bytes())
         )
     });
-    lines.push(row("  heads", a, b));
+    lines.push(row(&crate::tr!("views.stats.heads"), a, b));
     let (a, b) = both(wire, |t| {
         format!(
             "{} ({})",
@@ -59,13 +59,13 @@ pub fn render(frame: &mut Frame, area: Rect, session: &Session, state: &StatsSta
             percent(t.payload_bytes, t.bytes())
         )
     });
-    lines.push(row("  payloads", a, b));
+    lines.push(row(&crate::tr!("views.stats.payloads"), a, b));
     lines.push(Line::raw(""));
     let kinds = [
-        ("HTTP requests", RowKind::HttpRequest),
-        ("HTTP responses", RowKind::HttpResponse),
-        ("WebSocket frames", RowKind::WsFrame),
-        ("SSE events", RowKind::SseEvent),
+        ("views.stats.http_requests", RowKind::HttpRequest),
+        ("views.stats.http_responses", RowKind::HttpResponse),
+        ("views.stats.ws_frames", RowKind::WsFrame),
+        ("views.stats.sse_events", RowKind::SseEvent),
     ];
     for (name, kind) in kinds {
         let t = st.by_kind[kind.index()];
@@ -73,36 +73,44 @@ pub fn render(frame: &mut Frame, area: Rect, session: &Session, state: &StatsSta
             continue;
         }
         let (a, b) = both(t, count_avg);
-        lines.push(row(name, a, b));
+        lines.push(row(
+            &crate::i18n::lookup(name, crate::lang::current()),
+            a,
+            b,
+        ));
     }
     if st.ws_control[0].count + st.ws_control[1].count > 0 {
         let (a, b) = both(st.ws_control, count_avg);
-        lines.push(row("  control frames", a, b));
+        lines.push(row(&crate::tr!("views.stats.control"), a, b));
     }
     if st.ws_messages[0].count + st.ws_messages[1].count > 0 {
         let (a, b) = both(st.ws_messages, count_avg);
-        lines.push(row("WebSocket messages", a, b));
+        lines.push(row(&crate::tr!("views.stats.ws_messages"), a, b));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::raw(format!(
-        "  connections opened {}, closed {}; {} events; {} problems",
-        st.conns_opened,
-        st.conns_closed,
-        st.events,
-        st.kind(RowKind::Error).count
+    lines.push(Line::raw(crate::tr!(
+        "views.stats.totals",
+        opened = st.conns_opened,
+        closed = st.conns_closed,
+        events = st.events,
+        problems = st.kind(RowKind::Error).count
     )));
     let http = st.kind(RowKind::HttpRequest).count;
     if http > 0 {
-        lines.push(Line::raw(format!(
-            "  {:.1} requests per connection",
-            http as f64 / f64::from(st.conns_opened.max(1))
+        lines.push(Line::raw(crate::tr!(
+            "views.stats.per_conn",
+            n = format!("{:.1}", http as f64 / f64::from(st.conns_opened.max(1)))
         )));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn count_avg(t: &Tally) -> String {
-    format!("{} × avg {}", t.count, bytes(t.average()))
+    crate::tr!(
+        "views.stats.count_avg",
+        n = t.count,
+        avg = bytes(t.average())
+    )
 }
 
 fn percent(part: u64, whole: u64) -> String {

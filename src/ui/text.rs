@@ -157,24 +157,28 @@ pub fn label(session: &Session, row: &Row) -> String {
         },
         RowKind::TcpClose => {
             let by = match row.dir {
-                Some(Dir::C2s) => " by client",
-                Some(Dir::S2c) => " by server",
-                None => "",
+                Some(Dir::C2s) => crate::tr!("views.label.by_client"),
+                Some(Dir::S2c) => crate::tr!("views.label.by_server"),
+                None => String::new(),
             };
             // Short, the key word first: a narrow ladder keeps the start of a label.
             let why = crate::session::close_why(row.code);
             match (close_how(row.code), why) {
                 (CloseHow::Fin, _) => format!("FIN{by}"),
-                (CloseHow::Rst, Some(w)) => format!("RST{by} ({} timeout)", w.short()),
+                (CloseHow::Rst, Some(w)) => {
+                    crate::tr!("views.label.rst_timeout", by = by, why = w.short())
+                }
                 (CloseHow::Rst, None) => format!("RST{by}"),
-                (CloseHow::Eof, _) => "EOF: capture ended".to_owned(),
-                (CloseHow::Timeout, Some(w)) => format!("{} timeout{by}", w.short()),
-                (CloseHow::Timeout, None) => format!("timeout{by}"),
+                (CloseHow::Eof, _) => crate::tr!("views.label.eof"),
+                (CloseHow::Timeout, Some(w)) => {
+                    crate::tr!("views.label.why_timeout", by = by, why = w.short())
+                }
+                (CloseHow::Timeout, None) => crate::tr!("views.label.timeout", by = by),
             }
         }
         RowKind::TcpFin => match row.dir {
-            Some(Dir::C2s) => "FIN by client (half-close)".to_owned(),
-            _ => "FIN by server (half-close)".to_owned(),
+            Some(Dir::C2s) => crate::tr!("views.label.half_close_client"),
+            _ => crate::tr!("views.label.half_close_server"),
         },
         RowKind::HttpRequest => {
             let line = first_line(bytes);
@@ -197,7 +201,7 @@ pub fn label(session: &Session, row: &Row) -> String {
                 s.push_str(" ✗ accept");
             }
             if row.has(flags::STREAMING) {
-                s.push_str(" (stream)");
+                s.push_str(&crate::tr!("views.label.stream"));
             }
             s
         }
@@ -215,19 +219,19 @@ pub fn label(session: &Session, row: &Row) -> String {
                 s.push_str(&format!(" {}", text_or_hex(bytes, 16, cut)));
             }
             if row.rsv() & 4 != 0 {
-                s.push_str(" compressed");
+                s.push_str(&crate::tr!("views.label.compressed"));
             }
             if row.masked() {
-                s.push_str(" masked");
+                s.push_str(&crate::tr!("views.label.masked"));
             }
             if !row.fin() {
-                s.push_str(" (not fin)");
+                s.push_str(&crate::tr!("views.label.not_fin"));
             }
             s
         }
         RowKind::WsMessage => {
             let frames = match session.detail_frames(row) {
-                n if n > 1 => format!(" {n} frames"),
+                n if n > 1 => crate::tr!("views.label.frames", n = n),
                 _ => String::new(),
             };
             let text = if row.has(flags::TEXT) {
@@ -236,9 +240,9 @@ pub fn label(session: &Session, row: &Row) -> String {
                 String::new()
             };
             let inflated = if row.has(flags::COMPRESSED) {
-                " inflated"
+                crate::tr!("views.label.inflated")
             } else {
-                ""
+                String::new()
             };
             format!(
                 "message {}{text}{frames}{inflated}",
@@ -247,7 +251,7 @@ pub fn label(session: &Session, row: &Row) -> String {
         }
         RowKind::SseEvent => format!("sse {}", quoted(bytes, 24, cut)),
         RowKind::Error if stream_end(session, row) => {
-            "event stream ended: the connection closed".to_owned()
+            crate::tr!("views.label.stream_ended")
         }
         RowKind::Error => format!(
             "✗ {}: {}",

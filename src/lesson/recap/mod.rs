@@ -13,62 +13,45 @@ use super::model::Lesson;
 use super::progress::Progress;
 use super::wrap::wrap;
 
-pub const QUESTION: &str = "What is the difference between WebSocket and HTTP?";
+/// The question the recap answers, in the current language.
+pub fn question() -> String {
+    crate::tr!("recap.question")
+}
 
-/// Each number of the recap: its key in the progress, what it is, and the built-in lesson and
-/// step that measure it.
+/// Each number of the recap: its key in the progress, the catalog key saying what it is, and
+/// the built-in lesson and step that measure it.
 pub const SOURCES: &[(&str, &str, &str, &str)] = &[
     (
         "request_head_small",
-        "the size of a small request head",
+        "recap.source.request_head_small",
         "http-anatomy",
         "head-sizes",
     ),
     (
         "request_head_large",
-        "the size of a large request head",
+        "recap.source.request_head_large",
         "http-anatomy",
         "head-sizes",
     ),
     (
         "response_head",
-        "the size of a response head",
+        "recap.source.response_head",
         "http-anatomy",
         "first-request",
     ),
-    (
-        "http10",
-        "connections per request with HTTP/1.0",
-        "http10",
-        "ten-requests",
-    ),
-    (
-        "http11",
-        "connections per request with HTTP/1.1",
-        "http10",
-        "same-ten-http11",
-    ),
+    ("http10", "recap.source.http10", "http10", "ten-requests"),
+    ("http11", "recap.source.http11", "http10", "same-ten-http11"),
     (
         "keepalive",
-        "the keep-alive idle timeout",
+        "recap.source.keepalive",
         "keep-alive",
         "idle-timeout",
     ),
-    (
-        "upgrade",
-        "the 101 and its Sec-WebSocket-Accept",
-        "ws-upgrade",
-        "ask",
-    ),
-    (
-        "masking",
-        "a client frame's header and mask",
-        "frames",
-        "mask",
-    ),
+    ("upgrade", "recap.source.upgrade", "ws-upgrade", "ask"),
+    ("masking", "recap.source.masking", "frames", "mask"),
     (
         "bytes_per_update",
-        "bytes per price update",
+        "recap.source.bytes_per_update",
         "live-prices",
         "side-by-side",
     ),
@@ -79,6 +62,7 @@ const MISSING: &str = "[?]";
 const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// The recap as paragraphs: the question, the model answer, then what is not measured yet.
+/// The prose is the catalog's (`recap.*`), in the current language; the numbers are filled in.
 pub fn paragraphs(p: &Progress, course: &[Lesson]) -> Vec<String> {
     let v = |key: &str, field: &str| -> Option<String> {
         match p.measured.get(key)?.value.get(field)? {
@@ -93,121 +77,112 @@ pub fn paragraphs(p: &Progress, course: &[Lesson]) -> Vec<String> {
         .iter()
         .filter(|s| p.measured.contains_key(s.0))
         .count();
+    let note = if measured < SOURCES.len() {
+        crate::tr!("recap.intro_note")
+    } else {
+        String::new()
+    };
     let mut out = vec![
-        format!("The interview recap: \"{QUESTION}\""),
-        format!(
-            "A model answer, in numbers measured on your own traffic ({measured} of {} measured \
-             so far{}).",
-            SOURCES.len(),
-            if measured < SOURCES.len() {
-                "; [?] marks a number not measured yet, and the end says which lesson measures it"
-            } else {
-                ""
-            }
+        crate::tr!("recap.heading", question = question()),
+        crate::tr!(
+            "recap.intro",
+            measured = measured,
+            total = SOURCES.len(),
+            note = note
         ),
     ];
-    out.push(format!(
-        "1. HTTP is request and response: the client always speaks first, and every request and \
-         every response starts with a head of text. Your smallest request head was {} bytes ({}), \
-         your largest {} bytes ({}); the server's smallest response head was {} bytes.",
-        n("request_head_small", "bytes"),
-        n("request_head_small", "what"),
-        n("request_head_large", "bytes"),
-        n("request_head_large", "what"),
-        n("response_head", "bytes"),
+    out.push(crate::tr!(
+        "recap.http",
+        small = n("request_head_small", "bytes"),
+        small_what = n("request_head_small", "what"),
+        large = n("request_head_large", "bytes"),
+        large_what = n("request_head_large", "what"),
+        response = n("response_head", "bytes"),
     ));
-    out.push(format!(
-        "2. A request does not need a connection of its own. With HTTP/1.0, {} requests opened {} \
-         TCP connections; with HTTP/1.1, {} requests used {}: persistence is the default in 1.1, \
-         with no header at all.",
-        n("http10", "requests"),
-        n("http10", "connections"),
-        n("http11", "requests"),
-        n("http11", "connections"),
+    out.push(crate::tr!(
+        "recap.connections",
+        r10 = n("http10", "requests"),
+        c10 = n("http10", "connections"),
+        r11 = n("http11", "requests"),
+        c11 = n("http11", "connections"),
     ));
     let reopened = match v("keepalive", "reopened").as_deref() {
-        Some("true") => "the next request had to open a new connection",
-        Some(_) => "a request after it would need a new connection",
-        None => "the next request then needs a new connection",
+        Some("true") => crate::tr!("recap.reopened.yes"),
+        Some(_) => crate::tr!("recap.reopened.no"),
+        None => crate::tr!("recap.reopened.unknown"),
     };
-    out.push(format!(
-        "3. A kept connection does not live for ever: the server closed an idle one after {} \
-         seconds of silence (its keep-alive timeout), and {reopened}.",
-        n("keepalive", "idle_secs"),
+    out.push(crate::tr!(
+        "recap.keepalive",
+        secs = n("keepalive", "idle_secs"),
+        reopened = reopened,
     ));
     let matched = match v("upgrade", "ok").as_deref() {
-        Some("true") => "and it matched",
-        Some(_) => "and it did NOT match",
-        None => MISSING,
+        Some("true") => crate::tr!("recap.matched.yes"),
+        Some(_) => crate::tr!("recap.matched.no"),
+        None => MISSING.to_string(),
     };
-    out.push(format!(
-        "4. A WebSocket begins as one HTTP request on a TCP connection: a GET with `Upgrade: \
-         websocket` and `Sec-WebSocket-Key: {}` ({} bytes of head). The server answered `101 \
-         Switching Protocols` ({} bytes of head) with `Sec-WebSocket-Accept: {}`: the key plus the \
-         GUID {GUID}, hashed with SHA-1, in base64, {matched}. After the 101 the same connection \
-         carries WebSocket frames, not HTTP messages.",
-        n("upgrade", "key"),
-        n("upgrade", "request_head"),
-        n("upgrade", "response_head"),
-        n("upgrade", "accept"),
+    out.push(crate::tr!(
+        "recap.upgrade",
+        key = n("upgrade", "key"),
+        req = n("upgrade", "request_head"),
+        res = n("upgrade", "response_head"),
+        accept = n("upgrade", "accept"),
+        guid = GUID,
+        matched = matched,
     ));
     let key = v("masking", "key").map_or_else(|| MISSING.to_string(), |k| spaced(&k));
     let server = match (v("masking", "server_frames"), v("masking", "server_masked")) {
-        (Some(f), Some(m)) if m == "0" && f == "1" => "the server's frame was not".to_string(),
-        (Some(f), Some(m)) if m == "0" => format!("none of the server's {f} frames was"),
-        (Some(f), Some(m)) => format!("{m} of the server's {f} frames were"),
-        _ => "the server's frames are not".to_string(),
+        (Some(f), Some(m)) if m == "0" && f == "1" => crate::tr!("recap.server.one_clear"),
+        (Some(f), Some(m)) if m == "0" => crate::tr!("recap.server.none_of", f = f),
+        (Some(f), Some(m)) => crate::tr!("recap.server.some", m = m, f = f),
+        _ => crate::tr!("recap.server.unknown"),
     };
-    out.push(format!(
-        "5. Frames are small and say their own length: a client frame had {} bytes of header for \
-         {} bytes of payload, masked with the key {key} (a client must mask every frame); {server}: a server never masks.",
-        n("masking", "header_bytes"),
-        n("masking", "payload_bytes"),
+    out.push(crate::tr!(
+        "recap.frames",
+        header = n("masking", "header_bytes"),
+        payload = n("masking", "payload_bytes"),
+        key = key,
+        server = server,
     ));
     let per = |via: &str| n("bytes_per_update", via);
-    out.push(format!(
-        "6. Both sides can send at any time (full duplex), so the server pushes: a price update cost \
-         {} bytes over WebSocket, against {} polling on one kept connection and {} polling with a \
-         new connection each time (long polling {}, Server-Sent Events {}).",
-        per("ws"),
-        per("poll"),
-        per("poll-new"),
-        per("long-poll"),
-        per("sse"),
+    out.push(crate::tr!(
+        "recap.push",
+        ws = per("ws"),
+        poll = per("poll"),
+        poll_new = per("poll-new"),
+        long_poll = per("long-poll"),
+        sse = per("sse"),
     ));
-    out.push(
-        "7. So: WebSocket for frequent updates in both directions (prices, games, chat); plain \
-         HTTP for data fetched once or rarely, where one request and caching win. Either way an \
-         idle connection can be closed by the server or by a proxy in between, which is why \
-         WebSocket applications send pings as heartbeats."
-            .to_string(),
-    );
+    out.push(crate::tr!("recap.choose"));
     let missing: Vec<String> = SOURCES
         .iter()
         .filter(|s| !p.measured.contains_key(s.0))
-        .map(|(_, what, lesson, step)| format!("- {what}: {}", where_(course, lesson, step)))
+        .map(|(_, what, lesson, step)| {
+            crate::tr!(
+                "recap.missing_item",
+                what = crate::i18n::lookup(what, crate::lang::current()),
+                place = where_(course, lesson, step),
+            )
+        })
         .collect();
     if missing.is_empty() {
-        out.push("Every number above was measured on your machine.".to_string());
+        out.push(crate::tr!("recap.all_measured"));
     } else {
-        out.push(format!(
-            "Not measured yet ({}), and the lesson step that measures each:",
-            missing.len()
-        ));
+        out.push(crate::tr!("recap.missing_head", n = missing.len()));
         out.extend(missing);
     }
     out
 }
 
-/// `lesson 2 "HTTP/1.0: one connection per request", step "Ten requests" (duplex learn http10)`.
+/// `lesson 2, step "Ten requests" (`duplex learn http10`)`.
 fn where_(course: &[Lesson], id: &str, step: &str) -> String {
     let Some(l) = course.iter().find(|l| l.id == id) else {
-        return format!("lesson `{id}` (not in this course)");
+        return crate::tr!("recap.where.absent", id = id);
     };
     let n = course.iter().position(|x| x.id == id).unwrap_or(0) + 1;
     match l.steps.iter().find(|s| s.id == step) {
-        Some(s) => format!("lesson {n}, step \"{}\" (`duplex learn {id}`)", s.title),
-        None => format!("lesson {n} (`duplex learn {id}`)"),
+        Some(s) => crate::tr!("recap.where.step", n = n, title = s.title, id = id),
+        None => crate::tr!("recap.where.lesson", n = n, id = id),
     }
 }
 
@@ -240,6 +215,9 @@ pub fn plain(p: &Progress, course: &[Lesson], width: usize) -> String {
     s.push('\n');
     s.trim_start().to_string()
 }
+
+#[cfg(test)]
+mod zh_tests;
 
 #[cfg(test)]
 mod tests {

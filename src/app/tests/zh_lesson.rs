@@ -1,0 +1,92 @@
+//! The lesson screen and the recap overlay in Chinese, the course loaded in Chinese: every
+//! string of the screen's own (step, question prompt, verdict, recap) comes from the catalog.
+
+use serde_json::json;
+
+use super::super::msg::LessonUpdate;
+use super::{App, Msg, key, screen};
+use crate::lang::{Lang, scoped};
+use crate::lesson::progress::Measured;
+use crate::lesson::run::StepReport;
+use crate::ui::Theme;
+
+/// The app on the built-in course in Chinese, no runtime: steps are reported by hand.
+fn chinese_app() -> App {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut app = App::new(tx, None);
+    app.theme = Theme::plain();
+    app
+}
+
+/// `s` without its whitespace: a wide character's second cell reads as a space.
+fn ns(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn ran(app: &mut App, index: usize) {
+    let generation = app.lesson.as_ref().map_or(0, |l| l.generation());
+    let report = StepReport {
+        actions: Vec::new(),
+        events: Vec::new(),
+        verdicts: Vec::new(),
+        table: None,
+    };
+    app.update(Msg::Lesson {
+        generation,
+        update: LessonUpdate::Step {
+            index,
+            report: Box::new(report),
+        },
+    });
+}
+
+#[test]
+fn a_lesson_step_with_its_question_in_chinese() {
+    scoped(Lang::ZhCn, || {
+        let mut app = chinese_app();
+        app.open_lesson("http-anatomy");
+        ran(&mut app, 0);
+        let s = screen(&app, 100, 30);
+        assert!(ns(&s).contains(&ns("按 1-3 作答。")), "{s}");
+        assert!(ns(&s).contains(&ns("第 1/")), "{s}");
+        assert!(ns(&s).contains(&ns("Ladder 时序图")), "{s}");
+        for english in ["Press", "step 1/", " Ladder ─", "no traffic yet"] {
+            assert!(!s.contains(english), "{english} in:\n{s}");
+        }
+        insta::assert_snapshot!("zh_lesson_question_100x30", s);
+        insta::assert_snapshot!("zh_lesson_question_80x24", screen(&app, 80, 24));
+        // A wrong answer: the verdict and the right answer, in Chinese.
+        app.update(key('1'));
+        let s = screen(&app, 100, 30);
+        assert!(ns(&s).contains(&ns("不太对")), "{s}");
+        assert!(ns(&s).contains(&ns("正确答案是")), "{s}");
+        assert!(!s.contains("Not quite"), "{s}");
+    });
+}
+
+#[test]
+fn the_recap_overlay_in_chinese() {
+    scoped(Lang::ZhCn, || {
+        let mut app = chinese_app();
+        let at = |value| Measured {
+            value,
+            lesson: "http10".into(),
+            step: "ten-requests".into(),
+        };
+        let m = &mut app.progress.measured;
+        m.insert(
+            "http10".into(),
+            at(json!({ "requests": 10, "connections": 10 })),
+        );
+        m.insert(
+            "http11".into(),
+            at(json!({ "requests": 10, "connections": 1 })),
+        );
+        app.update(key('i'));
+        let s = screen(&app, 80, 24);
+        assert!(ns(&s).contains(&ns("面试复盘")), "{s}");
+        assert!(ns(&s).contains(&ns("说说 WebSocket 和 HTTP 的区别")), "{s}");
+        assert!(!s.contains("Interview recap"), "{s}");
+        insta::assert_snapshot!("zh_recap_80x24", s);
+    });
+}
