@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::net::{command, server};
 use crate::output::{json, plain, summary::Summary};
@@ -22,17 +22,7 @@ mod help;
 /// The command line, with `--help` in the language of `--lang` or the environment (clap
 /// renders help while parsing, before [`run`] sets the language).
 pub fn parse() -> Cli {
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let lang = help::early_lang(&argv, |k| std::env::var(k).ok());
-    crate::lang::set(lang);
-    if lang == crate::lang::Lang::En {
-        return Cli::parse_from(argv);
-    }
-    let mut cmd = help::localise(Cli::command(), lang);
-    let mut m = cmd
-        .try_get_matches_from_mut(argv)
-        .unwrap_or_else(|e| e.exit());
-    Cli::from_arg_matches_mut(&mut m).unwrap_or_else(|e| e.format(&mut cmd).exit())
+    help::parse()
 }
 
 #[derive(Parser, Debug)]

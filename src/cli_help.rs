@@ -28,6 +28,22 @@ pub fn early_lang(argv: &[OsString], env: impl Fn(&str) -> Option<String>) -> La
     Lang::resolve(flag, env)
 }
 
+/// The command line as [`super::Cli`]; English exactly as clap's own `Cli::parse()`.
+pub fn parse() -> super::Cli {
+    use clap::{CommandFactory, FromArgMatches, Parser};
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let lang = early_lang(&argv, |k| std::env::var(k).ok());
+    crate::lang::set(lang);
+    if lang == Lang::En {
+        return super::Cli::parse_from(argv);
+    }
+    let mut cmd = localise(super::Cli::command(), lang);
+    let mut m = cmd
+        .try_get_matches_from_mut(argv)
+        .unwrap_or_else(|e| e.exit());
+    super::Cli::from_arg_matches_mut(&mut m).unwrap_or_else(|e| e.format(&mut cmd).exit())
+}
+
 /// `(command, argument id, key)`; `*` is any command (the global flags).
 const ARGS: &[(&str, &str, &str)] = &[
     ("*", "lessons", "cli.arg.lessons"),

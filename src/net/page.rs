@@ -109,6 +109,13 @@ mod tests {
             assert!(page.contains(&format!("<html lang=\"{}\">", l.tag())));
         }
         assert!(render(Lang::ZhCn).contains("<button>发送</button>"));
+        // A line break between Chinese characters shows as a space in the browser.
+        let zh = render(Lang::ZhCn);
+        let wide = |c: Option<char>| c.is_some_and(|c| c > '\u{2e80}');
+        for (i, _) in zh.match_indices('\n') {
+            let around = (zh[..i].chars().next_back(), zh[i + 1..].chars().next());
+            assert!(!(wide(around.0) && wide(around.1)), "{}", &zh[..i]);
+        }
     }
 
     #[test]
