@@ -12,6 +12,18 @@ use clap::{Args, Parser, Subcommand};
 use crate::net::{command, server};
 use crate::output::{json, plain, summary::Summary};
 use crate::replay;
+use crate::tr;
+
+#[path = "cli_err.rs"]
+mod err;
+#[path = "cli_help.rs"]
+mod help;
+
+/// The command line, with `--help` in the language of `--lang` or the environment (clap
+/// renders help while parsing, before [`run`] sets the language).
+pub fn parse() -> Cli {
+    help::parse()
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -198,6 +210,10 @@ pub fn run(cli: Cli) -> ExitCode {
     plain_width();
     let env = |k: &str| std::env::var(k).ok();
     crate::lang::set(crate::lang::Lang::resolve(cli.lang, env));
+    // The page follows a visitor's Accept-Language unless the language was chosen for duplex.
+    crate::net::routes::page_lang_chosen(
+        cli.lang.is_some() || env("DUPLEX_LANG").is_some_and(|v| !v.is_empty()),
+    );
     match cli.command {
         Some(Command::Replay(args)) => replay_cmd(&args),
         Some(Command::Serve(args)) => serve_cmd(&args),
@@ -293,7 +309,11 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
     let file = match File::open(&args.file) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("duplex: cannot open {name}: {e}");
+            let error = err::io_text(&e);
+            eprintln!(
+                "duplex: {}",
+                tr!("cli.err.open", file = name, error = error)
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -332,7 +352,7 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => {
             let _ = out.flush();
-            eprintln!("duplex: {name}: {e}");
+            eprintln!("duplex: {name}: {}", err::capture_text(&e));
             return ExitCode::FAILURE;
         }
     };
@@ -348,7 +368,7 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
     if let Some(e) = write_failed.or_else(|| out.flush().err())
         && e.kind() != io::ErrorKind::BrokenPipe
     {
-        eprintln!("duplex: writing output: {e}");
+        eprintln!("duplex: {}", tr!("cli.err.writing", error = e));
         return ExitCode::FAILURE;
     }
     let (first, last) = outcome
@@ -359,7 +379,7 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
     }
     if outcome.problems_dropped > 0 {
         let n = outcome.problems_dropped;
-        eprintln!("duplex: {name}: … and {n} more problems like these, not listed");
+        eprintln!("duplex: {name}: {}", tr!("cli.err.more_problems", n = n));
     }
     for p in last {
         eprintln!("duplex: {name}: {p}");
@@ -368,7 +388,7 @@ fn replay_cmd(args: &ReplayArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     if outcome.packets == 0 {
-        eprintln!("duplex: {name} holds no packets");
+        eprintln!("duplex: {}", tr!("cli.err.no_packets", file = name));
     }
     ExitCode::SUCCESS
 }

@@ -66,7 +66,7 @@ impl Lang {
 pub fn parse_flag(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| {
         let known: Vec<&str> = Lang::ALL.iter().map(|l| l.tag()).collect();
-        format!("no lessons in \"{s}\"; languages: {}", known.join(", "))
+        crate::tr!("cli.err.no_lang", tag = s, langs = known.join(", "))
     })
 }
 

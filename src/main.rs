@@ -1,7 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    duplex::cli::run(duplex::cli::Cli::parse())
+    duplex::cli::run(duplex::cli::parse())
 }

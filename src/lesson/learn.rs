@@ -41,9 +41,19 @@ pub fn course(extra: Option<&std::path::Path>) -> Catalog {
 pub fn find<'a>(cat: &'a Catalog, id: &str) -> Result<&'a Lesson, ExitCode> {
     cat.lessons.iter().find(|l| l.id == id).ok_or_else(|| {
         let ids: Vec<&str> = cat.lessons.iter().map(|l| l.id.as_str()).collect();
-        eprintln!(
-            "duplex learn: no lesson \"{id}\"{}; run `duplex learn` for the course",
+        let hint = if crate::lang::current() == crate::lang::Lang::ZhCn {
+            // The closest id only: `duplex learn` lists them all.
+            let best = ids
+                .iter()
+                .min_by_key(|v| super::diag::distance(&id.to_lowercase(), v));
+            best.filter(|v| super::diag::did_you_mean(id, &[v]).starts_with("did you mean"))
+                .map_or_else(String::new, |v| crate::tr!("cli.err.did_you_mean", id = v))
+        } else {
             super::diag::did_you_mean(id, &ids)
+        };
+        eprintln!(
+            "duplex learn: {}",
+            crate::tr!("cli.err.no_lesson", id = id, hint = hint)
         );
         ExitCode::from(2)
     })

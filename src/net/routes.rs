@@ -27,8 +27,29 @@ pub type RespBody = BoxBody<Bytes, BodyError>;
 #[error("{0}")]
 pub struct Refused(pub String);
 
-/// The page served at `/`: it joins `/ws/chat` as `browser` in `lobby` and says hello.
-const INDEX_HTML: &str = include_str!("../../assets/index.html");
+/// The page served at `/`: it joins `/ws/chat` as `browser` in `lobby` and says hello, in the
+/// language `page` chooses for the request.
+#[path = "page.rs"]
+mod page;
+
+/// Whether duplex's language was chosen for it (`--lang`, `DUPLEX_LANG`): the page then follows
+/// it rather than the browser's `Accept-Language`.
+pub fn page_lang_chosen(chosen: bool) {
+    page::set_chosen(chosen);
+}
+
+fn index(req: &Request<Incoming>) -> Response<RespBody> {
+    let accept = req
+        .headers()
+        .get(hyper::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let lang = page::choose(req.uri().query(), accept);
+    text(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        page::render(lang),
+    )
+}
 
 /// The largest body `/bytes/N` sends and `POST /echo` accepts.
 pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
@@ -44,7 +65,7 @@ pub async fn route(
 ) -> Result<Response<RespBody>, Infallible> {
     let path = req.uri().path().to_owned();
     let resp = match (req.method(), path.as_str()) {
-        (&Method::GET, "/") => text(StatusCode::OK, "text/html; charset=utf-8", INDEX_HTML),
+        (&Method::GET, "/") => index(&req),
         (&Method::GET, "/echo") => {
             let head = request_head(&req);
             text(StatusCode::OK, "text/plain; charset=utf-8", head)
