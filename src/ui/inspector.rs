@@ -94,7 +94,7 @@ pub fn render(
             if row.kind == crate::session::RowKind::TcpFin {
                 l.extend(pairs(
                     &crate::tr!("views.inspector.means"),
-                    fin_words(&row),
+                    &fin_words(&row),
                     width,
                 ));
             }
