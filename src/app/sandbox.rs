@@ -197,10 +197,13 @@ impl Sandbox {
     }
 
     pub fn kill_last(&mut self) {
-        match self.sockets.pop() {
-            Some(s) if s.send(WsCmd::Kill).is_ok() => self.note(crate::tr!("sandbox.killed")),
-            _ => self.note(crate::tr!("sandbox.nothing_to_kill")),
+        // A socket whose task has ended (the ticker closes itself) is skipped, not "killed".
+        while let Some(s) = self.sockets.pop() {
+            if s.send(WsCmd::Kill).is_ok() {
+                return self.note(crate::tr!("sandbox.killed"));
+            }
         }
+        self.note(crate::tr!("sandbox.nothing_to_kill"));
     }
 
     pub fn draw_side(&self, f: &mut Frame, area: Rect, note: &str) {

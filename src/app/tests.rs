@@ -428,6 +428,19 @@ async fn the_sandbox_shows_a_visitor_and_runs_every_quick_action() {
         pushed >= 11 && sandbox_rows(a, |r| r.kind == RowKind::HttpResponse) >= 3
     })
     .await;
+    // The ticker ends itself after its updates: wait for its connection to go, so `x` meets
+    // the echo WebSocket and not a ticker in the middle of closing.
+    until(&mut app, &mut rx, |a| {
+        let ticker = a.sandbox.as_ref().and_then(|s| {
+            let t = &s.traffic;
+            (0..t.len())
+                .map(|i| t.session.row(i))
+                .find(|r| r.kind == RowKind::WsFrame && r.opcode == 8 && !r.masked())
+                .map(|r| r.conn)
+        });
+        ticker.is_some_and(|c| sandbox_rows(a, |r| r.kind == RowKind::TcpClose && r.conn == c) > 0)
+    })
+    .await;
     let closes = sandbox_rows(&app, |r| r.kind == RowKind::TcpClose);
     app.update(key('x'));
     until(&mut app, &mut rx, |a| {

@@ -113,18 +113,6 @@ impl Stall {
         }
     }
 
-    /// The limit's name, in two words at most.
-    pub fn short(self) -> &'static str {
-        match self {
-            Stall::Idle => "idle",
-            Stall::FirstByte => "first byte",
-            Stall::Head => "head",
-            Stall::Body => "body",
-            Stall::Write => "write",
-            Stall::WsIdle => "ws idle",
-        }
-    }
-
     /// What happened, in words a learner reads.
     pub fn describe(self) -> &'static str {
         match self {

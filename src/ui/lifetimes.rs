@@ -131,7 +131,7 @@ pub(super) fn status(
             CloseHow::Eof => crate::tr!("views.lifetimes.open_at_end", kind = c.kind.as_str()),
             CloseHow::Timeout => crate::tr!(
                 "views.lifetimes.timeout",
-                why = closed.why.map_or("idle", |w| w.short()),
+                why = super::text::stall_short(closed.why),
                 by = by
             ),
         };

@@ -151,7 +151,7 @@ fn how_it_ended(
         CloseHow::Timeout => crate::tr!(
             "views.lifetimes.by_timeout",
             by = by,
-            why = closed.why.map_or("idle", |w| w.short())
+            why = super::text::stall_short(closed.why)
         ),
         CloseHow::Eof => crate::tr!("views.lifetimes.capture_end", kind = c.kind.as_str()),
     };

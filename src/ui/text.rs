@@ -100,6 +100,20 @@ pub fn text_or_hex(bytes: &[u8], max: usize, cut: bool) -> String {
 }
 
 /// Columns `s` takes on a terminal.
+/// A time limit's short name in the learner's language (`None`: the keep-alive idle limit).
+pub fn stall_short(why: Option<crate::proto::event::Stall>) -> String {
+    use crate::proto::event::Stall;
+    let key = match why {
+        None | Some(Stall::Idle) => "views.stall.idle",
+        Some(Stall::FirstByte) => "views.stall.first_byte",
+        Some(Stall::Head) => "views.stall.head",
+        Some(Stall::Body) => "views.stall.body",
+        Some(Stall::Write) => "views.stall.write",
+        Some(Stall::WsIdle) => "views.stall.ws_idle",
+    };
+    crate::i18n::lookup(key, crate::lang::current())
+}
+
 pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
@@ -166,12 +180,20 @@ pub fn label(session: &Session, row: &Row) -> String {
             match (close_how(row.code), why) {
                 (CloseHow::Fin, _) => format!("FIN{by}"),
                 (CloseHow::Rst, Some(w)) => {
-                    crate::tr!("views.label.rst_timeout", by = by, why = w.short())
+                    crate::tr!(
+                        "views.label.rst_timeout",
+                        by = by,
+                        why = stall_short(Some(w))
+                    )
                 }
                 (CloseHow::Rst, None) => format!("RST{by}"),
                 (CloseHow::Eof, _) => crate::tr!("views.label.eof"),
                 (CloseHow::Timeout, Some(w)) => {
-                    crate::tr!("views.label.why_timeout", by = by, why = w.short())
+                    crate::tr!(
+                        "views.label.why_timeout",
+                        by = by,
+                        why = stall_short(Some(w))
+                    )
                 }
                 (CloseHow::Timeout, None) => crate::tr!("views.label.timeout", by = by),
             }
