@@ -147,6 +147,8 @@ fn describe_raw(ev: &Event) -> String {
             "not decoded since duplex fell behind: {} bytes counted, {} more skipped",
             s.undecoded, s.skipped
         ),
+        EventKind::H2Preface => super::stranger::h2_preface(),
+        EventKind::TlsHandshake(t) => super::stranger::tls_handshake(t),
     }
 }
 
