@@ -16,6 +16,10 @@ const ABOUT: &[(&str, &str)] = &[
         "not a capture at all: how duplex reports a file it cannot read",
     ),
     (
+        "h2-preface-curl.pcap",
+        "curl speaking HTTP/2 to a plain HTTP/1.1 port: the preface, then GOAWAY",
+    ),
+    (
         "header-only.pcap",
         "a pcap header and no packets: an empty capture",
     ),
@@ -30,6 +34,10 @@ const ABOUT: &[(&str, &str)] = &[
     (
         "http11-keepalive-curl-10req.pcap",
         "curl, ten HTTP/1.1 requests on one kept-alive connection",
+    ),
+    (
+        "tls-hello-openssl-curl.pcap",
+        "openssl and curl asking for https:// on a plain port: a ClientHello, then an alert",
     ),
     (
         "ws-abrupt-kill.pcap",

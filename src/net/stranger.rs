@@ -45,11 +45,16 @@ pub async fn door(
                 answer(tap, &stranger::h2_refusal(H2_DEBUG)).await;
                 return Door::Done;
             }
-            Sniffed::Tls if !matches!(tls::read_hello(&buf), HelloRead::Partial { .. }) => {
-                answer(tap, &stranger::TLS_ALERT).await;
-                return Door::Done;
-            }
-            Sniffed::Tls | Sniffed::NeedMore => {}
+            Sniffed::Tls => match tls::read_hello(&buf) {
+                HelloRead::Partial { .. } => {}
+                HelloRead::Done { hello: Ok(_), .. } => {
+                    answer(tap, &stranger::TLS_ALERT).await;
+                    return Door::Done;
+                }
+                // A record header and no ClientHello: hyper's 400, as for any broken head.
+                HelloRead::Done { hello: Err(_), .. } => return Door::Http(buf),
+            },
+            Sniffed::NeedMore => {}
         }
         let wait = match handle.verdict(&limits()) {
             Verdict::Wait(d) => d,

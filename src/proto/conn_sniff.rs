@@ -67,27 +67,22 @@ impl Connection {
                     out.push(self.error(ts, Dir::C2s, Layer::Tls, Some(0), what));
                     self.stranger();
                 }
-                HelloRead::Done { used, hello } => {
-                    let ev = match hello {
-                        Ok(hello) => self.event(
-                            ts,
-                            Some(Dir::C2s),
-                            EventKind::TlsHandshake(Box::new(TlsHandshake {
-                                msg: "client_hello",
-                                hello,
-                                bytes: used as u64,
-                            })),
-                        ),
-                        Err(why) => {
-                            let what = format!(
-                                "TLS records where HTTP/1.1 was expected, but no ClientHello: {why}"
-                            );
-                            self.error(ts, Dir::C2s, Layer::Tls, Some(0), what)
-                        }
+                HelloRead::Done {
+                    used,
+                    hello: Ok(hello),
+                } => {
+                    let hs = TlsHandshake {
+                        msg: "client_hello",
+                        hello,
+                        bytes: used as u64,
                     };
-                    out.push(ev);
+                    let kind = EventKind::TlsHandshake(Box::new(hs));
+                    out.push(self.event(ts, Some(Dir::C2s), kind));
                     self.stranger();
                 }
+                // A TLS record header and then no ClientHello: bytes HTTP will call broken,
+                // as the server's hyper does.
+                HelloRead::Done { hello: Err(_), .. } => self.sniff_http(ts, out),
             },
         }
     }

@@ -137,3 +137,18 @@ fn the_rule_errors_name_their_layer() {
         .collect();
     assert_eq!(layers, [Layer::Http]);
 }
+
+#[test]
+fn a_tls_record_header_without_a_client_hello_is_broken_http() {
+    // What the server answers it with too: hyper's 400, not TLS's alert.
+    let evs = run(&[
+        (Dir::C2s, b"\x16\x03\x01 this is not HTTP\r\n\r\n".to_vec()),
+        (
+            Dir::S2c,
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_vec(),
+        ),
+    ]);
+    let k = kinds(&evs);
+    assert!(k[0].contains("malformed message head"), "{k:?}");
+    assert!(k.contains(&"resp 400".to_owned()), "{k:?}");
+}

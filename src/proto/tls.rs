@@ -67,6 +67,13 @@ pub fn read_hello(buf: &[u8]) -> HelloRead {
                 format!("a handshake record of {len} bytes (1 to 16384 allowed)"),
             );
         }
+        // Not a ClientHello is told by its first byte, without waiting for the whole record.
+        if let Some(&kind) = buf.get(pos + 5).filter(|_| msg.is_empty())
+            && kind != CLIENT_HELLO
+        {
+            let why = format!("handshake message type {kind} where a ClientHello begins");
+            return done(pos, why);
+        }
         let Some(body) = buf.get(pos + 5..pos + 5 + len) else {
             return HelloRead::Partial {
                 need: pos + 5 + len,
@@ -85,14 +92,7 @@ pub fn read_hello(buf: &[u8]) -> HelloRead {
             );
         }
         if msg.len() >= want {
-            let hello = if msg[0] == CLIENT_HELLO {
-                parse_hello(&msg[4..want])
-            } else {
-                Err(format!(
-                    "handshake message type {} where a ClientHello begins",
-                    msg[0]
-                ))
-            };
+            let hello = parse_hello(&msg[4..want]);
             return HelloRead::Done { used: pos, hello };
         }
     }
