@@ -152,3 +152,41 @@ fn a_tls_record_header_without_a_client_hello_is_broken_http() {
     assert!(k[0].contains("malformed message head"), "{k:?}");
     assert!(k.contains(&"resp 400".to_owned()), "{k:?}");
 }
+
+mod cuts {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn starts() -> impl Strategy<Value = Vec<u8>> {
+        let hello = crate::proto::tls::tests::hello_msg(Some("p.example"), &["h2"], &[0x0304]);
+        let mut record = vec![22, 3, 1];
+        record.extend((hello.len() as u16).to_be_bytes());
+        record.extend(hello);
+        prop_oneof![
+            Just(record),
+            Just(H2_PREFACE.to_vec()),
+            Just(b"PUT /x HTTP/1.1\r\nContent-Length: 1\r\n\r\nx".to_vec()),
+            Just(vec![22, 3, 3, 0, 9]),
+        ]
+    }
+
+    proptest! {
+        /// Where the client's bytes are cut, and what follows them, changes nothing told.
+        #[test]
+        fn the_cut_does_not_matter(
+            start in starts(),
+            tail in proptest::collection::vec(any::<u8>(), 0..40),
+            at in 0usize..400,
+            keep in 1usize..400,
+        ) {
+            let mut bytes = start;
+            bytes.extend(tail);
+            let bytes = &bytes[..keep.min(bytes.len())];
+            let at = at % (bytes.len() + 1);
+            let whole = run(&[(Dir::C2s, bytes.to_vec())]);
+            let cut = run(&[(Dir::C2s, bytes[..at].to_vec()), (Dir::C2s, bytes[at..].to_vec())]);
+            prop_assert_eq!(kinds(&whole), kinds(&cut));
+        }
+    }
+}
