@@ -334,8 +334,11 @@ where
     let mut stop = std::pin::pin!(super::stopped(shared.shutdown.clone()));
     loop {
         let idle = control.keepalive(config.keepalive);
-        let wait = match handle.verdict(&limits(&config, idle, crowd)) {
-            Verdict::Wait(d) => d,
+        let now = limits(&config, idle, crowd);
+        let wait = match handle.verdict(&now) {
+            // While a request is in flight nothing wakes this loop when it ends: look again
+            // soon enough that the idle close after it is not late by a whole tick.
+            Verdict::Wait(d) => now.idle.map_or(d, |i| d.min(i / 4)),
             Verdict::Idle(why) => {
                 handle.mark_timeout(why);
                 return false;
