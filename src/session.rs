@@ -94,6 +94,7 @@ pub fn error_layer(code: u16) -> Layer {
     match code {
         0 => Layer::Tcp,
         1 => Layer::Http,
+        3 => Layer::Tls,
         _ => Layer::WebSocket,
     }
 }
@@ -270,9 +271,25 @@ impl Session {
                     Layer::Tcp => 0,
                     Layer::Http => 1,
                     Layer::WebSocket => 2,
+                    Layer::Tls => 3,
                 };
                 row.payload_len = e.offset.unwrap_or(u64::MAX);
                 self.keep(&mut row, e.what.as_bytes(), KEEP_HEAD);
+            }
+            // Another protocol where HTTP/1.x was expected: shown as a problem of that layer.
+            EventKind::H2Preface => {
+                row.kind = RowKind::Error;
+                row.code = 1;
+                row.payload_len = 0;
+                let what = crate::output::stranger::h2_preface();
+                self.keep(&mut row, what.as_bytes(), KEEP_HEAD);
+            }
+            EventKind::TlsHandshake(t) => {
+                row.kind = RowKind::Error;
+                row.code = 3;
+                row.payload_len = 0;
+                let what = crate::output::stranger::tls_handshake(t);
+                self.keep(&mut row, what.as_bytes(), KEEP_HEAD);
             }
             // Shown as a TCP-level problem: the views need no kind of their own for it.
             EventKind::Skipped(s) => {

@@ -9,6 +9,7 @@ const ABOUT: &[(&str, &str)] = &[
         "captures.autobahn_13_7_1_deflate_pcap",
     ),
     ("garbage.pcap", "captures.garbage_pcap"),
+    ("h2-preface-curl.pcap", "captures.h2_preface_curl_pcap"),
     ("header-only.pcap", "captures.header_only_pcap"),
     ("http10-curl-10req.pcap", "captures.http10_curl_10req_pcap"),
     (
@@ -18,6 +19,10 @@ const ABOUT: &[(&str, &str)] = &[
     (
         "http11-keepalive-curl-10req.pcap",
         "captures.http11_keepalive_curl_10req_pcap",
+    ),
+    (
+        "tls-hello-openssl-curl.pcap",
+        "captures.tls_hello_openssl_curl_pcap",
     ),
     ("ws-abrupt-kill.pcap", "captures.ws_abrupt_kill_pcap"),
     ("ws-any-sll.pcap", "captures.ws_any_sll_pcap"),

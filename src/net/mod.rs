@@ -14,6 +14,7 @@ pub mod record;
 pub mod routes;
 pub mod server;
 pub mod session;
+pub mod stranger;
 pub mod ticker;
 pub mod ws_echo;
 

@@ -60,11 +60,19 @@ const CHUNK_PAUSE: Duration = Duration::from_millis(200);
 
 /// Answers one request.
 pub async fn route(
-    req: Request<Incoming>,
+    mut req: Request<Incoming>,
     shared: Shared,
 ) -> Result<Response<RespBody>, Infallible> {
     let path = req.uri().path().to_owned();
-    let resp = match (req.method(), path.as_str()) {
+    // HEAD is GET without the body (RFC 9110 §9.3.2): hyper sends the head GET's answer would
+    // have and drops the body. No upgrade on HEAD: a WebSocket route answers it 426.
+    let method = if req.method() == Method::HEAD {
+        req.headers_mut().remove(hyper::header::UPGRADE);
+        Method::GET
+    } else {
+        req.method().clone()
+    };
+    let resp = match (&method, path.as_str()) {
         (&Method::GET, "/") => index(&req),
         (&Method::GET, "/echo") => {
             let head = request_head(&req);

@@ -13,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use super::control::Control;
+use super::stranger::{self, Door, Prefixed};
 use super::{Shared, limits, routes};
 use crate::capture::tap::{
     Budget, Clock, Limits, Slot, TapHandle, TapStream, Verdict, WeakTapHandle,
@@ -210,7 +211,7 @@ impl Conn {
         // The slot goes with the socket, which may outlive this task (a WebSocket).
         let handle = TapHandle::with_slot(self.slot, self.budget.clone());
         self.control.opened(self.peer, &handle);
-        let tap = tap(
+        let mut tap = tap(
             stream,
             self.id,
             self.peer,
@@ -218,6 +219,16 @@ impl Conn {
             &self.tx,
             handle.clone(),
         );
+        let crowd = Crowd {
+            open: self.open.clone(),
+            max: self.config.max_conns,
+        };
+        let (config, ctl) = (self.config, &self.control);
+        let now = || limits(&config, ctl.keepalive(config.keepalive), &crowd);
+        let stop = super::stopped(self.shared.shutdown.clone());
+        let Door::Http(first) = stranger::door(&mut tap, &handle, now, stop).await else {
+            return;
+        };
         let mut shared = self.shared.clone();
         shared.conn = Some(handle.downgrade());
         let (h, max_body) = (handle.clone(), self.config.max_body);
@@ -257,14 +268,10 @@ impl Conn {
             .header_read_timeout(None)
             .max_header_size(limits::MAX_HEAD);
         let conn = builder
-            .serve_connection(TokioIo::new(tap), service)
+            .serve_connection(TokioIo::new(Prefixed::new(first, tap)), service)
             .with_upgrades();
         let weak = handle.downgrade();
         // True when hyper is done with the connection by itself: it ended, or was upgraded.
-        let crowd = Crowd {
-            open: self.open.clone(),
-            max: self.config.max_conns,
-        };
         let done = serve_http(
             conn,
             handle,
@@ -312,7 +319,7 @@ fn limits(config: &Config, idle: Option<Duration>, crowd: &Crowd) -> Limits {
 /// Serves HTTP on the connection until hyper is done with it (true) or the server closes it
 /// (false). Dropping `conn` on return drops the tapped socket, unless it was upgraded.
 async fn serve_http<S>(
-    conn: http1::UpgradeableConnection<TokioIo<TapStream<TcpStream>>, S>,
+    conn: http1::UpgradeableConnection<TokioIo<Prefixed<TapStream<TcpStream>>>, S>,
     handle: TapHandle,
     control: &Control,
     config: Config,
@@ -327,8 +334,11 @@ where
     let mut stop = std::pin::pin!(super::stopped(shared.shutdown.clone()));
     loop {
         let idle = control.keepalive(config.keepalive);
-        let wait = match handle.verdict(&limits(&config, idle, crowd)) {
-            Verdict::Wait(d) => d,
+        let now = limits(&config, idle, crowd);
+        let wait = match handle.verdict(&now) {
+            // While a request is in flight nothing wakes this loop when it ends: look again
+            // soon enough that the idle close after it is not late by a whole tick.
+            Verdict::Wait(d) => now.idle.map_or(d, |i| d.min(i / 4)),
             Verdict::Idle(why) => {
                 handle.mark_timeout(why);
                 return false;

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::proto::Timestamp;
 use crate::proto::event::{Event, EventKind, HttpMessage};
+use crate::proto::tls::version_name;
 
 /// Text longer than this is cut in the output; `payload_len` / `len` stay exact.
 const TEXT_MAX: usize = 1024;
@@ -125,6 +126,19 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
         EventKind::Skipped(s) => {
             m.serialize_entry("skipped_bytes", &s.skipped)?;
             m.serialize_entry("undecoded_bytes", &s.undecoded)?;
+        }
+        EventKind::H2Preface => {
+            m.serialize_entry("bytes", &crate::proto::stranger::H2_PREFACE.len())?
+        }
+        EventKind::TlsHandshake(t) => {
+            m.serialize_entry("msg", t.msg)?;
+            if let Some(sni) = &t.hello.sni {
+                m.serialize_entry("sni", sni)?;
+            }
+            m.serialize_entry("alpn", &t.hello.alpn)?;
+            let versions: Vec<String> = t.hello.versions.iter().map(|v| version_name(*v)).collect();
+            m.serialize_entry("versions", &versions)?;
+            m.serialize_entry("bytes", &t.bytes)?;
         }
     }
     Ok(())

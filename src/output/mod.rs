@@ -4,6 +4,7 @@ pub mod capture_writer;
 pub mod json;
 pub mod plain;
 pub mod plain_detail;
+pub mod stranger;
 pub mod summary;
 pub mod synth;
 pub mod ws_encode;

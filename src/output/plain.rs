@@ -152,6 +152,8 @@ fn describe_raw(ev: &Event) -> String {
             counted = s.undecoded,
             skipped = s.skipped
         ),
+        EventKind::H2Preface => super::stranger::h2_preface(),
+        EventKind::TlsHandshake(t) => super::stranger::tls_handshake(t),
     }
 }
 

@@ -22,6 +22,8 @@ pub struct Summary {
     pub sse_events: u64,
     /// Wire bytes of those events, chunk framing included.
     pub sse_bytes: u64,
+    /// Connections that opened with another protocol (`h2_preface`, `tls_handshake`).
+    pub strangers: BTreeMap<&'static str, u64>,
     pub errors: u64,
     /// The first few problems, to show with the counts.
     pub first_errors: Vec<String>,
@@ -59,6 +61,9 @@ impl Summary {
                 self.sse_bytes += e.bytes();
             }
             EventKind::Error(e) => self.note_error(format!("#{}: {}", ev.conn, e.what)),
+            EventKind::H2Preface | EventKind::TlsHandshake(_) => {
+                *self.strangers.entry(ev.kind.name()).or_default() += 1;
+            }
         }
     }
 
@@ -157,6 +162,11 @@ impl fmt::Display for Summary {
                     bytes = self.sse_bytes
                 )
             )?;
+        }
+        if !self.strangers.is_empty() {
+            write!(f, "{}", label("summary.strangers"))?;
+            counts(f, &self.strangers)?;
+            writeln!(f)?;
         }
         writeln!(f, "{}{}", label("summary.errors"), self.errors)?;
         for e in &self.first_errors {

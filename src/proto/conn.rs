@@ -62,6 +62,8 @@ impl Side {
 struct Upgrade {
     websocket: bool,
     key: Option<String>,
+    /// What the WebSocket rules look at (RFC 6455 §4.1).
+    rules: ws::UpgradeRequest,
 }
 
 /// What the client's side becomes after a 101.
@@ -91,6 +93,8 @@ pub struct Connection {
     c2s_switch: Option<Switch>,
     http_scratch: Vec<HttpEvent>,
     ws_scratch: Vec<WsEvent>,
+    /// Whether the client's first bytes are told apart yet (HTTP/1, HTTP/2, TLS).
+    sniff: sniff::Sniff,
 }
 
 impl Connection {
@@ -102,6 +106,7 @@ impl Connection {
             c2s_switch: None,
             http_scratch: Vec::new(),
             ws_scratch: Vec::new(),
+            sniff: sniff::Sniff::Deciding,
         }
     }
 
@@ -126,7 +131,10 @@ impl Connection {
         if side.ended {
             return;
         }
-        if side.pending.is_empty() {
+        if self.sniffing() {
+            return self.sniff_data(dir, ts, data, out);
+        }
+        if self.sides[dir.index()].pending.is_empty() {
             // Fast path: decode straight from the caller's slice, keep only the leftover.
             let used = self.feed(dir, ts, data, out);
             if let Some(rest) = data.get(used..) {
@@ -141,6 +149,7 @@ impl Connection {
 
     /// The capture lost `missing` bytes of direction `dir`: nothing after them can be framed.
     pub fn gap(&mut self, dir: Dir, ts: Timestamp, missing: u64, out: &mut Vec<Event>) {
+        self.sniff_decide(ts, true, out);
         let side = &mut self.sides[dir.index()];
         let offset = side.offset() + side.pending.len() as u64;
         side.bytes += missing;
@@ -157,6 +166,9 @@ impl Connection {
 
     /// Direction `dir` ended (FIN, RST or end of capture): flush its decoder.
     pub fn end(&mut self, dir: Dir, ts: Timestamp, out: &mut Vec<Event>) {
+        if !self.sides[dir.index()].ended {
+            self.sniff_decide(ts, true, out);
+        }
         let side = &mut self.sides[dir.index()];
         if side.ended {
             return;
@@ -305,6 +317,11 @@ impl Connection {
                 key: head
                     .header("sec-websocket-key")
                     .map(|k| k.trim().to_owned()),
+                rules: ws::UpgradeRequest {
+                    minor: head.version,
+                    key: head.header("sec-websocket-key").map(str::to_owned),
+                    version: head.header("sec-websocket-version").map(str::to_owned),
+                },
             });
         }
     }
@@ -364,6 +381,16 @@ impl Connection {
             ws_accept: ws_accept.clone(),
         };
         out.push(self.message_event(ts, Dir::S2c, msg));
+        if let Some(u) = upgrade.as_ref().filter(|u| u.websocket && websocket) {
+            for b in ws::broken_rules(&u.rules) {
+                let layer = if b.http {
+                    Layer::Http
+                } else {
+                    Layer::WebSocket
+                };
+                out.push(self.error(ts, Dir::S2c, layer, Some(at), b.what));
+            }
+        }
         if let Some(check) = ws_accept.filter(|c| !c.ok()) {
             let what = format!(
                 "Sec-WebSocket-Accept is {:?}, but SHA-1 of the key {:?} and the GUID gives {:?}",
@@ -452,6 +479,9 @@ impl Connection {
 
 #[path = "conn_stream.rs"]
 mod stream;
+
+#[path = "conn_sniff.rs"]
+mod sniff;
 
 #[cfg(test)]
 #[path = "conn_tests.rs"]

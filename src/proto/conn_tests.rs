@@ -316,3 +316,6 @@ fn an_event_stream_cut_short_says_so() {
     };
     assert!(!r.streaming && r.body_bytes == 8);
 }
+
+#[path = "conn_sniff_tests.rs"]
+mod sniff;

@@ -2,6 +2,7 @@
 
 use super::http1::{Framing, Head};
 pub use super::sse::SseEvent;
+pub use super::tls::ClientHello;
 use super::ws::{Frame, Message};
 use super::{ConnId, Dir, Timestamp};
 
@@ -32,6 +33,10 @@ pub enum EventKind {
     /// The connection's decoding stops at the first (a decoder cannot resync mid-stream); its
     /// bytes are still counted, and its close is preceded by one more that says how many.
     Skipped(Skipped),
+    /// A client opened with HTTP/2's connection preface on this HTTP/1.1 connection.
+    H2Preface,
+    /// A TLS handshake message; on this plain port, a client that wanted `https://`.
+    TlsHandshake(Box<TlsHandshake>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -163,12 +168,24 @@ impl AcceptCheck {
     }
 }
 
+/// One TLS handshake message. Only the ClientHello is read for now: `msg` names which, so
+/// that later messages (server_hello, ...) can share the kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsHandshake {
+    /// `"client_hello"`.
+    pub msg: &'static str,
+    pub hello: ClientHello,
+    /// The bytes of the records that carried it.
+    pub bytes: u64,
+}
+
 /// Which decoder found the problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layer {
     Tcp,
     Http,
     WebSocket,
+    Tls,
 }
 
 impl Layer {
@@ -177,6 +194,7 @@ impl Layer {
             Layer::Tcp => "tcp",
             Layer::Http => "http",
             Layer::WebSocket => "websocket",
+            Layer::Tls => "tls",
         }
     }
 }
@@ -204,6 +222,8 @@ impl EventKind {
             EventKind::SseEvent(_) => "sse_event",
             EventKind::Error(_) => "error",
             EventKind::Skipped(_) => "skipped",
+            EventKind::H2Preface => "h2_preface",
+            EventKind::TlsHandshake(_) => "tls_handshake",
         }
     }
 }

@@ -7,6 +7,8 @@ pub mod event;
 pub mod half_close;
 pub mod http1;
 pub mod sse;
+pub mod stranger;
+pub mod tls;
 pub mod ws;
 
 use serde::Serialize;

@@ -8,6 +8,7 @@ mod decoder;
 mod handshake;
 mod header;
 mod mask;
+mod upgrade_rules;
 mod utf8;
 
 #[cfg(test)]
@@ -20,6 +21,7 @@ mod violation_tests;
 pub use close::close_code_valid;
 pub use decoder::WsDecoder;
 pub use handshake::{DeflateParams, GUID, accept_key, negotiated_deflate};
+pub use upgrade_rules::{Broken, UpgradeRequest, broken_rules};
 
 use super::ByteRange;
 

@@ -143,6 +143,28 @@ fn event_fields_match_the_json_writer() {
             undecoded: 0,
         }),
     });
+    // Strangers on the HTTP/1.1 port: the shipped captures of them are checked by replay tests.
+    check(&Event {
+        conn: 1,
+        ts: Timestamp(0),
+        dir: Some(Dir::C2s),
+        kind: EventKind::H2Preface,
+    });
+    let hello = crate::proto::tls::ClientHello {
+        sni: Some("x.example".into()),
+        alpn: vec!["h2".into()],
+        versions: vec![0x0304],
+    };
+    check(&Event {
+        conn: 1,
+        ts: Timestamp(0),
+        dir: Some(Dir::C2s),
+        kind: EventKind::TlsHandshake(Box::new(crate::proto::event::TlsHandshake {
+            msg: "client_hello",
+            hello,
+            bytes: 100,
+        })),
+    });
     let all: BTreeSet<String> = vocab::event_names().into_iter().map(String::from).collect();
     assert_eq!(seen, all, "every kind must be written once by this test");
 }

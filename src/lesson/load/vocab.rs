@@ -107,6 +107,12 @@ pub const EVENTS: &[(&str, &[&str])] = &[
     ("error", &["what", "layer", "offset"]),
     // Live only: the tap's queue was full (see `src/capture/tap_queue.rs`).
     ("skipped", &["skipped_bytes", "undecoded_bytes"]),
+    // Another protocol's opening on the HTTP/1.1 port (see `src/proto/stranger.rs`).
+    ("h2_preface", &["bytes"]),
+    (
+        "tls_handshake",
+        &["msg", "sni", "alpn", "versions", "bytes"],
+    ),
 ];
 
 /// Fields that take only these words, as `--json` writes them: any other value matches nothing.
@@ -114,7 +120,8 @@ pub const FIELD_VALUES: &[(&str, &[&str])] = &[
     ("dir", &["c2s", "s2c"]),
     ("by", &["c2s", "s2c"]),
     ("how", &["fin", "rst", "eof", "timeout"]),
-    ("layer", &["tcp", "http", "websocket"]),
+    ("layer", &["tcp", "http", "websocket", "tls"]),
+    ("msg", &["client_hello"]),
 ];
 
 /// Fields that hold a map: `headers.NAME` reads one entry, in any case.
