@@ -20,6 +20,10 @@ mod violation_tests;
 pub use close::close_code_valid;
 pub use decoder::WsDecoder;
 pub use handshake::{DeflateParams, GUID, accept_key, negotiated_deflate};
+// The server's permessage-deflate adapter parses frames and offers with the same code.
+pub(crate) use handshake::{split_outside_quotes, unquote};
+pub(crate) use header::{Header, Parsed, parse as parse_header};
+pub(crate) use mask::unmask_into;
 
 use super::ByteRange;
 
