@@ -1,9 +1,8 @@
 //! Streaming raw-DEFLATE inflation of permessage-deflate messages (RFC 7692 §7.2.2). Output is
 //! handed to a sink piece by piece and never kept, so memory stays bounded whatever the message.
 //!
-//! flate2 is built on its default miniz_oxide backend, which always inflates with a 15-bit
-//! window (`new_with_window_bits` needs a zlib backend). That is correct for every
-//! `max_window_bits`: a larger window than the sender's only wastes a little memory.
+//! It always inflates with a 15-bit window. That is correct for every `max_window_bits`: a
+//! larger window than the sender's only wastes a little memory.
 
 use flate2::{Decompress, FlushDecompress, Status};
 
@@ -280,8 +279,8 @@ mod tests {
             inflate_all(&mut inf, &[&[0xf2, 0x00, 0x11, 0x00, 0x00]]).unwrap(),
             b"Hello"
         );
-        // Without the first message's window the back-reference has nothing to copy. zlib
-        // rejects it ("distance too far back"); miniz_oxide copies from its zeroed window.
+        // Without the first message's window the back-reference has nothing to copy: zlib
+        // rejects it ("distance too far back"), miniz_oxide copies from a zeroed window.
         let mut fresh = Inflater::new(false);
         let out = inflate_all(&mut fresh, &[&[0xf2, 0x00, 0x11, 0x00, 0x00]]);
         assert_ne!(out.as_deref(), Ok(&b"Hello"[..]));
