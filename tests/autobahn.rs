@@ -1,6 +1,8 @@
 //! Autobahn|Testsuite against `duplex serve`'s `/ws/echo`: the standard WebSocket conformance
 //! cases 1-7 and 10 (framing, pings, reserved bits, opcodes, fragmentation, UTF-8, close,
-//! misc). Case 9 (performance, minutes long) is left to a run by hand:
+//! misc), and 12-13 (permessage-deflate: payloads, then each offer and answer), in a test of
+//! their own so that each can be timed. Case 9 (performance, minutes long) is left to a run by
+//! hand:
 //!     bash tests/tools/autobahn.sh ws://127.0.0.1:PORT/ws/echo '["9.*"]'
 //!
 //! wstest needs Python 2.7 (pyenv's 2.7.18 here and on CI) and a pip install on first use. When
@@ -15,6 +17,7 @@ use std::time::{Duration, Instant};
 /// The whole suite, install included, must be done within this.
 const SUITE_BOUND: Duration = Duration::from_secs(15 * 60);
 const CASES: &str = r#"["1.*","2.*","3.*","4.*","5.*","6.*","7.*","10.*"]"#;
+const COMPRESSION_CASES: &str = r#"["12.*","13.*"]"#;
 
 struct Killed(Child);
 
@@ -52,12 +55,21 @@ fn start_server() -> (Killed, u16) {
 
 #[test]
 fn autobahn_cases_1_to_7_and_10() {
+    suite(CASES);
+}
+
+#[test]
+fn autobahn_compression_cases_12_and_13() {
+    suite(COMPRESSION_CASES);
+}
+
+fn suite(cases: &str) {
     let (_server, port) = start_server();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/autobahn.sh");
     let url = format!("ws://127.0.0.1:{port}/ws/echo");
     let started = Instant::now();
     let mut run = Command::new("bash")
-        .args([script, &url, CASES])
+        .args([script, &url, cases])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -101,7 +113,7 @@ fn autobahn_cases_1_to_7_and_10() {
     // The verdict line, visible in CI's log whether the test passes or not.
     let _ = writeln!(
         std::io::stderr(),
-        "{stdout}{stderr}autobahn took {took:.1} s"
+        "{stdout}{stderr}autobahn {cases} took {took:.1} s"
     );
     assert!(
         status.success() && !stdout.contains("FAILED"),
