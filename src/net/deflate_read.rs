@@ -82,10 +82,9 @@ impl Reader {
 
     /// Bytes read from the client.
     pub(super) fn push(&mut self, bytes: &[u8]) {
-        if self.in_pos == self.input.len() {
-            self.input.clear();
-            self.in_pos = 0;
-        }
+        // More is read only once what is left cannot go on (at most a partial header).
+        self.input.drain(..self.in_pos);
+        self.in_pos = 0;
         self.input.extend_from_slice(bytes);
     }
 
