@@ -39,7 +39,8 @@ pub enum Failure {
 impl Failure {
     pub fn close(&self) -> (CloseCode, &'static str) {
         match self {
-            Failure::Corrupt(_) => (CloseCode::Invalid, "compressed data does not inflate"),
+            // As Python websockets and Autobahn (case 3.4 under compression) expect.
+            Failure::Corrupt(_) => (CloseCode::Protocol, "compressed data does not inflate"),
             Failure::TooLarge => (CloseCode::Size, "message too big"),
         }
     }
