@@ -13,9 +13,11 @@ pub const INFLATE_LIMIT: u64 = 64 << 20;
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 const OUT_CHUNK: usize = 32 * 1024;
-/// Compressed bytes per call: a bit inflates to at most 258 bytes (one longest match), so 15
-/// bytes make at most 30,960, less than [`OUT_CHUNK`].
-const MAX_IN: usize = 15;
+/// Compressed bytes per call: a bit inflates to at most 258 bytes (one longest match), so 14
+/// bytes make at most 28,896, less than [`OUT_CHUNK`]. Fewer than 15 also keeps zlib-rs off its
+/// fast path, whose errors all read "repeated call with bad state": the message then names the
+/// fault, however the payload was split.
+const MAX_IN: usize = 14;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InflateError {
