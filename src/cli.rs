@@ -171,6 +171,10 @@ pub struct ServeArgs {
     /// Also write every connection to this pcapng file, live (open it in Wireshark)
     #[arg(long, value_name = "FILE.pcapng")]
     pub record: Option<PathBuf>,
+    /// Refuse WebSocket compression: answer every 101 without permessage-deflate, even when the
+    /// client offers it (one route at a time: add ?deflate=off, as in /ws/echo?deflate=off)
+    #[arg(long)]
+    pub no_deflate: bool,
 }
 
 /// Seconds, more than 0 and at most a day.
@@ -288,6 +292,7 @@ fn serve_cmd(args: &ServeArgs) -> ExitCode {
         max_body: args.max_body,
         max_conns: args.max_conns.max(1),
         max_requests: args.max_requests.max(1),
+        deflate: !args.no_deflate,
         ..server::Config::default()
     };
     command::run(

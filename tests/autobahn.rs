@@ -1,6 +1,8 @@
 //! Autobahn|Testsuite against `duplex serve`'s `/ws/echo`: the standard WebSocket conformance
 //! cases 1-7 and 10 (framing, pings, reserved bits, opcodes, fragmentation, UTF-8, close,
-//! misc). Case 9 (performance, minutes long) is left to a run by hand:
+//! misc), and 12-13 (permessage-deflate: payloads, then each offer and answer), in a test of
+//! their own so that each can be timed. Case 9 (performance, minutes long) is left to a run by
+//! hand:
 //!     bash tests/tools/autobahn.sh ws://127.0.0.1:PORT/ws/echo '["9.*"]'
 //!
 //! wstest needs Python 2.7 (pyenv's 2.7.18 here and on CI) and a pip install on first use. When
@@ -14,7 +16,12 @@ use std::time::{Duration, Instant};
 
 /// The whole suite, install included, must be done within this.
 const SUITE_BOUND: Duration = Duration::from_secs(15 * 60);
+/// Cases 12 and 13 send 216,000 messages of up to 128 KiB, compressed both ways, through a
+/// Python 2 client that takes most of the time: 26 and 24 minutes, run side by side on a
+/// two-core machine busy with other builds.
+const COMPRESSION_BOUND: Duration = Duration::from_secs(90 * 60);
 const CASES: &str = r#"["1.*","2.*","3.*","4.*","5.*","6.*","7.*","10.*"]"#;
+const COMPRESSION_CASES: &str = r#"["12.*","13.*"]"#;
 
 struct Killed(Child);
 
@@ -52,12 +59,44 @@ fn start_server() -> (Killed, u16) {
 
 #[test]
 fn autobahn_cases_1_to_7_and_10() {
+    suite(CASES, SUITE_BOUND, false);
+}
+
+#[test]
+fn autobahn_compression_cases_12_and_13() {
+    suite(COMPRESSION_CASES, COMPRESSION_BOUND, false);
+}
+
+/// Cases 1-7 and 10 again with permessage-deflate negotiated: messages both ways are
+/// compressed, and every verdict must hold all the same. Three cases test wstest, not the
+/// server, once compression is on: 6.4.3 and 6.4.4 write raw bytes into a frame wstest marked
+/// compressed (RSV1), and 10.1.1 counts the fragments of the uncompressed message.
+#[test]
+fn autobahn_cases_1_to_7_and_10_with_compression_negotiated() {
+    suite(CASES, SUITE_BOUND, true);
+}
+
+/// `offer_deflate`: every case offers permessage-deflate (autobahn.sh's AUTOBAHN_OFFER_DEFLATE),
+/// less the cases that then test wstest.
+fn suite(cases: &str, bound: Duration, offer_deflate: bool) {
     let (_server, port) = start_server();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/autobahn.sh");
     let url = format!("ws://127.0.0.1:{port}/ws/echo");
     let started = Instant::now();
     let mut run = Command::new("bash")
-        .args([script, &url, CASES])
+        .args([script, &url, cases])
+        .env(
+            "AUTOBAHN_OFFER_DEFLATE",
+            if offer_deflate { "1" } else { "" },
+        )
+        .env(
+            "AUTOBAHN_EXCLUDE",
+            if offer_deflate {
+                r#"["6.4.3","6.4.4","10.1.1"]"#
+            } else {
+                "[]"
+            },
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -81,8 +120,8 @@ fn autobahn_cases_1_to_7_and_10() {
             break status;
         }
         assert!(
-            started.elapsed() < SUITE_BOUND,
-            "autobahn.sh still running after {SUITE_BOUND:?}"
+            started.elapsed() < bound,
+            "autobahn.sh still running after {bound:?}"
         );
         thread::sleep(Duration::from_millis(200));
     };
@@ -101,7 +140,7 @@ fn autobahn_cases_1_to_7_and_10() {
     // The verdict line, visible in CI's log whether the test passes or not.
     let _ = writeln!(
         std::io::stderr(),
-        "{stdout}{stderr}autobahn took {took:.1} s"
+        "{stdout}{stderr}autobahn {cases} took {took:.1} s"
     );
     assert!(
         status.success() && !stdout.contains("FAILED"),

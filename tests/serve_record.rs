@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use support::{BOUND, Server, count, have, kind};
+use support::{BOUND, Server, count, have, kind, ws_recv, ws_send, ws_upgrade};
 use tungstenite::Message;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::protocol::frame::Frame;
@@ -57,6 +57,32 @@ fn websocket(port: u16) {
     }))
     .unwrap();
     while ws.read().is_ok() {}
+}
+
+/// A client that offers permessage-deflate: two compressed messages (the second a
+/// back-reference into the first), their compressed echoes, and the close.
+fn compressed_websocket(s: &Server) {
+    use flate2::{Compress, Compression, FlushCompress};
+    let (mut sock, head) = ws_upgrade(s, "/ws/echo", "permessage-deflate");
+    assert!(
+        head.contains("sec-websocket-extensions: permessage-deflate"),
+        "{head}"
+    );
+    let mut c = Compress::new(Compression::default(), false);
+    for _ in 0..2 {
+        let mut z = Vec::with_capacity(256);
+        c.compress_vec(
+            b"compressed, compressed, compressed",
+            &mut z,
+            FlushCompress::Sync,
+        )
+        .unwrap();
+        ws_send(&mut sock, 0xc1, &z[..z.len() - 4]);
+        assert_eq!(ws_recv(&mut sock).0, 0xc1, "a compressed echo");
+    }
+    ws_send(&mut sock, 0x88, &1000u16.to_be_bytes());
+    assert_eq!(ws_recv(&mut sock).0, 0x88);
+    let _ = sock.read_to_end(&mut Vec::new());
 }
 
 /// Per client address, the HTTP and WebSocket events in order, reduced to what must agree.
@@ -150,7 +176,8 @@ fn recorded_capture_replays_as_the_live_events() {
     let resp = raw(port, two);
     assert!(resp.ends_with(b"\r\n\r\nhello"));
     websocket(port);
-    closes += 3;
+    compressed_websocket(&s);
+    closes += 4;
     s.wait_until("every close", |e| count(e, "tcp_close") == closes);
     s.interrupt();
     let live = s.seen.clone();

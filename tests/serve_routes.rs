@@ -430,13 +430,17 @@ fn headless_chromium_joins_the_chat() {
                 .is_some_and(|v| v["text"] == "hello from the browser")
     };
     let origin = s.url.clone();
-    let evs = s.wait_until("the browser's hello", |e| kind(e, "ws_frame").any(hello));
-    let frame = kind(evs, "ws_frame").find(|f| hello(f)).unwrap();
+    // The browser compresses (permessage-deflate): the text is the inflated message's.
+    let evs = s.wait_until("the browser's hello", |e| kind(e, "ws_message").any(hello));
+    let message = kind(evs, "ws_message").find(|m| hello(m)).unwrap();
+    let conn = &message["conn"];
+    let frame = kind(evs, "ws_frame")
+        .find(|f| &f["conn"] == conn && f["dir"] == "c2s" && f["opcode"] == 1)
+        .unwrap();
     assert_eq!(
-        (&frame["masked"], &frame["opcode"]),
-        (&json!(true), &json!(1))
+        (&frame["masked"], &frame["rsv"], &message["compressed"]),
+        (&json!(true), &json!(4), &json!(true))
     );
-    let conn = &frame["conn"];
     let upgrade = kind(evs, "http_request")
         .find(|r| &r["conn"] == conn)
         .unwrap();
@@ -447,6 +451,11 @@ fn headless_chromium_joins_the_chat() {
         .find(|r| &r["conn"] == conn)
         .unwrap();
     assert_eq!(resp["status"], 101);
+    let ext = header(resp, "sec-websocket-extensions");
+    assert!(
+        ext.is_some_and(|e| e.starts_with("permessage-deflate")),
+        "{ext:?}"
+    );
     // The page the browser built shows the socket opened.
     let mut dom = String::new();
     let mut out = browser.child.stdout.take().unwrap();

@@ -138,6 +138,19 @@ impl TapHandle {
         self.inner.meter.waited()
     }
 
+    /// Bytes the route holds beyond those read (a message inflated from fewer bytes): they
+    /// draw on the budget as if read.
+    pub fn held(&self, n: usize) {
+        if n > 0 {
+            self.inner.meter.did_read(n);
+        }
+    }
+
+    /// Whether the budget has room for the route to hold more (see `held`).
+    pub fn may_hold(&self) -> bool {
+        self.inner.meter.may_read()
+    }
+
     pub(super) fn may_read(&self) -> bool {
         self.inner.meter.may_read()
     }

@@ -127,6 +127,7 @@ mod tests {
                 body: Duration::from_secs(1),
             },
             conn: None,
+            deflate: true,
         }
     }
 

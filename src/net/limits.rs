@@ -226,6 +226,11 @@ pub fn close_code_for(e: &WsError) -> Option<(CloseCode, &'static str)> {
         WsError::Capacity(_) => Some((CloseCode::Size, "message too big")),
         WsError::Utf8(_) => Some((CloseCode::Invalid, "text is not UTF-8")),
         WsError::Protocol(_) => Some((CloseCode::Protocol, "protocol error")),
+        // The compression adapter fails a read with its own error inside.
+        WsError::Io(io) => io
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<super::deflate::Failure>())
+            .map(super::deflate::Failure::close),
         _ => None,
     }
 }

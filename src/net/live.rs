@@ -7,7 +7,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use hyper::body::Incoming;
 use hyper::header::{
-    CACHE_CONTROL, CONNECTION, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE,
+    CACHE_CONTROL, CONNECTION, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS,
+    SEC_WEBSOCKET_KEY, UPGRADE,
 };
 use hyper::upgrade::Upgraded;
 use hyper::{Request, Response, StatusCode};
@@ -17,9 +18,11 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 
 use super::Shared;
+use super::deflate::Deflate;
+use super::deflate_offer::negotiate;
 use super::routes::{RespBody, text};
 
-pub type Ws = WebSocketStream<TokioIo<Upgraded>>;
+pub type Ws = WebSocketStream<Deflate<TokioIo<Upgraded>>>;
 
 /// The largest message a live route accepts from a client.
 const MAX_MESSAGE: usize = 64 * 1024;
@@ -71,18 +74,31 @@ where
             .insert("sec-websocket-version", HeaderValue::from_static("13"));
         return resp;
     };
+    let agreed = match deflate_wanted(&req, &shared) {
+        Ok(true) => negotiate(
+            h.get_all(SEC_WEBSOCKET_EXTENSIONS)
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
+        ),
+        Ok(false) => None,
+        Err(resp) => return resp,
+    };
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(&key);
     let on_upgrade = hyper::upgrade::on(&mut req);
+    let ext = agreed.as_ref().map(|a| a.header.clone());
+    // Inflated frames are small pieces: the message limit bounds what a compressed one becomes.
+    let max_frame = config.max_frame_size.map_or(u64::MAX, |f| f as u64);
+    let conn = shared.conn.clone();
     tokio::spawn(async move {
         let _alive = shared.alive.clone();
         // The client may go away before the switch: the tap reports how.
         if let Ok(upgraded) = on_upgrade.await {
-            let ws = WebSocketStream::from_raw_socket(
-                TokioIo::new(upgraded),
-                Role::Server,
-                Some(config),
-            )
-            .await;
+            let io = TokioIo::new(upgraded);
+            let io = match &agreed {
+                Some(a) => Deflate::new(io, a, max_frame, conn),
+                None => Deflate::plain(io),
+            };
+            let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
             run(ws, shared).await;
         }
     });
@@ -94,7 +110,23 @@ where
     if let Ok(v) = HeaderValue::from_str(&accept) {
         hs.insert(SEC_WEBSOCKET_ACCEPT, v);
     }
+    if let Some(v) = ext.and_then(|e| HeaderValue::from_str(&e).ok()) {
+        hs.insert(SEC_WEBSOCKET_EXTENSIONS, v);
+    }
     resp
+}
+
+/// Whether to accept a permessage-deflate offer: not with `--no-deflate`, nor with
+/// `?deflate=off` (so a lesson can put both side by side); a 400 for another value.
+fn deflate_wanted<B>(req: &Request<B>, shared: &Shared) -> Result<bool, Response<RespBody>> {
+    match query(req, "deflate").as_deref() {
+        None | Some("on") => Ok(shared.deflate),
+        Some("off") => Ok(false),
+        Some(other) => Err(bad_request(crate::tr!(
+            "server.deflate_query",
+            value = other
+        ))),
+    }
 }
 
 /// Sends a close frame, then waits (briefly) for the client's answer so both are on the wire.

@@ -6,6 +6,8 @@ pub mod chat;
 pub mod client;
 pub mod command;
 pub mod control;
+pub mod deflate;
+pub mod deflate_offer;
 pub mod game;
 pub mod heartbeat;
 pub mod limits;
@@ -33,6 +35,8 @@ pub struct Shared {
     pub limits: WsLimits,
     /// The connection a request came on (None outside a request).
     pub conn: Option<WeakTapHandle>,
+    /// Accept permessage-deflate offers (`duplex serve --no-deflate` turns it off).
+    pub deflate: bool,
 }
 
 /// The time limits a route applies itself.

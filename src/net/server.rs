@@ -54,6 +54,8 @@ pub struct Config {
     pub ws_idle: Option<Duration>,
     /// Close a new connection that sends nothing for this long.
     pub first_byte_timeout: Duration,
+    /// Accept WebSocket compression (permessage-deflate) when a client offers it.
+    pub deflate: bool,
 }
 
 /// The idle limit for new and kept-alive connections alike once three quarters of
@@ -73,6 +75,7 @@ impl Default for Config {
             ws_idle: Some(Duration::from_secs(60)),
             first_byte_timeout: Duration::from_secs(10),
             tap: true,
+            deflate: true,
         }
     }
 }
@@ -110,6 +113,7 @@ pub async fn serve_with(
             body: config.body_timeout,
         },
         conn: None,
+        deflate: config.deflate,
     };
     let mut next_id: ConnId = 1;
     let open = Arc::new(AtomicUsize::new(0));

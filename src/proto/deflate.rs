@@ -1,9 +1,8 @@
 //! Streaming raw-DEFLATE inflation of permessage-deflate messages (RFC 7692 §7.2.2). Output is
 //! handed to a sink piece by piece and never kept, so memory stays bounded whatever the message.
 //!
-//! flate2 is built on its default miniz_oxide backend, which always inflates with a 15-bit
-//! window (`new_with_window_bits` needs a zlib backend). That is correct for every
-//! `max_window_bits`: a larger window than the sender's only wastes a little memory.
+//! It always inflates with a 15-bit window. That is correct for every `max_window_bits`: a
+//! larger window than the sender's only wastes a little memory.
 
 use flate2::{Decompress, FlushDecompress, Status};
 
@@ -14,9 +13,11 @@ pub const INFLATE_LIMIT: u64 = 64 << 20;
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 const OUT_CHUNK: usize = 32 * 1024;
-/// Compressed bytes per call: a bit inflates to at most 258 bytes (one longest match), so 15
-/// bytes make at most 30,960, less than [`OUT_CHUNK`].
-const MAX_IN: usize = 15;
+/// Compressed bytes per call: a bit inflates to at most 258 bytes (one longest match), so 14
+/// bytes make at most 28,896, less than [`OUT_CHUNK`]. Fewer than 15 also keeps zlib-rs off its
+/// fast path, whose errors all read "repeated call with bad state": the message then names the
+/// fault, however the payload was split.
+const MAX_IN: usize = 14;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InflateError {
@@ -280,8 +281,8 @@ mod tests {
             inflate_all(&mut inf, &[&[0xf2, 0x00, 0x11, 0x00, 0x00]]).unwrap(),
             b"Hello"
         );
-        // Without the first message's window the back-reference has nothing to copy. zlib
-        // rejects it ("distance too far back"); miniz_oxide copies from its zeroed window.
+        // Without the first message's window the back-reference has nothing to copy: zlib
+        // rejects it ("distance too far back"), miniz_oxide copies from a zeroed window.
         let mut fresh = Inflater::new(false);
         let out = inflate_all(&mut fresh, &[&[0xf2, 0x00, 0x11, 0x00, 0x00]]);
         assert_ne!(out.as_deref(), Ok(&b"Hello"[..]));

@@ -22,6 +22,10 @@ pub use close::close_code_valid;
 pub use decoder::WsDecoder;
 pub use handshake::{DeflateParams, GUID, accept_key, negotiated_deflate};
 pub use upgrade_rules::{Broken, UpgradeRequest, broken_rules};
+// The server's permessage-deflate adapter parses frames and offers with the same code.
+pub(crate) use handshake::{split_outside_quotes, unquote};
+pub(crate) use header::{Header, Parsed, parse as parse_header};
+pub(crate) use mask::unmask_into;
 
 use super::ByteRange;
 

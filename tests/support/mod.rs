@@ -154,6 +154,76 @@ pub fn ws_connect(s: &Server) -> std::net::TcpStream {
     sock
 }
 
+/// A WebSocket upgrade of `path` by hand, offering `ext` (Sec-WebSocket-Extensions) unless
+/// empty: the socket and the response head, lowercased.
+pub fn ws_upgrade(s: &Server, path: &str, ext: &str) -> (std::net::TcpStream, String) {
+    use std::io::{Read, Write};
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    sock.set_read_timeout(Some(BOUND)).unwrap();
+    let ext = if ext.is_empty() {
+        String::new()
+    } else {
+        format!("Sec-WebSocket-Extensions: {ext}\r\n")
+    };
+    write!(
+        sock,
+        "GET {path} HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{ext}\r\n"
+    )
+    .unwrap();
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        sock.read_exact(&mut b).unwrap();
+        head.push(b[0]);
+    }
+    (sock, String::from_utf8(head).unwrap().to_ascii_lowercase())
+}
+
+/// A masked client frame: `b0` is FIN, RSV and opcode as sent.
+pub fn ws_send(sock: &mut std::net::TcpStream, b0: u8, payload: &[u8]) {
+    use std::io::Write;
+    let mut f = vec![b0];
+    match payload.len() {
+        n @ 0..=125 => f.push(0x80 | n as u8),
+        n @ 126..=0xffff => {
+            f.push(0x80 | 126);
+            f.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            f.push(0x80 | 127);
+            f.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    let key = [0x12, 0x34, 0x56, 0x78];
+    f.extend_from_slice(&key);
+    f.extend(payload.iter().zip(key.iter().cycle()).map(|(b, k)| b ^ k));
+    sock.write_all(&f).unwrap();
+}
+
+/// The next server frame: (b0, payload).
+pub fn ws_recv(sock: &mut std::net::TcpStream) -> (u8, Vec<u8>) {
+    use std::io::Read;
+    let mut h = [0u8; 2];
+    sock.read_exact(&mut h).unwrap();
+    let len = match h[1] & 0x7f {
+        126 => {
+            let mut l = [0u8; 2];
+            sock.read_exact(&mut l).unwrap();
+            u64::from(u16::from_be_bytes(l))
+        }
+        127 => {
+            let mut l = [0u8; 8];
+            sock.read_exact(&mut l).unwrap();
+            u64::from_be_bytes(l)
+        }
+        n => u64::from(n),
+    };
+    let mut p = vec![0u8; len as usize];
+    sock.read_exact(&mut p).unwrap();
+    (h[0], p)
+}
+
 pub fn kind<'a>(evs: &'a [Value], k: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
     evs.iter().filter(move |e| e["kind"] == k)
 }

@@ -115,14 +115,14 @@ fn window_bits(key: &str, value: &str) -> Result<u8, String> {
     }
 }
 
-fn unquote(v: &str) -> &str {
+pub(crate) fn unquote(v: &str) -> &str {
     v.strip_prefix('"')
         .and_then(|v| v.strip_suffix('"'))
         .unwrap_or(v)
 }
 
 /// Splits on `sep` except inside double quotes (a quoted value may hold any separator).
-fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
+pub(crate) fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
     let mut parts = Vec::new();
     let (mut start, mut quoted, mut escaped) = (0, false, false);
     for (i, c) in s.char_indices() {

@@ -3,7 +3,7 @@
 
 /// A frame header as written, before any protocol check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Header {
+pub(crate) struct Header {
     pub fin: bool,
     pub rsv: u8,
     pub opcode: u8,
@@ -15,7 +15,7 @@ pub(super) struct Header {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Parsed {
+pub(crate) enum Parsed {
     Header(Header),
     /// Not enough bytes: the header needs `header_len` bytes (2 when not yet known), and the
     /// payload length is known once it is in the 7-bit field.
@@ -53,7 +53,7 @@ fn ext_len(len7: u8) -> u8 {
     }
 }
 
-pub(super) fn parse(buf: &[u8]) -> Parsed {
+pub(crate) fn parse(buf: &[u8]) -> Parsed {
     let (b0, b1) = match buf {
         [b0, b1, ..] => (*b0, *b1),
         _ => {

@@ -9,7 +9,7 @@ fn rotated(key: [u8; 4], pos: u64) -> [u8; 4] {
 
 /// `dst[i] = src[i] ^ key[(pos + i) % 4]` for `i < min(src.len(), dst.len())`, where `pos` is
 /// the payload position of `src[0]`.
-pub(super) fn unmask_into(src: &[u8], key: [u8; 4], pos: u64, dst: &mut [u8]) {
+pub(crate) fn unmask_into(src: &[u8], key: [u8; 4], pos: u64, dst: &mut [u8]) {
     let k = rotated(key, pos);
     let k8 = u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]]);
     let n = src.len().min(dst.len());
