@@ -52,27 +52,12 @@ where
     F: FnOnce(Ws, Shared) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    if let Some(refused) = super::upgrade_check::refusal(&req) {
+        return refused;
+    }
     let h = req.headers();
-    let is_ws = h
-        .get(UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    let version_ok = h
-        .get("sec-websocket-version")
-        .is_some_and(|v| v.as_bytes() == b"13");
-    let key = h.get(SEC_WEBSOCKET_KEY).map(|k| k.as_bytes().to_vec());
-    let (true, true, Some(key)) = (is_ws, version_ok, key) else {
-        let mut resp = text(
-            StatusCode::UPGRADE_REQUIRED,
-            "text/plain; charset=utf-8",
-            format!(
-                "{} speaks WebSocket: send Upgrade: websocket, Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key\n",
-                req.uri().path()
-            ),
-        );
-        resp.headers_mut()
-            .insert("sec-websocket-version", HeaderValue::from_static("13"));
-        return resp;
+    let Some(key) = h.get(SEC_WEBSOCKET_KEY).map(|k| k.as_bytes().to_vec()) else {
+        return super::upgrade_check::bad(crate::tr!("server.upgrade_no_key"));
     };
     let agreed = match deflate_wanted(&req, &shared) {
         Ok(true) => negotiate(

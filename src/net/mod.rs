@@ -18,6 +18,7 @@ pub mod server;
 pub mod session;
 pub mod stranger;
 pub mod ticker;
+mod upgrade_check;
 pub mod ws_echo;
 
 use tokio::sync::{mpsc, watch};
