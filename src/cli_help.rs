@@ -70,6 +70,7 @@ const ARGS: &[(&str, &str, &str)] = &[
         "cli.serve.first_byte_timeout",
     ),
     ("serve", "record", "cli.serve.record"),
+    ("serve", "no_deflate", "cli.serve.no_deflate"),
     ("learn", "id", "cli.learn.id"),
     ("learn", "plain", "cli.learn.plain"),
     ("learn", "auto", "cli.learn.auto"),

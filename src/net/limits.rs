@@ -221,18 +221,32 @@ pub fn ws_config() -> WebSocketConfig {
 }
 
 /// The close code that answers a read error, if the peer is owed one (RFC 6455 §7.4.1).
-pub fn close_code_for(e: &WsError) -> Option<(CloseCode, &'static str)> {
+/// The reason names the rule the client broke ("Reserved bits are non-zero"), not just "protocol
+/// error": a learner sending frames by hand reads it in the close frame.
+pub fn close_code_for(e: &WsError) -> Option<(CloseCode, String)> {
     match e {
-        WsError::Capacity(_) => Some((CloseCode::Size, "message too big")),
-        WsError::Utf8(_) => Some((CloseCode::Invalid, "text is not UTF-8")),
-        WsError::Protocol(_) => Some((CloseCode::Protocol, "protocol error")),
+        WsError::Capacity(_) => Some((CloseCode::Size, "message too big".into())),
+        WsError::Utf8(_) => Some((CloseCode::Invalid, "text is not UTF-8".into())),
+        WsError::Protocol(p) => Some((CloseCode::Protocol, close_reason(&p.to_string()))),
         // The compression adapter fails a read with its own error inside.
         WsError::Io(io) => io
             .get_ref()
             .and_then(|e| e.downcast_ref::<super::deflate::Failure>())
-            .map(super::deflate::Failure::close),
+            .map(|f| {
+                let (code, why) = f.close();
+                (code, why.to_string())
+            }),
         _ => None,
     }
+}
+
+/// `why` as a close reason: at most 123 bytes (RFC 6455 §5.5.1), cut at a character boundary.
+fn close_reason(why: &str) -> String {
+    let mut end = why.len().min(123);
+    while !why.is_char_boundary(end) {
+        end -= 1;
+    }
+    why[..end].to_string()
 }
 
 /// After a read error: send the close frame tungstenite leaves to us, then read what the
@@ -267,6 +281,16 @@ where
 
 #[cfg(test)]
 mod buffer_tests {
+    #[test]
+    fn a_protocol_close_names_the_rule_in_at_most_123_bytes() {
+        use tokio_tungstenite::tungstenite::error::ProtocolError;
+        let e = super::WsError::Protocol(ProtocolError::NonZeroReservedBits);
+        let (code, why) = super::close_code_for(&e).unwrap();
+        assert_eq!(u16::from(code), 1002);
+        assert_eq!(why, "Reserved bits are non-zero");
+        assert_eq!(super::close_reason(&"é".repeat(100)).len(), 122);
+    }
+
     #[test]
     fn websocket_reads_go_through_a_small_buffer() {
         // The 128 KiB default is zero-filled on every read poll (tungstenite-rs#547).
