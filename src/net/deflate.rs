@@ -92,11 +92,6 @@ impl<S> Deflate<S> {
             ))),
         }
     }
-
-    /// The socket underneath.
-    pub fn get_ref(&self) -> &S {
-        &self.io
-    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {

@@ -117,18 +117,6 @@ impl Stall {
             Stall::WsIdle => "ws_idle",
         }
     }
-
-    /// What happened, in words a learner reads.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Stall::Idle => "idle past the keep-alive timeout",
-            Stall::FirstByte => "sent nothing after connecting",
-            Stall::Head => "request head not finished in time",
-            Stall::Body => "request body stopped arriving",
-            Stall::Write => "client stopped reading",
-            Stall::WsIdle => "no answer to the server's ping",
-        }
-    }
 }
 
 /// Bytes of one direction not decoded since the connection's previous `Skipped` that way.

@@ -16,7 +16,7 @@ use crate::ui::Theme;
 
 const LESSON: &str = "tests/lessons/chinese-wrap.toml";
 
-fn no_space(s: &str) -> String {
+pub(super) fn no_space(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 

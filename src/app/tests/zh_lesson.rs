@@ -18,27 +18,8 @@ fn chinese_app() -> App {
     app
 }
 
-/// `s` without its whitespace: a wide character's second cell reads as a space.
-fn ns(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-fn ran(app: &mut App, index: usize) {
-    let generation = app.lesson.as_ref().map_or(0, |l| l.generation());
-    let report = StepReport {
-        actions: Vec::new(),
-        events: Vec::new(),
-        verdicts: Vec::new(),
-        table: None,
-    };
-    app.update(Msg::Lesson {
-        generation,
-        update: LessonUpdate::Step {
-            index,
-            report: Box::new(report),
-        },
-    });
-}
+use super::learn_aids::ran;
+use super::wrap_cjk::no_space as ns;
 
 #[test]
 fn a_lesson_step_with_its_question_in_chinese() {
