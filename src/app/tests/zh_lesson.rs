@@ -3,11 +3,9 @@
 
 use serde_json::json;
 
-use super::super::msg::LessonUpdate;
-use super::{App, Msg, key, screen};
+use super::{App, key, screen};
 use crate::lang::{Lang, scoped};
 use crate::lesson::progress::Measured;
-use crate::lesson::run::StepReport;
 use crate::ui::Theme;
 
 /// The app on the built-in course in Chinese, no runtime: steps are reported by hand.
