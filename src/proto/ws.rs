@@ -3,6 +3,7 @@
 //! violation wherever the framing is still intact, so a learner sees both the frame and what is
 //! wrong with it.
 
+pub mod build;
 mod close;
 mod decoder;
 mod handshake;
