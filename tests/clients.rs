@@ -324,3 +324,65 @@ async fn a_bad_path_on_a_kept_connection_is_said_to_be_the_path() {
     let err = http.send(&req).await.unwrap_err().to_string();
     assert!(err.contains("/a b") && !err.contains("header"), "{err}");
 }
+
+#[tokio::test]
+async fn websocket_client_compresses_when_the_server_agrees() {
+    const TEXT: &str =
+        "{\"symbol\":\"DPLX\",\"bid\":101.25,\"ask\":101.27,\"venue\":\"duplex-test\"}";
+    let mut s = Live::start().await;
+    let offer = "permessage-deflate; client_no_context_takeover";
+    let (mut ws, status) = Ws::connect_with(s.addr, "/ws/echo", &[], Some(offer))
+        .await
+        .unwrap();
+    assert_eq!((status, ws.extension()), (101, Some(offer)));
+    for _ in 0..2 {
+        ws.send_text(TEXT).await.unwrap();
+        assert_eq!(ws.next(BOUND).await.unwrap(), Some(Message::text(TEXT)));
+    }
+    // Refused: the same offer, plain frames both ways.
+    let (mut off, _) = Ws::connect_with(s.addr, "/ws/echo?deflate=off", &[], Some(offer))
+        .await
+        .unwrap();
+    assert_eq!(off.extension(), None);
+    off.send_text(TEXT).await.unwrap();
+    assert_eq!(off.next(BOUND).await.unwrap(), Some(Message::text(TEXT)));
+    let evs = s
+        .wait_until("six text frames", |e| {
+            kind(e, "ws_frame").filter(|f| f["opcode"] == 1).count() == 6
+        })
+        .await;
+    no_errors(evs);
+    let agreed = |r: &Value| {
+        r["headers"].as_array().unwrap().iter().any(|h| {
+            h[0].as_str()
+                .unwrap()
+                .eq_ignore_ascii_case("sec-websocket-extensions")
+                && h[1] == offer
+        })
+    };
+    assert_eq!(kind(evs, "http_response").filter(|r| agreed(r)).count(), 1);
+    let frames = |dir: &str, rsv: u64| -> Vec<u64> {
+        kind(evs, "ws_frame")
+            .filter(|f| f["opcode"] == 1 && f["dir"] == dir && f["rsv"] == rsv)
+            .map(|f| f["payload_bytes"].as_u64().unwrap())
+            .collect()
+    };
+    // The client's frames: RSV1, masked, each compressed alone as agreed.
+    let c2s = frames("c2s", 4);
+    assert_eq!(c2s.len(), 2);
+    assert!(c2s[0] < TEXT.len() as u64 && c2s[0] == c2s[1], "{c2s:?}");
+    assert!(
+        kind(evs, "ws_frame").all(|f| f["dir"] != "c2s" || f["masked"] == true),
+        "{evs:#?}"
+    );
+    // The server kept its context: its second echo refers back to the first.
+    let s2c = frames("s2c", 4);
+    assert!(s2c.len() == 2 && s2c[1] < s2c[0] / 3, "{s2c:?}");
+    let inflated = kind(evs, "ws_message")
+        .filter(|m| m["dir"] == "c2s" && m["compressed"] == true && m["text"] == TEXT)
+        .count();
+    assert_eq!(inflated, 2);
+    // Without the extension, nothing is compressed.
+    assert_eq!(frames("c2s", 0), vec![TEXT.len() as u64]);
+    assert_eq!(frames("s2c", 0), vec![TEXT.len() as u64]);
+}

@@ -267,3 +267,29 @@ fn a_matcher_value_the_field_never_takes_is_named_with_the_values_it_does() {
     let (_, err) = check(&[&file]);
     assert!(err.contains("c2s") && err.contains("s2c"), "{err}");
 }
+
+#[test]
+fn a_deflate_offer_is_checked_parameter_by_parameter() {
+    let action = "[[step.action]]\ndo = \"ws_connect\"\npath = \"/ws/echo\"\n";
+    for (deflate, want) in [
+        (
+            "{ server_max_window_bits = 8 }",
+            "12:38: `server_max_window_bits` must be between 9 and 15, found 8",
+        ),
+        (
+            "{ client_no_context_takeover = true, levle = 9 }",
+            "12:48: unknown field `levle` in `deflate`",
+        ),
+        (
+            "\"yes\"",
+            "12:11: `deflate` must be true, false or a table of offer parameters, found a string",
+        ),
+    ] {
+        fails_with(&format!("{HEAD}{STEP}{action}deflate = {deflate}\n"), want);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("ok.toml");
+    let ok = "deflate = { client_no_context_takeover = true, server_max_window_bits = 10 }";
+    std::fs::write(&file, format!("{HEAD}{STEP}{action}{ok}\n")).expect("write");
+    assert_eq!(check(&[&file]).0, 0);
+}

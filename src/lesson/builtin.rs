@@ -22,6 +22,7 @@ pub fn builtin() -> &'static [(&'static str, &'static str)] {
         "11-game.toml",
         "12-when-not-websocket.toml",
         "13-myth-check.toml",
+        "14-compression.toml",
     ]
 }
 

@@ -112,11 +112,13 @@ pub enum ActionKind {
     },
     /// `do = "tcp_close"`.
     TcpClose { conn: String, how: TcpEnd },
-    /// `do = "ws_connect"`: opens a WebSocket named `conn` on `path`.
+    /// `do = "ws_connect"`: opens a WebSocket named `conn` on `path`, offering
+    /// permessage-deflate with `deflate`.
     WsConnect {
         conn: String,
         path: String,
         headers: Vec<(String, String)>,
+        deflate: Option<DeflateOffer>,
     },
     /// `do = "ws_send"`: one text or binary message, in one frame or in fragments.
     WsSend { conn: String, payload: WsPayload },
@@ -163,6 +165,35 @@ pub enum ActionKind {
     ChatUsers { count: u32, room: String },
     /// `do = "replay"`: the events of a capture shipped in `assets/`.
     Replay { capture: String },
+}
+
+/// A permessage-deflate offer (RFC 7692 §7.1): each parameter sent only when set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeflateOffer {
+    pub client_no_context_takeover: bool,
+    pub server_no_context_takeover: bool,
+    pub client_max_window_bits: Option<u8>,
+    pub server_max_window_bits: Option<u8>,
+}
+
+impl DeflateOffer {
+    /// The `Sec-WebSocket-Extensions` value that makes this offer.
+    pub fn header(&self) -> String {
+        let mut v = vec!["permessage-deflate".to_owned()];
+        if self.client_no_context_takeover {
+            v.push("client_no_context_takeover".into());
+        }
+        if self.server_no_context_takeover {
+            v.push("server_no_context_takeover".into());
+        }
+        if let Some(b) = self.client_max_window_bits {
+            v.push(format!("client_max_window_bits={b}"));
+        }
+        if let Some(b) = self.server_max_window_bits {
+            v.push(format!("server_max_window_bits={b}"));
+        }
+        v.join("; ")
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -274,10 +305,14 @@ pub enum Metric {
     LatencyMs,
     /// From the label's first action starting to its last ending, ms.
     ElapsedMs,
+    /// WebSocket data frames' payload bytes as they crossed (compressed when they were).
+    WsPayloadBytes,
+    /// WebSocket messages' bytes once reassembled and inflated.
+    WsMessageBytes,
 }
 
 impl Metric {
-    pub const ALL: [(Metric, &'static str); 13] = [
+    pub const ALL: [(Metric, &'static str); 15] = [
         (Metric::Bytes, "bytes"),
         (Metric::BytesC2s, "bytes_c2s"),
         (Metric::BytesS2c, "bytes_s2c"),
@@ -291,6 +326,8 @@ impl Metric {
         (Metric::BytesPerUpdate, "bytes_per_update"),
         (Metric::LatencyMs, "latency_ms"),
         (Metric::ElapsedMs, "elapsed_ms"),
+        (Metric::WsPayloadBytes, "ws_payload_bytes"),
+        (Metric::WsMessageBytes, "ws_message_bytes"),
     ];
 
     pub fn name(self) -> &'static str {

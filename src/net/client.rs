@@ -4,7 +4,8 @@
 //! - [`Http`]: reqwest, plain `http://` only; HTTP/1.0 or 1.1, a fresh connection per request
 //!   or one pooled connection, repeated N times.
 //! - [`RawTcp`]: bytes exactly as written, for hand-made requests and malformed input.
-//! - [`Ws`]: tokio-tungstenite; text, binary, fragments, ping, close, each as a lesson names it.
+//! - [`Ws`]: tokio-tungstenite; text, binary, fragments, ping, close, each as a lesson names it;
+//!   with permessage-deflate when it offers it (`super::deflate`, in the client's role).
 //!
 //! Every wait here is bounded: a client never hangs a lesson.
 
@@ -25,7 +26,11 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 
+use super::deflate::Deflate;
+
 pub use reqwest::Method;
+
+const SEC_EXT: &str = "sec-websocket-extensions";
 pub use tokio_tungstenite::tungstenite::Message;
 
 /// The longest a connect, a request or a read waits unless told otherwise.
@@ -393,7 +398,7 @@ impl RawTcp {
 
 /// A WebSocket client connection.
 pub struct Ws {
-    ws: WebSocketStream<TcpStream>,
+    ws: WebSocketStream<Deflate<TcpStream>>,
 }
 
 impl Ws {
@@ -404,6 +409,18 @@ impl Ws {
         path: &str,
         headers: &[(&str, &str)],
     ) -> Result<(Self, u16), ClientError> {
+        Self::connect_with(server, path, headers, None).await
+    }
+
+    /// As [`Ws::connect`], offering permessage-deflate with `offer` (a
+    /// `Sec-WebSocket-Extensions` value) when given. What the server agreed to is
+    /// [`Ws::extension`]; from then on messages go out compressed and come in inflated.
+    pub async fn connect_with(
+        server: SocketAddr,
+        path: &str,
+        headers: &[(&str, &str)],
+        offer: Option<&str>,
+    ) -> Result<(Self, u16), ClientError> {
         let mut req = format!("ws://{server}{path}").into_client_request()?;
         for (name, value) in headers {
             let bad = || ClientError::BadHeader(format!("{name}: {value}"));
@@ -411,12 +428,19 @@ impl Ws {
             let v = HeaderValue::from_str(value).map_err(|_| bad())?;
             req.headers_mut().append(n, v);
         }
+        if let Some(offer) = offer {
+            let v = HeaderValue::from_str(offer)
+                .map_err(|_| ClientError::BadHeader(format!("{SEC_EXT}: {offer}")))?;
+            req.headers_mut().append(SEC_EXT, v);
+        }
+        let config = ws_client_config();
+        let max_frame = config.max_frame_size.map_or(u64::MAX, |f| f as u64);
         let connect = async {
             let sock = TcpStream::connect(server).await?;
             sock.set_nodelay(true)?;
+            let io = Deflate::client(sock, offer.is_some(), max_frame);
             let (ws, resp) =
-                tokio_tungstenite::client_async_with_config(req, sock, Some(ws_client_config()))
-                    .await?;
+                tokio_tungstenite::client_async_with_config(req, io, Some(config)).await?;
             Ok::<_, ClientError>((Ws { ws }, resp.status().as_u16()))
         };
         tokio::time::timeout(DEFAULT_TIMEOUT, connect)
@@ -426,7 +450,12 @@ impl Ws {
 
     /// This end's address: how the server names the connection.
     pub fn local_addr(&self) -> Result<SocketAddr, ClientError> {
-        Ok(self.ws.get_ref().local_addr()?)
+        Ok(self.ws.get_ref().get_ref().local_addr()?)
+    }
+
+    /// The permessage-deflate the server agreed to (its `Sec-WebSocket-Extensions`), if any.
+    pub fn extension(&self) -> Option<&str> {
+        self.ws.get_ref().extension()
     }
 
     pub async fn send_text(&mut self, text: &str) -> Result<(), ClientError> {
@@ -485,7 +514,7 @@ impl Ws {
     }
 
     /// The stream itself, for what this wrapper does not offer.
-    pub fn into_inner(self) -> WebSocketStream<TcpStream> {
+    pub fn into_inner(self) -> WebSocketStream<Deflate<TcpStream>> {
         self.ws
     }
 }

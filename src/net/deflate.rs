@@ -2,8 +2,14 @@
 //! upgraded socket and tungstenite (which has no extensions): the client's compressed messages
 //! are inflated into plain frames before tungstenite reads them, and tungstenite's messages are
 //! compressed on their way out. The tap sits below, on the TCP socket, so it sees and decodes
-//! the compressed wire exactly as replay does.
+//! the compressed wire exactly as replay does. The lesson client uses it too, in the other
+//! role (`deflate_client.rs`): it masks what it writes and reads unmasked frames.
 
+#[path = "deflate_client.rs"]
+mod client;
+#[cfg(test)]
+#[path = "deflate_client_tests.rs"]
+mod client_tests;
 #[path = "deflate_read.rs"]
 mod read;
 #[cfg(test)]
@@ -52,6 +58,12 @@ pub struct Deflate<S> {
     io: S,
     rx: Option<Box<Rx>>,
     tx: Option<Box<write::Writer>>,
+    /// The lesson client, until the server's 101 has been read.
+    handshake: Option<Box<client::Handshake>>,
+    /// Bytes read past the 101 when nothing was agreed: handed on first.
+    ahead: Vec<u8>,
+    /// The client's agreed `Sec-WebSocket-Extensions`.
+    agreed: Option<String>,
 }
 
 struct Rx {
@@ -71,6 +83,9 @@ impl<S> Deflate<S> {
             io,
             rx: None,
             tx: None,
+            handshake: None,
+            ahead: Vec::new(),
+            agreed: None,
         }
     }
 
@@ -78,7 +93,6 @@ impl<S> Deflate<S> {
     /// refuse; inflated bytes draw on `conn`'s message budget, like bytes read.
     pub fn new(io: S, agreed: &Agreed, max_frame: u64, conn: Option<WeakTapHandle>) -> Self {
         Deflate {
-            io,
             rx: Some(Box::new(Rx {
                 reader: read::Reader::new(agreed.c2s.no_context_takeover, max_frame),
                 conn,
@@ -90,6 +104,7 @@ impl<S> Deflate<S> {
                 agreed.s2c.no_context_takeover,
                 agreed.s2c.window_bits,
             ))),
+            ..Deflate::plain(io)
         }
     }
 }
@@ -101,6 +116,15 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.handshake.is_some() {
+            return this.poll_read_head(cx, buf);
+        }
+        if !this.ahead.is_empty() {
+            let n = this.ahead.len().min(buf.remaining());
+            buf.put_slice(&this.ahead[..n]);
+            this.ahead.drain(..n);
+            return Poll::Ready(Ok(()));
+        }
         let rx = match this.rx.as_mut() {
             Some(rx) if !rx.failed => rx,
             _ => return Pin::new(&mut this.io).poll_read(cx, buf),

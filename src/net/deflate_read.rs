@@ -1,6 +1,7 @@
-//! Client → server: turns each compressed (RSV1) data message into the uncompressed frames
+//! The peer's frames in: turns each compressed (RSV1) data message into the uncompressed frames
 //! tungstenite understands, and passes everything else through unchanged, so that tungstenite
-//! still judges every protocol error itself. Sans-IO: bytes in, bytes out.
+//! still judges every protocol error itself. The server reads masked frames (the client's), the
+//! lesson client unmasked ones (the server's). Sans-IO: bytes in, bytes out.
 
 use tokio::io::ReadBuf;
 
@@ -54,6 +55,8 @@ pub(super) struct Reader {
     msg: Msg,
     /// Compressed frames longer than this pass unchanged: tungstenite refuses them (1009).
     max_frame: u64,
+    /// Frames come masked (the server reads a client's); the lesson client reads unmasked ones.
+    masked: bool,
     input: Vec<u8>,
     in_pos: usize,
     out: Vec<u8>,
@@ -71,6 +74,7 @@ impl Reader {
             state: State::Header,
             msg: Msg::None,
             max_frame,
+            masked: true,
             input: Vec::new(),
             in_pos: 0,
             out: Vec::new(),
@@ -80,7 +84,15 @@ impl Reader {
         }
     }
 
-    /// Bytes read from the client.
+    /// The client's reader: the server's frames are unmasked, and so are those handed on.
+    pub(super) fn client(no_context_takeover: bool, max_frame: u64) -> Self {
+        Reader {
+            masked: false,
+            ..Reader::new(no_context_takeover, max_frame)
+        }
+    }
+
+    /// Bytes read from the peer.
     pub(super) fn push(&mut self, bytes: &[u8]) {
         // More is read only once what is left cannot go on (at most a partial header).
         self.input.drain(..self.in_pos);
@@ -122,28 +134,27 @@ impl Reader {
                     return Ok(Some(Run::Input));
                 };
                 let head_end = self.in_pos + usize::from(h.header_len);
-                match (self.inflates(&h), h.mask_key) {
-                    (true, Some(key)) => {
-                        if h.opcode != 0 {
-                            self.inflater.start_message();
-                            self.msg = Msg::Compressed {
-                                opcode: h.opcode,
-                                started: false,
-                            };
-                        }
-                        self.state = State::Inflate {
-                            left: h.payload_len,
-                            key,
-                            pos: 0,
-                            fin: h.fin,
+                // An unmasked frame XORs with zeros: its bytes stay as they are.
+                let key = h.mask_key.unwrap_or_default();
+                if self.inflates(&h) {
+                    if h.opcode != 0 {
+                        self.inflater.start_message();
+                        self.msg = Msg::Compressed {
+                            opcode: h.opcode,
+                            started: false,
                         };
                     }
-                    _ => {
-                        self.track_plain(&h);
-                        let head = self.input.get(self.in_pos..head_end).unwrap_or_default();
-                        self.out.extend_from_slice(head);
-                        self.state = State::Pass(h.payload_len);
-                    }
+                    self.state = State::Inflate {
+                        left: h.payload_len,
+                        key,
+                        pos: 0,
+                        fin: h.fin,
+                    };
+                } else {
+                    self.track_plain(&h);
+                    let head = self.input.get(self.in_pos..head_end).unwrap_or_default();
+                    self.out.extend_from_slice(head);
+                    self.state = State::Pass(h.payload_len);
                 }
                 self.in_pos = head_end;
             }
@@ -219,7 +230,7 @@ impl Reader {
 
     /// Whether this frame is one to inflate: anything unusual passes, for tungstenite to judge.
     fn inflates(&self, h: &Header) -> bool {
-        let fits = h.payload_len <= self.max_frame && h.mask_key.is_some();
+        let fits = h.payload_len <= self.max_frame && h.mask_key.is_some() == self.masked;
         match (h.opcode, h.rsv, self.msg) {
             (1 | 2, 4, Msg::None) => fits,
             (0, 0, Msg::Compressed { .. }) => fits,
@@ -236,7 +247,8 @@ impl Reader {
         }
     }
 
-    /// Hands on the first `n` inflated bytes as one frame, masked again with the client's key.
+    /// Hands on the first `n` inflated bytes as one frame, masked again with the client's key
+    /// (the server's role) or unmasked (the client's).
     fn emit(&mut self, n: usize, fin: bool, key: [u8; 4]) {
         let opcode = match &mut self.msg {
             Msg::Compressed { opcode, started } if !*started => {
@@ -246,18 +258,21 @@ impl Reader {
             _ => 0,
         };
         self.out.push(u8::from(fin) << 7 | opcode);
+        let mask = if self.masked { 0x80 } else { 0 };
         match n {
-            0..=125 => self.out.push(0x80 | n as u8),
+            0..=125 => self.out.push(mask | n as u8),
             126..=0xffff => {
-                self.out.push(0x80 | 126);
+                self.out.push(mask | 126);
                 self.out.extend_from_slice(&(n as u16).to_be_bytes());
             }
             _ => {
-                self.out.push(0x80 | 127);
+                self.out.push(mask | 127);
                 self.out.extend_from_slice(&(n as u64).to_be_bytes());
             }
         }
-        self.out.extend_from_slice(&key);
+        if self.masked {
+            self.out.extend_from_slice(&key);
+        }
         let start = self.out.len();
         self.out.resize(start + n, 0);
         unmask_into(&self.inflated[..n], key, 0, &mut self.out[start..]);

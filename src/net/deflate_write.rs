@@ -1,9 +1,11 @@
-//! Server → client: compresses each data message tungstenite writes (RFC 7692 §7.2.1) and
-//! passes control frames through. Sans-IO: tungstenite's frames in, wire bytes out.
+//! Our frames out: compresses each data message tungstenite writes (RFC 7692 §7.2.1) and
+//! passes control frames through. The server's frames are unmasked; the lesson client's come
+//! masked from tungstenite, so their payload is unmasked, compressed and masked again with the
+//! same key. Sans-IO: tungstenite's frames in, wire bytes out.
 
 use flate2::{Compress, Compression, FlushCompress};
 
-use crate::proto::ws::{Parsed, parse_header};
+use crate::proto::ws::{Parsed, parse_header, unmask_into};
 
 /// RFC 7692 §7.2.1: a sync flush ends with this empty stored block; the sender strips it.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
@@ -16,12 +18,17 @@ enum State {
         compress: bool,
         fin: bool,
         opcode: u8,
+        /// The client's mask key, and where in the payload we are.
+        key: Option<[u8; 4]>,
+        pos: u64,
     },
 }
 
 pub(super) struct Writer {
     z: Compress,
     no_context_takeover: bool,
+    /// Frames are masked: the lesson client's writer.
+    masked: bool,
     state: State,
     /// A compressed message's first frame went out and its last has not.
     open: bool,
@@ -38,12 +45,21 @@ impl Writer {
         Writer {
             z: Compress::new_with_window_bits(Compression::default(), false, window_bits.max(9)),
             no_context_takeover,
+            masked: false,
             state: State::Header,
             open: false,
             head: Vec::with_capacity(14),
             zbuf: Vec::new(),
             out: Vec::new(),
             out_pos: 0,
+        }
+    }
+
+    /// The client's writer: tungstenite's frames come masked, and go out masked.
+    pub(super) fn client(no_context_takeover: bool, window_bits: u8) -> Self {
+        Writer {
+            masked: true,
+            ..Writer::new(no_context_takeover, window_bits)
         }
     }
 
@@ -68,13 +84,14 @@ impl Writer {
                 let Parsed::Header(h) = parse_header(&self.head) else {
                     return rest;
                 };
-                // tungstenite writes unmasked frames with clear RSV bits; only data is ours.
+                // tungstenite writes frames with clear RSV bits, masked as the role wants;
+                // only data is ours.
                 let compress = match h.opcode {
                     1 | 2 => !self.open,
                     0 => self.open,
                     _ => false,
                 } && h.rsv == 0
-                    && h.mask_key.is_none();
+                    && h.mask_key.is_some() == self.masked;
                 if compress && h.opcode != 0 {
                     if self.no_context_takeover {
                         self.z.reset();
@@ -90,6 +107,8 @@ impl Writer {
                     compress,
                     fin: h.fin,
                     opcode: h.opcode,
+                    key: h.mask_key,
+                    pos: 0,
                 };
                 if h.payload_len == 0 {
                     self.end_frame();
@@ -101,19 +120,27 @@ impl Writer {
                 compress,
                 fin,
                 opcode,
+                key,
+                pos,
             } => {
                 let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
                 let (take, rest) = buf.split_at(n);
-                if compress {
-                    self.deflate(take, FlushCompress::None);
-                } else {
-                    self.out.extend_from_slice(take);
+                match (compress, key) {
+                    (true, Some(k)) => {
+                        let mut plain = vec![0; n];
+                        unmask_into(take, k, pos, &mut plain);
+                        self.deflate(&plain, FlushCompress::None);
+                    }
+                    (true, None) => self.deflate(take, FlushCompress::None),
+                    (false, _) => self.out.extend_from_slice(take),
                 }
                 self.state = State::Payload {
                     left: left - n as u64,
                     compress,
                     fin,
                     opcode,
+                    key,
+                    pos: pos + n as u64,
                 };
                 if left == n as u64 {
                     self.end_frame();
@@ -128,6 +155,7 @@ impl Writer {
             compress,
             fin,
             opcode,
+            key,
             ..
         } = self.state
         else {
@@ -148,18 +176,29 @@ impl Writer {
         let rsv1 = if opcode != 0 { 0x40 } else { 0 };
         self.out.push(u8::from(fin) << 7 | rsv1 | opcode);
         let n = self.zbuf.len();
+        let mask = if key.is_some() { 0x80 } else { 0 };
         match n {
-            0..=125 => self.out.push(n as u8),
+            0..=125 => self.out.push(mask | n as u8),
             126..=0xffff => {
-                self.out.push(126);
+                self.out.push(mask | 126);
                 self.out.extend_from_slice(&(n as u16).to_be_bytes());
             }
             _ => {
-                self.out.push(127);
+                self.out.push(mask | 127);
                 self.out.extend_from_slice(&(n as u64).to_be_bytes());
             }
         }
-        self.out.append(&mut self.zbuf);
+        match key {
+            // The compressed payload goes out under tungstenite's key for this frame.
+            Some(k) => {
+                self.out.extend_from_slice(&k);
+                let start = self.out.len();
+                self.out.resize(start + n, 0);
+                unmask_into(&self.zbuf, k, 0, &mut self.out[start..]);
+                self.zbuf.clear();
+            }
+            None => self.out.append(&mut self.zbuf),
+        }
     }
 
     fn deflate(&mut self, mut input: &[u8], flush: FlushCompress) {

@@ -5,11 +5,13 @@ use std::time::Duration;
 use toml::de::DeTable;
 
 use super::super::diag::did_you_mean;
-use super::super::model::{Action, ActionKind, Reuse, TcpEnd, TickerVia, Version, WsPayload};
+use super::super::model::{
+    Action, ActionKind, DeflateOffer, Reuse, TcpEnd, TickerVia, Version, WsPayload,
+};
 use super::conns::{ConnKind, Scope, ended, opened, used};
 use super::fields::{Ctx, Span};
 use super::matcher;
-use super::vocab::{ACTION_COMMON, ACTIONS, action_names};
+use super::vocab::{ACTION_COMMON, ACTIONS, DEFLATE_PARAMS, action_names};
 
 pub fn action(
     cx: &mut Ctx<'_>,
@@ -75,6 +77,7 @@ pub fn action(
             conn: opened(cx, t, scope, ConnKind::Ws, "ws"),
             path: path(cx, t, span, &what),
             headers: headers(cx, t),
+            deflate: deflate(cx, t),
         },
         "ws_send" => ws_send(cx, t, span, scope),
         "ws_ping" => ActionKind::WsPing {
@@ -336,6 +339,30 @@ fn path(cx: &mut Ctx<'_>, t: &DeTable<'_>, span: &Span, what: &str) -> String {
         }
     }
     p
+}
+
+/// `deflate = true`, or a table of the offer's parameters (RFC 7692 §7.1).
+fn deflate(cx: &mut Ctx<'_>, t: &DeTable<'_>) -> Option<DeflateOffer> {
+    let v = t.get("deflate")?;
+    if let Some(b) = v.get_ref().as_bool() {
+        return b.then(DeflateOffer::default);
+    }
+    let Some(tab) = v.get_ref().as_table() else {
+        cx.wrong_type(v, "deflate", "true, false or a table of offer parameters");
+        return None;
+    };
+    cx.unknown_keys(tab, &DEFLATE_PARAMS, "`deflate`");
+    // zlib cannot deflate with a 256-byte window, so 8 is not offered either way.
+    Some(DeflateOffer {
+        client_no_context_takeover: cx.bool_field(tab, "client_no_context_takeover", false),
+        server_no_context_takeover: cx.bool_field(tab, "server_no_context_takeover", false),
+        client_max_window_bits: cx
+            .int_field(tab, "client_max_window_bits", 9, 15)
+            .map(|b| b as u8),
+        server_max_window_bits: cx
+            .int_field(tab, "server_max_window_bits", 9, 15)
+            .map(|b| b as u8),
+    })
 }
 
 /// `headers = { Name = "v" }` (order as written) or `[["Name", "v"], ...]`.

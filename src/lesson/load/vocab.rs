@@ -17,7 +17,7 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("tcp_send", &["conn", "data", "hex"]),
     ("tcp_read", &["conn", "limit", "timeout"]),
     ("tcp_close", &["conn", "how"]),
-    ("ws_connect", &["conn", "path", "headers"]),
+    ("ws_connect", &["conn", "path", "headers", "deflate"]),
     (
         "ws_send",
         &["conn", "text", "binary", "fragments", "opcode"],
@@ -33,6 +33,14 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("ticker", &["via", "updates", "hz"]),
     ("chat_users", &["count", "room"]),
     ("replay", &["capture"]),
+];
+
+/// The parameters a `ws_connect`'s `deflate` table may give (RFC 7692 §7.1).
+pub const DEFLATE_PARAMS: [&str; 4] = [
+    "client_no_context_takeover",
+    "server_no_context_takeover",
+    "client_max_window_bits",
+    "server_max_window_bits",
 ];
 
 /// Fields every action takes.

@@ -38,6 +38,10 @@ pub struct Tally {
     /// Connections the label's traffic opened.
     pub opened: u64,
     pub requests: u64,
+    /// Payload bytes of WebSocket data frames, as on the wire.
+    pub ws_payload_bytes: u64,
+    /// Bytes of WebSocket messages, inflated.
+    pub ws_message_bytes: u64,
 }
 
 #[derive(Debug, Default)]
@@ -167,7 +171,16 @@ fn tally(t: &mut Tally, ev: &Event, replayed: bool) {
             t.response_head_bytes += m.head.range.len();
             (m.head.range.len(), m.body_bytes)
         }
-        EventKind::WsFrame(f) => (u64::from(f.header_len), f.payload_len),
+        EventKind::WsFrame(f) => {
+            if f.opcode <= 2 {
+                t.ws_payload_bytes += f.payload_len;
+            }
+            (u64::from(f.header_len), f.payload_len)
+        }
+        EventKind::WsMessage(m) => {
+            t.ws_message_bytes += m.len;
+            return;
+        }
         EventKind::SseEvent(_) | EventKind::Error(_) => (0, 0),
         // A close, a message (its frames counted already) or an error carries no traffic of
         // its own: a connection that only ends in a label's time was not used by it.

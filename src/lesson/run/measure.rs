@@ -64,6 +64,8 @@ impl Measures {
             Metric::BytesPerUpdate => bytes / c.updates as f64,
             Metric::LatencyMs => return median(&c.latencies_ms),
             Metric::ElapsedMs => c.elapsed_ms,
+            Metric::WsPayloadBytes => t.ws_payload_bytes as f64,
+            Metric::WsMessageBytes => t.ws_message_bytes as f64,
         })
     }
 }

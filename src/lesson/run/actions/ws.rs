@@ -16,15 +16,22 @@ impl Ctx {
                 conn,
                 path,
                 headers,
+                deflate,
             } => {
                 let hs: Vec<(&str, &str)> = headers
                     .iter()
                     .map(|(n, v)| (n.as_str(), v.as_str()))
                     .collect();
-                let (ws, status) = Ws::connect(self.addr, path, &hs)
+                let offer = deflate.as_ref().map(|d| d.header());
+                let (ws, status) = Ws::connect_with(self.addr, path, &hs, offer.as_deref())
                     .await
                     .map_err(|e| e.to_string())?;
                 let from = ws.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                let agreed = match (&offer, ws.extension()) {
+                    (None, _) => String::new(),
+                    (Some(_), Some(ext)) => tr!("action.ws_deflate_agreed", ext = ext),
+                    (Some(_), None) => tr!("action.ws_deflate_refused"),
+                };
                 self.ws.insert(conn.clone(), ws);
                 Ok(tr!(
                     "action.ws_opened",
@@ -33,7 +40,7 @@ impl Ctx {
                     from = from,
                     conn = conn,
                     status = status
-                ))
+                ) + &agreed)
             }
             ActionKind::WsSend { conn, payload } => {
                 let ws = self.ws(conn)?;
@@ -173,7 +180,7 @@ impl Ctx {
                     .ok_or_else(|| format!("no WebSocket named \"{conn}\" is open"))?;
                 let stream = ws.into_inner();
                 if *how == TcpEnd::Rst {
-                    let _ = stream.get_ref().set_zero_linger();
+                    let _ = stream.get_ref().get_ref().set_zero_linger();
                 }
                 drop(stream);
                 Ok(tr!("action.ws_died", conn = conn, end = end_name(*how)))
