@@ -64,6 +64,8 @@ pub enum Command {
     Check(CheckArgs),
     /// The course's terms in English and Chinese (长连接, 全双工, 掩码, 心跳 ...)
     Glossary,
+    /// Build a WebSocket frame field by field: print it bit by bit, or send it to a server
+    Frame(crate::frame::FrameArgs),
 }
 
 #[derive(Args, Debug)]
@@ -234,6 +236,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some(Command::Frame(args)) => crate::frame::run(&args),
         Some(Command::Progress(args)) => {
             crate::lesson::learn::progress_cmd(args.reset, cli.lessons.as_deref())
         }

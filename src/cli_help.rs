@@ -78,6 +78,25 @@ const ARGS: &[(&str, &str, &str)] = &[
     ("check", "paths", "cli.check.paths"),
     ("check", "run", "cli.check.run"),
     ("check", "budget", "cli.check.budget"),
+    ("frame", "url", "cli.frame.url"),
+    ("frame", "opcode", "cli.frame.opcode"),
+    ("frame", "fin", "cli.frame.fin"),
+    ("frame", "no_fin", "cli.frame.no_fin"),
+    ("frame", "rsv1", "cli.frame.rsv1"),
+    ("frame", "rsv2", "cli.frame.rsv2"),
+    ("frame", "rsv3", "cli.frame.rsv3"),
+    ("frame", "rsv", "cli.frame.rsv"),
+    ("frame", "mask", "cli.frame.mask"),
+    ("frame", "no_mask", "cli.frame.no_mask"),
+    ("frame", "len", "cli.frame.len"),
+    ("frame", "text", "cli.frame.text"),
+    ("frame", "hex", "cli.frame.hex"),
+    ("frame", "close", "cli.frame.close"),
+    ("frame", "reason", "cli.frame.reason"),
+    ("frame", "fragments", "cli.frame.fragments"),
+    ("frame", "ping_between", "cli.frame.ping_between"),
+    ("frame", "preset", "cli.frame.preset"),
+    ("frame", "wait", "cli.frame.wait"),
 ];
 
 /// `(command, about key, long about key)`; "" is `duplex` itself.
@@ -90,6 +109,7 @@ const ABOUT: &[(&str, &str, Option<&str>)] = &[
     ("progress", "cli.progress.about", None),
     ("check", "cli.check.about", None),
     ("glossary", "cli.glossary.about", None),
+    ("frame", "cli.frame.about", None),
     ("help", "cli.clap.help_about", None),
 ];
 
@@ -130,6 +150,9 @@ fn patch(mut cmd: Command, name: &str, lang: Lang) -> Command {
     }
     if name == "serve" {
         cmd = cmd.after_long_help(paragraphs(&t("cli.serve.limits"), WIDTH));
+    }
+    if name == "frame" {
+        cmd = cmd.after_long_help(crate::frame::presets_help(lang));
     }
     let ids: Vec<String> = cmd
         .get_arguments()

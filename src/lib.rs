@@ -3,6 +3,7 @@
 pub mod app;
 pub mod capture;
 pub mod cli;
+pub mod frame;
 pub mod i18n;
 pub mod lang;
 pub mod lesson;

@@ -25,8 +25,8 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-const COMMANDS: [&str; 8] = [
-    "root", "replay", "serve", "learn", "recap", "progress", "check", "glossary",
+const COMMANDS: [&str; 9] = [
+    "root", "replay", "serve", "learn", "recap", "progress", "check", "glossary", "frame",
 ];
 
 fn args<'a>(cmd: &'a str, flag: &'a str) -> Vec<&'a str> {
