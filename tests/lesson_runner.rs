@@ -195,6 +195,7 @@ fn websocket_upgrade_ping_close_and_drops() {
                             conn: ws("a"),
                             path: "/ws/echo".into(),
                             headers: vec![],
+                            deflate: None,
                         },
                     ),
                     act(
@@ -281,6 +282,7 @@ fn websocket_upgrade_ping_close_and_drops() {
                             conn: ws("b"),
                             path: "/ws/echo".into(),
                             headers: vec![],
+                            deflate: None,
                         },
                     ),
                     act(
@@ -319,6 +321,7 @@ fn websocket_upgrade_ping_close_and_drops() {
                             conn: ws("c"),
                             path: "/ws/echo".into(),
                             headers: vec![],
+                            deflate: None,
                         },
                     ),
                     act(
@@ -425,6 +428,7 @@ fn chat_users_and_replay() {
                         conn: "me".into(),
                         path: "/ws/chat?name=me&room=runner-test".into(),
                         headers: vec![],
+                        deflate: None,
                     },
                 ),
                 act(
