@@ -44,7 +44,10 @@ fn a_replayed_capture_gets_its_own_view_with_its_own_clock() {
     let l = a.lesson.as_ref().expect("a lesson");
     assert_eq!(
         l.traffic.len(),
-        live.len(),
+        // A body's end is no row: it completes its message's.
+        live.iter()
+            .filter(|e| !matches!(e.kind, crate::proto::event::EventKind::HttpBody(_)))
+            .count(),
         "the live view holds only live events"
     );
     assert_eq!(l.captures.len(), 1);
