@@ -184,8 +184,9 @@ impl Conns {
                         reassembly::CloseHow::Rst => CloseHow::Rst,
                         reassembly::CloseHow::Eof => CloseHow::Eof,
                     };
-                    self.out
-                        .push(c.close_event(ts, TcpClose { how, by, why: None }));
+                    let close = TcpClose { how, by, why: None };
+                    c.ws_abnormal_close(ts, close, &mut self.out);
+                    self.out.push(c.close_event(ts, close));
                 }
             }
         }

@@ -6,6 +6,7 @@
 //! store is under [`STORE_GENEROUS`], then [`KEEP_SHORT`]. Parsed HTTP heads sit in a side
 //! store. Full events are never kept.
 
+mod body;
 mod chunked;
 mod conn;
 mod detail;
@@ -59,6 +60,7 @@ pub struct Session {
     stats: Stats,
     last_ts: Timestamp,
     labels: labels::Labels,
+    open_bodies: body::OpenBodies,
 }
 
 /// `Row::code` of a `TcpClose`, back to its meaning.
@@ -253,6 +255,12 @@ impl Session {
             EventKind::TcpFin => row.kind = RowKind::TcpFin,
             EventKind::HttpRequest(m) => self.http(&mut row, m, RowKind::HttpRequest),
             EventKind::HttpResponse(m) => self.http(&mut row, m, RowKind::HttpResponse),
+            // Not a row: the message's row, reported at its head, takes the body's size.
+            EventKind::HttpBody(b) => return self.body_ended(ev, b),
+            EventKind::WsAbnormalClose(a) => {
+                row.kind = RowKind::WsAbnormalClose;
+                row.code = close_code(a.how, None);
+            }
             EventKind::WsFrame(f) => self.frame(&mut row, f),
             EventKind::WsMessage(m) => {
                 if !self.message(&mut row, m) {
@@ -320,6 +328,11 @@ impl Session {
         row.code = m.head.status.unwrap_or(0);
         if m.streaming {
             row.flags |= flags::STREAMING;
+        }
+        if m.body_follows {
+            row.flags |= flags::BODY_PENDING;
+            let at = self.rows.len();
+            self.body_follows(row.conn, row.dir, at);
         }
         if m.head.wants_close() {
             row.flags |= flags::CLOSE;

@@ -20,7 +20,11 @@ pub fn parse(line: &str) -> Result<Filter, String> {
                 let add: &[RowKind] = match p {
                     "tcp" => &[RowKind::TcpOpen, RowKind::TcpClose, RowKind::TcpFin],
                     "http" => &[RowKind::HttpRequest, RowKind::HttpResponse],
-                    "ws" => &[RowKind::WsFrame, RowKind::WsMessage],
+                    "ws" => &[
+                        RowKind::WsFrame,
+                        RowKind::WsMessage,
+                        RowKind::WsAbnormalClose,
+                    ],
                     "sse" => &[RowKind::SseEvent],
                     "error" => &[RowKind::Error],
                     _ => return Err(crate::tr!("filter.proto", p = p)),

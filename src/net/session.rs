@@ -173,6 +173,7 @@ fn close(live: Live, ts: Timestamp, how: TcpClose, out: &mut Vec<Event>) {
         let first = how.by.unwrap_or(Dir::C2s);
         c.end(first, ts, out);
         c.end(first.flip(), ts, out);
+        c.ws_abnormal_close(ts, how, out);
     }
     out.push(c.close_event(ts, how));
 }
@@ -231,7 +232,13 @@ mod tests {
         let kinds: Vec<_> = out.iter().map(|e| e.kind.name()).collect();
         assert_eq!(
             kinds,
-            ["tcp_open", "http_request", "http_response", "tcp_close"]
+            [
+                "tcp_open",
+                "http_request",
+                "http_response",
+                "http_body",
+                "tcp_close"
+            ]
         );
         assert_eq!(s.open_count(), 0);
     }

@@ -6,7 +6,8 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::json;
 
 use crate::proto::Timestamp;
-use crate::proto::event::{Event, EventKind, HttpMessage};
+use crate::proto::event::{ABNORMAL_CLOSE_CODE, Event, EventKind, HttpMessage};
+use crate::proto::http1::Framing;
 use crate::proto::tls::version_name;
 
 /// Text longer than this is cut in the output; `payload_len` / `len` stay exact.
@@ -64,6 +65,22 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
                     "ws_accept",
                     &json!({"key": a.key, "expected": a.expected, "ok": a.ok()}),
                 )?;
+            }
+        }
+        EventKind::HttpBody(b) => {
+            m.serialize_entry("bytes", &b.bytes)?;
+            m.serialize_entry("wire_bytes", &b.wire_bytes)?;
+            m.serialize_entry("framing", framing_name(b.framing))?;
+            m.serialize_entry("complete", &b.complete)?;
+            if !b.trailers.is_empty() {
+                m.serialize_entry("trailers", &b.trailers)?;
+            }
+        }
+        EventKind::WsAbnormalClose(a) => {
+            m.serialize_entry("code", &ABNORMAL_CLOSE_CODE)?;
+            m.serialize_entry("how", a.how.as_str())?;
+            if let Some(by) = a.by {
+                m.serialize_entry("by", by.as_str())?;
             }
         }
         EventKind::WsFrame(f) => {
@@ -152,10 +169,23 @@ fn http_common<M: SerializeMap>(m: &mut M, r: &HttpMessage) -> Result<(), M::Err
     if r.streaming {
         m.serialize_entry("streaming", &true)?;
     }
+    if r.body_follows {
+        m.serialize_entry("body_follows", &true)?;
+    }
     if !r.trailers.is_empty() {
         m.serialize_entry("trailers", &r.trailers)?;
     }
     Ok(())
+}
+
+/// How a body is delimited, as `http_body`'s `framing` says it.
+pub fn framing_name(f: Framing) -> &'static str {
+    match f {
+        Framing::None => "none",
+        Framing::Length(_) => "length",
+        Framing::Chunked => "chunked",
+        Framing::UntilClose => "until_close",
+    }
 }
 
 /// `text` cut to at most TEXT_MAX bytes, at a character boundary.

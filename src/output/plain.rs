@@ -2,7 +2,8 @@
 
 use std::io::{self, Write};
 
-use crate::proto::event::{CloseHow, Event, EventKind, HttpMessage, Stall, opcode_name};
+use crate::proto::event::{CloseHow, Event, EventKind, HttpBody, HttpMessage, Stall, opcode_name};
+use crate::proto::http1::Framing;
 use crate::proto::ws::{Frame, Message};
 use crate::proto::{Dir, Timestamp};
 use crate::tr;
@@ -128,6 +129,14 @@ fn describe_raw(ev: &Event) -> String {
             }
             s
         }
+        EventKind::HttpBody(b) => body(ev.dir, b),
+        EventKind::WsAbnormalClose(a) => {
+            let key = match ev.dir {
+                Some(Dir::C2s) => "plain.ws_abnormal_c2s",
+                _ => "plain.ws_abnormal_s2c",
+            };
+            tr!(key, how = a.how.as_str())
+        }
         EventKind::WsFrame(f) => frame(f),
         EventKind::WsMessage(m) => message(m),
         EventKind::SseEvent(e) => tr!(
@@ -182,10 +191,34 @@ fn sizes(r: &HttpMessage) -> String {
     let n = r.head.headers.len();
     let head = r.head.range.len();
     match r.body_bytes {
+        _ if r.body_follows => tr!("plain.sizes_body_follows", n = n, head = head),
         _ if r.streaming => tr!("plain.sizes_streamed", n = n, head = head),
         0 => tr!("plain.sizes_no_body", n = n, head = head),
         b => tr!("plain.sizes_body", n = n, head = head, body = b),
     }
+}
+
+/// A body that ended after its head was reported.
+fn body(dir: Option<Dir>, b: &HttpBody) -> String {
+    let request = dir == Some(Dir::C2s);
+    if !b.complete {
+        let key = if request {
+            "plain.body_cut_c2s"
+        } else {
+            "plain.body_cut_s2c"
+        };
+        return tr!(key, wire = b.wire_bytes);
+    }
+    let key = if request {
+        "plain.body_done_c2s"
+    } else {
+        "plain.body_done_s2c"
+    };
+    let mut s = tr!(key, bytes = b.bytes);
+    if b.framing == Framing::Chunked {
+        s.push_str(&tr!("plain.body_chunked", wire = b.wire_bytes));
+    }
+    s
 }
 
 fn frame(f: &Frame) -> String {

@@ -19,6 +19,8 @@ pub struct Summary {
     pub ws_messages: u64,
     pub ws_payload_bytes: u64,
     pub close_codes: BTreeMap<u16, u64>,
+    /// `ws_abnormal_close` events: a side's TCP ended with no close frame from it (1006).
+    pub ws_abnormal_closes: u64,
     pub sse_events: u64,
     /// Wire bytes of those events, chunk framing included.
     pub sse_bytes: u64,
@@ -35,7 +37,11 @@ impl Summary {
     pub fn add(&mut self, ev: &Event) {
         match &ev.kind {
             EventKind::TcpOpen(_) => self.connections += 1,
-            EventKind::TcpClose(_) | EventKind::TcpFin | EventKind::Skipped(_) => {}
+            EventKind::TcpClose(_)
+            | EventKind::TcpFin
+            | EventKind::Skipped(_)
+            | EventKind::HttpBody(_) => {}
+            EventKind::WsAbnormalClose(_) => self.ws_abnormal_closes += 1,
             EventKind::HttpRequest(r) => {
                 let m = r.head.method.clone().unwrap_or_default();
                 *self.http_requests.entry(m).or_default() += 1;
@@ -151,6 +157,14 @@ impl fmt::Display for Summary {
         write!(f, "{}", label("summary.close_codes"))?;
         counts(f, &self.close_codes)?;
         writeln!(f)?;
+        if self.ws_abnormal_closes > 0 {
+            writeln!(
+                f,
+                "{}{}",
+                label("summary.ws_abnormal"),
+                crate::tr!("summary.ws_abnormal_rest", n = self.ws_abnormal_closes)
+            )?;
+        }
         if self.sse_events > 0 {
             writeln!(
                 f,

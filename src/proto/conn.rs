@@ -5,7 +5,7 @@
 //! then hands the rest of both streams to WebSocket decoders configured by the handshake.
 
 use super::event::{
-    AcceptCheck, DecodeError, Event, EventKind, HttpMessage, Layer, TcpClose, TcpOpen,
+    CloseHow, DecodeError, Event, EventKind, Layer, TcpClose, TcpOpen, WsAbnormalClose,
 };
 use super::http1::{Head, Http1Decoder, HttpEvent, Role};
 use super::sse::{self, SseParser};
@@ -24,13 +24,17 @@ struct Side {
     proto: Proto,
     /// Bytes presented to the decoder but not yet consumed (an incomplete head, say).
     pending: Vec<u8>,
-    /// The head of the message whose body is still arriving.
+    /// The head of a message without a body, reported at its (immediate) end.
     head: Option<Head>,
+    /// The message reported at its head whose body is still arriving.
+    body: Option<http::BodyFollows>,
     /// The event stream whose body is arriving (its response already reported).
     sse: Option<SseParser>,
     /// Bytes carried in this direction, all protocols together.
     bytes: u64,
     ended: bool,
+    /// A WebSocket close frame went this way.
+    close_sent: bool,
 }
 
 impl Side {
@@ -43,9 +47,11 @@ impl Side {
             proto: Proto::Http(d),
             pending: Vec::new(),
             head: None,
+            body: None,
             sse: None,
             bytes: 0,
             ended: false,
+            close_sent: false,
         }
     }
 
@@ -91,6 +97,8 @@ pub struct Connection {
     /// The server switched before the client's upgrade request was decoded (the two directions
     /// of a live tap may report in either order): the client's side switches once it is.
     c2s_switch: Option<Switch>,
+    /// A 101 whose request head is not decoded yet: its checks wait for it.
+    early_101: Option<upgrade::Early101>,
     http_scratch: Vec<HttpEvent>,
     ws_scratch: Vec<WsEvent>,
     /// Whether the client's first bytes are told apart yet (HTTP/1, HTTP/2, TLS).
@@ -104,6 +112,7 @@ impl Connection {
             sides: [Side::new(Role::Request), Side::new(Role::Response)],
             upgrade: None,
             c2s_switch: None,
+            early_101: None,
             http_scratch: Vec::new(),
             ws_scratch: Vec::new(),
             sniff: sniff::Sniff::Deciding,
@@ -122,6 +131,26 @@ impl Connection {
     /// The `tcp_close` event for this connection.
     pub fn close_event(&self, ts: Timestamp, close: TcpClose) -> Event {
         self.event(ts, None, EventKind::TcpClose(close))
+    }
+
+    /// A `ws_abnormal_close` for each direction of a WebSocket that sent no close frame before
+    /// the TCP connection ended `close` (the side that ended it first, first). Call it after
+    /// `end` on both directions, before the `tcp_close`. The end of a capture is no close.
+    pub fn ws_abnormal_close(&self, ts: Timestamp, close: TcpClose, out: &mut Vec<Event>) {
+        if close.how == CloseHow::Eof {
+            return;
+        }
+        let first = close.by.unwrap_or(Dir::C2s);
+        for dir in [first, first.flip()] {
+            let side = &self.sides[dir.index()];
+            if matches!(side.proto, Proto::Ws(_)) && !side.close_sent {
+                let kind = EventKind::WsAbnormalClose(WsAbnormalClose {
+                    how: close.how,
+                    by: close.by,
+                });
+                out.push(self.event(ts, Some(dir), kind));
+            }
+        }
     }
 
     /// Bytes arrived in direction `dir` at `ts`.
@@ -244,194 +273,16 @@ impl Connection {
         }
     }
 
-    /// Turns decoder output into events; returns true when this direction switched protocols.
-    fn http_events(
-        &mut self,
-        dir: Dir,
-        ts: Timestamp,
-        evs: &mut Vec<HttpEvent>,
-        out: &mut Vec<Event>,
-    ) -> bool {
-        let mut switched = false;
-        let mut evs = evs.drain(..).peekable();
-        while let Some(ev) = evs.next() {
-            match ev {
-                // A 101's End comes just before Switched: the switch reports that message.
-                HttpEvent::End(_) if matches!(evs.peek(), Some(HttpEvent::Switched { .. })) => {}
-                HttpEvent::Head(head) if dir == Dir::S2c && sse::is_event_stream(&head) => {
-                    self.stream_head(ts, head, out);
-                }
-                HttpEvent::Head(head) => {
-                    if dir == Dir::C2s {
-                        self.on_request_head(&head);
-                    }
-                    self.sides[dir.index()].head = Some(head);
-                }
-                HttpEvent::End(end) => {
-                    // A streaming response was reported at its head.
-                    self.sides[dir.index()].sse = None;
-                    let Some(head) = self.sides[dir.index()].head.take() else {
-                        continue;
-                    };
-                    let final_response = dir == Dir::S2c && head.status.is_some_and(|s| s >= 200);
-                    let msg = HttpMessage {
-                        head,
-                        streaming: false,
-                        body_bytes: end.body_bytes,
-                        framing: end.framing,
-                        trailers: end.trailers,
-                        body_preview: end.body_preview,
-                        ws_accept: None,
-                    };
-                    out.push(self.message_event(ts, dir, msg));
-                    if final_response {
-                        self.upgrade_declined(ts, out);
-                    }
-                }
-                HttpEvent::Body { range, data } => self.stream_body(ts, dir, range, &data, out),
-                HttpEvent::Switched { at } => {
-                    if dir == Dir::S2c {
-                        self.switch(ts, at, out);
-                        switched = true;
-                    }
-                }
-                HttpEvent::Error(e) => {
-                    let what = self.http_error_text(dir, &e.kind);
-                    out.push(self.error(ts, dir, Layer::Http, Some(e.offset), what));
-                }
-            }
-        }
-        switched
-    }
-
-    fn on_request_head(&mut self, head: &Head) {
-        if let (Some(method), Proto::Http(resp)) = (
-            head.method.as_deref(),
-            &mut self.sides[Dir::S2c.index()].proto,
-        ) {
-            resp.expect_response_to(method);
-        }
-        if head.header("upgrade").is_some() {
-            self.upgrade = Some(Upgrade {
-                websocket: head.has_token("upgrade", "websocket"),
-                key: head
-                    .header("sec-websocket-key")
-                    .map(|k| k.trim().to_owned()),
-                rules: ws::UpgradeRequest {
-                    minor: head.version,
-                    key: head.header("sec-websocket-key").map(str::to_owned),
-                    version: head.header("sec-websocket-version").map(str::to_owned),
-                },
-            });
-        }
-    }
-
-    /// A final response other than 101 answered an upgrade request: the client's stream stays HTTP.
-    fn upgrade_declined(&mut self, ts: Timestamp, out: &mut Vec<Event>) {
-        let c2s = &mut self.sides[Dir::C2s.index()];
-        if let Proto::Http(d) = &mut c2s.proto
-            && d.awaiting_upgrade()
-        {
-            d.resume();
-            self.upgrade = None;
-            let buf = std::mem::take(&mut self.sides[Dir::C2s.index()].pending);
-            if !buf.is_empty() {
-                self.pump(Dir::C2s, ts, buf, out);
-            }
-        }
-    }
-
-    /// The server's 101 head is complete: report it, then switch both directions.
-    fn switch(&mut self, ts: Timestamp, at: u64, out: &mut Vec<Event>) {
-        let Some(head) = self.sides[Dir::S2c.index()].head.take() else {
-            return;
-        };
-        let upgrade = self.upgrade.take();
-        let websocket = head.status == Some(101)
-            && (upgrade.as_ref().is_some_and(|u| u.websocket)
-                || head.has_token("upgrade", "websocket"));
-        let ws_accept = upgrade
-            .as_ref()
-            .and_then(|u| u.key.as_ref())
-            .map(|key| AcceptCheck {
-                key: key.clone(),
-                expected: ws::accept_key(key),
-                got: head
-                    .header("sec-websocket-accept")
-                    .map(|v| v.trim().to_owned()),
-            });
-        let deflate = match head.header("sec-websocket-extensions") {
-            Some(ext) if websocket => match ws::negotiated_deflate(ext) {
-                Ok(d) => d,
-                Err(why) => {
-                    let what = format!("Sec-WebSocket-Extensions: {why}");
-                    out.push(self.error(ts, Dir::S2c, Layer::WebSocket, Some(at), what));
-                    None
-                }
-            },
-            _ => None,
-        };
-        let msg = HttpMessage {
-            head,
-            streaming: false,
-            body_bytes: 0,
-            framing: super::http1::Framing::None,
-            trailers: Vec::new(),
-            body_preview: Vec::new(),
-            ws_accept: ws_accept.clone(),
-        };
-        out.push(self.message_event(ts, Dir::S2c, msg));
-        if let Some(u) = upgrade.as_ref().filter(|u| u.websocket && websocket) {
-            for b in ws::broken_rules(&u.rules) {
-                let layer = if b.http {
-                    Layer::Http
-                } else {
-                    Layer::WebSocket
-                };
-                out.push(self.error(ts, Dir::S2c, layer, Some(at), b.what));
-            }
-        }
-        if let Some(check) = ws_accept.filter(|c| !c.ok()) {
-            let what = format!(
-                "Sec-WebSocket-Accept is {:?}, but SHA-1 of the key {:?} and the GUID gives {:?}",
-                check.got.as_deref().unwrap_or("(missing)"),
-                check.key,
-                check.expected
-            );
-            out.push(self.error(ts, Dir::S2c, Layer::WebSocket, Some(at), what));
-        }
-
-        let (c2s_params, s2c_params) = match deflate {
-            Some((c, s)) => (Some(c), Some(s)),
-            None => (None, None),
-        };
-        self.sides[Dir::S2c.index()].proto = if websocket {
-            Proto::Ws(WsDecoder::new(false, s2c_params, at))
-        } else {
-            Proto::Opaque
-        };
-        let c2s = &mut self.sides[Dir::C2s.index()];
-        if let Proto::Http(d) = &c2s.proto {
-            let switch = Switch {
-                websocket,
-                deflate: c2s_params,
-            };
-            if !d.awaiting_upgrade() {
-                self.c2s_switch = Some(switch);
-                return;
-            }
-            c2s.proto = switch.decoder(d.offset());
-            let buf = std::mem::take(&mut c2s.pending);
-            if !buf.is_empty() {
-                self.pump(Dir::C2s, ts, buf, out);
-            }
-        }
-    }
-
     fn ws_events(&mut self, dir: Dir, ts: Timestamp, evs: &mut Vec<WsEvent>, out: &mut Vec<Event>) {
         for ev in evs.drain(..) {
             let kind = match ev {
-                WsEvent::Frame(f) => EventKind::WsFrame(f),
+                WsEvent::Frame(f) => {
+                    // A close frame (opcode 8), whole or not: this side began or answered a close.
+                    if f.opcode == 8 {
+                        self.sides[dir.index()].close_sent = true;
+                    }
+                    EventKind::WsFrame(f)
+                }
                 WsEvent::Message(m) => EventKind::WsMessage(m),
                 WsEvent::Error(e) => EventKind::Error(DecodeError {
                     layer: Layer::WebSocket,
@@ -441,14 +292,6 @@ impl Connection {
             };
             out.push(self.event(ts, Some(dir), kind));
         }
-    }
-
-    fn message_event(&self, ts: Timestamp, dir: Dir, msg: HttpMessage) -> Event {
-        let kind = match dir {
-            Dir::C2s => EventKind::HttpRequest(Box::new(msg)),
-            Dir::S2c => EventKind::HttpResponse(Box::new(msg)),
-        };
-        self.event(ts, Some(dir), kind)
     }
 
     fn error(
@@ -477,8 +320,14 @@ impl Connection {
     }
 }
 
+#[path = "conn_http.rs"]
+mod http;
+
 #[path = "conn_stream.rs"]
 mod stream;
+
+#[path = "conn_upgrade.rs"]
+mod upgrade;
 
 #[path = "conn_sniff.rs"]
 mod sniff;
@@ -486,3 +335,7 @@ mod sniff;
 #[cfg(test)]
 #[path = "conn_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "conn_causal_tests.rs"]
+mod causal_tests;

@@ -54,7 +54,7 @@ fn ordinary_requests_still_decode_a_byte_at_a_time() {
         Dir::S2c,
         b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec(),
     ));
-    assert_eq!(kinds(&run(&chunks)), ["req POST", "resp 200"]);
+    assert_eq!(kinds(&run(&chunks)), ["req POST", "http_body", "resp 200"]);
     // The server's answer before the client's bytes are told: held, then decoded in order.
     let evs = run(&[
         (Dir::C2s, b"P".to_vec()),

@@ -1,22 +1,16 @@
 //! Streaming responses on a connection: an event stream is reported at its head, then event
 //! by event as its body arrives.
 
-use super::{Connection, Dir, Event, EventKind, HttpMessage, Timestamp};
+use super::{Connection, Dir, Event, EventKind, Timestamp};
 use crate::proto::ByteRange;
+use crate::proto::event::HttpMessage;
 use crate::proto::http1::{Framing, Head, HttpErrorKind};
 use crate::proto::sse::SseParser;
 
 impl Connection {
     /// A `text/event-stream` response head: report the response now and parse its body.
     pub(super) fn stream_head(&mut self, ts: Timestamp, head: Head, out: &mut Vec<Event>) {
-        let framing = if head.has_token("transfer-encoding", "chunked") {
-            Framing::Chunked
-        } else {
-            match head.header("content-length").map(|v| v.trim().parse()) {
-                Some(Ok(n)) => Framing::Length(n),
-                _ => Framing::UntilClose,
-            }
-        };
+        let framing = declared_framing(&head);
         self.sides[Dir::S2c.index()].sse = Some(SseParser::new(head.range.end));
         let msg = HttpMessage {
             head,
@@ -25,6 +19,7 @@ impl Connection {
             framing,
             trailers: Vec::new(),
             body_preview: Vec::new(),
+            body_follows: false,
             ws_accept: None,
         };
         out.push(self.message_event(ts, Dir::S2c, msg));
@@ -59,6 +54,18 @@ impl Connection {
                  {got} body bytes in, so the response is cut short (the events before are whole)"
             ),
             _ => kind.to_string(),
+        }
+    }
+}
+
+/// The framing a head announces: chunked, a length, or until the close.
+pub(super) fn declared_framing(head: &Head) -> Framing {
+    if head.has_token("transfer-encoding", "chunked") {
+        Framing::Chunked
+    } else {
+        match head.header("content-length").map(|v| v.trim().parse()) {
+            Some(Ok(n)) => Framing::Length(n),
+            _ => Framing::UntilClose,
         }
     }
 }

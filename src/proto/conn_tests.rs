@@ -112,7 +112,10 @@ fn a_declined_upgrade_stays_http() {
     req.extend_from_slice(b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
     let resp = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\nnoHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
     let evs = run(&[(Dir::C2s, req), (Dir::S2c, resp.to_vec())]);
-    assert_eq!(kinds(&evs), ["req GET", "resp 400", "req GET", "resp 200"]);
+    assert_eq!(
+        kinds(&evs),
+        ["req GET", "resp 400", "http_body", "req GET", "resp 200"]
+    );
 }
 
 #[test]
@@ -307,14 +310,18 @@ fn an_event_stream_cut_short_says_so() {
         k[4].starts_with("error the event stream ended without its last chunk"),
         "{k:?}"
     );
-    // Any other response is still reported once, at its end, without streaming.
+    // Any other response is reported at its head without streaming, its body at its end.
     let plain = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n\r\ndata: 1\n";
     let evs = run(&[(Dir::C2s, get_events()), (Dir::S2c, plain.into())]);
-    assert_eq!(kinds(&evs), ["req GET", "resp 200"]);
+    assert_eq!(kinds(&evs), ["req GET", "resp 200", "http_body"]);
     let EventKind::HttpResponse(r) = &evs[1].kind else {
         unreachable!()
     };
-    assert!(!r.streaming && r.body_bytes == 8);
+    assert!(!r.streaming && r.body_follows);
+    let EventKind::HttpBody(b) = &evs[2].kind else {
+        unreachable!()
+    };
+    assert!(b.complete && b.bytes == 8);
 }
 
 #[path = "conn_sniff_tests.rs"]

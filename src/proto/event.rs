@@ -24,6 +24,9 @@ pub enum EventKind {
     TcpFin,
     HttpRequest(Box<HttpMessage>),
     HttpResponse(Box<HttpMessage>),
+    /// The body of the message `Event::dir` reported at its head (`body_follows`) ended:
+    /// complete, or cut short by the end of the stream.
+    HttpBody(Box<HttpBody>),
     WsFrame(Box<Frame>),
     WsMessage(Box<Message>),
     /// One Server-Sent Event from a `text/event-stream` response body.
@@ -37,6 +40,35 @@ pub enum EventKind {
     H2Preface,
     /// A TLS handshake message; on this plain port, a client that wanted `https://`.
     TlsHandshake(Box<TlsHandshake>),
+    /// The TCP connection of a WebSocket ended while `Event::dir` had sent no close frame: the
+    /// endpoint on the other end sees close code 1006 (RFC 6455 §7.1.5), never on the wire.
+    WsAbnormalClose(WsAbnormalClose),
+}
+
+/// The close code RFC 6455 §7.1.5 gives a WebSocket closed without a close frame. It is
+/// reserved: no frame carries it.
+pub const ABNORMAL_CLOSE_CODE: u16 = 1006;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WsAbnormalClose {
+    /// How the TCP connection ended.
+    pub how: CloseHow,
+    /// The side that ended it first, where known.
+    pub by: Option<Dir>,
+}
+
+/// A message body, reported when it ends; its head was reported before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpBody {
+    /// Decoded (de-chunked) body bytes.
+    pub bytes: u64,
+    /// Bytes on the wire after the head (chunk sizes and trailers included).
+    pub wire_bytes: u64,
+    pub framing: Framing,
+    /// False when the stream ended before the body did (a close mid-body, a refused upload).
+    pub complete: bool,
+    pub trailers: Vec<(String, String)>,
+    pub preview: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +160,7 @@ pub struct Skipped {
     pub undecoded: u64,
 }
 
-/// An HTTP request or response, complete with its body (unless `streaming`).
+/// An HTTP request or response, complete with its body (unless `streaming` or `body_follows`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpMessage {
     pub head: Head,
@@ -139,6 +171,9 @@ pub struct HttpMessage {
     pub framing: Framing,
     pub trailers: Vec<(String, String)>,
     pub body_preview: Vec<u8>,
+    /// Reported at its head, before its body: an `HttpBody` event follows when the body ends,
+    /// and `body_bytes`, `trailers` and `body_preview` are empty here.
+    pub body_follows: bool,
     /// On a 101 answering a WebSocket upgrade: the accept value the key demands.
     pub ws_accept: Option<AcceptCheck>,
 }
@@ -205,6 +240,7 @@ impl EventKind {
             EventKind::TcpFin => "tcp_fin",
             EventKind::HttpRequest(_) => "http_request",
             EventKind::HttpResponse(_) => "http_response",
+            EventKind::HttpBody(_) => "http_body",
             EventKind::WsFrame(_) => "ws_frame",
             EventKind::WsMessage(_) => "ws_message",
             EventKind::SseEvent(_) => "sse_event",
@@ -212,6 +248,7 @@ impl EventKind {
             EventKind::Skipped(_) => "skipped",
             EventKind::H2Preface => "h2_preface",
             EventKind::TlsHandshake(_) => "tls_handshake",
+            EventKind::WsAbnormalClose(_) => "ws_abnormal_close",
         }
     }
 }

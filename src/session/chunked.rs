@@ -27,6 +27,11 @@ impl Rows {
         self.chunks.get(i / ROWS)?.get(i % ROWS)
     }
 
+    /// Entry `i`, to complete what its event left open (a body that ended later).
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut Row> {
+        self.chunks.get_mut(i / ROWS)?.get_mut(i % ROWS)
+    }
+
     pub fn push(&mut self, row: Row) {
         if self.chunks.last().is_none_or(|c| c.len() == ROWS) {
             self.chunks.push(Vec::with_capacity(ROWS));

@@ -38,6 +38,13 @@ impl HttpSide {
             accept: m.ws_accept.clone(),
         }
     }
+
+    /// The body of a message reported at its head ended.
+    pub(crate) fn body_ended(&mut self, b: &crate::proto::event::HttpBody) {
+        self.framing = b.framing;
+        let cut = b.preview.len().min(super::KEEP_FULL);
+        self.body_preview = b.preview.get(..cut).unwrap_or_default().to_vec();
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -135,10 +142,12 @@ impl Session {
     pub fn detail(&self, i: usize) -> Option<Detail<'_>> {
         let row = *self.rows.get(i)?;
         Some(match row.kind {
-            RowKind::TcpOpen | RowKind::TcpClose | RowKind::TcpFin => Detail::Tcp {
-                row,
-                conn: self.conn(row.conn),
-            },
+            RowKind::TcpOpen | RowKind::TcpClose | RowKind::TcpFin | RowKind::WsAbnormalClose => {
+                Detail::Tcp {
+                    row,
+                    conn: self.conn(row.conn),
+                }
+            }
             RowKind::HttpRequest | RowKind::HttpResponse => {
                 let side = self.http.get(row.extra as usize)?;
                 Detail::Http(HttpDetail {

@@ -17,10 +17,12 @@ pub enum RowKind {
     Error,
     /// A half-close: one side's FIN with traffic after it. `dir` is the FIN's sender.
     TcpFin,
+    /// A WebSocket side whose TCP ended without its close frame (1006). `dir` is that side.
+    WsAbnormalClose,
 }
 
 impl RowKind {
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 10;
     pub const ALL: [RowKind; RowKind::COUNT] = [
         RowKind::TcpOpen,
         RowKind::TcpClose,
@@ -31,6 +33,7 @@ impl RowKind {
         RowKind::SseEvent,
         RowKind::Error,
         RowKind::TcpFin,
+        RowKind::WsAbnormalClose,
     ];
 
     pub fn index(self) -> usize {
@@ -49,6 +52,7 @@ impl RowKind {
             RowKind::SseEvent => "sse_event",
             RowKind::Error => "error",
             RowKind::TcpFin => "tcp_fin",
+            RowKind::WsAbnormalClose => "ws_abnormal_close",
         }
     }
 }
@@ -58,7 +62,7 @@ impl RowKind {
 pub struct Kinds(u16);
 
 impl Kinds {
-    pub const ALL: Kinds = Kinds(0x1ff);
+    pub const ALL: Kinds = Kinds(0x3ff);
     pub const NONE: Kinds = Kinds(0);
 
     pub fn of(kinds: &[RowKind]) -> Kinds {
@@ -105,6 +109,10 @@ pub mod flags {
     pub const STREAMING: u8 = 0x08;
     /// HTTP: the message asks to close the connection after it.
     pub const CLOSE: u8 = 0x10;
+    /// HTTP: reported at its head, its body still arriving (`payload_len` grows at its end).
+    pub const BODY_PENDING: u8 = 0x20;
+    /// HTTP: the body ended before it was complete.
+    pub const BODY_CUT: u8 = 0x40;
 }
 
 /// One timeline entry, 40 bytes. Fields whose meaning depends on the kind say so.

@@ -86,6 +86,12 @@ impl Stats {
         }
     }
 
+    /// A body reported after its message's row: its bytes join that row's tally.
+    pub(crate) fn add_body(&mut self, kind: RowKind, dir: usize, bytes: u64) {
+        let t = &mut self.by_kind[kind.index()][dir & 1];
+        t.payload_bytes = t.payload_bytes.saturating_add(bytes);
+    }
+
     pub(crate) fn add_message(&mut self, dir: usize, wire_len: u64) {
         self.ws_messages[dir & 1].add(0, wire_len);
     }

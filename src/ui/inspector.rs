@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::Theme;
 use super::hexdump::{Field, hex_lines};
-use super::tcp_words::{close_words, fin_words, wrapped_pairs};
+use super::tcp_words::{abnormal_words, close_words, fin_words, wrapped_pairs};
 use super::text::{label, pane, quoted, visible};
 use crate::proto::event::opcode_name;
 use crate::session::{Detail, FrameDetail, Session};
@@ -95,6 +95,13 @@ pub fn render(
                 l.extend(pairs(
                     &crate::tr!("views.inspector.means"),
                     &fin_words(&row),
+                    width,
+                ));
+            }
+            if row.kind == crate::session::RowKind::WsAbnormalClose {
+                l.extend(pairs(
+                    &crate::tr!("views.inspector.means"),
+                    &abnormal_words(&row),
                     width,
                 ));
             }

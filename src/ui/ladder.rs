@@ -214,6 +214,8 @@ fn line<'a>(
         RowKind::TcpClose => '×',
         // Half of a close: one side is done, the other still talks.
         RowKind::TcpFin => '○',
+        // A WebSocket that ended without its close frame: 1006, never on the wire.
+        RowKind::WsAbnormalClose => '⊘',
         RowKind::Error if ended => '■',
         RowKind::Error => '!',
         _ => '├',
@@ -271,7 +273,11 @@ fn line<'a>(
 fn arrow(label: &str, dir: Option<Dir>, kind: RowKind, width: usize) -> String {
     let tcp = matches!(
         kind,
-        RowKind::TcpOpen | RowKind::TcpClose | RowKind::TcpFin | RowKind::Error
+        RowKind::TcpOpen
+            | RowKind::TcpClose
+            | RowKind::TcpFin
+            | RowKind::WsAbnormalClose
+            | RowKind::Error
     );
     let text = fit(label, width.saturating_sub(4));
     let used = cols(&text);

@@ -44,6 +44,16 @@ pub(super) fn fin_words(row: &crate::session::Row) -> String {
     }
 }
 
+/// What a `ws_abnormal_close` means, in a sentence.
+pub(super) fn abnormal_words(row: &crate::session::Row) -> String {
+    let how = crate::session::close_how(row.code).as_str();
+    if row.dir == Some(crate::proto::Dir::C2s) {
+        crate::tr!("tcp.ws_abnormal_c2s", how = how)
+    } else {
+        crate::tr!("tcp.ws_abnormal_s2c", how = how)
+    }
+}
+
 /// `  name  text`, the text wrapped under itself at `width` columns.
 pub(super) fn wrapped_pairs(name: &str, text: impl AsRef<str>, width: usize) -> Vec<Line<'static>> {
     let text = text.as_ref();

@@ -202,6 +202,10 @@ pub fn label(session: &Session, row: &Row) -> String {
             Some(Dir::C2s) => crate::tr!("views.label.half_close_client"),
             _ => crate::tr!("views.label.half_close_server"),
         },
+        RowKind::WsAbnormalClose => match row.dir {
+            Some(Dir::C2s) => crate::tr!("views.label.ws_abnormal_client"),
+            _ => crate::tr!("views.label.ws_abnormal_server"),
+        },
         RowKind::HttpRequest => {
             let line = first_line(bytes);
             let mut words = line.split(' ');
@@ -210,6 +214,9 @@ pub fn label(session: &Session, row: &Row) -> String {
             let mut s = format!("{} {}", visible(method), visible(target));
             if row.has(flags::UPGRADE) {
                 s.push_str(" Upgrade");
+            }
+            if row.has(flags::BODY_CUT) {
+                s.push_str(&crate::tr!("views.label.body_cut"));
             }
             s
         }
@@ -224,6 +231,9 @@ pub fn label(session: &Session, row: &Row) -> String {
             }
             if row.has(flags::STREAMING) {
                 s.push_str(&crate::tr!("views.label.stream"));
+            }
+            if row.has(flags::BODY_CUT) {
+                s.push_str(&crate::tr!("views.label.body_cut"));
             }
             s
         }

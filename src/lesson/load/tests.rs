@@ -165,6 +165,15 @@ fn event_fields_match_the_json_writer() {
             bytes: 100,
         })),
     });
+    check(&Event {
+        conn: 1,
+        ts: Timestamp(0),
+        dir: Some(Dir::C2s),
+        kind: EventKind::WsAbnormalClose(crate::proto::event::WsAbnormalClose {
+            how: crate::proto::event::CloseHow::Rst,
+            by: Some(Dir::C2s),
+        }),
+    });
     let all: BTreeSet<String> = vocab::event_names().into_iter().map(String::from).collect();
     assert_eq!(seen, all, "every kind must be written once by this test");
 }

@@ -71,6 +71,8 @@ pub const EVENTS: &[(&str, &[&str])] = &[
             "body_bytes",
             "streaming",
             "trailers",
+            "body_follows",
+            "body_complete",
         ],
     ),
     (
@@ -85,7 +87,14 @@ pub const EVENTS: &[(&str, &[&str])] = &[
             "streaming",
             "trailers",
             "ws_accept",
+            "body_follows",
+            "body_complete",
         ],
+    ),
+    // The end of a body whose message was reported at its head (`body_follows`).
+    (
+        "http_body",
+        &["bytes", "wire_bytes", "framing", "complete", "trailers"],
     ),
     (
         "ws_frame",
@@ -121,6 +130,8 @@ pub const EVENTS: &[(&str, &[&str])] = &[
         "tls_handshake",
         &["msg", "sni", "alpn", "versions", "bytes"],
     ),
+    // `dir` is the side that sent no close frame; `code` is always 1006 (never on the wire).
+    ("ws_abnormal_close", &["code", "how", "by"]),
 ];
 
 /// Fields that take only these words, as `--json` writes them: any other value matches nothing.
@@ -130,6 +141,7 @@ pub const FIELD_VALUES: &[(&str, &[&str])] = &[
     ("how", &["fin", "rst", "eof", "timeout"]),
     ("layer", &["tcp", "http", "websocket", "tls"]),
     ("msg", &["client_hello"]),
+    ("framing", &["none", "length", "chunked", "until_close"]),
 ];
 
 /// Fields that hold a map: `headers.NAME` reads one entry, in any case.

@@ -7,7 +7,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::Value as Json;
 
 use crate::output::json;
-use crate::proto::event::{Event, EventKind};
+use crate::proto::event::{Event, EventKind, HttpBody};
 use crate::proto::{ConnId, Dir, Timestamp};
 
 /// One decoded event and what expectations read of it.
@@ -54,6 +54,9 @@ pub struct Log {
     sources: Vec<Arc<str>>,
     /// The label of each live connection still open: its close is its own, whenever it comes.
     opened_by: HashMap<ConnId, Option<Arc<str>>>,
+    /// Entries of messages reported at their head whose body is still arriving, by
+    /// (replayed, connection, direction).
+    open_bodies: HashMap<(bool, ConnId, u8), usize>,
 }
 
 impl Log {
@@ -104,7 +107,29 @@ impl Log {
         if let Some(l) = &label {
             tally(self.tallies.entry(l.clone()).or_default(), &ev, false);
         }
-        self.entries.push(entry(ev, label, None, Timestamp(0)));
+        self.add(entry(ev, label, None, Timestamp(0)));
+    }
+
+    /// Appends `e`; a body's end completes the entry of its message, so that a matcher reading
+    /// a message's `body_bytes` or `trailers` gets them whichever event it looks at.
+    fn add(&mut self, e: Entry) {
+        let key = (e.replayed, e.ev.conn, e.ev.dir.map_or(0, Dir::index) as u8);
+        match &e.ev.kind {
+            EventKind::HttpRequest(m) | EventKind::HttpResponse(m) if m.body_follows => {
+                self.open_bodies.insert(key, self.entries.len());
+            }
+            EventKind::HttpBody(b) => {
+                if let Some(msg) = self
+                    .open_bodies
+                    .remove(&key)
+                    .and_then(|i| self.entries.get_mut(i))
+                {
+                    complete_message(msg, b);
+                }
+            }
+            _ => {}
+        }
+        self.entries.push(e);
     }
 
     /// A name for a new replay of `capture`, unique in this log.
@@ -135,8 +160,24 @@ impl Log {
         if let Some(l) = &label {
             tally(self.tallies.entry(l.clone()).or_default(), &ev, true);
         }
-        self.entries
-            .push(entry(ev, label, Some(source.clone()), origin));
+        self.add(entry(ev, label, Some(source.clone()), origin));
+    }
+}
+
+/// The entry of a message reported at its head, given its body `b`.
+fn complete_message(e: &mut Entry, b: &HttpBody) {
+    if let EventKind::HttpRequest(m) | EventKind::HttpResponse(m) = &mut e.ev.kind {
+        m.body_bytes = b.bytes;
+        m.framing = b.framing;
+        m.trailers.clone_from(&b.trailers);
+        m.body_preview.clone_from(&b.preview);
+    }
+    if let Json::Object(o) = &mut e.json {
+        o.insert("body_bytes".into(), b.bytes.into());
+        o.insert("body_complete".into(), b.complete.into());
+        if !b.trailers.is_empty() {
+            o.insert("trailers".into(), serde_json::json!(b.trailers));
+        }
     }
 }
 
@@ -181,6 +222,8 @@ fn tally(t: &mut Tally, ev: &Event, replayed: bool) {
             t.ws_message_bytes += m.len;
             return;
         }
+        // Its message's head came first, its body bytes with it.
+        EventKind::HttpBody(b) => (0, b.bytes),
         EventKind::SseEvent(_) | EventKind::Error(_) => (0, 0),
         // A close, a message (its frames counted already) or an error carries no traffic of
         // its own: a connection that only ends in a label's time was not used by it.
