@@ -76,6 +76,7 @@ impl LessonScreen {
             };
             say(vec![Span::raw(what)], "", "");
         }
+        self.task_lines(width, theme, &mut out);
         if let Some(r) = report {
             self.results(r, width, theme, &mut out);
             self.questions(width, theme, &mut out);

@@ -219,7 +219,7 @@ pub(super) fn label_ref(
 }
 
 /// The sentence shown when the file gives no `says`.
-pub(super) fn describe(c: &Check) -> String {
+pub(crate) fn describe(c: &Check) -> String {
     let m = |m: &Matcher| {
         let mut s = m.kind.clone();
         for (k, t) in &m.fields {
