@@ -69,7 +69,9 @@ impl LessonScreen {
                 "",
             );
         } else if report.is_none() {
-            let what = if step.actions.is_empty() {
+            let what = if !step.tasks.is_empty() {
+                crate::tr!("task.enter_start")
+            } else if step.actions.is_empty() {
                 crate::tr!("lesson_screen.enter_check")
             } else {
                 crate::tr!("lesson_screen.enter_run")

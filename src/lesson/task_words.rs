@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use super::model::{Check, Cmp, Task};
+use super::model::Task;
 use super::run::task::{TaskBy, TaskLive, TaskReport};
 use crate::tr;
 
@@ -19,14 +19,13 @@ pub fn server(addr: Option<SocketAddr>) -> String {
     }
 }
 
-/// What the wire must show: "at least 1 × ws_frame opcode "ping" dir "c2s"".
+/// What the wire must show: "1 × `ws_frame opcode 9 dir "c2s"`".
 pub fn wants(t: &Task) -> String {
-    let check = Check::Count {
-        of: t.until.clone(),
-        cmp: Cmp::AtLeast,
-        n: u64::from(t.count),
-    };
-    tr!("task.wants", what = super::load::describe(&check))
+    tr!(
+        "task.wants",
+        n = t.count,
+        what = super::load::matcher_words(&t.until)
+    )
 }
 
 /// While it waits: matched so far, or the solution playing.

@@ -22,7 +22,7 @@ use super::diag::did_you_mean;
 use super::markdown;
 use super::model::{Lesson, Pos, Step};
 pub use catalog::{Catalog, catalog, lessons_dir_from_env, load_paths};
-pub(crate) use expect::describe;
+pub(crate) use expect::matcher_words;
 use fields::{Ctx, Span};
 use vocab::{CLAIMS, LESSON_KEYS, STEP_KEYS};
 
