@@ -42,6 +42,7 @@ fn step(id: &str, actions: Vec<Action>, expects: Vec<Expect>) -> Step {
         actions,
         expects,
         questions: vec![],
+        tasks: vec![],
         table: None,
         pos: Pos::default(),
     }

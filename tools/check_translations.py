@@ -13,7 +13,8 @@ For each file it checks (Python 3.11+, tomllib only):
   - the file is valid TOML; `lang` equals the directory name; `lesson` names a lesson
     (an `id` of some `*.toml` in the parent directory of the language directory);
   - only the allowed keys appear (top: lesson, lang, title, summary, part, step;
-    step: title, text, expect, question; expect: says; question: ask, choices, explain);
+    step: title, text, expect, question, task; expect: says; question: ask, choices,
+    explain; task: goal, hints);
     a pair has exactly `en` and `tr`, both strings;
   - each `en` equals the lesson's English string exactly, as TOML parses it;
   - step ids exist; expect N is the lesson step's Nth [[step.expect]] (counted from 1
@@ -28,7 +29,8 @@ import tomllib
 from pathlib import Path
 
 TOP = {"lesson", "lang", "title", "summary", "part", "step"}
-STEP = {"title", "text", "expect", "question"}
+STEP = {"title", "text", "expect", "question", "task"}
+TASK = {"goal", "hints"}
 EXPECT = {"says"}
 QUESTION = {"ask", "choices", "explain"}
 
@@ -160,6 +162,25 @@ def check_file(path, lessons_cache):
                 else:
                     for i, (t, e) in enumerate(zip(tc, lc), 1):
                         c.pair(f"{wq}.choices[{i}]", t, e)
+        lt = ls.get("task", [])
+        for n, tt in ts.get("task", {}).items():
+            wt = f"{w}.task.{n}"
+            if not n.isdigit() or not 1 <= int(n) <= len(lt):
+                c.err(wt, f"no such task (the step has {len(lt)})")
+                continue
+            task = lt[int(n) - 1]
+            for k in tt:
+                if k not in TASK:
+                    c.err(f"{wt}.{k}", "unknown key")
+            if "goal" in tt:
+                c.pair(f"{wt}.goal", tt["goal"], task.get("goal"))
+            if "hints" in tt:
+                lh, th = task.get("hints", []), tt["hints"]
+                if not isinstance(th, list) or len(th) != len(lh):
+                    c.err(f"{wt}.hints", f"{len(th) if isinstance(th, list) else '?'} hints, the lesson has {len(lh)}")
+                else:
+                    for i, (t, e) in enumerate(zip(th, lh), 1):
+                        c.pair(f"{wt}.hints[{i}]", t, e.get("text"))
 
     # what the lesson has that the file does not translate
     for sid, ls in lsteps.items():
@@ -175,6 +196,11 @@ def check_file(path, lessons_cache):
             for k in ("ask", "choices", "explain"):
                 if k in q and k not in tq:
                     c.warn(f"step.{sid}.question.{n}.{k}", "not translated")
+        for n, task in enumerate(ls.get("task", []), 1):
+            tt = ts.get("task", {}).get(str(n), {})
+            for k in ("goal", "hints"):
+                if k in task and k not in tt:
+                    c.warn(f"step.{sid}.task.{n}.{k}", "not translated")
     return c
 
 

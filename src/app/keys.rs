@@ -52,6 +52,10 @@ pub enum Action {
     Recap,
     /// The lesson step's table of measures, shown or hidden.
     Table,
+    /// The waiting task's next hint, before its time.
+    Hint,
+    /// Give up the waiting task: its solution plays.
+    GiveUp,
     /// The lifetimes over the whole screen, or back.
     Lifetimes,
     /// The course's terms in English and Chinese, over the screen.
@@ -140,6 +144,8 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ("T", "keys.table", Scope::Lesson, Action::Table),
     ("K  J", "keys.narration", Scope::Lesson, Action::NarrationUp),
     ("c", "keys.view", Scope::Lesson, Action::NextView),
+    ("H", "keys.hint", Scope::Lesson, Action::Hint),
+    ("S", "keys.give_up", Scope::Lesson, Action::GiveUp),
 ];
 
 /// The action of a key press, if any.
@@ -187,6 +193,8 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('c') => Action::NextView,
         KeyCode::Char('i') => Action::Recap,
         KeyCode::Char('T') => Action::Table,
+        KeyCode::Char('H') => Action::Hint,
+        KeyCode::Char('S') => Action::GiveUp,
         KeyCode::Char('L') => Action::Lifetimes,
         KeyCode::Char('v') => Action::Glossary,
         KeyCode::Char('z') => Action::Language,
@@ -244,7 +252,7 @@ mod tests {
             Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKciTLvz";
+        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKciTLvzHS";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(

@@ -15,7 +15,17 @@ use super::traffic::Traffic;
 use crate::lesson::answer::{judge, right_answer};
 use crate::lesson::model::{Lesson, Question};
 use crate::lesson::run::log::Log;
+use crate::lesson::run::task::{TaskLive, TaskMode};
 use crate::lesson::run::{Player, StepReport};
+
+/// What the screen asks of its player task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    /// Run step `i`.
+    Run(usize),
+    /// Give up the task waiting now: its solution plays.
+    GiveUp,
+}
 
 /// How often the log is read for new events while a step runs.
 const FORWARD: Duration = Duration::from_millis(50);
@@ -52,8 +62,12 @@ pub struct LessonScreen {
     /// The step whose table of measures the learner hid (`T`).
     pub table_hidden: Option<usize>,
     generation: u64,
-    /// Step numbers to run, to the player task; `None` when no runtime is at hand.
-    cmd: Option<UnboundedSender<usize>>,
+    /// Steps to run (and tasks given up), to the player task; `None` when no runtime is at hand.
+    pub(super) cmd: Option<UnboundedSender<Cmd>>,
+    /// The task waiting for the learner, as the player last said.
+    pub task_live: Option<TaskLive>,
+    /// Hints asked for with the key before their time, for the task waiting now.
+    pub hints_asked: usize,
     /// The live traffic of the lesson's server.
     pub traffic: Traffic,
     /// Each replayed capture in a session of its own: its clock and connection numbers.
@@ -87,6 +101,8 @@ impl LessonScreen {
             table_hidden: None,
             generation,
             cmd: None,
+            task_live: None,
+            hints_asked: 0,
             traffic: Traffic::default(),
             captures: Vec::new(),
             view: 0,
@@ -100,7 +116,7 @@ impl LessonScreen {
 
     /// Starts the lesson's server and player on `rt`; what it does arrives as `Msg::Lesson`.
     pub fn start(&mut self, rt: &Handle, tx: UnboundedSender<Msg>) {
-        let (cmd_tx, mut cmd_rx) = unbounded_channel::<usize>();
+        let (cmd_tx, mut cmd_rx) = unbounded_channel::<Cmd>();
         self.cmd = Some(cmd_tx);
         let lesson = self.lesson.clone();
         let generation = self.generation;
@@ -120,6 +136,10 @@ impl LessonScreen {
                     configured: Player::configured_keepalive(),
                 },
             });
+            // A learner at the keyboard does the tasks; `S` gives up and plays the solution.
+            player.set_task_mode(TaskMode::Wait);
+            let tasks = player.tasks();
+            let mut task_sent = None;
             let log = player.log();
             let mut forwarded = 0;
             let mut tick = tokio::time::interval(FORWARD);
@@ -129,7 +149,8 @@ impl LessonScreen {
             loop {
                 let index = tokio::select! {
                     c = cmd_rx.recv() => match c {
-                        Some(i) => i,
+                        Some(Cmd::Run(i)) => i,
+                        Some(Cmd::GiveUp) => continue,
                         None => break,
                     },
                     _ = tick.tick() => {
@@ -137,17 +158,37 @@ impl LessonScreen {
                         continue;
                     }
                 };
+                let mut closed = false;
                 let report = {
                     let run = player.run_step(index);
                     tokio::pin!(run);
                     loop {
                         tokio::select! {
                             r = &mut run => break r,
-                            _ = tick.tick() => forward(&log, &mut forwarded, &send),
+                            c = cmd_rx.recv(), if !closed => match c {
+                                Some(Cmd::GiveUp) => tasks.give_up(),
+                                // One step at a time: the screen asks for none while one runs.
+                                Some(Cmd::Run(_)) => {}
+                                // The screen is gone: end the task, then the loop below ends.
+                                None => {
+                                    closed = true;
+                                    tasks.give_up();
+                                }
+                            },
+                            _ = tick.tick() => {
+                                forward(&log, &mut forwarded, &send);
+                                let live = tasks.live();
+                                if live != task_sent {
+                                    task_sent.clone_from(&live);
+                                    send(LessonUpdate::Task(live));
+                                }
+                            }
                         }
                     }
                 };
                 forward(&log, &mut forwarded, &send);
+                task_sent = None;
+                send(LessonUpdate::Task(None));
                 send(match report {
                     Some(r) => LessonUpdate::Step {
                         index,
@@ -187,7 +228,7 @@ impl LessonScreen {
         let Some(cmd) = &self.cmd else {
             return Err(crate::tr!("lesson_screen.no_runtime"));
         };
-        if cmd.send(first).is_err() {
+        if cmd.send(Cmd::Run(first)).is_err() {
             return Err(crate::tr!("lesson_screen.player_stopped"));
         }
         self.step = first;
@@ -226,6 +267,16 @@ impl LessonScreen {
                 if index == self.step {
                     self.scroll = None;
                 }
+            }
+            LessonUpdate::Task(live) => {
+                let other = |a: &TaskLive, b: &TaskLive| (a.step, a.task) != (b.step, b.task);
+                if match (&self.task_live, &live) {
+                    (Some(a), Some(b)) => other(a, b),
+                    _ => true,
+                } {
+                    self.hints_asked = 0;
+                }
+                self.task_live = live;
             }
             LessonUpdate::Failed(e) => {
                 self.running = None;

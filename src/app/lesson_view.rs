@@ -69,13 +69,16 @@ impl LessonScreen {
                 "",
             );
         } else if report.is_none() {
-            let what = if step.actions.is_empty() {
+            let what = if !step.tasks.is_empty() {
+                crate::tr!("task.enter_start")
+            } else if step.actions.is_empty() {
                 crate::tr!("lesson_screen.enter_check")
             } else {
                 crate::tr!("lesson_screen.enter_run")
             };
             say(vec![Span::raw(what)], "", "");
         }
+        self.task_lines(width, theme, &mut out);
         if let Some(r) = report {
             self.results(r, width, theme, &mut out);
             self.questions(width, theme, &mut out);

@@ -12,6 +12,7 @@ mod language;
 pub mod layout;
 pub mod lesson;
 mod lesson_end;
+mod lesson_task;
 mod lesson_traffic;
 mod lesson_view;
 pub mod loader;
@@ -276,6 +277,15 @@ impl App {
             Some(Prompt::Filter(q)) => crate::tr!("bar.filter", q = typed(q)),
             Some(Prompt::Answer(q)) => crate::tr!("bar.answer", q = typed(q)),
             None if self.lifetimes_full => crate::tr!("bar.lifetimes"),
+            None if self.screen == Screen::Lesson
+                && self.lesson.as_ref().is_some_and(LessonScreen::task_waiting) =>
+            {
+                crate::tr!(if a.keys.width < 100 {
+                    "bar.short.task"
+                } else {
+                    "bar.long.task"
+                })
+            }
             None if a.keys.width < 100 => crate::tr!(match self.screen {
                 Screen::Replay => "bar.short.replay",
                 Screen::Sandbox => "bar.short.sandbox",

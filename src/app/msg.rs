@@ -45,6 +45,8 @@ pub enum LessonUpdate {
         index: usize,
         report: Box<crate::lesson::run::StepReport>,
     },
+    /// The task waiting now (matched so far, or its solution playing), when it changes.
+    Task(Option<crate::lesson::run::task::TaskLive>),
     /// The player could not start or run.
     Failed(String),
 }

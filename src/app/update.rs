@@ -368,6 +368,13 @@ impl App {
                     self.note = crate::tr!("status.no_capture_yet");
                 }
             }
+            Action::Hint => match l.hint_now() {
+                Ok(()) => self.note.clear(),
+                Err(e) => self.note = e,
+            },
+            Action::GiveUp => match l.give_up() {
+                Ok(said) | Err(said) => self.note = said,
+            },
             Action::Choose(n) => self.answer_lesson(&n.to_string()),
             Action::TypeAnswer => {
                 if l.open_question().is_some() {

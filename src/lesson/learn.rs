@@ -234,8 +234,14 @@ pub fn check_run(lessons: &[Lesson], budget: std::time::Duration) -> bool {
         let secs = started.elapsed().as_secs_f64();
         if problems.is_empty() {
             let n: usize = lesson.steps.iter().map(|s| s.expects.len()).sum();
+            let tasks: usize = lesson.steps.iter().map(|s| s.tasks.len()).sum();
+            let tasks = match tasks {
+                0 => String::new(),
+                1 => ", 1 task solved".to_string(),
+                n => format!(", {n} tasks solved"),
+            };
             eprintln!(
-                "  ok    {:<22} {} steps, {n} expectations held, {secs:.1} s",
+                "  ok    {:<22} {} steps, {n} expectations held{tasks}, {secs:.1} s",
                 lesson.id,
                 lesson.steps.len()
             );
@@ -292,6 +298,28 @@ async fn run_headless(lesson: Lesson, budget: std::time::Duration) -> Vec<String
                     step.id,
                     v.says,
                     v.saw
+                ));
+            }
+        }
+        for (t, rep) in step.tasks.iter().zip(&r.tasks) {
+            for (a, ar) in t.solution.iter().zip(&rep.actions) {
+                if let Err(e) = &ar.outcome {
+                    problems.push(format!(
+                        "{}: step \"{}\": the task's solution failed: {e}",
+                        at(a.pos),
+                        step.id
+                    ));
+                }
+            }
+            if rep.matched < rep.count {
+                problems.push(format!(
+                    "{}: step \"{}\": the task's solution does not satisfy its `until`: \
+                     wanted {} × {}, the wire showed {}",
+                    at(t.pos),
+                    step.id,
+                    rep.count,
+                    t.until.kind,
+                    rep.matched
                 ));
             }
         }

@@ -22,10 +22,12 @@ pub mod markdown;
 pub mod model;
 mod plain_words;
 mod play;
+mod play_task;
 pub mod progress;
 pub mod recap;
 pub mod run;
 mod say;
+pub mod task_words;
 pub mod transcript;
 pub mod wrap;
 

@@ -40,9 +40,56 @@ pub struct Step {
     pub actions: Vec<Action>,
     pub expects: Vec<Expect>,
     pub questions: Vec<Question>,
+    /// Things the learner does with their own tools, after the step's actions.
+    pub tasks: Vec<Task>,
     /// A table of measures, one row per label, printed after the step's actions.
     pub table: Option<Table>,
     pub pos: Pos,
+}
+
+/// `[[step.task]]`: the learner makes traffic of their own (duplex's workbench, curl, websocat,
+/// a browser) and the step waits until the wire shows `count` events matching `until`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Task {
+    /// What to do, in the narration's Markdown; `{http}`, `{ws}`, `{host}`, `{port}` become
+    /// the server's.
+    pub goal: String,
+    pub until: Matcher,
+    pub count: u32,
+    /// After this long the solution plays by itself.
+    pub timeout: Duration,
+    pub hints: Vec<Hint>,
+    /// What `check --run` and `learn --auto` play instead of waiting (and a learner who gives
+    /// up sees played): the same actions as `[[step.action]]`.
+    pub solution: Vec<Action>,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hint {
+    /// Seconds after the task starts (a key shows it sooner).
+    pub after: f64,
+    pub text: String,
+}
+
+impl Task {
+    /// The goal with the server's URLs in place of `{http}` and `{ws}`.
+    pub fn goal_for(&self, addr: Option<std::net::SocketAddr>) -> String {
+        with_urls(&self.goal, addr)
+    }
+}
+
+/// `{http}`, `{ws}`, `{host}` and `{port}` in `s` as the server's (left as written when there
+/// is no server yet).
+pub fn with_urls(s: &str, addr: Option<std::net::SocketAddr>) -> String {
+    match addr {
+        Some(a) => s
+            .replace("{http}", &format!("http://{a}"))
+            .replace("{ws}", &format!("ws://{a}"))
+            .replace("{host}", &a.ip().to_string())
+            .replace("{port}", &a.port().to_string()),
+        None => s.to_string(),
+    }
 }
 
 /// One thing to do; every action may carry a `label` that names the traffic it causes, so
@@ -136,6 +183,9 @@ pub enum ActionKind {
         count: u32,
         timeout: Duration,
     },
+    /// `do = "ws_raw"`: bytes written as they are on an open WebSocket's TCP socket, under the
+    /// client library (a frame it would refuse to make: unmasked, a bad opcode).
+    WsRaw { conn: String, data: Vec<u8> },
     /// `do = "ws_drop"`: the client dies: its socket goes away with no close frame.
     WsDrop { conn: String, how: TcpEnd },
     /// `do = "wait"`: a time, or until an event matches (bounded by `timeout`).

@@ -62,6 +62,10 @@ pub(super) async fn play(
     say_wrapped(&server, "", "");
     // A person at the keyboard reads the narration before the step's traffic scrolls it away.
     let pause = !auto && io::stdin().is_terminal();
+    // Tasks wait for a person at the keyboard; piped input has nobody to do them.
+    if pause {
+        player.set_task_mode(super::run::task::TaskMode::Wait);
+    }
     let mut all_ok = true;
     let (mut right, mut asked) = (0, 0);
     let mut review = Vec::new();
@@ -83,12 +87,14 @@ pub(super) async fn play(
             let mut line = String::new();
             let _ = input.read_line(&mut line);
         }
-        let Some(report) = player.run_step(i).await else {
+        super::play_task::goals(step, player.addr(), pause);
+        let Some(report) = super::play_task::run(&mut player, i, step).await else {
             continue;
         };
         let mut out = io::stdout().lock();
         let _ = transcript::report(&mut out, &report);
         drop(out);
+        super::play_task::report(&report);
         all_ok &= report.passed();
         recap::observe(&lesson, i, &report, &mut progress);
         for (q, question) in step.questions.iter().enumerate() {

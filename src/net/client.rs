@@ -513,6 +513,16 @@ impl Ws {
         }
     }
 
+    /// Writes `bytes` as they are on the TCP socket under the WebSocket, bypassing the library:
+    /// frames it would never make (unmasked, a reserved opcode), to see the server refuse them.
+    pub async fn write_raw(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+        use tokio::io::AsyncWriteExt;
+        let sock = self.ws.get_mut();
+        sock.write_all(bytes).await?;
+        sock.flush().await?;
+        Ok(())
+    }
+
     /// The stream itself, for what this wrapper does not offer.
     pub fn into_inner(self) -> WebSocketStream<Deflate<TcpStream>> {
         self.ws

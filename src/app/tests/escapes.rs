@@ -120,6 +120,7 @@ fn a_lesson_steps_reports_and_replayed_captures_show_their_controls_escaped() {
             metrics: vec![crate::lesson::model::Metric::Connections],
             rows: vec![("po\x1b[31mll".into(), vec![Some(1.0)])],
         }),
+        tasks: Vec::new(),
     });
     let mut events = Vec::new();
     crate::replay::replay(&control_chars_pcap()[..], &mut |ev, _| {

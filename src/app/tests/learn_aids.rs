@@ -32,6 +32,7 @@ pub(super) fn ran(app: &mut App, index: usize) {
         events: Vec::new(),
         verdicts: Vec::new(),
         table: None,
+        tasks: Vec::new(),
     };
     app.update(Msg::Lesson {
         generation,

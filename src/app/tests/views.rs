@@ -40,6 +40,7 @@ fn lesson_with_table(t: TableReport) -> App {
         events: Vec::new(),
         verdicts: Vec::new(),
         table: Some(t),
+        tasks: Vec::new(),
     });
     app.lesson = Some(screen);
     app.screen = Screen::Lesson;

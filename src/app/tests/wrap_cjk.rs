@@ -88,6 +88,7 @@ fn a_chinese_step_is_whole_on_the_lesson_screen_scrolled_with_j() {
             saw: "saw 1".into(),
         }],
         table: None,
+        tasks: Vec::new(),
     };
     app.update(Msg::Lesson {
         generation,

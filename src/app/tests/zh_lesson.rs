@@ -69,3 +69,53 @@ fn the_recap_overlay_in_chinese() {
         insta::assert_snapshot!("zh_recap_80x24", s);
     });
 }
+
+/// The ws-upgrade lesson on its task step, waiting for the learner: one hint asked for with `H`.
+fn task_waiting(app: &mut App) {
+    app.open_lesson("ws-upgrade");
+    let l = app.lesson.as_mut().expect("the lesson");
+    let step = l
+        .lesson
+        .steps
+        .iter()
+        .position(|s| !s.tasks.is_empty())
+        .expect("a step with a task");
+    l.step = step;
+    l.server = Some("127.0.0.1:40123".parse().unwrap());
+    l.running = Some(step);
+    l.task_live = Some(crate::lesson::run::task::TaskLive {
+        step,
+        task: 0,
+        matched: 0,
+        count: 1,
+        started: std::time::Instant::now(),
+        solving: false,
+    });
+    l.hints_asked = 1;
+}
+
+#[test]
+fn a_task_step_waiting_for_the_learner_in_english_and_chinese() {
+    scoped(Lang::En, || {
+        let mut app = chinese_app();
+        task_waiting(&mut app);
+        let s = screen(&app, 100, 30);
+        assert!(s.contains("H hint") || s.contains("H a hint now"), "{s}");
+        assert!(s.contains("Waiting for the wire: 0 of 1"), "{s}");
+        insta::assert_snapshot!("task_waiting_100x30", s);
+        insta::assert_snapshot!("task_waiting_80x24", screen(&app, 80, 24));
+        // `S` gives up: with no player at hand, the screen says so rather than nothing.
+        app.update(key('S'));
+        assert!(!app.note.is_empty());
+    });
+    scoped(Lang::ZhCn, || {
+        let mut app = chinese_app();
+        task_waiting(&mut app);
+        let s = screen(&app, 100, 30);
+        assert!(ns(&s).contains(&ns("轮到你了")), "{s}");
+        assert!(ns(&s).contains(&ns("目前匹配 0/1")), "{s}");
+        assert!(!s.contains("Waiting for the wire"), "{s}");
+        insta::assert_snapshot!("zh_task_waiting_100x30", s);
+        insta::assert_snapshot!("zh_task_waiting_80x24", screen(&app, 80, 24));
+    });
+}

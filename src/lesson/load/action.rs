@@ -94,6 +94,29 @@ pub fn action(
             count: cx.int_field(t, "count", 1, 10_000).unwrap_or(1) as u32,
             timeout: secs(cx.num_field(t, "timeout", 0.0, 120.0).unwrap_or(5.0)),
         },
+        "ws_raw" => {
+            let conn = used(cx, t, scope, ConnKind::Ws, "ws");
+            let data = match t.get("hex") {
+                None => {
+                    cx.missing(span, "hex", &what);
+                    Vec::new()
+                }
+                Some(v) => {
+                    let s = cx.opt_str(t, "hex", "");
+                    match hex(&s) {
+                        Some(b) if !b.is_empty() => b,
+                        _ => {
+                            cx.err(
+                                &v.span(),
+                                "`hex` must be pairs of hex digits (spaces allowed), at least one byte",
+                            );
+                            Vec::new()
+                        }
+                    }
+                }
+            };
+            ActionKind::WsRaw { conn, data }
+        }
         "ws_drop" => ActionKind::WsDrop {
             conn: ended(cx, t, scope, ConnKind::Ws, "ws", "ws_drop"),
             how: end(cx, t),

@@ -24,6 +24,30 @@ pub struct Scope {
     pub chat_users: u32,
 }
 
+impl Scope {
+    /// The connection names as they are now, for [`Scope::restore`].
+    pub fn snapshot(
+        &self,
+    ) -> (
+        HashMap<String, ConnKind>,
+        HashMap<String, (u32, &'static str)>,
+    ) {
+        (self.conns.clone(), self.ended.clone())
+    }
+
+    /// The connection names as they were (labels and chat users stay counted).
+    pub fn restore(
+        &mut self,
+        (conns, ended): (
+            HashMap<String, ConnKind>,
+            HashMap<String, (u32, &'static str)>,
+        ),
+    ) {
+        self.conns = conns;
+        self.ended = ended;
+    }
+}
+
 /// Simulated chat users one lesson may have in all (each is a socket and a task for the whole
 /// lesson; `chat_users` takes at most 200 at once).
 pub const CHAT_USERS_MAX: u32 = 400;

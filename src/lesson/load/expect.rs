@@ -219,8 +219,9 @@ pub(super) fn label_ref(
 }
 
 /// The sentence shown when the file gives no `says`.
-pub(super) fn describe(c: &Check) -> String {
-    let m = |m: &Matcher| {
+/// A matcher in words: its kind, then each field and its test.
+pub(crate) fn matcher_words(m: &Matcher) -> String {
+    {
         let mut s = m.kind.clone();
         for (k, t) in &m.fields {
             let v = match t {
@@ -239,7 +240,11 @@ pub(super) fn describe(c: &Check) -> String {
             s.push_str(&format!(" {k} {v}"));
         }
         s
-    };
+    }
+}
+
+pub(crate) fn describe(c: &Check) -> String {
+    let m = matcher_words;
     match c {
         Check::Count {
             of,

@@ -8,6 +8,7 @@ mod expect;
 mod fields;
 mod matcher;
 mod question;
+mod task;
 mod translate;
 pub mod translation;
 pub mod vocab;
@@ -21,6 +22,7 @@ use super::diag::did_you_mean;
 use super::markdown;
 use super::model::{Lesson, Pos, Step};
 pub use catalog::{Catalog, catalog, lessons_dir_from_env, load_paths};
+pub(crate) use expect::matcher_words;
 use fields::{Ctx, Span};
 use vocab::{CLAIMS, LESSON_KEYS, STEP_KEYS};
 
@@ -218,6 +220,11 @@ fn step(
         .into_iter()
         .filter_map(|(q, s)| question::question(cx, q, &s))
         .collect();
+    let tasks = cx
+        .tables(t, "task")
+        .into_iter()
+        .filter_map(|(x, s)| task::task(cx, x, &s, scope, captures))
+        .collect();
     let table = cx
         .table(t, "table")
         .and_then(|(tab, s)| question::table(cx, tab, &s, labels));
@@ -229,6 +236,7 @@ fn step(
         actions,
         expects,
         questions,
+        tasks,
         table,
         pos: cx.pos(span),
     }

@@ -72,6 +72,7 @@ pub fn translate(tr: &Translation, lesson: &Lesson, dir: &str) -> Outcome {
             let what = format!("`says` of expectation {} of step `{}`", i + 1, step.id);
             w.put(&mut x.says, pair, found.map_or(at, |f| f.1), &what);
         }
+        translate_tasks(&mut w, step, t, at);
         for q in &t.questions {
             if q.n > step.questions.len() {
                 let msg = format!(
@@ -127,6 +128,53 @@ pub fn translate(tr: &Translation, lesson: &Lesson, dir: &str) -> Outcome {
     w.out.errors.sort_by_key(|d| (d.pos.line, d.pos.col));
     w.out.warnings.sort_by_key(|d| (d.pos.line, d.pos.col));
     w.out
+}
+
+/// The goal and hints of each task of `step`, from `t`.
+fn translate_tasks(w: &mut Walk<'_>, step: &mut super::super::model::Step, t: &TrStep, at: Pos) {
+    for x in &t.tasks {
+        if x.n > step.tasks.len() {
+            let msg = format!(
+                "step `{}` has {} tasks, not {}",
+                step.id,
+                step.tasks.len(),
+                x.n
+            );
+            w.error(x.at, msg, None);
+        }
+    }
+    for (i, task) in step.tasks.iter_mut().enumerate() {
+        let found = t.tasks.iter().find(|x| x.n == i + 1);
+        let tat = found.map_or(at, |x| x.at);
+        let of = |f: &str| format!("`{f}` of task {} of step `{}`", i + 1, step.id);
+        w.put(
+            &mut task.goal,
+            found.and_then(|x| x.goal.as_ref()),
+            tat,
+            &of("goal"),
+        );
+        match found.and_then(|x| x.hints.as_ref()) {
+            Some((pairs, hat)) if pairs.len() != task.hints.len() => {
+                let msg = format!(
+                    "{} translated hints, but the lesson's task has {}: the same count, in the \
+                     same order",
+                    pairs.len(),
+                    task.hints.len()
+                );
+                w.error(*hat, msg, None);
+            }
+            Some((pairs, _)) => {
+                for (j, (h, p)) in task.hints.iter_mut().zip(pairs).enumerate() {
+                    w.put(&mut h.text, Some(p), tat, &of(&format!("hint {}", j + 1)));
+                }
+            }
+            None => {
+                for (j, h) in task.hints.iter_mut().enumerate() {
+                    w.put(&mut h.text, None, tat, &of(&format!("hint {}", j + 1)));
+                }
+            }
+        }
+    }
 }
 
 struct Walk<'a> {

@@ -11,7 +11,8 @@ use super::controls;
 use super::fields::{Ctx, Span};
 
 pub const TOP_KEYS: &[&str] = &["lesson", "lang", "title", "summary", "part", "step"];
-pub const STEP_KEYS: &[&str] = &["title", "text", "expect", "question"];
+pub const STEP_KEYS: &[&str] = &["title", "text", "expect", "question", "task"];
+pub const TASK_KEYS: &[&str] = &["goal", "hints"];
 pub const QUESTION_KEYS: &[&str] = &["ask", "choices", "explain"];
 
 /// One translated string: the English it was made from, and where that `en` is written.
@@ -44,6 +45,16 @@ pub struct TrStep {
     /// (number from 1, where it is written, `says`)
     pub expects: Vec<(usize, Pos, Option<Pair>)>,
     pub questions: Vec<TrQuestion>,
+    pub tasks: Vec<TrTask>,
+}
+
+/// `[step.ID.task.N]`: a task's goal and its hints' texts (all of them, in order).
+#[derive(Clone, Debug, Default)]
+pub struct TrTask {
+    pub n: usize,
+    pub at: Pos,
+    pub goal: Option<Pair>,
+    pub hints: Option<(Vec<Pair>, Pos)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -123,17 +134,7 @@ fn step(cx: &mut Ctx<'_>, t: &DeTable<'_>, id: &str, span: &Span) -> TrStep {
     }
     for (n, at, q) in numbered(cx, t, "question") {
         cx.unknown_keys(q, QUESTION_KEYS, "a translated question");
-        let choices = q.get("choices").and_then(|v| {
-            let Some(arr) = v.get_ref().as_array() else {
-                cx.wrong_type(v, "choices", "an array of `{ en = ..., tr = ... }`");
-                return None;
-            };
-            let pairs = arr
-                .iter()
-                .filter_map(|item| pair_of(cx, item, "choices"))
-                .collect();
-            Some((pairs, cx.pos(&v.span())))
-        });
+        let choices = pairs(cx, q, "choices");
         s.questions.push(TrQuestion {
             n,
             at,
@@ -142,7 +143,31 @@ fn step(cx: &mut Ctx<'_>, t: &DeTable<'_>, id: &str, span: &Span) -> TrStep {
             choices,
         });
     }
+    for (n, at, x) in numbered(cx, t, "task") {
+        cx.unknown_keys(x, TASK_KEYS, "a translated task");
+        let hints = pairs(cx, x, "hints");
+        s.tasks.push(TrTask {
+            n,
+            at,
+            goal: pair(cx, x, "goal"),
+            hints,
+        });
+    }
     s
+}
+
+/// An array of pairs (`choices`, `hints`) and where it is written.
+fn pairs(cx: &mut Ctx<'_>, t: &DeTable<'_>, key: &str) -> Option<(Vec<Pair>, Pos)> {
+    let v = t.get(key)?;
+    let Some(arr) = v.get_ref().as_array() else {
+        cx.wrong_type(v, key, "an array of `{ en = ..., tr = ... }`");
+        return None;
+    };
+    let ps = arr
+        .iter()
+        .filter_map(|item| pair_of(cx, item, key))
+        .collect();
+    Some((ps, cx.pos(&v.span())))
 }
 
 /// `[step.ID.expect.N]` tables: (N, where N is written, the table); N counts from 1.

@@ -25,6 +25,7 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("ws_ping", &["conn", "payload"]),
     ("ws_close", &["conn", "code", "reason"]),
     ("ws_recv", &["conn", "count", "timeout"]),
+    ("ws_raw", &["conn", "hex"]),
     ("ws_drop", &["conn", "how"]),
     ("wait", &["seconds", "until", "count", "timeout"]),
     ("keepalive", &["seconds", "announce"]),
@@ -176,7 +177,9 @@ pub const CLAIMS: &[&str] = &[
 
 pub const LESSON_KEYS: &[&str] = &["id", "title", "summary", "order", "part", "step"];
 pub const STEP_KEYS: &[&str] = &[
-    "id", "title", "claims", "text", "action", "expect", "question", "table",
+    "id", "title", "claims", "text", "action", "expect", "question", "task", "table",
 ];
+pub const TASK_KEYS: &[&str] = &["goal", "until", "count", "timeout", "hints", "solution"];
+pub const HINT_KEYS: &[&str] = &["after", "text"];
 pub const QUESTION_KEYS: &[&str] = &["ask", "choices", "answer", "answer_from", "explain"];
 pub const TABLE_KEYS: &[&str] = &["rows", "metrics"];

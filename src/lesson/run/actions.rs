@@ -234,6 +234,7 @@ impl Ctx {
             | ActionKind::WsClose { .. }
             | ActionKind::WsRecv { .. }
             | ActionKind::WsDrop { .. }
+            | ActionKind::WsRaw { .. }
             | ActionKind::ServerDrop { .. } => self.ws_action(kind, label).await,
             ActionKind::Wait {
                 seconds,

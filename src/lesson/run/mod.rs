@@ -5,6 +5,7 @@ pub mod actions;
 pub mod expect;
 pub mod log;
 pub mod measure;
+pub mod task;
 pub mod ticker;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,9 +18,10 @@ use tokio::task::JoinHandle;
 use self::actions::Ctx;
 use self::expect::Verdict;
 use self::log::{Entry, Log};
+use self::task::{TaskControl, TaskMode, TaskReport};
 use crate::capture::tap::{Clock, TapEvent};
 use crate::capture::tap_queue::{TapRx, tap_channel};
-use crate::lesson::model::{Lesson, Metric, Step};
+use crate::lesson::model::{Action, Lesson, Metric, Step};
 use crate::net::control::Control;
 use crate::net::server::{self, Config};
 use crate::net::session::{Session, in_order};
@@ -51,6 +53,8 @@ pub struct StepReport {
     pub events: Vec<Entry>,
     pub verdicts: Vec<Verdict>,
     pub table: Option<TableReport>,
+    /// The step's tasks, in order: who did each, and what matched.
+    pub tasks: Vec<TaskReport>,
 }
 
 impl ActionReport {
@@ -71,7 +75,9 @@ impl ActionReport {
 impl StepReport {
     /// Every action worked and every expectation held.
     pub fn passed(&self) -> bool {
-        self.actions.iter().all(|a| a.outcome.is_ok()) && self.verdicts.iter().all(|v| v.ok)
+        self.actions.iter().all(|a| a.outcome.is_ok())
+            && self.verdicts.iter().all(|v| v.ok)
+            && self.tasks.iter().all(TaskReport::ok)
     }
 }
 
@@ -82,6 +88,8 @@ pub struct Player {
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     decoder: Option<JoinHandle<()>>,
+    task_mode: TaskMode,
+    tasks: Arc<TaskControl>,
 }
 
 impl Player {
@@ -115,6 +123,8 @@ impl Player {
             stop: Some(stop_tx),
             server: Some(server),
             decoder: Some(decoder),
+            task_mode: TaskMode::Solve,
+            tasks: Arc::default(),
         })
     }
 
@@ -154,29 +164,30 @@ impl Player {
         self.ctx.step_start = start;
         let mut actions = Vec::new();
         for a in &step.actions {
-            let label = a.label.as_deref();
-            let began = Instant::now();
-            self.ctx.lock().begin(self.ctx.clock.now(), label);
-            let outcome = self.ctx.run(&a.kind, label).await;
-            if let Some(l) = label {
-                self.ctx.measures.client(l).elapsed_ms += began.elapsed().as_secs_f64() * 1e3;
-            }
-            actions.push(ActionReport {
-                label: a.label.clone(),
-                outcome,
-            });
+            actions.push(self.act(a).await);
         }
+        let mut tasks = Vec::new();
         self.settle().await;
+        // Expectations are about the step's actions: what the learner (or a solution) does
+        // for a task comes after, and is the task's to judge.
+        let actions_end = self.ctx.lock().entries.len();
+        for (n, t) in step.tasks.iter().enumerate() {
+            tasks.push(self.run_task(i, n, t).await);
+        }
+        if !step.tasks.is_empty() {
+            self.settle().await;
+        }
         let shared = self.ctx.log.clone();
         let log = shared.lock().unwrap_or_else(PoisonError::into_inner);
         let events = log.entries.get(start..).unwrap_or_default().to_vec();
         self.ctx.measures.refresh(&log);
         drop(log);
         let m = &self.ctx.measures;
+        let judged = events.get(..actions_end - start).unwrap_or(&events);
         let verdicts = step
             .expects
             .iter()
-            .map(|x| expect::check(x, &events, m))
+            .map(|x| expect::check(x, judged, m))
             .collect();
         let table = step.table.as_ref().map(|t| TableReport {
             metrics: t.metrics.clone(),
@@ -191,7 +202,23 @@ impl Player {
             events,
             verdicts,
             table,
+            tasks,
         })
+    }
+
+    /// Runs one action, measured under its label.
+    async fn act(&mut self, a: &Action) -> ActionReport {
+        let label = a.label.as_deref();
+        let began = Instant::now();
+        self.ctx.lock().begin(self.ctx.clock.now(), label);
+        let outcome = self.ctx.run(&a.kind, label).await;
+        if let Some(l) = label {
+            self.ctx.measures.client(l).elapsed_ms += began.elapsed().as_secs_f64() * 1e3;
+        }
+        ActionReport {
+            label: a.label.clone(),
+            outcome,
+        }
     }
 
     /// Waits until no event has come for a little while, or at most `SETTLE_MAX`.

@@ -173,6 +173,40 @@ impl Ctx {
                     last = last
                 ))
             }
+            ActionKind::WsRaw { conn, data } => {
+                let ws = self.ws(conn)?;
+                ws.write_raw(data).await.map_err(|e| e.to_string())?;
+                // What the server makes of them: usually a close frame naming the rule broken.
+                let answer = match ws.next(Duration::from_secs(2)).await {
+                    Ok(Some(Message::Close(Some(f)))) => tr!(
+                        "action.ws_close_back",
+                        code = u16::from(f.code),
+                        reason = format!("{:?}", f.reason.as_str())
+                    ),
+                    Ok(Some(Message::Close(None))) => tr!("action.ws_close_empty"),
+                    Ok(Some(m)) => tr!("action.seen_more", n = m.len()),
+                    Ok(None) => tr!("action.seen_ended"),
+                    Err(_) => tr!("action.ws_raw_quiet"),
+                };
+                // A close frame read is answered by the library on the next read: read on until
+                // the connection ends, then let the socket go, so neither side is left waiting.
+                if answer != tr!("action.ws_raw_quiet") {
+                    let deadline = Instant::now() + Duration::from_secs(2);
+                    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+                        match ws.next(left).await {
+                            Ok(Some(_)) => continue,
+                            _ => break,
+                        }
+                    }
+                    self.ws.remove(conn);
+                }
+                Ok(tr!(
+                    "action.ws_raw",
+                    conn = conn,
+                    bytes = plural(data.len(), Unit::Bytes),
+                    answer = answer
+                ))
+            }
             ActionKind::WsDrop { conn, how } => {
                 let ws = self
                     .ws
