@@ -1,7 +1,6 @@
 //! The command line: `duplex replay FILE`, `duplex serve`, and the commands still to come.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,15 +8,16 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::net::origin::Origin;
 use crate::net::{command, server};
-use crate::output::{json, plain, summary::Summary};
-use crate::replay;
 use crate::tr;
 
 #[path = "cli_err.rs"]
 mod err;
 #[path = "cli_help.rs"]
 mod help;
+#[path = "cli_replay.rs"]
+mod replay_cmd;
 
 /// The command line, with `--help` in the language of `--lang` or the environment (clap
 /// renders help while parsing, before [`run`] sets the language).
@@ -177,6 +177,11 @@ pub struct ServeArgs {
     /// client offers it (one route at a time: add ?deflate=off, as in /ws/echo?deflate=off)
     #[arg(long)]
     pub no_deflate: bool,
+    /// Refuse (403) a WebSocket upgrade whose Origin is not this one, written
+    /// scheme://host[:port] (http://localhost:8000); repeat for more. An upgrade with no Origin
+    /// (not from a browser) is let through; without this flag no Origin is checked
+    #[arg(long, value_name = "ORIGIN", value_parser = origin)]
+    pub allowed_origin: Vec<Origin>,
 }
 
 /// Seconds, more than 0 and at most a day.
@@ -187,6 +192,11 @@ fn secs(s: &str) -> Result<Duration, String> {
             "expected seconds, more than 0 and at most 86400, found \"{s}\""
         )),
     }
+}
+
+/// An origin as RFC 6454 serialises it.
+fn origin(s: &str) -> Result<Origin, String> {
+    Origin::parse(s).ok_or_else(|| tr!("cli.err.origin", found = s))
 }
 
 /// As [`secs`], or 0 for never (a zero duration).
@@ -221,7 +231,7 @@ pub fn run(cli: Cli) -> ExitCode {
         cli.lang.is_some() || env("DUPLEX_LANG").is_some_and(|v| !v.is_empty()),
     );
     match cli.command {
-        Some(Command::Replay(args)) => replay_cmd(&args),
+        Some(Command::Replay(args)) => replay_cmd::run(&args),
         Some(Command::Serve(args)) => serve_cmd(&args),
         Some(Command::Learn(args)) => learn_cmd(args, cli.lessons),
         Some(Command::Recap) => crate::lesson::learn::recap_cmd(cli.lessons.as_deref()),
@@ -298,105 +308,15 @@ fn serve_cmd(args: &ServeArgs) -> ExitCode {
         deflate: !args.no_deflate,
         ..server::Config::default()
     };
+    let control = std::sync::Arc::new(crate::net::control::Control::default());
+    if !args.allowed_origin.is_empty() {
+        control.set_origins(Some(args.allowed_origin.clone()));
+    }
     command::run(
         SocketAddr::new(args.bind, args.port),
         config,
         format,
         args.record.clone(),
+        control,
     )
-}
-
-enum Format {
-    Json,
-    Plain,
-    Summary,
-}
-
-fn replay_cmd(args: &ReplayArgs) -> ExitCode {
-    let name = args.file.display();
-    let file = match File::open(&args.file) {
-        Ok(f) => f,
-        Err(e) => {
-            let error = err::io_text(&e);
-            eprintln!(
-                "duplex: {}",
-                tr!("cli.err.open", file = name, error = error)
-            );
-            return ExitCode::FAILURE;
-        }
-    };
-    let format = if args.json {
-        Format::Json
-    } else if args.summary {
-        Format::Summary
-    } else {
-        Format::Plain
-    };
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut summary = Summary::default();
-    let mut step = 0u64;
-    let mut write_failed: Option<io::Error> = None;
-    let result = replay::replay(file, &mut |ev, origin| {
-        if write_failed.is_some() {
-            return;
-        }
-        let r = match format {
-            Format::Summary => {
-                summary.add(ev);
-                Ok(())
-            }
-            Format::Json => json::write_event(&mut out, ev, origin),
-            Format::Plain => {
-                step += 1;
-                plain::write_step(&mut out, step, ev, origin)
-            }
-        };
-        if let Err(e) = r {
-            write_failed = Some(e);
-        }
-    });
-    let outcome = match result {
-        Ok(o) => o,
-        Err(e) => {
-            let _ = out.flush();
-            eprintln!("duplex: {name}: {}", err::capture_text(&e));
-            return ExitCode::FAILURE;
-        }
-    };
-    if let Format::Summary = format {
-        summary.packets = outcome.packets;
-        summary.bytes = outcome.bytes;
-        for p in &outcome.problems {
-            summary.note_error(p.clone());
-        }
-        summary.errors += outcome.problems_dropped;
-        let _ = write!(out, "{summary}");
-    }
-    if let Some(e) = write_failed.or_else(|| out.flush().err())
-        && e.kind() != io::ErrorKind::BrokenPipe
-    {
-        eprintln!("duplex: {}", tr!("cli.err.writing", error = e));
-        return ExitCode::FAILURE;
-    }
-    let (first, last) = outcome
-        .problems
-        .split_at(outcome.problems.len().min(replay::PROBLEMS_KEPT));
-    for p in first {
-        eprintln!("duplex: {name}: {p}");
-    }
-    if outcome.problems_dropped > 0 {
-        let n = outcome.problems_dropped;
-        eprintln!("duplex: {name}: {}", tr!("cli.err.more_problems", n = n));
-    }
-    for p in last {
-        eprintln!("duplex: {name}: {p}");
-    }
-    if outcome.nothing_read() {
-        return ExitCode::FAILURE;
-    }
-    if outcome.packets == 0 {
-        eprintln!("duplex: {}", tr!("cli.err.no_packets", file = name));
-    }
-    ExitCode::SUCCESS
 }

@@ -71,6 +71,7 @@ const ARGS: &[(&str, &str, &str)] = &[
     ),
     ("serve", "record", "cli.serve.record"),
     ("serve", "no_deflate", "cli.serve.no_deflate"),
+    ("serve", "allowed_origin", "cli.serve.allowed_origin"),
     ("learn", "id", "cli.learn.id"),
     ("learn", "plain", "cli.learn.plain"),
     ("learn", "auto", "cli.learn.auto"),

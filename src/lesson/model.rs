@@ -202,6 +202,11 @@ pub enum ActionKind {
     /// `do = "ws_idle"`: from now on a WebSocket on which no byte crosses, either way, for this
     /// long is cut, as a proxy or load balancer in front of a server does (0: never).
     WsIdle { seconds: f64 },
+    /// `do = "origins"`: from now on a WebSocket upgrade whose `Origin` is present and not one
+    /// of these is refused with 403 (empty: no Origin is checked, as at the start).
+    Origins {
+        allow: Vec<crate::net::origin::Origin>,
+    },
     /// `do = "server_drop"`: the server kills its side of the named client connection at once,
     /// no close frame, no goodbye.
     ServerDrop { conn: String, how: TcpEnd },

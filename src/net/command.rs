@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use super::control::Control;
 use super::record::Recorder;
 use super::server::{self, Config};
 use super::session::Session;
@@ -31,8 +32,15 @@ pub enum Format {
     Plain,
 }
 
-/// Runs the server on `addr` until Ctrl-C, recording every connection to `record` if given.
-pub fn run(addr: SocketAddr, config: Config, format: Format, record: Option<PathBuf>) -> ExitCode {
+/// Runs the server on `addr` until Ctrl-C, recording every connection to `record` if given;
+/// `control` holds the policies set from the command line (the origins an upgrade may come from).
+pub fn run(
+    addr: SocketAddr,
+    config: Config,
+    format: Format,
+    record: Option<PathBuf>,
+    control: Arc<Control>,
+) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -43,7 +51,7 @@ pub fn run(addr: SocketAddr, config: Config, format: Format, record: Option<Path
             return ExitCode::FAILURE;
         }
     };
-    let code = rt.block_on(serve(addr, config, format, record));
+    let code = rt.block_on(serve(addr, config, format, record, control));
     // Tasks still running (a client past the drain) are dropped, not waited for.
     rt.shutdown_timeout(Duration::from_millis(100));
     code
@@ -54,6 +62,7 @@ async fn serve(
     config: Config,
     format: Format,
     record: Option<PathBuf>,
+    control: Arc<Control>,
 ) -> ExitCode {
     let listener = match TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -90,7 +99,7 @@ async fn serve(
             return ExitCode::FAILURE;
         }
     };
-    serve_until_signal(listener, config, clock, tx).await;
+    serve_until_signal(listener, config, clock, tx, control).await;
     let code = printing.finish(&gauge).await;
     let lost = gauge.stats();
     if lost.skipped > 0 {
@@ -110,7 +119,13 @@ async fn serve(
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets the clients finish for at most STOP_DRAIN.
-async fn serve_until_signal(listener: TcpListener, config: Config, clock: Clock, tx: TapTx) {
+async fn serve_until_signal(
+    listener: TcpListener,
+    config: Config,
+    clock: Clock,
+    tx: TapTx,
+    control: Arc<Control>,
+) {
     let (stopped_tx, stopped_rx) = oneshot::channel();
     let first = on_signals();
     let stop = async {
@@ -120,7 +135,7 @@ async fn serve_until_signal(listener: TcpListener, config: Config, clock: Clock,
         }
         let _ = stopped_tx.send(());
     };
-    let served = server::serve(listener, config, clock, tx, stop);
+    let served = server::serve_with(listener, config, clock, tx, stop, control);
     let cap = async {
         match stopped_rx.await {
             Ok(()) => tokio::time::sleep(STOP_DRAIN).await,

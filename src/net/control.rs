@@ -1,14 +1,16 @@
 //! What a lesson may change on a running server: the keep-alive timeout and whether answers
-//! announce it, an idle timeout for WebSockets, and which connection to kill.
+//! announce it, an idle timeout for WebSockets, the origins a WebSocket may come from, and which
+//! connection to kill.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use hyper::header::{CONNECTION, HeaderValue};
 use rustc_hash::FxHashMap as HashMap;
 
+use super::origin::Origin;
 use crate::capture::tap::{TapHandle, WeakTapHandle};
 
 /// How long a connection must have said nothing before a full server closes it for a newcomer:
@@ -27,6 +29,8 @@ pub struct Control {
     announce: AtomicBool,
     /// Cut a WebSocket idle this long (NEVER: leave it), as a proxy in front would.
     ws_idle_ms: AtomicU64,
+    /// The origins a WebSocket upgrade may come from (None: any, unchecked).
+    origins: RwLock<Option<Arc<[Origin]>>>,
     /// The open connections by the client's address.
     conns: Mutex<HashMap<SocketAddr, WeakTapHandle>>,
 }
@@ -37,6 +41,7 @@ impl Default for Control {
             keepalive_ms: AtomicU64::new(UNSET),
             announce: AtomicBool::new(false),
             ws_idle_ms: AtomicU64::new(NEVER),
+            origins: RwLock::default(),
             conns: Mutex::default(),
         }
     }
@@ -106,6 +111,20 @@ impl Control {
             NEVER => None,
             ms => Some(Duration::from_millis(ms)),
         }
+    }
+
+    /// From now on refuse (403) a WebSocket upgrade whose Origin is not one of `allowed`;
+    /// None checks no Origin.
+    pub fn set_origins(&self, allowed: Option<Vec<Origin>>) {
+        *self.origins.write().unwrap_or_else(PoisonError::into_inner) = allowed.map(Arc::from);
+    }
+
+    /// The origins a WebSocket upgrade may come from (None: any).
+    pub fn origins(&self) -> Option<Arc<[Origin]>> {
+        self.origins
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The idle timeout to apply, given the configured one.

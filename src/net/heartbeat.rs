@@ -128,6 +128,7 @@ mod tests {
             },
             conn: None,
             deflate: true,
+            control: std::sync::Arc::default(),
         }
     }
 

@@ -52,7 +52,8 @@ where
     F: FnOnce(Ws, Shared) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    if let Some(refused) = super::upgrade_check::refusal(&req) {
+    let origins = shared.control.origins();
+    if let Some(refused) = super::upgrade_check::refusal(&req, origins.as_deref()) {
         return refused;
     }
     let h = req.headers();

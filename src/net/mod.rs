@@ -12,6 +12,7 @@ pub mod game;
 pub mod heartbeat;
 pub mod limits;
 pub mod live;
+pub mod origin;
 pub mod record;
 pub mod routes;
 pub mod server;
@@ -38,6 +39,8 @@ pub struct Shared {
     pub conn: Option<WeakTapHandle>,
     /// Accept permessage-deflate offers (`duplex serve --no-deflate` turns it off).
     pub deflate: bool,
+    /// What may change while the server runs: here, the origins an upgrade may come from.
+    pub control: std::sync::Arc<control::Control>,
 }
 
 /// The time limits a route applies itself.

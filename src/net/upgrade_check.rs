@@ -1,14 +1,20 @@
 //! The rules a WebSocket upgrade request must keep (RFC 6455 §4.1, §4.2.1), each refused with
-//! its own status and a sentence naming the rule, so a learner's hand-made request is judged.
+//! its own status and a sentence naming the rule, so a learner's hand-made request is judged;
+//! then the server's own policy, the origins it takes upgrades from (§4.2.2, §10.2).
 
 use base64::Engine;
-use hyper::header::{HeaderValue, SEC_WEBSOCKET_KEY, UPGRADE};
+use hyper::header::{HeaderValue, ORIGIN, SEC_WEBSOCKET_KEY, UPGRADE};
 use hyper::{Request, StatusCode, Version};
 
+use super::origin::{self, Origin};
 use super::routes::{RespBody, text};
 
-/// The refusal `req` earns, or `None` when it may be upgraded.
-pub fn refusal<B>(req: &Request<B>) -> Option<hyper::Response<RespBody>> {
+/// The refusal `req` earns, or `None` when it may be upgraded. With `origins`, an `Origin` that
+/// is present and not among them earns a 403 (a missing one passes: see `origin::allows`).
+pub fn refusal<B>(
+    req: &Request<B>,
+    origins: Option<&[Origin]>,
+) -> Option<hyper::Response<RespBody>> {
     let h = req.headers();
     let path = req.uri().path();
     let is_ws = h
@@ -46,7 +52,18 @@ pub fn refusal<B>(req: &Request<B>) -> Option<hyper::Response<RespBody>> {
                 key = crate::ui::visible(&got)
             )))
         }
-        Some(_) => None,
+        Some(_) => {
+            let sent = h.get_all(ORIGIN).iter().map(HeaderValue::as_bytes);
+            let foreign = origins.and_then(|o| origin::allows(o, sent).err())?;
+            Some(text(
+                StatusCode::FORBIDDEN,
+                "text/plain; charset=utf-8",
+                crate::tr!(
+                    "server.upgrade_origin",
+                    origin = crate::ui::visible(&foreign)
+                ) + "\n",
+            ))
+        }
     }
 }
 

@@ -38,6 +38,13 @@ pub fn action(
         scope.labels.push(l.clone());
     }
     let what = format!("a `{kind}` action");
+    if let Some(kind) = super::policy::policy(cx, t, span, &kind, &what) {
+        return Some(Action {
+            label,
+            kind,
+            pos: cx.pos(span),
+        });
+    }
     let kind = match kind.as_str() {
         "http" => http(cx, t, span, &what),
         "tcp_send" => {
@@ -126,23 +133,6 @@ pub fn action(
             how: end(cx, t),
         },
         "wait" => wait(cx, t, span),
-        "keepalive" => {
-            if t.get("seconds").is_none() {
-                cx.missing(span, "seconds", &what);
-            }
-            ActionKind::Keepalive {
-                seconds: cx.num_field(t, "seconds", 0.0, 86_400.0).unwrap_or(0.0),
-                announce: cx.bool_field(t, "announce", false),
-            }
-        }
-        "ws_idle" => {
-            if t.get("seconds").is_none() {
-                cx.missing(span, "seconds", &what);
-            }
-            ActionKind::WsIdle {
-                seconds: cx.num_field(t, "seconds", 0.0, 86_400.0).unwrap_or(0.0),
-            }
-        }
         "ticker" => {
             let via = cx.str_field(t, span, "via", &what, true);
             let names = ["poll-new", "poll", "long-poll", "sse", "ws"];

@@ -7,6 +7,7 @@ mod controls;
 mod expect;
 mod fields;
 mod matcher;
+mod policy;
 mod question;
 mod task;
 mod translate;

@@ -30,6 +30,7 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("wait", &["seconds", "until", "count", "timeout"]),
     ("keepalive", &["seconds", "announce"]),
     ("ws_idle", &["seconds"]),
+    ("origins", &["allow"]),
     ("server_drop", &["conn", "how"]),
     ("ticker", &["via", "updates", "hz"]),
     ("chat_users", &["count", "room"]),

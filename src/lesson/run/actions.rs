@@ -14,8 +14,8 @@ use super::log::Log;
 use super::measure::Measures;
 use super::ticker;
 use crate::capture::tap::Clock;
-use crate::lesson::model::{ActionKind, Matcher, Reuse, TcpEnd, Version};
-use crate::net::client::{self, Http, HttpRequest, RawTcp, ReadEnd, Ws};
+use crate::lesson::model::{ActionKind, Matcher, Reuse, Version};
+use crate::net::client::{self, Http, HttpRequest, RawTcp, Ws};
 use crate::net::control::Control;
 use crate::tr;
 
@@ -40,6 +40,7 @@ pub struct Ctx {
 
 pub type Outcome = Result<String, String>;
 
+mod tcp;
 mod words;
 mod ws;
 
@@ -155,79 +156,9 @@ impl Ctx {
                     ms = format!("{avg:.1}")
                 ))
             }
-            ActionKind::TcpSend { conn, data } => {
-                if !self.tcp.contains_key(conn) {
-                    let raw = RawTcp::connect(self.addr)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    self.tcp.insert(conn.clone(), raw);
-                }
-                let raw = self.tcp.get_mut(conn).ok_or("no connection")?;
-                raw.send(data).await.map_err(|e| e.to_string())?;
-                let from = raw.local_addr().map(|a| a.to_string()).unwrap_or_default();
-                Ok(tr!(
-                    "action.tcp_sent",
-                    bytes = plural(data.len(), Unit::Bytes),
-                    conn = conn,
-                    from = from
-                ))
-            }
-            ActionKind::TcpRead {
-                conn,
-                limit,
-                timeout,
-            } => {
-                let raw = self.tcp.get_mut(conn).ok_or_else(|| {
-                    format!("no TCP connection named \"{conn}\" (send on it first)")
-                })?;
-                let (got, end) = raw
-                    .read(*limit, *timeout)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if end == ReadEnd::Closed {
-                    // As clients do: the server's close lingers until our FIN (or 2 s).
-                    let _ = raw.shutdown_write().await;
-                }
-                let why = match end {
-                    ReadEnd::Closed => tr!("action.read_closed"),
-                    ReadEnd::Limit => tr!("action.read_limit"),
-                    ReadEnd::Timeout => tr!("action.read_timeout"),
-                    ReadEnd::Reset => tr!("action.read_reset"),
-                };
-                let line = got.split(|&b| b == b'\n').next().unwrap_or_default();
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                // Bytes that are not text (a WebSocket frame) are shown in hex, not as mojibake.
-                let first = match std::str::from_utf8(line) {
-                    Ok(s) if !s.chars().any(char::is_control) => format!("{s:?}"),
-                    _ => tr!(
-                        "action.hex",
-                        hex = line
-                            .iter()
-                            .take(32)
-                            .map(|b| format!("{b:02x}"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    ),
-                };
-                Ok(tr!(
-                    "action.tcp_read",
-                    bytes = plural(got.len(), Unit::Bytes),
-                    why = why,
-                    first = first
-                ))
-            }
-            ActionKind::TcpClose { conn, how } => {
-                let raw = self
-                    .tcp
-                    .remove(conn)
-                    .ok_or_else(|| format!("no TCP connection named \"{conn}\""))?;
-                let sock = raw.into_inner();
-                if *how == TcpEnd::Rst {
-                    let _ = sock.set_zero_linger();
-                }
-                drop(sock);
-                Ok(tr!("action.tcp_closed", conn = conn, end = end_name(*how)))
-            }
+            ActionKind::TcpSend { .. }
+            | ActionKind::TcpRead { .. }
+            | ActionKind::TcpClose { .. } => self.tcp_action(kind).await,
             ActionKind::WsConnect { .. }
             | ActionKind::WsSend { .. }
             | ActionKind::WsPing { .. }
@@ -269,6 +200,16 @@ impl Ctx {
                 Ok(match idle {
                     Some(_) => tr!("action.ws_idle", s = seconds),
                     None => tr!("action.ws_idle_off"),
+                })
+            }
+            ActionKind::Origins { allow } => {
+                self.control
+                    .set_origins((!allow.is_empty()).then(|| allow.clone()));
+                Ok(if allow.is_empty() {
+                    tr!("action.origins_off")
+                } else {
+                    let list: Vec<String> = allow.iter().map(ToString::to_string).collect();
+                    tr!("action.origins", list = list.join(", "))
                 })
             }
             ActionKind::Ticker { via, updates, hz } => {

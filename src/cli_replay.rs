@@ -1,0 +1,105 @@
+//! `duplex replay FILE`: a capture's events as JSON, a plain transcript, or counts.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use super::{ReplayArgs, err};
+use crate::output::{json, plain, summary::Summary};
+use crate::replay;
+use crate::tr;
+
+enum Format {
+    Json,
+    Plain,
+    Summary,
+}
+
+pub(super) fn run(args: &ReplayArgs) -> ExitCode {
+    let name = args.file.display();
+    let file = match File::open(&args.file) {
+        Ok(f) => f,
+        Err(e) => {
+            let error = err::io_text(&e);
+            eprintln!(
+                "duplex: {}",
+                tr!("cli.err.open", file = name, error = error)
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let format = if args.json {
+        Format::Json
+    } else if args.summary {
+        Format::Summary
+    } else {
+        Format::Plain
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut summary = Summary::default();
+    let mut step = 0u64;
+    let mut write_failed: Option<io::Error> = None;
+    let result = replay::replay(file, &mut |ev, origin| {
+        if write_failed.is_some() {
+            return;
+        }
+        let r = match format {
+            Format::Summary => {
+                summary.add(ev);
+                Ok(())
+            }
+            Format::Json => json::write_event(&mut out, ev, origin),
+            Format::Plain => {
+                step += 1;
+                plain::write_step(&mut out, step, ev, origin)
+            }
+        };
+        if let Err(e) = r {
+            write_failed = Some(e);
+        }
+    });
+    let outcome = match result {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = out.flush();
+            eprintln!("duplex: {name}: {}", err::capture_text(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Format::Summary = format {
+        summary.packets = outcome.packets;
+        summary.bytes = outcome.bytes;
+        for p in &outcome.problems {
+            summary.note_error(p.clone());
+        }
+        summary.errors += outcome.problems_dropped;
+        let _ = write!(out, "{summary}");
+    }
+    if let Some(e) = write_failed.or_else(|| out.flush().err())
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        eprintln!("duplex: {}", tr!("cli.err.writing", error = e));
+        return ExitCode::FAILURE;
+    }
+    let (first, last) = outcome
+        .problems
+        .split_at(outcome.problems.len().min(replay::PROBLEMS_KEPT));
+    for p in first {
+        eprintln!("duplex: {name}: {p}");
+    }
+    if outcome.problems_dropped > 0 {
+        let n = outcome.problems_dropped;
+        eprintln!("duplex: {name}: {}", tr!("cli.err.more_problems", n = n));
+    }
+    for p in last {
+        eprintln!("duplex: {name}: {p}");
+    }
+    if outcome.nothing_read() {
+        return ExitCode::FAILURE;
+    }
+    if outcome.packets == 0 {
+        eprintln!("duplex: {}", tr!("cli.err.no_packets", file = name));
+    }
+    ExitCode::SUCCESS
+}
