@@ -38,6 +38,10 @@ pub enum Action {
     SendText,
     PushTicker,
     KillConn,
+    /// The request composer.
+    Compose,
+    /// The selected request into the composer (or a frame sent again).
+    EditResend,
     /// The lesson's previous step.
     PrevStep,
     /// A question's choice, 1-based.
@@ -132,6 +136,8 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ("t", "keys.text", Scope::Sandbox, Action::SendText),
     ("p", "keys.ticker", Scope::Sandbox, Action::PushTicker),
     ("x", "keys.kill", Scope::Sandbox, Action::KillConn),
+    ("R", "keys.compose", Scope::Sandbox, Action::Compose),
+    ("e", "keys.edit_resend", Scope::Sandbox, Action::EditResend),
     ("Enter  Space", "keys.run", Scope::Lesson, Action::Open),
     (
         "b  Backspace",
@@ -185,6 +191,8 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('t') => Action::SendText,
         KeyCode::Char('p') => Action::PushTicker,
         KeyCode::Char('x') => Action::KillConn,
+        KeyCode::Char('R') => Action::Compose,
+        KeyCode::Char('e') => Action::EditResend,
         KeyCode::Char('b') | KeyCode::Backspace => Action::PrevStep,
         KeyCode::Char(c @ '1'..='6') => Action::Choose(c as u8 - b'0'),
         KeyCode::Char('a') => Action::TypeAnswer,
@@ -252,7 +260,7 @@ mod tests {
             Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKciTLvzHS";
+        let keys = "qQ?jkgGhlmnNfFrwtpxRe +-=[]/b123456aJKciTLvzHS";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(

@@ -21,6 +21,12 @@ pub mod narration;
 pub mod picker;
 pub mod player;
 pub mod recap_view;
+mod req_app;
+pub mod req_composer;
+pub mod req_curl;
+pub mod req_form;
+mod req_send;
+mod req_view;
 pub mod run;
 pub mod sandbox;
 mod table_view;
@@ -91,6 +97,8 @@ pub struct App {
     pub player: Option<Player>,
     pub sandbox: Option<Sandbox>,
     pub lesson: Option<LessonScreen>,
+    /// The sandbox's request composer, kept (with its connection) while hidden.
+    pub reqcomp: Option<req_composer::Composer>,
     /// The lessons the home screen lists, the learner's progress, and where it is saved (none
     /// in tests: nothing is written).
     pub course: Course,
@@ -141,6 +149,7 @@ impl App {
             player: None,
             sandbox: None,
             lesson: None,
+            reqcomp: None,
             generation: 0,
             note: String::new(),
             area: std::cell::Cell::default(),
@@ -165,6 +174,7 @@ impl App {
     /// Stops background work before the runtime goes.
     pub fn shutdown(&mut self) {
         self.player = None;
+        self.reqcomp = None;
         self.sandbox = None;
         self.lesson = None;
     }
@@ -270,6 +280,13 @@ impl App {
                 t.draw_lifetimes_full(f, full, &self.theme);
             }
         }
+        let composing = self
+            .reqcomp
+            .as_ref()
+            .filter(|c| c.open && self.screen == Screen::Sandbox);
+        if let Some(c) = composing {
+            req_view::draw(c, f, req_view::area(&a), &self.note);
+        }
         // What is typed may be pasted, and a paste may hold controls.
         let typed = |q: &str| crate::ui::visible(q).into_owned();
         let bar = match &self.prompt {
@@ -277,6 +294,14 @@ impl App {
             Some(Prompt::Filter(q)) => crate::tr!("bar.filter", q = typed(q)),
             Some(Prompt::Answer(q)) => crate::tr!("bar.answer", q = typed(q)),
             None if self.lifetimes_full => crate::tr!("bar.lifetimes"),
+            None if composing.is_some_and(|c| c.editing.is_some()) => {
+                crate::tr!("reqcomp.bar_typing")
+            }
+            None if composing.is_some() => crate::tr!(if a.keys.width < 100 {
+                "reqcomp.bar_short"
+            } else {
+                "reqcomp.bar_long"
+            }),
             None if self.screen == Screen::Lesson
                 && self.lesson.as_ref().is_some_and(LessonScreen::task_waiting) =>
             {

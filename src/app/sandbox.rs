@@ -22,6 +22,8 @@ use crate::net::{server, session};
 /// What a quick action tells an open WebSocket to do.
 enum WsCmd {
     Text(String),
+    /// Bytes written as they are (a frame built elsewhere).
+    Raw(Vec<u8>),
     /// Drop the socket with no close frame: the server sees the connection end abruptly.
     Kill,
 }
@@ -153,6 +155,14 @@ impl Sandbox {
                         // Read the echo so the socket's buffer never fills.
                         let _ = ws.next(std::time::Duration::from_secs(2)).await;
                     }
+                    WsCmd::Raw(b) => {
+                        if let Err(e) = ws.send_raw(&b).await {
+                            let _ =
+                                tx.send(Msg::Note(crate::tr!("sandbox.send_failed", error = e)));
+                            return;
+                        }
+                        let _ = ws.next(std::time::Duration::from_secs(2)).await;
+                    }
                     WsCmd::Kill => return,
                 }
             }
@@ -171,6 +181,25 @@ impl Sandbox {
             self.sockets.pop();
         }
         self.note(crate::tr!("sandbox.no_ws"));
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A data frame's payload again, as a new masked frame of the same opcode on the newest
+    /// WebSocket; what the status line says.
+    pub fn resend_frame(&mut self, opcode: u8, payload: Vec<u8>) -> String {
+        let n = payload.len();
+        let bytes = crate::proto::ws::build::FrameSpec::client(opcode, payload).encode();
+        while let Some(s) = self.sockets.last() {
+            if s.send(WsCmd::Raw(bytes.clone())).is_ok() {
+                return crate::tr!("reqcomp.frame_again", opcode = opcode, n = n);
+            }
+            self.sockets.pop();
+        }
+        crate::tr!("sandbox.no_ws")
     }
 
     pub fn push_ticker(&self) {

@@ -596,5 +596,6 @@ fn a_lesson_whose_step_fails_says_why_at_every_size() {
 
 mod learn_aids;
 mod live;
+mod reqcomp;
 mod wrap_cjk;
 mod zh_lesson;

@@ -123,6 +123,9 @@ impl App {
             self.prompt_key(p, k);
             return;
         }
+        if self.reqcomp_key(k) {
+            return;
+        }
         if let Some(scroll) = self.glossary {
             // As the recap: ↑↓ PgUp PgDn scroll, any other key closes.
             self.glossary = match keys::action(k) {
@@ -483,6 +486,8 @@ impl App {
                     Action::SendText => return s.send_text(),
                     Action::PushTicker => return s.push_ticker(),
                     Action::KillConn => return s.kill_last(),
+                    Action::Compose => return self.open_composer(None),
+                    Action::EditResend => return self.edit_resend(),
                     _ => {}
                 }
             }
