@@ -38,6 +38,8 @@ pub enum Action {
     SendText,
     PushTicker,
     KillConn,
+    /// The frame composer on a WebSocket of the sandbox or of the lesson's server.
+    Composer,
     /// The lesson's previous step.
     PrevStep,
     /// A question's choice, 1-based.
@@ -68,6 +70,7 @@ pub enum Scope {
     Replay,
     Sandbox,
     Lesson,
+    Composer,
 }
 
 impl Scope {
@@ -79,6 +82,7 @@ impl Scope {
             Scope::Replay => "keys.scope.replay",
             Scope::Sandbox => "keys.scope.sandbox",
             Scope::Lesson => "keys.scope.lesson",
+            Scope::Composer => "keys.scope.composer",
         }
     }
 }
@@ -128,6 +132,7 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ("t", "keys.text", Scope::Sandbox, Action::SendText),
     ("p", "keys.ticker", Scope::Sandbox, Action::PushTicker),
     ("x", "keys.kill", Scope::Sandbox, Action::KillConn),
+    ("C", "keys.composer", Scope::Sandbox, Action::Composer),
     ("Enter  Space", "keys.run", Scope::Lesson, Action::Open),
     (
         "b  Backspace",
@@ -140,6 +145,26 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ("T", "keys.table", Scope::Lesson, Action::Table),
     ("K  J", "keys.narration", Scope::Lesson, Action::NarrationUp),
     ("c", "keys.view", Scope::Lesson, Action::NextView),
+    ("C", "keys.composer_lesson", Scope::Lesson, Action::Composer),
+    // Inside the composer, which reads its keys itself.
+    ("↑↓  Tab", "keys.c_field", Scope::Composer, Action::Composer),
+    (
+        "←→ Enter Space",
+        "keys.c_change",
+        Scope::Composer,
+        Action::Composer,
+    ),
+    ("p  P", "keys.c_preset", Scope::Composer, Action::Composer),
+    ("r", "keys.c_key", Scope::Composer, Action::Composer),
+    ("m", "keys.mask", Scope::Composer, Action::Composer),
+    ("s", "keys.c_send", Scope::Composer, Action::Composer),
+    (
+        "PgUp PgDn",
+        "keys.c_scroll",
+        Scope::Composer,
+        Action::Composer,
+    ),
+    ("Esc", "keys.c_leave", Scope::Composer, Action::Composer),
 ];
 
 /// The action of a key press, if any.
@@ -179,6 +204,7 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('t') => Action::SendText,
         KeyCode::Char('p') => Action::PushTicker,
         KeyCode::Char('x') => Action::KillConn,
+        KeyCode::Char('C') => Action::Composer,
         KeyCode::Char('b') | KeyCode::Backspace => Action::PrevStep,
         KeyCode::Char(c @ '1'..='6') => Action::Choose(c as u8 - b'0'),
         KeyCode::Char('a') => Action::TypeAnswer,
@@ -244,7 +270,7 @@ mod tests {
             Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpx +-=[]/b123456aJKciTLvz";
+        let keys = "qQ?jkgGhlmnNfFrwtpxC +-=[]/b123456aJKciTLvz";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(

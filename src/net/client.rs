@@ -484,6 +484,12 @@ impl Ws {
         }
     }
 
+    /// The TCP socket under the WebSocket, to write bytes the library would not (a frame built
+    /// by hand); read on with [`Ws::next`].
+    pub fn get_mut(&mut self) -> &mut TcpStream {
+        self.ws.get_mut()
+    }
+
     /// The stream itself, for what this wrapper does not offer.
     pub fn into_inner(self) -> WebSocketStream<TcpStream> {
         self.ws
