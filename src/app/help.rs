@@ -25,6 +25,7 @@ pub fn lines(width: usize) -> Vec<Line<'static>> {
         Scope::Replay,
         Scope::Sandbox,
         Scope::Lesson,
+        Scope::Composer,
     ] {
         if !out.is_empty() {
             out.push(Line::from(""));

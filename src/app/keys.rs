@@ -42,6 +42,8 @@ pub enum Action {
     Compose,
     /// The selected request into the composer (or a frame sent again).
     EditResend,
+    /// The frame composer on a WebSocket of the sandbox or of the lesson's server.
+    Composer,
     /// The lesson's previous step.
     PrevStep,
     /// A question's choice, 1-based.
@@ -76,6 +78,7 @@ pub enum Scope {
     Replay,
     Sandbox,
     Lesson,
+    Composer,
 }
 
 impl Scope {
@@ -87,6 +90,7 @@ impl Scope {
             Scope::Replay => "keys.scope.replay",
             Scope::Sandbox => "keys.scope.sandbox",
             Scope::Lesson => "keys.scope.lesson",
+            Scope::Composer => "keys.scope.composer",
         }
     }
 }
@@ -138,6 +142,7 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ("x", "keys.kill", Scope::Sandbox, Action::KillConn),
     ("R", "keys.compose", Scope::Sandbox, Action::Compose),
     ("e", "keys.edit_resend", Scope::Sandbox, Action::EditResend),
+    ("C", "keys.composer", Scope::Sandbox, Action::Composer),
     ("Enter  Space", "keys.run", Scope::Lesson, Action::Open),
     (
         "b  Backspace",
@@ -152,6 +157,26 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ("c", "keys.view", Scope::Lesson, Action::NextView),
     ("H", "keys.hint", Scope::Lesson, Action::Hint),
     ("S", "keys.give_up", Scope::Lesson, Action::GiveUp),
+    ("C", "keys.composer_lesson", Scope::Lesson, Action::Composer),
+    // Inside the composer, which reads its keys itself.
+    ("↑↓  Tab", "keys.c_field", Scope::Composer, Action::Composer),
+    (
+        "←→ Enter Space",
+        "keys.c_change",
+        Scope::Composer,
+        Action::Composer,
+    ),
+    ("p  P", "keys.c_preset", Scope::Composer, Action::Composer),
+    ("r", "keys.c_key", Scope::Composer, Action::Composer),
+    ("m", "keys.mask", Scope::Composer, Action::Composer),
+    ("s", "keys.c_send", Scope::Composer, Action::Composer),
+    (
+        "PgUp PgDn",
+        "keys.c_scroll",
+        Scope::Composer,
+        Action::Composer,
+    ),
+    ("Esc", "keys.c_leave", Scope::Composer, Action::Composer),
 ];
 
 /// The action of a key press, if any.
@@ -193,6 +218,7 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('x') => Action::KillConn,
         KeyCode::Char('R') => Action::Compose,
         KeyCode::Char('e') => Action::EditResend,
+        KeyCode::Char('C') => Action::Composer,
         KeyCode::Char('b') | KeyCode::Backspace => Action::PrevStep,
         KeyCode::Char(c @ '1'..='6') => Action::Choose(c as u8 - b'0'),
         KeyCode::Char('a') => Action::TypeAnswer,
@@ -260,7 +286,7 @@ mod tests {
             Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpxRe +-=[]/b123456aJKciTLvzHS";
+        let keys = "qQ?jkgGhlmnNfFrwtpxReC +-=[]/b123456aJKciTLvzHS";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(

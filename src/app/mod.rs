@@ -2,6 +2,9 @@
 //! `&self`, generic over where it is drawn (a terminal, or a `TestBackend` in tests).
 
 mod captures;
+pub mod composer;
+mod composer_live;
+mod composer_view;
 pub mod course;
 pub mod filter;
 mod glossary_view;
@@ -33,6 +36,7 @@ mod table_view;
 pub mod term;
 pub mod traffic;
 mod update;
+pub mod ws_link;
 mod zoom;
 
 use std::path::PathBuf;
@@ -99,6 +103,8 @@ pub struct App {
     pub lesson: Option<LessonScreen>,
     /// The sandbox's request composer, kept (with its connection) while hidden.
     pub reqcomp: Option<req_composer::Composer>,
+    /// The frame composer (`C`), over the sandbox or the lesson screen.
+    pub composer: Option<composer_live::Composer>,
     /// The lessons the home screen lists, the learner's progress, and where it is saved (none
     /// in tests: nothing is written).
     pub course: Course,
@@ -150,6 +156,7 @@ impl App {
             sandbox: None,
             lesson: None,
             reqcomp: None,
+            composer: None,
             generation: 0,
             note: String::new(),
             area: std::cell::Cell::default(),
@@ -175,6 +182,7 @@ impl App {
     pub fn shutdown(&mut self) {
         self.player = None;
         self.reqcomp = None;
+        self.composer = None;
         self.sandbox = None;
         self.lesson = None;
     }
@@ -293,6 +301,11 @@ impl App {
             Some(Prompt::Search(q)) => crate::tr!("bar.search", q = typed(q)),
             Some(Prompt::Filter(q)) => crate::tr!("bar.filter", q = typed(q)),
             Some(Prompt::Answer(q)) => crate::tr!("bar.answer", q = typed(q)),
+            None if self.composer.is_some() => crate::tr!(if a.keys.width < 100 {
+                "bar.short.composer"
+            } else {
+                "bar.long.composer"
+            }),
             None if self.lifetimes_full => crate::tr!("bar.lifetimes"),
             None if composing.is_some_and(|c| c.editing.is_some()) => {
                 crate::tr!("reqcomp.bar_typing")
@@ -323,6 +336,14 @@ impl App {
             }),
         };
         f.render_widget(Paragraph::new(Line::from(bar)), a.keys);
+        if let Some(c) = &self.composer {
+            let above = ratatui::layout::Rect {
+                height: f.area().height.saturating_sub(1),
+                ..f.area()
+            };
+            let outcome = self.composer_traffic().and_then(|t| c.outcome(t));
+            composer_view::draw(f, above, c, outcome.as_ref(), &self.theme);
+        }
     }
 }
 #[cfg(test)]

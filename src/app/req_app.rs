@@ -36,7 +36,7 @@ impl App {
     }
 
     /// Opens the composer (as it was left, or new).
-    pub(super) fn open_composer(&mut self, form: Option<Form>) {
+    pub(super) fn open_req_composer(&mut self, form: Option<Form>) {
         let Some(s) = self.sandbox.as_ref() else {
             return;
         };
@@ -95,7 +95,7 @@ impl App {
             None => None,
         };
         if let Some((form, cut)) = form {
-            self.open_composer(Some(form));
+            self.open_req_composer(Some(form));
             if cut {
                 self.note = crate::tr!("reqcomp.body_cut");
             }

@@ -9,24 +9,16 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tokio::runtime::Handle;
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
 use super::msg::Msg;
 use super::traffic::Traffic;
+use super::ws_link::{self, Link, WsCmd};
 use crate::capture::tap::Clock;
 use crate::capture::tap_queue::tap_channel;
 use crate::net::client::{Http, HttpRequest, Message, Ws};
 use crate::net::{server, session};
-
-/// What a quick action tells an open WebSocket to do.
-enum WsCmd {
-    Text(String),
-    /// Bytes written as they are (a frame built elsewhere).
-    Raw(Vec<u8>),
-    /// Drop the socket with no close frame: the server sees the connection end abruptly.
-    Kill,
-}
 
 pub struct Sandbox {
     pub url: String,
@@ -35,7 +27,7 @@ pub struct Sandbox {
     tx: UnboundedSender<Msg>,
     stop: Option<oneshot::Sender<()>>,
     /// Open WebSockets, newest last.
-    sockets: Vec<UnboundedSender<WsCmd>>,
+    sockets: Vec<Link>,
     sent: u32,
     /// One HTTP client for every GET, so its kept-alive connection is reused and, once idle,
     /// counts down to the server's timeout in the lifetimes.
@@ -130,44 +122,20 @@ impl Sandbox {
     }
 
     pub fn open_ws(&mut self) {
-        let (cmd_tx, mut cmd_rx) = unbounded_channel();
-        self.sockets.push(cmd_tx);
-        let (addr, tx) = (self.addr, self.tx.clone());
-        self.rt.spawn(async move {
-            let mut ws = match Ws::connect(addr, "/ws/echo", &[]).await {
-                Ok((ws, status)) => {
-                    let _ = tx.send(Msg::Note(crate::tr!("sandbox.ws_status", status = status)));
-                    ws
-                }
-                Err(e) => {
-                    let _ = tx.send(Msg::Note(crate::tr!("sandbox.ws_failed", error = e)));
-                    return;
-                }
-            };
-            while let Some(cmd) = cmd_rx.recv().await {
-                match cmd {
-                    WsCmd::Text(t) => {
-                        if let Err(e) = ws.send_text(&t).await {
-                            let _ =
-                                tx.send(Msg::Note(crate::tr!("sandbox.send_failed", error = e)));
-                            return;
-                        }
-                        // Read the echo so the socket's buffer never fills.
-                        let _ = ws.next(std::time::Duration::from_secs(2)).await;
-                    }
-                    WsCmd::Raw(b) => {
-                        if let Err(e) = ws.send_raw(&b).await {
-                            let _ =
-                                tx.send(Msg::Note(crate::tr!("sandbox.send_failed", error = e)));
-                            return;
-                        }
-                        let _ = ws.next(std::time::Duration::from_secs(2)).await;
-                    }
-                    WsCmd::Kill => return,
-                }
-            }
-        });
+        self.sockets
+            .push(ws_link::open(&self.rt, self.addr, self.tx.clone()));
         self.note(crate::tr!("sandbox.opening"));
+    }
+
+    /// The newest WebSocket still open, for the composer; one is opened when none is.
+    pub fn newest_ws(&mut self) -> Link {
+        while self.sockets.last().is_some_and(Link::closed) {
+            self.sockets.pop();
+        }
+        if self.sockets.is_empty() {
+            self.open_ws();
+        }
+        self.sockets.last().cloned().expect("one was just opened")
     }
 
     pub fn send_text(&mut self) {
@@ -175,7 +143,7 @@ impl Sandbox {
         let text = format!("hello {}", self.sent);
         // A socket whose task has ended has a closed channel: drop it and try the one before.
         while let Some(s) = self.sockets.last() {
-            if s.send(WsCmd::Text(text.clone())).is_ok() {
+            if s.cmd.send(WsCmd::Text(text.clone())).is_ok() {
                 return;
             }
             self.sockets.pop();
@@ -194,7 +162,7 @@ impl Sandbox {
         let n = payload.len();
         let bytes = crate::proto::ws::build::FrameSpec::client(opcode, payload).encode();
         while let Some(s) = self.sockets.last() {
-            if s.send(WsCmd::Raw(bytes.clone())).is_ok() {
+            if s.cmd.send(WsCmd::Raw(bytes.clone())).is_ok() {
                 return crate::tr!("reqcomp.frame_again", opcode = opcode, n = n);
             }
             self.sockets.pop();
@@ -228,7 +196,7 @@ impl Sandbox {
     pub fn kill_last(&mut self) {
         // A socket whose task has ended (the ticker closes itself) is skipped, not "killed".
         while let Some(s) = self.sockets.pop() {
-            if s.send(WsCmd::Kill).is_ok() {
+            if s.cmd.send(WsCmd::Kill).is_ok() {
                 return self.note(crate::tr!("sandbox.killed"));
             }
         }
@@ -247,6 +215,7 @@ impl Sandbox {
             Line::from(""),
             Line::from(crate::tr!("sandbox.keys1")),
             Line::from(crate::tr!("sandbox.keys2")),
+            Line::from(crate::tr!("sandbox.keys3")),
             Line::from(""),
             Line::from(crate::tr!("sandbox.events", n = self.traffic.len())),
             Line::from(crate::ui::visible(note).into_owned()),

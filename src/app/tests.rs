@@ -594,6 +594,7 @@ fn a_lesson_whose_step_fails_says_why_at_every_size() {
     assert_eq!(app.screen, Screen::Lesson);
 }
 
+mod composer;
 mod learn_aids;
 mod live;
 mod reqcomp;

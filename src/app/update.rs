@@ -126,6 +126,14 @@ impl App {
         if self.reqcomp_key(k) {
             return;
         }
+        // The composer takes every key but help and quit (its fields are typed into).
+        if self.composer.is_some() {
+            match keys::action(k) {
+                Some(a @ (Action::Help | Action::Quit)) if !self.composer_typing() => self.act(a),
+                _ => self.composer_key(k),
+            }
+            return;
+        }
         if let Some(scroll) = self.glossary {
             // As the recap: ↑↓ PgUp PgDn scroll, any other key closes.
             self.glossary = match keys::action(k) {
@@ -379,6 +387,7 @@ impl App {
                 Ok(said) | Err(said) => self.note = said,
             },
             Action::Choose(n) => self.answer_lesson(&n.to_string()),
+            Action::Composer => self.open_composer(),
             Action::TypeAnswer => {
                 if l.open_question().is_some() {
                     self.prompt = Some(Prompt::Answer(String::new()));
@@ -486,8 +495,9 @@ impl App {
                     Action::SendText => return s.send_text(),
                     Action::PushTicker => return s.push_ticker(),
                     Action::KillConn => return s.kill_last(),
-                    Action::Compose => return self.open_composer(None),
+                    Action::Compose => return self.open_req_composer(None),
                     Action::EditResend => return self.edit_resend(),
+                    Action::Composer => return self.open_composer(),
                     _ => {}
                 }
             }

@@ -463,12 +463,6 @@ impl Ws {
         Ok(())
     }
 
-    /// Bytes written on the socket as they are, past the library (a frame built by hand).
-    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
-        self.ws.get_mut().write_all(bytes).await?;
-        Ok(())
-    }
-
     pub async fn send_binary(&mut self, bytes: impl Into<Bytes>) -> Result<(), ClientError> {
         self.ws.send(Message::Binary(bytes.into())).await?;
         Ok(())

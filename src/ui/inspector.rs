@@ -183,7 +183,9 @@ pub fn render(
     frame.render_widget(Paragraph::new(lines).scroll((state.scroll, 0)), inner);
 }
 
-fn frame_lines<'a>(
+/// A frame as the inspector draws it: the first two bytes bit by bit, the key and the XOR, then
+/// the hex dump with each field named (the composer draws a frame before it is sent with it).
+pub(crate) fn frame_lines<'a>(
     f: &FrameDetail<'_>,
     unmask: bool,
     width: usize,
