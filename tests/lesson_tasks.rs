@@ -83,7 +83,7 @@ fn a_bad_task_is_refused_with_its_place() {
     );
     assert!(all.contains("l.toml:9:1: a task needs a solution"), "{all}");
     assert!(
-        all.contains("l.toml:11:49: hints come in order of `after`"),
+        all.contains("l.toml:11:47: hints come in order of `after`"),
         "{all}"
     );
     assert!(

@@ -18,6 +18,12 @@ impl LessonScreen {
             .filter(|l| l.step == self.step && self.running == Some(self.step) && !l.solving)
     }
 
+    /// How far the waiting task got, for the step's status line (the task's own lines may be
+    /// scrolled out of sight).
+    pub(super) fn task_status(&self) -> Option<String> {
+        self.waiting_task().map(task_words::status)
+    }
+
     /// A task waits for the learner: the key bar offers hints and the solution.
     pub fn task_waiting(&self) -> bool {
         self.waiting_task().is_some()

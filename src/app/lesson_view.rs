@@ -62,6 +62,8 @@ impl LessonScreen {
         let report = self.reports.get(self.step).and_then(Option::as_ref);
         if let Some(e) = &self.failed {
             say(vec![Span::styled(format!("✗ {e}"), theme.bad)], "", "  ");
+        } else if let Some(status) = self.task_status() {
+            say(vec![Span::styled(status, bold)], "", "");
         } else if self.running == Some(self.step) {
             say(
                 vec![Span::styled(crate::tr!("lesson_screen.running"), bold)],

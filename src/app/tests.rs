@@ -355,7 +355,7 @@ fn a_lesson_without_a_runtime_says_so_and_nothing_panics() {
     assert!(app.note.contains("no question"), "{}", app.note);
     let s = screen(&app, 80, 24);
     assert!(
-        s.contains("The WebSocket upgrade") && s.contains("step 1/4"),
+        s.contains("The WebSocket upgrade") && s.contains("step 1/6"),
         "{s}"
     );
 }
