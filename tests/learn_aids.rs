@@ -300,7 +300,7 @@ fn lesson_screen_at(name: &str, size: (u16, u16)) {
     t.wait("the recap to close", |s| !s.contains("Interview recap"));
     t.keys(&["Escape"]);
     let s = t.wait_for("Replay a capture");
-    assert!(s.contains("! 14. Typed answers"), "{s}");
+    assert!(s.contains("! 15. Typed answers"), "{s}");
     t.keys(&["q"]);
     t.wait_for("DONE-0");
     let o = duplex(&["--lessons", lessons, "recap"], data.path(), "");

@@ -131,16 +131,11 @@ fn head_then_get_on_one_connection() {
     let mut body = [0u8; 10];
     sock.read_exact(&mut body).unwrap();
     assert_eq!(&body, b"abcdefghij");
-    let evs = s.wait_until("three responses", |evs| {
-        kind(evs, "http_response").count() == 3
+    let evs = s.wait_until("three responses and the body", |evs| {
+        kind(evs, "http_response").count() == 3 && kind(evs, "http_body").count() == 1
     });
     let bodies: Vec<(u64, u64)> = kind(evs, "http_response")
-        .map(|e| {
-            (
-                e["conn"].as_u64().unwrap(),
-                e["body_bytes"].as_u64().unwrap(),
-            )
-        })
+        .map(|e| (e["conn"].as_u64().unwrap(), support::body_bytes(evs, e)))
         .collect();
     assert_eq!(bodies, [(1, 0), (1, 0), (1, 10)]);
     assert_eq!(kind(evs, "error").count(), 0, "{evs:#?}");

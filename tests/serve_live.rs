@@ -126,9 +126,9 @@ fn connection_close_ends_after_the_response() {
     let evs = s.wait_until("the close", |e| count(e, "tcp_close") == 1);
     no_errors(evs);
     let req = kind(evs, "http_request").next().unwrap();
-    assert_eq!(req["body_bytes"], 5);
+    assert_eq!(support::body_bytes(evs, req), 5);
     let resp = kind(evs, "http_response").next().unwrap();
-    assert_eq!(resp["body_bytes"], 5);
+    assert_eq!(support::body_bytes(evs, resp), 5);
     let close = kind(evs, "tcp_close").next().unwrap();
     assert_eq!(
         (&close["how"], &close["by"]),

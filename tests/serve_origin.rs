@@ -67,10 +67,14 @@ fn a_foreign_origin_is_refused_with_403_naming_the_rule() {
         !got.to_ascii_lowercase().contains("sec-websocket-accept"),
         "{got}"
     );
-    let evs = s.wait_until("the 403", |e| !status(e, 403).is_empty());
+    let evs = s.wait_until("the 403 and its body", |e| {
+        !status(e, 403).is_empty()
+            && e.iter()
+                .any(|x| x["kind"] == "http_body" && x["dir"] == "s2c")
+    });
     let refused = status(evs, 403)[0];
     assert_eq!(refused["reason"], "Forbidden", "{refused}");
-    assert!(refused["body_bytes"].as_u64().unwrap() > 0, "{refused}");
+    assert!(support::body_bytes(evs, refused) > 0, "{refused}");
     let req = evs
         .iter()
         .find(|e| e["kind"] == "http_request")

@@ -62,7 +62,7 @@ fn play_ws_upgrade(t: &Tmux, data: &Path) {
     // The views follow the step live: the 101 ends up selected and opened in the inspector.
     let s = t.wait_for("Press a to type your answer.");
     for text in [
-        "step 1/4",
+        "step 1/6",
         "GET /ws/echo Upgrade",
         "Inspector: http_response s2c · 101 Switching Protocols",
         "upgrade: websocket",
@@ -80,13 +80,27 @@ fn play_ws_upgrade(t: &Tmux, data: &Path) {
     // Step 2 (by hand), then step 3: a text message on the upgraded connection.
     t.keys(&["Enter"]);
     t.wait("step 2 shown", |s| {
-        s.contains("step 2/4") && s.contains("The handshake by hand")
+        s.contains("step 2/6") && s.contains("The handshake by hand")
     });
     t.keys(&["Enter"]);
+    // Its task (the upgrade with the learner's own curl): given up, the solution plays.
+    t.wait_for("Waiting for the wire");
+    t.keys(&["S"]);
     t.wait_for("Enter: the next step.");
     t.keys(&["Enter"]);
-    t.wait("step 3 shown", |s| {
-        s.contains("step 3/4") && s.contains("Same TCP connection")
+    // Steps 3 and 4: the upgrade rules and the Origin check, each ending in a question.
+    for (n, title) in [(3, "Three rules"), (4, "The Origin a browser sends")] {
+        t.wait(&format!("step {n} shown"), |s| {
+            s.contains(&format!("step {n}/6")) && s.contains(title)
+        });
+        t.keys(&["Enter"]);
+        t.wait_for("Press 1-3 to answer.");
+        t.keys(&["2"]);
+        t.wait_for("✓ Right.");
+        t.keys(&["Enter"]);
+    }
+    t.wait("step 5 shown", |s| {
+        s.contains("step 5/6") && s.contains("Same TCP connection")
     });
     t.keys(&["Enter"]);
     t.wait_for("Press 1-3 to answer.");

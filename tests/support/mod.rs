@@ -244,3 +244,21 @@ pub fn have(tool: &str) -> bool {
     }
     found
 }
+
+/// A message's body size: on the message when it has no body, else on the `http_body` that
+/// follows it on its connection and direction (a message is reported at its head).
+#[allow(dead_code)]
+pub fn body_bytes(evs: &[Value], msg: &Value) -> u64 {
+    if msg["body_follows"] != true {
+        return msg["body_bytes"].as_u64().unwrap_or(0);
+    }
+    let at = evs
+        .iter()
+        .position(|e| std::ptr::eq(e, msg))
+        .expect("msg in evs");
+    evs[at + 1..]
+        .iter()
+        .find(|e| e["kind"] == "http_body" && e["conn"] == msg["conn"] && e["dir"] == msg["dir"])
+        .and_then(|b| b["bytes"].as_u64())
+        .unwrap_or(0)
+}
