@@ -138,14 +138,13 @@ impl FrameSpec {
 
 /// Four bytes from the operating system's generator (RFC 6455 §5.3: unpredictable).
 pub fn random_key() -> [u8; 4] {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static FALLBACK: AtomicU32 = AtomicU32::new(0x9e37_79b9);
     let mut key = [0u8; 4];
     if getrandom::fill(&mut key).is_err() {
-        // No OS generator: still a key, only a predictable one.
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0x5a5a_5a5a);
-        key = t.to_be_bytes();
+        // No OS generator: still a fresh key each time, only a predictable one.
+        let n = FALLBACK.fetch_add(0x9e37_79b9, Ordering::Relaxed);
+        key = n.rotate_left(13).wrapping_mul(0x85eb_ca6b).to_be_bytes();
     }
     key
 }
