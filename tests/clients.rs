@@ -1,6 +1,8 @@
 //! The lesson clients against the built-in server, in process: what each client says it did is
 //! checked against what the server's tap saw on the wire.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -86,22 +88,6 @@ fn kind<'a>(evs: &'a [Value], k: &'a str) -> impl Iterator<Item = &'a Value> + '
     evs.iter().filter(move |e| e["kind"] == k)
 }
 
-/// A message's body size, on the `http_body` after it when it has one.
-fn body_bytes(evs: &[Value], msg: &Value) -> u64 {
-    if msg["body_follows"] != true {
-        return msg["body_bytes"].as_u64().unwrap_or(0);
-    }
-    let at = evs
-        .iter()
-        .position(|e| std::ptr::eq(e, msg))
-        .expect("msg in evs");
-    evs[at + 1..]
-        .iter()
-        .find(|e| e["kind"] == "http_body" && e["conn"] == msg["conn"] && e["dir"] == msg["dir"])
-        .and_then(|b| b["bytes"].as_u64())
-        .unwrap_or(0)
-}
-
 fn count(evs: &[Value], k: &str) -> usize {
     kind(evs, k).count()
 }
@@ -185,7 +171,7 @@ async fn fresh_requests_open_one_connection_each() {
     assert_eq!(conns.len(), 4, "one request per connection");
     assert!(
         reqs.iter()
-            .all(|r| r["method"] == "POST" && body_bytes(evs, r) == 5)
+            .all(|r| r["method"] == "POST" && support::body_bytes(evs, r) == 5)
     );
     let lesson_header = reqs[0]["headers"]
         .as_array()

@@ -4,42 +4,12 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
 use duplex::lesson::load::parse_lesson;
 use duplex::lesson::run::{Player, StepReport};
 use serde_json::Value;
-use support::{BOUND, Server};
+use support::{Server, answer};
 
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
-
-/// The whole answer to `head` sent on a fresh connection: up to the end of the body named by
-/// Content-Length, or the head of a 101, or the server's close.
-fn answer(s: &Server, head: &str) -> String {
-    let mut sock = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
-    sock.set_read_timeout(Some(BOUND)).unwrap();
-    sock.write_all(head.as_bytes()).unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let text = String::from_utf8_lossy(&got).into_owned();
-        if let Some((h, body)) = text.split_once("\r\n\r\n") {
-            let len = h.lines().find_map(|l| {
-                l.to_ascii_lowercase()
-                    .strip_prefix("content-length: ")
-                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-            });
-            if len.is_some_and(|n| body.len() >= n) || h.starts_with("HTTP/1.1 101") {
-                return text;
-            }
-        }
-        match sock.read(&mut buf) {
-            Ok(0) | Err(_) => return text,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-    }
-}
 
 /// A well-formed upgrade request, with `origin` when given.
 fn upgrade(origin: Option<&str>) -> String {

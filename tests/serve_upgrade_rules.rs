@@ -3,40 +3,9 @@
 
 mod support;
 
-use std::io::Read;
-use std::io::Write;
-use std::net::TcpStream;
-
-use support::{BOUND, Server};
+use support::{Server, answer};
 
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
-
-/// The whole answer to `head` sent on a fresh connection, read until the server closes or
-/// the body named by Content-Length is in.
-fn answer(s: &Server, head: &str) -> String {
-    let mut sock = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
-    sock.set_read_timeout(Some(BOUND)).unwrap();
-    sock.write_all(head.as_bytes()).unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let text = String::from_utf8_lossy(&got).into_owned();
-        if let Some((h, body)) = text.split_once("\r\n\r\n") {
-            let len = h.lines().find_map(|l| {
-                l.to_ascii_lowercase()
-                    .strip_prefix("content-length: ")
-                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-            });
-            if len.is_some_and(|n| body.len() >= n) || h.starts_with("HTTP/1.1 101") {
-                return text;
-            }
-        }
-        match sock.read(&mut buf) {
-            Ok(0) | Err(_) => return String::from_utf8_lossy(&got).into_owned(),
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-    }
-}
 
 fn upgrade(version: &str, extra: &str) -> String {
     format!(

@@ -262,3 +262,31 @@ pub fn body_bytes(evs: &[Value], msg: &Value) -> u64 {
         .and_then(|b| b["bytes"].as_u64())
         .unwrap_or(0)
 }
+
+/// The whole answer to `head` sent on a fresh connection: up to the end of the body named by
+/// Content-Length, or the head of a 101, or the server's close.
+pub fn answer(s: &Server, head: &str) -> String {
+    use std::io::{Read, Write};
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    sock.set_read_timeout(Some(BOUND)).unwrap();
+    sock.write_all(head.as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&got).into_owned();
+        if let Some((h, body)) = text.split_once("\r\n\r\n") {
+            let len = h.lines().find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length: ")
+                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+            });
+            if len.is_some_and(|n| body.len() >= n) || h.starts_with("HTTP/1.1 101") {
+                return text;
+            }
+        }
+        match sock.read(&mut buf) {
+            Ok(0) | Err(_) => return text,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
