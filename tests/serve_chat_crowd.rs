@@ -274,3 +274,42 @@ fn a_client_that_does_not_read_is_dropped_with_1008() {
     watching.join().unwrap();
     drop(deaf);
 }
+
+#[test]
+fn a_crowd_joining_one_by_one_reaches_a_reader_that_keeps_up_in_few_frames() {
+    // 200 join one after the other while the first reads at once: one frame per newcomer is
+    // n² frames over the room; merged, the first hears of all of them in far fewer.
+    const CROWD: usize = 200;
+    let s = Server::start(&[]);
+    let port = s.port;
+    let path = |i: usize| format!("/ws/chat?name=k{i}&room=keepup");
+    let mut first = ws_connect(port, &path(0));
+    first.read().unwrap(); // its welcome
+    let counting = thread::spawn(move || {
+        let (mut frames, mut heard) = (0, HashSet::new());
+        while heard.len() < CROWD - 1 {
+            match first.read() {
+                Ok(Message::Text(t)) => {
+                    let m: Value = serde_json::from_str(t.as_str()).unwrap();
+                    if m["type"] == "join" {
+                        frames += 1;
+                        heard.extend(names(&m));
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => panic!("after {frames} join frames, {} names: {e}", heard.len()),
+            }
+        }
+        frames
+    });
+    // The others do not read: a few kB of notices each stay well within their backlog.
+    let others: Vec<_> = (1..CROWD).map(|i| ws_connect(port, &path(i))).collect();
+    let frames = counting.join().unwrap();
+    drop(others);
+    assert!(
+        frames <= CROWD / 2,
+        "{frames} join frames for {} newcomers",
+        CROWD - 1
+    );
+    eprintln!("{} joins heard in {frames} frames", CROWD - 1);
+}

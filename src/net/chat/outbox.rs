@@ -2,8 +2,11 @@
 //!
 //! Once a member is behind (MERGE_FROM items wait), a join or leave notice that follows another
 //! unsent one extends it (up to LIST_MAX names), so that a crowd joining at once costs each
-//! member a few messages, not one per newcomer. A member that keeps up gets the notices one by
-//! one, as before merging existed. The backlog is measured in bytes: a member is too slow only
+//! member a few messages, not one per newcomer. In a small room a member that keeps up gets the
+//! notices one by one, as before merging existed. In a crowd (CROWD members or more) a notice
+//! waits up to HOLD for the next ones even for a member that keeps up: otherwise 1,000 joining
+//! one by one cost 500,000 frames (n²), each a wake-up and a write. A message never waits, and
+//! takes the notices before it along. The backlog is measured in bytes: a member is too slow only
 //! when more than MAX_BACKLOG bytes wait, which a join storm cannot reach but a client that
 //! stopped reading while the room talks soon does.
 
@@ -12,6 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 use tokio::sync::Notify;
+use tokio::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// Bytes a member may have waiting before it counts as too slow. A crowd of 1,024 joining at
@@ -22,6 +26,10 @@ pub const LIST_MAX: usize = 256;
 /// Items waiting from which a notice joins the one before it (a reader that keeps up sees no
 /// merged notices, which older clients do not expect).
 const MERGE_FROM: usize = 4;
+/// Members from which a room counts as a crowd: its notices wait HOLD to be merged.
+pub const CROWD: usize = 32;
+/// How long a crowd's join or leave notice waits for the next ones.
+pub const HOLD: Duration = Duration::from_millis(25);
 /// Bytes written in one go: the time limit on a write then stays fair to a slow link.
 const BATCH: usize = 64 * 1024;
 /// What an item costs beyond its text (the JSON around a name list); an estimate.
@@ -104,6 +112,34 @@ struct State {
     bytes: usize,
     /// Judged too slow: nothing more is queued and the client's task closes with 1008.
     slow: bool,
+    /// Text items waiting: while there are any, nothing is held.
+    texts: usize,
+    /// Until when a crowd's notices wait to be merged, if they do.
+    hold_until: Option<Instant>,
+}
+
+impl State {
+    /// Until when what waits is held back; None when it can go (or nothing waits).
+    fn held(&self, now: Instant) -> Option<Instant> {
+        self.hold_until
+            .filter(|&t| t > now && self.texts == 0 && !self.items.is_empty())
+    }
+
+    /// The next items, about BATCH bytes at most; what stays goes out at once.
+    fn batch(&mut self) -> Vec<Item> {
+        let mut batch = Vec::new();
+        let mut size = 0;
+        while size < BATCH
+            && let Some(item) = self.items.pop_front()
+        {
+            size += item.cost();
+            self.texts -= usize::from(matches!(item, Item::Text(_)));
+            batch.push(item);
+        }
+        self.bytes = self.bytes.saturating_sub(size);
+        self.hold_until = None;
+        batch
+    }
 }
 
 #[derive(Default)]
@@ -122,11 +158,16 @@ impl Outbox {
 
     /// Queues `note`; false when the member is (now) too slow and must leave the room.
     pub fn push(&self, note: &Note) -> bool {
+        self.push_in(note, false)
+    }
+
+    /// As `push`, for a member of a crowd when `crowd`: a notice then waits HOLD to be merged.
+    pub fn push_in(&self, note: &Note, crowd: bool) -> bool {
         let mut s = self.lock();
         if s.slow {
             return false;
         }
-        let behind = s.items.len() >= MERGE_FROM;
+        let behind = s.items.len() >= MERGE_FROM || (crowd && s.hold_until.is_some());
         let (item, cost) = match (note, s.items.back_mut().filter(|_| behind)) {
             (Note::Joined(n), Some(Item::Joined(names))) if names.len() < LIST_MAX => {
                 names.push(n.clone());
@@ -149,9 +190,16 @@ impl Outbox {
             return false;
         }
         s.bytes += cost;
-        if let Some(item) = item {
-            s.items.push_back(item);
+        let Some(item) = item else {
+            // Merged: the task knows already that something waits.
+            return true;
+        };
+        if matches!(item, Item::Text(_)) {
+            s.texts += 1;
+        } else if crowd && s.hold_until.is_none() {
+            s.hold_until = Some(Instant::now() + HOLD);
         }
+        s.items.push_back(item);
         drop(s);
         self.ready.notify_one();
         true
@@ -163,6 +211,8 @@ impl Outbox {
         s.slow = true;
         s.items.clear();
         s.bytes = 0;
+        s.texts = 0;
+        s.hold_until = None;
         drop(s);
         self.slowed.notify_one();
         self.ready.notify_one();
@@ -172,29 +222,48 @@ impl Outbox {
     /// None once the member is too slow. Cancel-safe: items leave the queue only on return.
     pub async fn take(&self) -> Option<Vec<Item>> {
         loop {
-            match self.take_now() {
-                Some(batch) if batch.is_empty() => self.ready.notified().await,
-                taken => return taken,
+            let held = {
+                let mut s = self.lock();
+                if s.slow {
+                    return None;
+                }
+                match s.held(Instant::now()) {
+                    None if s.items.is_empty() => None,
+                    None => return Some(s.batch()),
+                    until => until,
+                }
+            };
+            match held {
+                None => self.ready.notified().await,
+                Some(until) => tokio::select! {
+                    () = self.ready.notified() => {}
+                    () = tokio::time::sleep_until(until) => {}
+                },
             }
         }
     }
 
-    /// As `take`, without waiting: an empty batch when nothing waits.
+    /// As `take` at `now`, without waiting: an empty batch when nothing can go yet.
+    #[cfg(test)]
+    pub fn take_at(&self, now: Instant) -> Option<Vec<Item>> {
+        let mut s = self.lock();
+        if s.slow {
+            return None;
+        }
+        if s.held(now).is_some() {
+            return Some(Vec::new());
+        }
+        Some(s.batch())
+    }
+
+    /// Everything that waits (at most a batch), held or not: an empty batch when nothing does.
+    #[cfg(test)]
     pub fn take_now(&self) -> Option<Vec<Item>> {
         let mut s = self.lock();
         if s.slow {
             return None;
         }
-        let mut batch = Vec::new();
-        let mut size = 0;
-        while size < BATCH
-            && let Some(item) = s.items.pop_front()
-        {
-            size += item.cost();
-            batch.push(item);
-        }
-        s.bytes = s.bytes.saturating_sub(size);
-        Some(batch)
+        Some(s.batch())
     }
 
     /// Resolves once the member has been judged too slow.
@@ -220,6 +289,7 @@ mod tests {
 
     fn now<T>(f: impl std::future::Future<Output = T>) -> T {
         tokio::runtime::Builder::new_current_thread()
+            .enable_time()
             .build()
             .unwrap()
             .block_on(f)
@@ -283,6 +353,33 @@ mod tests {
         let mut want = vec![1; MERGE_FROM - 1];
         want.extend([LIST_MAX, LIST_MAX, 1]);
         assert_eq!(lens, want);
+    }
+
+    #[test]
+    fn a_crowds_notices_wait_to_be_merged_and_a_message_takes_them_along() {
+        let o = Outbox::default();
+        let t = Instant::now();
+        assert!(o.push_in(&Note::Joined("a".into()), true));
+        assert!(o.take_at(t).unwrap().is_empty(), "held");
+        assert!(o.push_in(&Note::Joined("b".into()), true));
+        let got = texts(o.take_at(t + HOLD * 2).unwrap());
+        assert_eq!(
+            Value::from(got),
+            serde_json::json!([{"type":"join","name":"a","room":"r","names":["a","b"]}])
+        );
+        // A message does not wait, nor do the notices before it.
+        assert!(o.push_in(&Note::Left("a".into(), "closed"), true));
+        assert!(o.push(&Note::Text(r#"{"type":"msg"}"#.into())));
+        let got = texts(o.take_at(t).unwrap());
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (&got[0]["type"], &got[1]["type"]),
+            (&"leave".into(), &"msg".into())
+        );
+        // The hold ends by itself.
+        assert!(o.push_in(&Note::Joined("c".into()), true));
+        assert_eq!(now(o.take()).unwrap().len(), 1);
+        assert_eq!(o.lock().bytes, 0);
     }
 
     #[test]
