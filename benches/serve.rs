@@ -4,7 +4,9 @@
 //!
 //!     cargo bench --bench serve [-- --trips N] [--runs N]
 //!
-//! Three servers, the same code but for the tap:
+//! Four servers: a bare tokio-tungstenite echo loop built here (the floor: same read buffer and
+//! limits as the server's `/ws/echo`, no hyper, no routes), and the built-in server three ways,
+//! the same code but for the tap:
 //! - `off`: `Config { tap: false }`, the bare socket;
 //! - `tap`: every byte copied into the channel, which a task drains and drops;
 //! - `tap+decode`: the channel feeds `Session`, the decoders `duplex serve` runs.
@@ -23,8 +25,10 @@ use std::time::{Duration, Instant};
 use duplex::capture::tap::Clock;
 use duplex::capture::tap_queue::tap_channel;
 use duplex::net::client::{Message, Ws};
+use duplex::net::limits;
 use duplex::net::server::{self, Config};
 use duplex::net::session::Session;
+use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
@@ -35,6 +39,7 @@ const CHAT_CLIENTS: usize = 1000;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
+    Bare,
     Off,
     Tap,
     TapDecode,
@@ -43,9 +48,10 @@ enum Mode {
 impl Mode {
     fn name(self) -> &'static str {
         match self {
-            Mode::Off => "off",
-            Mode::Tap => "tap",
-            Mode::TapDecode => "tap+decode",
+            Mode::Bare => "bare tokio-tungstenite",
+            Mode::Off => "duplex, tap off",
+            Mode::Tap => "duplex, tap",
+            Mode::TapDecode => "duplex, tap+decode",
         }
     }
 }
@@ -80,7 +86,46 @@ struct Running {
     _stop: oneshot::Sender<()>,
 }
 
+/// The floor: accept, handshake and echo with tokio-tungstenite alone, with the server's
+/// WebSocket configuration (its small read buffer included).
+async fn start_bare() -> std::io::Result<Running> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        loop {
+            let sock = tokio::select! {
+                s = listener.accept() => match s {
+                    Ok((s, _)) => s,
+                    Err(_) => continue,
+                },
+                _ = &mut stop_rx => return,
+            };
+            tokio::spawn(async move {
+                let _ = sock.set_nodelay(true);
+                let config = Some(limits::ws_config());
+                let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(sock, config).await
+                else {
+                    return;
+                };
+                while let Some(Ok(m)) = ws.next().await {
+                    if (m.is_text() || m.is_binary()) && ws.send(m).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    Ok(Running {
+        addr,
+        _stop: stop_tx,
+    })
+}
+
 async fn start(mode: Mode) -> std::io::Result<Running> {
+    if mode == Mode::Bare {
+        return start_bare().await;
+    }
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (tx, mut rx) = tap_channel();
@@ -149,7 +194,7 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 async fn bench(trips: u32, runs: usize) -> Result<(), String> {
-    let modes = [Mode::Off, Mode::Tap, Mode::TapDecode];
+    let modes = [Mode::Bare, Mode::Off, Mode::Tap, Mode::TapDecode];
     let mut servers = Vec::new();
     for m in modes {
         servers.push(start(m).await.map_err(|e| e.to_string())?);
@@ -165,16 +210,24 @@ async fn bench(trips: u32, runs: usize) -> Result<(), String> {
         }
     }
     let medians: Vec<f64> = rates.iter_mut().map(|r| median(r)).collect();
-    let off = medians[0];
+    let (bare, off) = (medians[0], medians[1]);
+    println!(
+        "  {:<24} {:>14} {:>9} {:>8} {:>10}   runs",
+        "server", "round trips/s", "µs each", "of bare", "over off"
+    );
     for (i, m) in modes.iter().enumerate() {
-        let overhead = (off / medians[i] - 1.0) * 100.0;
         let all: Vec<String> = rates[i].iter().map(|r| format!("{r:.0}")).collect();
+        let over = match m {
+            Mode::Bare => String::from("-"),
+            _ => format!("{:.1}%", (off / medians[i] - 1.0) * 100.0),
+        };
         println!(
-            "  {:<11} median {:>8.0} round trips/s  ({:>5.1} µs each)  overhead {:>5.1}%   runs: {}",
+            "  {:<24} {:>14.0} {:>9.1} {:>7.1}% {:>10}   {}",
             m.name(),
             medians[i],
             1e6 / medians[i],
-            overhead,
+            medians[i] / bare * 100.0,
+            over,
             all.join(" ")
         );
     }
@@ -249,11 +302,11 @@ async fn chat(server: &Running) -> Result<(), String> {
     };
     let want = CHAT_BURST as usize * CHAT_CLIENTS;
     println!(
-        "chat: {CHAT_CLIENTS} clients in one room, connected in {:.2} s",
+        "chat: {CHAT_CLIENTS} clients in one room, connected in {:.2} s (target < 1 s)",
         connected.as_secs_f64()
     );
     println!(
-        "chat: latency over {} deliveries (one message at a time): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "chat: latency over {} deliveries (one message at a time): p50 {:.2} ms, p99 {:.2} ms (target < 15 ms), max {:.2} ms",
         latencies.len(),
         pct(0.50),
         pct(0.99),
