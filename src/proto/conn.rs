@@ -105,6 +105,9 @@ pub struct Connection {
     sniff: sniff::Sniff,
     /// Where TLS secrets are learnt, to decrypt this connection if it speaks TLS.
     keys: Option<super::tls::SharedKeys>,
+    /// The record layer, once the client opened with TLS.
+    tls: Option<Box<super::tls::TlsStream>>,
+    tls_scratch: Vec<super::tls::stream::Out>,
 }
 
 impl Connection {
@@ -119,6 +122,8 @@ impl Connection {
             ws_scratch: Vec::new(),
             sniff: sniff::Sniff::Deciding,
             keys: None,
+            tls: None,
+            tls_scratch: Vec::new(),
         }
     }
 
@@ -172,6 +177,14 @@ impl Connection {
         if self.sniffing() {
             return self.sniff_data(dir, ts, data, out);
         }
+        if self.tls.is_some() {
+            return self.tls_data(dir, ts, data, out);
+        }
+        self.plain_data(dir, ts, data, out);
+    }
+
+    /// Bytes of the HTTP/WebSocket layer: the TCP stream, or the plaintext TLS decrypted.
+    fn plain_data(&mut self, dir: Dir, ts: Timestamp, data: &[u8], out: &mut Vec<Event>) {
         if self.sides[dir.index()].pending.is_empty() {
             // Fast path: decode straight from the caller's slice, keep only the leftover.
             let used = self.feed(dir, ts, data, out);
@@ -191,6 +204,10 @@ impl Connection {
         let side = &mut self.sides[dir.index()];
         let offset = side.offset() + side.pending.len() as u64;
         side.bytes += missing;
+        if let Some(tls) = &mut self.tls {
+            tls.gap(dir);
+        }
+        let side = &mut self.sides[dir.index()];
         if side.ended || matches!(side.proto, Proto::Opaque) {
             return;
         }
@@ -206,6 +223,7 @@ impl Connection {
     pub fn end(&mut self, dir: Dir, ts: Timestamp, out: &mut Vec<Event>) {
         if !self.sides[dir.index()].ended {
             self.sniff_decide(ts, true, out);
+            self.tls_end(dir, ts, out);
         }
         let side = &mut self.sides[dir.index()];
         if side.ended {
@@ -340,6 +358,9 @@ mod upgrade;
 
 #[path = "conn_sniff.rs"]
 mod sniff;
+
+#[path = "conn_tls.rs"]
+mod tls_mode;
 
 #[cfg(test)]
 #[path = "conn_tests.rs"]

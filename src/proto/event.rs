@@ -211,8 +211,8 @@ pub struct TlsHandshake {
     pub server: Option<ServerHello>,
     /// Seen only because it was decrypted (TLS 1.3 hides all after the ServerHello).
     pub encrypted: bool,
-    /// The message with its 4-byte header; for the plain port's stranger, the bytes of the
-    /// records that carried its ClientHello.
+    /// The message with its 4-byte header; for a ClientHello, the bytes of the records that
+    /// carried it (headers included).
     pub bytes: u64,
 }
 

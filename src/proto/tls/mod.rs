@@ -6,11 +6,15 @@
 //! Beside it, in submodules: the names of the protocol's numbers, and the keys a passive
 //! decryption needs (`keylog`).
 
+pub mod crypt;
+pub mod handshake;
 pub mod keylog;
 pub mod names;
+pub mod stream;
 
 pub use keylog::{KeyLog, SharedKeys};
 pub use names::{content_type_name, handshake_name, suite_name};
+pub use stream::TlsStream;
 
 /// Record bytes read for one ClientHello at most: real ones fit in one record of a few KiB.
 pub const MAX_HELLO: usize = 32 * 1024;
