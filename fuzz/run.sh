@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds=${1:-30}
-targets=${FUZZ_TARGETS:-http1 ws conn capture lesson}
+targets=${FUZZ_TARGETS:-http1 ws conn capture lesson tls}
 sanitizer=${FUZZ_SANITIZER:-none}
 jobs=${FUZZ_JOBS:-1}
 
@@ -36,6 +36,7 @@ dict_for() {
     ws) echo ws.dict ;;
     capture) echo capture.dict ;;
     lesson) echo lesson.dict ;;
+    tls) echo tls.dict ;;
   esac
 }
 

@@ -220,6 +220,9 @@ pub struct ReplayArgs {
     /// Print only the counts: connections, requests, responses, frames, close codes, errors
     #[arg(long, group = "format")]
     pub summary: bool,
+    /// Decrypt TLS with the secrets of this key log (SSLKEYLOGFILE format)
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
 }
 
 pub fn run(cli: Cli) -> ExitCode {

@@ -52,6 +52,7 @@ const ARGS: &[(&str, &str, &str)] = &[
     ("replay", "json", "cli.replay.json"),
     ("replay", "plain", "cli.replay.plain"),
     ("replay", "summary", "cli.replay.summary"),
+    ("replay", "keylog", "cli.replay.keylog"),
     ("serve", "port", "cli.serve.port"),
     ("serve", "bind", "cli.serve.bind"),
     ("serve", "keepalive", "cli.serve.keepalive"),

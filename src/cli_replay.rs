@@ -28,6 +28,32 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let keys = crate::proto::tls::SharedKeys::default();
+    if let Some(path) = &args.keylog {
+        let text = match std::fs::read(path) {
+            Ok(t) => t,
+            Err(e) => {
+                let error = err::io_text(&e);
+                let file = path.display();
+                eprintln!(
+                    "duplex: {}",
+                    tr!("cli.err.open", file = file, error = error)
+                );
+                return ExitCode::FAILURE;
+            }
+        };
+        let (log, problems) = crate::proto::tls::KeyLog::parse(&String::from_utf8_lossy(&text));
+        for p in problems.iter().take(5) {
+            let file = path.display();
+            eprintln!(
+                "duplex: {}",
+                tr!("cli.err.keylog_line", file = file, what = p)
+            );
+        }
+        if let Ok(mut k) = keys.write() {
+            k.extend(&log);
+        }
+    }
     let format = if args.json {
         Format::Json
     } else if args.summary {
@@ -40,7 +66,7 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
     let mut summary = Summary::default();
     let mut step = 0u64;
     let mut write_failed: Option<io::Error> = None;
-    let result = replay::replay(file, &mut |ev, origin| {
+    let result = replay::replay_with_keys(file, keys, &mut |ev, origin| {
         if write_failed.is_some() {
             return;
         }

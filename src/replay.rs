@@ -9,6 +9,7 @@ use crate::capture::reassembly::{self, Reassembler, StreamEvent};
 use crate::proto::conn::Connection;
 use crate::proto::event::{CloseHow, Event, TcpClose, TcpOpen};
 use crate::proto::half_close::HalfCloses;
+use crate::proto::tls::SharedKeys;
 use crate::proto::{ConnId, Dir, Timestamp};
 
 /// What a replay went through besides the events.
@@ -58,9 +59,21 @@ pub fn replay<R: Read>(
     reader: R,
     sink: &mut impl FnMut(&Event, Timestamp),
 ) -> Result<Outcome, CaptureError> {
+    replay_with_keys(reader, SharedKeys::default(), sink)
+}
+
+/// As `replay`, TLS connections decrypted with `keys` (a `--keylog` file's) and the secrets of
+/// every Decryption Secrets Block the file holds, learnt as they are met.
+pub fn replay_with_keys<R: Read>(
+    reader: R,
+    keys: SharedKeys,
+    sink: &mut impl FnMut(&Event, Timestamp),
+) -> Result<Outcome, CaptureError> {
     let mut capture = CaptureReader::new(reader)?;
+    capture.learn_secrets_into(keys.clone());
     let mut outcome = Outcome::default();
     let mut streams = Streams::default();
+    streams.conns.keys = keys;
     let mut last_ts = Timestamp::default();
     loop {
         let packet = match capture.next_packet() {
@@ -122,6 +135,8 @@ pub struct Conns {
     /// FINs held until it is known whether traffic follows them.
     halves: HalfCloses,
     out: Vec<Event>,
+    /// TLS secrets, shared by every connection of the file.
+    pub keys: SharedKeys,
 }
 
 impl Conns {
@@ -135,7 +150,8 @@ impl Conns {
                 server,
                 handshake,
             } => {
-                let c = Connection::new(conn);
+                let mut c = Connection::new(conn);
+                c.set_keys(self.keys.clone());
                 self.out.push(c.open_event(
                     ts,
                     TcpOpen {

@@ -121,6 +121,8 @@ pub struct CaptureReader<R: Read> {
     layout: Layout,
     packets: u64,
     last_ts: Timestamp,
+    /// Where the TLS secrets of Decryption Secrets Blocks go as they are met.
+    keys: Option<crate::proto::tls::SharedKeys>,
 }
 
 impl<R: Read> CaptureReader<R> {
@@ -139,6 +141,7 @@ impl<R: Read> CaptureReader<R> {
             layout: Layout::Ng(Section::default()),
             packets: 0,
             last_ts: Timestamp(0),
+            keys: None,
         };
         let have_magic = this.fill(4)?;
         let not_a_capture = |this: &Self| CaptureError::NotACapture {
@@ -314,7 +317,14 @@ impl<R: Read> CaptureReader<R> {
                         orig_len: p.orig_len,
                     })
                 }
-                Ok(None) => None,
+                Ok(None) => {
+                    // Secrets are learnt before the packets after them are handed out.
+                    if !section.secrets.is_empty() {
+                        let text = std::mem::take(&mut section.secrets);
+                        self.learn(&text);
+                    }
+                    None
+                }
                 Err(BlockError::Packet(what)) => {
                     let e = corrupt(self.packets, self.offset, what);
                     self.skip(len);
@@ -327,6 +337,21 @@ impl<R: Read> CaptureReader<R> {
             self.skip(len);
             if found.is_some() {
                 return Ok(found);
+            }
+        }
+    }
+
+    /// Secrets met in the file (Decryption Secrets Blocks) go into `keys` as they are read.
+    pub fn learn_secrets_into(&mut self, keys: crate::proto::tls::SharedKeys) {
+        self.keys = Some(keys);
+    }
+
+    fn learn(&self, text: &[u8]) {
+        if let Some(keys) = &self.keys
+            && let Ok(mut k) = keys.write()
+        {
+            for line in String::from_utf8_lossy(text).lines() {
+                let _ = k.add_line(line);
             }
         }
     }

@@ -103,6 +103,11 @@ pub struct Connection {
     ws_scratch: Vec<WsEvent>,
     /// Whether the client's first bytes are told apart yet (HTTP/1, HTTP/2, TLS).
     sniff: sniff::Sniff,
+    /// Where TLS secrets are learnt, to decrypt this connection if it speaks TLS.
+    keys: Option<super::tls::SharedKeys>,
+    /// The record layer, once the client opened with TLS.
+    tls: Option<Box<super::tls::TlsStream>>,
+    tls_scratch: Vec<super::tls::stream::Out>,
 }
 
 impl Connection {
@@ -116,7 +121,16 @@ impl Connection {
             http_scratch: Vec::new(),
             ws_scratch: Vec::new(),
             sniff: sniff::Sniff::Deciding,
+            keys: None,
+            tls: None,
+            tls_scratch: Vec::new(),
         }
+    }
+
+    /// The key log to decrypt this connection with, should it speak TLS. Secrets may arrive in
+    /// it later, up to the records they protect.
+    pub fn set_keys(&mut self, keys: super::tls::SharedKeys) {
+        self.keys = Some(keys);
     }
 
     pub fn id(&self) -> ConnId {
@@ -163,6 +177,14 @@ impl Connection {
         if self.sniffing() {
             return self.sniff_data(dir, ts, data, out);
         }
+        if self.tls.is_some() {
+            return self.tls_data(dir, ts, data, out);
+        }
+        self.plain_data(dir, ts, data, out);
+    }
+
+    /// Bytes of the HTTP/WebSocket layer: the TCP stream, or the plaintext TLS decrypted.
+    fn plain_data(&mut self, dir: Dir, ts: Timestamp, data: &[u8], out: &mut Vec<Event>) {
         if self.sides[dir.index()].pending.is_empty() {
             // Fast path: decode straight from the caller's slice, keep only the leftover.
             let used = self.feed(dir, ts, data, out);
@@ -182,6 +204,10 @@ impl Connection {
         let side = &mut self.sides[dir.index()];
         let offset = side.offset() + side.pending.len() as u64;
         side.bytes += missing;
+        if let Some(tls) = &mut self.tls {
+            tls.gap(dir);
+        }
+        let side = &mut self.sides[dir.index()];
         if side.ended || matches!(side.proto, Proto::Opaque) {
             return;
         }
@@ -197,6 +223,7 @@ impl Connection {
     pub fn end(&mut self, dir: Dir, ts: Timestamp, out: &mut Vec<Event>) {
         if !self.sides[dir.index()].ended {
             self.sniff_decide(ts, true, out);
+            self.tls_end(dir, ts, out);
         }
         let side = &mut self.sides[dir.index()];
         if side.ended {
@@ -331,6 +358,9 @@ mod upgrade;
 
 #[path = "conn_sniff.rs"]
 mod sniff;
+
+#[path = "conn_tls.rs"]
+mod tls_mode;
 
 #[cfg(test)]
 #[path = "conn_tests.rs"]

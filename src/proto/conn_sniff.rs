@@ -1,8 +1,7 @@
-//! The client's first bytes: HTTP/1.x goes on to the HTTP decoder; HTTP/2's preface or a TLS
-//! ClientHello is named once and the connection is no longer decoded (this port speaks neither).
+//! The client's first bytes: HTTP/1.x goes on to the HTTP decoder; HTTP/2's preface is named
+//! once and the connection is no longer decoded; a TLS ClientHello makes it a TLS connection.
 
 use super::{Connection, Dir, Event, EventKind, Layer, Proto, Timestamp};
-use crate::proto::event::TlsHandshake;
 use crate::proto::stranger::{self, Sniffed};
 use crate::proto::tls::{self, HelloRead};
 
@@ -67,18 +66,10 @@ impl Connection {
                     out.push(self.error(ts, Dir::C2s, Layer::Tls, Some(0), what));
                     self.stranger();
                 }
-                HelloRead::Done {
-                    used,
-                    hello: Ok(hello),
-                } => {
-                    let hs = TlsHandshake {
-                        msg: "client_hello",
-                        hello,
-                        bytes: used as u64,
-                    };
-                    let kind = EventKind::TlsHandshake(Box::new(hs));
-                    out.push(self.event(ts, Some(Dir::C2s), kind));
-                    self.stranger();
+                // A TLS connection: its records are read from the first byte on.
+                HelloRead::Done { hello: Ok(_), .. } => {
+                    self.sniff = Sniff::Done;
+                    self.tls_start(ts, out);
                 }
                 // A TLS record header and then no ClientHello: bytes HTTP will call broken,
                 // as the server's hyper does.

@@ -29,13 +29,19 @@ fn a_tls_client_hello_is_named_with_its_server_and_protocols() {
     let mut chunks = one_byte_at_a_time(Dir::C2s, &record);
     chunks.push((Dir::S2c, TLS_ALERT.to_vec()));
     let evs = run(&chunks);
-    assert_eq!(kinds(&evs), ["tls_handshake"]);
-    let EventKind::TlsHandshake(t) = &evs[0].kind else {
+    // The client's record and its hello, then the server's record: the fatal alert.
+    assert_eq!(kinds(&evs), ["tls_record", "tls_handshake", "tls_record"]);
+    let EventKind::TlsHandshake(t) = &evs[1].kind else {
         unreachable!()
     };
     assert_eq!(t.hello.sni.as_deref(), Some("x.example"));
     assert_eq!(t.hello.alpn, ["h2", "http/1.1"]);
+    assert_eq!(t.hello.suites, [0x1301, 0x1302]);
     assert_eq!(t.bytes, record.len() as u64);
+    let EventKind::TlsRecord(alert) = &evs[2].kind else {
+        unreachable!()
+    };
+    assert_eq!((alert.content_type, alert.encrypted), (21, false));
     // Cut short: said so, with no "malformed message head".
     let evs = run(&[(Dir::C2s, record[..20].to_vec())]);
     assert_eq!(evs.len(), 1);
@@ -44,6 +50,42 @@ fn a_tls_client_hello_is_named_with_its_server_and_protocols() {
         "{:?}",
         kinds(&evs)
     );
+}
+
+/// The plaintext of a TLS connection whose keys are known goes through the HTTP decoder, each
+/// message after the record that carried it; without keys, the records only.
+#[test]
+fn a_decrypted_tls_connection_carries_http() {
+    use crate::proto::tls::stream::tests::{hello, keys13, tls13};
+    let (c, s) = tls13();
+    let (c1, c2) = c.split_at(hello().len());
+    let feed = |keys: bool| {
+        let mut conn = Connection::new(1);
+        if keys {
+            conn.set_keys(keys13());
+        }
+        let mut out = Vec::new();
+        conn.data(Dir::C2s, Timestamp(0), c1, &mut out);
+        conn.data(Dir::S2c, Timestamp(0), &s, &mut out);
+        conn.data(Dir::C2s, Timestamp(0), c2, &mut out);
+        conn.end(Dir::C2s, Timestamp(0), &mut out);
+        conn.end(Dir::S2c, Timestamp(0), &mut out);
+        kinds(&out)
+    };
+    let k = feed(true);
+    let resp = k
+        .iter()
+        .position(|x| x == "resp 200")
+        .expect("the response");
+    assert_eq!(k[resp - 1], "tls_record", "{k:?}");
+    assert_eq!(k.last().map(String::as_str), Some("req GET"), "{k:?}");
+    let k = feed(false);
+    assert!(
+        !k.iter()
+            .any(|x| x.starts_with("req") || x.starts_with("resp")),
+        "{k:?}"
+    );
+    assert!(k.contains(&"tls_keys".to_owned()), "{k:?}");
 }
 
 #[test]

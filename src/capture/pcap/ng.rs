@@ -1,11 +1,13 @@
 //! pcapng sections: byte order, interfaces, and what a block means for the packets in it.
 
 use pcap_parser::pcapng::{
+    SecretsType, parse_decryptionsecretsblock_be, parse_decryptionsecretsblock_le,
     parse_enhancedpacketblock_be, parse_enhancedpacketblock_le, parse_interfacedescriptionblock_be,
     parse_interfacedescriptionblock_le, parse_simplepacketblock_be, parse_simplepacketblock_le,
 };
 use pcap_parser::{
-    BOM_MAGIC, EPB_MAGIC, IDB_MAGIC, OptionCode, SHB_MAGIC, SPB_MAGIC, parse_sectionheaderblock,
+    BOM_MAGIC, DSB_MAGIC, EPB_MAGIC, IDB_MAGIC, OptionCode, SHB_MAGIC, SPB_MAGIC,
+    parse_sectionheaderblock,
 };
 
 use crate::proto::Timestamp;
@@ -18,6 +20,8 @@ const MAX_INTERFACES: usize = 1 << 16;
 pub(super) struct Section {
     pub big_endian: bool,
     interfaces: Vec<Interface>,
+    /// TLS key log lines of Decryption Secrets Blocks not yet taken by the reader.
+    pub secrets: Vec<u8>,
 }
 
 /// What an IDB says about the packets of one interface.
@@ -117,6 +121,23 @@ impl Section {
                     data: &spb.data[..len],
                     orig_len: spb.origlen,
                 }))
+            }
+            // TLS secrets (an SSLKEYLOGFILE's lines), as Wireshark and `editcap --inject-secrets`
+            // write them; other kinds of secrets are not used here.
+            DSB_MAGIC => {
+                let parsed = match be {
+                    true => parse_decryptionsecretsblock_be(block),
+                    false => parse_decryptionsecretsblock_le(block),
+                };
+                let dsb = parsed
+                    .map_err(|_| bad("unreadable decryption secrets block"))?
+                    .1;
+                if dsb.secrets_type == SecretsType::TlsKeyLog {
+                    let n = (dsb.secrets_len as usize).min(dsb.data.len());
+                    self.secrets.extend_from_slice(&dsb.data[..n]);
+                    self.secrets.push(b'\n');
+                }
+                Ok(None)
             }
             // Statistics, name resolution, custom blocks...: nothing to replay.
             _ => Ok(None),
