@@ -66,6 +66,10 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
     let mut summary = Summary::default();
     let mut step = 0u64;
     let mut write_failed: Option<io::Error> = None;
+    // A ClientHello's line waits for the server's answer (see `plain_hold`).
+    let mut hold = crate::output::plain_hold::Hold::new();
+    let mut told = Vec::new();
+    let mut last_origin = crate::proto::Timestamp::default();
     let result = replay::replay_with_keys(file, keys, &mut |ev, origin| {
         if write_failed.is_some() {
             return;
@@ -77,14 +81,28 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
             }
             Format::Json => json::write_event(&mut out, ev, origin),
             Format::Plain => {
-                step += 1;
-                plain::write_step(&mut out, step, ev, origin)
+                last_origin = origin;
+                told.clear();
+                hold.push(ev, &mut told);
+                told.iter().try_for_each(|(ev, stranger)| {
+                    step += 1;
+                    plain::write_told(&mut out, step, ev, origin, *stranger)
+                })
             }
         };
         if let Err(e) = r {
             write_failed = Some(e);
         }
     });
+    // Hellos still waiting at the end got no ServerHello.
+    told.clear();
+    hold.finish(true, &mut told);
+    for (ev, stranger) in &told {
+        if write_failed.is_none() {
+            step += 1;
+            write_failed = plain::write_told(&mut out, step, ev, last_origin, *stranger).err();
+        }
+    }
     let outcome = match result {
         Ok(o) => o,
         Err(e) => {

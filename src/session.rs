@@ -15,11 +15,14 @@ mod row;
 mod stats;
 #[cfg(test)]
 mod tests;
+mod tls;
+#[cfg(test)]
+pub(crate) mod tls_tests;
 
-pub use conn::{ACTIVITY_BUCKETS, ActivityGrid, Closed, ConnInfo, ConnKind};
+pub use conn::{ACTIVITY_BUCKETS, ActivityGrid, Closed, ConnInfo, ConnKind, TlsInfo};
 pub use detail::{Detail, FrameDetail, HttpDetail, MessageDetail};
 pub use row::{Kinds, Row, RowKind, flags};
-pub use stats::{Stats, Tally};
+pub use stats::{Stats, TLS_TAG, Tally};
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -46,6 +49,8 @@ pub struct Filter {
     pub opcode: Option<u8>,
     /// Case-insensitive, in the stored bytes (frame text, HTTP head, error text).
     pub text: Option<String>,
+    /// Only what an eavesdropper on the path sees: no row that needed the keys.
+    pub outsider: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -61,6 +66,7 @@ pub struct Session {
     last_ts: Timestamp,
     labels: labels::Labels,
     open_bodies: body::OpenBodies,
+    tls: tls::TlsStore,
 }
 
 /// `Row::code` of a `TcpClose`, back to its meaning.
@@ -203,6 +209,7 @@ impl Session {
                 matches!(row.kind, RowKind::WsFrame | RowKind::WsMessage) && op == row.opcode
             })
             && needle.is_none_or(|n| contains_ignore_case(self.bytes(row), n.as_bytes()))
+            && (!f.outsider || self.on_the_path(row))
     }
 
     /// The first row at or after `from` for which `pred` holds.
@@ -251,6 +258,7 @@ impl Session {
                     by: close.by,
                     why: close.why,
                 });
+                self.tls_closed(ev.conn);
             }
             EventKind::TcpFin => row.kind = RowKind::TcpFin,
             EventKind::HttpRequest(m) => self.http(&mut row, m, RowKind::HttpRequest),
@@ -292,16 +300,9 @@ impl Session {
                 let what = crate::output::stranger::h2_preface();
                 self.keep(&mut row, what.as_bytes(), KEEP_HEAD);
             }
-            // The TLS layer's own rows are the views' work still: for now, no row.
-            EventKind::TlsRecord(_) | EventKind::TlsKeys(_) => return,
-            EventKind::TlsHandshake(t) if t.msg != "client_hello" => return,
-            EventKind::TlsHandshake(t) => {
-                row.kind = RowKind::Error;
-                row.code = 3;
-                row.payload_len = 0;
-                let what = crate::output::stranger::tls_handshake(t);
-                self.keep(&mut row, what.as_bytes(), KEEP_HEAD);
-            }
+            EventKind::TlsRecord(r) => self.tls_record(ev, r, &mut row),
+            EventKind::TlsHandshake(h) => self.tls_handshake(ev, h, &mut row),
+            EventKind::TlsKeys(k) => self.tls_keys(ev, k, &mut row),
             // Shown as a TCP-level problem: the views need no kind of their own for it.
             EventKind::Skipped(s) => {
                 row.kind = RowKind::Error;

@@ -2,7 +2,7 @@
 
 use crate::session::{Filter, Kinds, RowKind};
 
-/// Reads `conn=N`, `proto=tcp|http|ws|sse|error` (repeatable: protocols add up), `opcode=N`
+/// Reads `conn=N`, `proto=tcp|tls|http|ws|sse|error` (repeatable: protocols add up), `opcode=N`
 /// and any other word as text to look for. An error names the word it could not read.
 pub fn parse(line: &str) -> Result<Filter, String> {
     let mut f = Filter::default();
@@ -19,6 +19,7 @@ pub fn parse(line: &str) -> Result<Filter, String> {
             Some(("proto", p)) => {
                 let add: &[RowKind] = match p {
                     "tcp" => &[RowKind::TcpOpen, RowKind::TcpClose, RowKind::TcpFin],
+                    "tls" => &[RowKind::TlsRecord, RowKind::TlsHandshake, RowKind::TlsKeys],
                     "http" => &[RowKind::HttpRequest, RowKind::HttpResponse],
                     "ws" => &[
                         RowKind::WsFrame,

@@ -68,6 +68,8 @@ pub enum Action {
     Glossary,
     /// The interface and the lessons in the next language.
     Language,
+    /// The panes show what an eavesdropper on the path sees, or what the endpoints see.
+    Outsider,
 }
 
 /// Where a key applies, for the help overlay's grouping.
@@ -124,6 +126,7 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ("m", "keys.mask", Scope::Traffic, Action::Unmask),
     ("s", "keys.stats", Scope::Traffic, Action::Stats),
     ("L", "keys.lifetimes", Scope::Traffic, Action::Lifetimes),
+    ("E", "keys.outsider", Scope::Traffic, Action::Outsider),
     ("/", "keys.search", Scope::Traffic, Action::Search),
     ("n  N", "keys.match", Scope::Traffic, Action::NextMatch),
     ("f", "keys.filter", Scope::Traffic, Action::Filter),
@@ -230,6 +233,7 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('H') => Action::Hint,
         KeyCode::Char('S') => Action::GiveUp,
         KeyCode::Char('L') => Action::Lifetimes,
+        KeyCode::Char('E') => Action::Outsider,
         KeyCode::Char('v') => Action::Glossary,
         KeyCode::Char('z') => Action::Language,
         _ => return None,
@@ -286,7 +290,7 @@ mod tests {
             Action::NarrationDown => Action::NarrationUp,
             a => a,
         };
-        let keys = "qQ?jkgGhlmnNfFrwtpxReC +-=[]/b123456aJKciTLvzHS";
+        let keys = "qQ?jkgGhlmnNfFrwtpxReC +-=[]/b123456aJKciTLvzHSE";
         for c in keys.chars() {
             if let Some(a) = action(KeyEvent::from(KeyCode::Char(c))) {
                 assert!(

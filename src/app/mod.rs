@@ -297,6 +297,10 @@ impl App {
         }
         // What is typed may be pasted, and a paste may hold controls.
         let typed = |q: &str| crate::ui::visible(q).into_owned();
+        let tls_view = self
+            .traffic()
+            .filter(|t| t.session.has_tls())
+            .map(traffic::Traffic::outsider);
         let bar = match &self.prompt {
             Some(Prompt::Search(q)) => crate::tr!("bar.search", q = typed(q)),
             Some(Prompt::Filter(q)) => crate::tr!("bar.filter", q = typed(q)),
@@ -324,6 +328,16 @@ impl App {
                     "bar.long.task"
                 })
             }
+            // With TLS on the panes, `E` takes the place of keys the help still lists.
+            None if tls_view.is_some() => traffic::key_bar_tls(
+                match self.screen {
+                    Screen::Replay => "replay",
+                    Screen::Sandbox => "sandbox",
+                    _ => "lesson",
+                },
+                a.keys.width < 100,
+                tls_view == Some(true),
+            ),
             None if a.keys.width < 100 => crate::tr!(match self.screen {
                 Screen::Replay => "bar.short.replay",
                 Screen::Sandbox => "bar.short.sandbox",

@@ -598,5 +598,6 @@ mod composer;
 mod learn_aids;
 mod live;
 mod reqcomp;
+mod tls;
 mod wrap_cjk;
 mod zh_lesson;

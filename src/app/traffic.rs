@@ -67,6 +67,8 @@ pub struct Traffic {
     follow: bool,
     /// Rows that arrived (and pass the filter) since the learner stopped following.
     unseen: usize,
+    /// Show only what an eavesdropper on the path sees (`E`); kept in `filter` too.
+    outsider: bool,
 }
 
 impl Default for Traffic {
@@ -84,6 +86,7 @@ impl Default for Traffic {
             live: None,
             follow: true,
             unseen: 0,
+            outsider: false,
             ladder: LadderState {
                 focused: true,
                 ..LadderState::default()
@@ -288,13 +291,14 @@ impl Traffic {
 
     /// Applies a typed filter (empty: none); the selection moves to the nearest passing row.
     pub fn set_filter(&mut self, line: &str) -> Result<(), String> {
-        if line.trim().is_empty() {
+        if line.trim().is_empty() && !self.outsider {
             self.filter = None;
             self.ladder.filtered = None;
             self.select(self.selected.or(self.last()));
             return Ok(());
         }
-        let f = filter::parse(line)?;
+        let mut f = filter::parse(line)?;
+        f.outsider = self.outsider;
         let rows = self.session.matching(&f);
         let cur = self.selected.unwrap_or(0);
         let at = rows.partition_point(|&r| (r as usize) < cur);
@@ -316,7 +320,10 @@ impl Traffic {
 
     /// The filter as typed, if any.
     pub fn filter_line(&self) -> Option<&str> {
-        self.filter.as_ref().map(|(l, _)| l.as_str())
+        self.filter
+            .as_ref()
+            .map(|(l, _)| l.as_str())
+            .filter(|l| !l.is_empty())
     }
 
     /// A click at (`col`, `row`) on the panes drawn in `areas`: on a ladder line it selects
@@ -425,6 +432,7 @@ impl Traffic {
             unmask: self.unmask,
             scroll: self.inspector_scroll,
             focused: self.focus == Pane::Inspector,
+            outsider: self.outsider,
         };
         if self.show_stats {
             let st = StatsState {
@@ -446,6 +454,10 @@ impl Traffic {
         lifetimes::render(f, lifetimes_area, &self.session, &life, theme);
     }
 }
+
+#[path = "traffic_path.rs"]
+mod path;
+pub use path::key_bar_tls;
 
 #[cfg(test)]
 mod tests {

@@ -560,6 +560,7 @@ impl App {
             Action::PrevMatch => self.jump_match(false),
             Action::Unmask => t.unmask = !t.unmask,
             Action::Stats => t.show_stats = !t.show_stats,
+            Action::Outsider => t.toggle_outsider(),
             Action::ClearFilter => {
                 let _ = t.set_filter("");
             }

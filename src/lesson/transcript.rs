@@ -94,6 +94,8 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
         // Live events count from the lesson server's start; a replayed capture from its own.
         let mut origin_replay: Option<Timestamp> = None;
         let mut said = std::collections::HashSet::new();
+        // A ClientHello is told once the server answered it (see `plain_hold`).
+        let verdicts = crate::output::plain_hold::told(r.events.iter().map(|e| &e.ev), false);
         for (k, e) in r.events.iter().take(EVENTS_SHOWN).enumerate() {
             let origin = if e.replayed {
                 *origin_replay.get_or_insert(e.ev.ts)
@@ -101,7 +103,8 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
                 Timestamp(0)
             };
             let mut line = Vec::new();
-            plain::write_step(&mut line, k as u64 + 1, &e.ev, origin)?;
+            let stranger = verdicts.get(k).copied().unwrap_or(false);
+            plain::write_told(&mut line, k as u64 + 1, &e.ev, origin, stranger)?;
             let tag = if e.replayed {
                 tr!("learn.capture")
             } else {

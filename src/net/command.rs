@@ -274,6 +274,7 @@ async fn print_events(
         format,
         step: 0,
         failed: None,
+        hold: crate::output::plain_hold::Hold::new(),
     };
     let mut out = Vec::new();
     loop {
@@ -318,6 +319,8 @@ struct Printer {
     format: Format,
     step: u64,
     failed: Option<io::Error>,
+    /// A ClientHello's line waits for the server's answer (see `plain_hold`).
+    hold: crate::output::plain_hold::Hold,
 }
 
 impl Printer {
@@ -332,8 +335,12 @@ impl Printer {
             let r = match self.format {
                 Format::Json => json::write_event(&mut w, ev, Timestamp(0)),
                 Format::Plain => {
-                    self.step += 1;
-                    plain::write_step(&mut w, self.step, ev, Timestamp(0))
+                    let mut told = Vec::new();
+                    self.hold.push(ev, &mut told);
+                    told.iter().try_for_each(|(ev, stranger)| {
+                        self.step += 1;
+                        plain::write_told(&mut w, self.step, ev, Timestamp(0), *stranger)
+                    })
                 }
             };
             if let Err(e) = r.and_then(|()| w.flush()) {

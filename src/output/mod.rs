@@ -4,12 +4,16 @@ pub mod capture_writer;
 pub mod json;
 pub mod plain;
 pub mod plain_detail;
+pub mod plain_hold;
+mod plain_tls;
 pub mod stranger;
 pub mod summary;
 pub mod synth;
 pub mod ws_encode;
 
 pub use capture_writer::{CaptureWriter, Format, WriterClose};
+#[cfg(test)]
+mod plain_tls_tests;
 #[cfg(test)]
 mod sse_tests;
 #[cfg(test)]

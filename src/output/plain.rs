@@ -18,6 +18,18 @@ pub fn write_step(
     ev: &Event,
     origin: Timestamp,
 ) -> io::Result<()> {
+    write_told(out, step, ev, origin, false)
+}
+
+/// [`write_step`] with the verdict of [`super::plain_hold`]: `stranger` when the event is a
+/// ClientHello the server answered with no ServerHello.
+pub fn write_told(
+    out: &mut impl Write,
+    step: u64,
+    ev: &Event,
+    origin: Timestamp,
+    stranger: bool,
+) -> io::Result<()> {
     let t = ev.ts.secs_since(origin);
     let who = match ev.dir {
         Some(Dir::C2s) => crate::tr!("plain.who_c2s"),
@@ -28,14 +40,19 @@ pub fn write_step(
         out,
         "{step:>5}. {t:>10.6}s  #{}  {who}{}",
         ev.conn,
-        describe(ev)
+        describe_as(ev, stranger)
     )
 }
 
 /// What the event means, in one line. Text from the wire (a target, a key, a reason) can hold
 /// control characters, C1 ones included: they are escaped, so they never drive the terminal.
 pub fn describe(ev: &Event) -> String {
-    let line = describe_raw(ev);
+    describe_as(ev, false)
+}
+
+/// [`describe`], a ClientHello as the stranger of a plain port when `stranger`.
+pub fn describe_as(ev: &Event, stranger: bool) -> String {
+    let line = describe_raw(ev, stranger);
     if line.chars().any(char::is_control) {
         line.chars()
             .map(|c| {
@@ -51,7 +68,7 @@ pub fn describe(ev: &Event) -> String {
     }
 }
 
-fn describe_raw(ev: &Event) -> String {
+fn describe_raw(ev: &Event, stranger: bool) -> String {
     match &ev.kind {
         EventKind::TcpOpen(o) if o.live => {
             tr!("plain.open_live", client = o.client, server = o.server)
@@ -162,47 +179,9 @@ fn describe_raw(ev: &Event) -> String {
             skipped = s.skipped
         ),
         EventKind::H2Preface => super::stranger::h2_preface(),
-        EventKind::TlsHandshake(t) if t.msg == "client_hello" => super::stranger::tls_handshake(t),
-        EventKind::TlsHandshake(t) if t.encrypted => {
-            tr!("plain.tls_message_decrypted", msg = t.msg)
-        }
-        EventKind::TlsHandshake(t) => tr!("plain.tls_message", msg = t.msg),
-        EventKind::TlsRecord(r) => tls_record(r),
-        EventKind::TlsKeys(k) => {
-            let version = crate::proto::tls::version_name(k.version);
-            let suite = crate::proto::tls::suite_name(k.suite);
-            match &k.need {
-                Some(need) if !k.decrypting => tr!(
-                    "plain.tls_keys_missing",
-                    version = version,
-                    suite = suite,
-                    need = need
-                ),
-                _ => tr!("plain.tls_keys", version = version, suite = suite),
-            }
-        }
-    }
-}
-
-/// A TLS record in a line (the tlsview work gives it its final words).
-fn tls_record(r: &crate::proto::event::TlsRecord) -> String {
-    use crate::proto::tls::{content_type_name, version_name};
-    let (ty, version) = (content_type_name(r.content_type), version_name(r.version));
-    match (r.inner, r.plaintext) {
-        (Some(inner), Some(plaintext)) => tr!(
-            "plain.tls_record_decrypted",
-            kind = ty,
-            version = version,
-            length = r.length,
-            inner = content_type_name(inner),
-            plaintext = plaintext
-        ),
-        _ => tr!(
-            "plain.tls_record",
-            kind = ty,
-            version = version,
-            length = r.length
-        ),
+        EventKind::TlsHandshake(t) => super::plain_tls::handshake(t, stranger),
+        EventKind::TlsRecord(r) => super::plain_tls::record(r),
+        EventKind::TlsKeys(k) => super::plain_tls::keys(k),
     }
 }
 

@@ -1,6 +1,6 @@
 //! A stranger on the HTTP/1.1 port in words, for the transcript and the views alike.
 
-use crate::proto::event::TlsHandshake;
+use crate::proto::event::{ClientHello, TlsHandshake};
 use crate::proto::tls::version_name;
 
 /// The HTTP/2 preface, in a sentence.
@@ -8,9 +8,14 @@ pub fn h2_preface() -> String {
     crate::tr!("stranger.h2_preface")
 }
 
-/// A TLS ClientHello, in a sentence: the server it named and the protocols it offered.
+/// A TLS ClientHello on a port that does not speak TLS, in a sentence: the server it named
+/// and the protocols it offered.
 pub fn tls_handshake(t: &TlsHandshake) -> String {
-    let h = &t.hello;
+    tls_hello(&t.hello)
+}
+
+/// [`tls_handshake`] from the hello alone.
+pub fn tls_hello(h: &ClientHello) -> String {
     let versions: Vec<String> = h.versions.iter().map(|v| version_name(*v)).collect();
     let alpn = if h.alpn.is_empty() {
         crate::tr!("stranger.no_alpn")

@@ -24,14 +24,39 @@ pub struct Summary {
     pub sse_events: u64,
     /// Wire bytes of those events, chunk framing included.
     pub sse_bytes: u64,
-    /// Connections that opened with another protocol (`h2_preface`, `tls_handshake`).
+    /// Connections that opened with another protocol (`h2_preface`, and `tls_handshake`: a
+    /// ClientHello that got no ServerHello).
     pub strangers: BTreeMap<&'static str, u64>,
+    pub tls: TlsCounts,
     pub errors: u64,
     /// The first few problems, to show with the counts.
     pub first_errors: Vec<String>,
 }
 
 const ERRORS_SHOWN: usize = 5;
+
+/// The TLS layer, counted.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct TlsCounts {
+    /// Connections that sent a ClientHello, and those that got a ServerHello.
+    pub hellos: std::collections::BTreeSet<u32>,
+    pub answered: std::collections::BTreeSet<u32>,
+    /// Connections whose keys duplex held.
+    pub decrypting: u64,
+    pub records: u64,
+    pub records_decrypted: u64,
+    /// Bytes of the records on the wire, headers included.
+    pub bytes: u64,
+    /// What TLS added: headers, and for protected records tag, nonce, inner type and padding.
+    pub overhead: u64,
+}
+
+impl TlsCounts {
+    /// ClientHellos that got no ServerHello: the strangers of a plain port.
+    pub fn strangers(&self) -> u64 {
+        self.hellos.difference(&self.answered).count() as u64
+    }
+}
 
 impl Summary {
     pub fn add(&mut self, ev: &Event) {
@@ -40,9 +65,7 @@ impl Summary {
             EventKind::TcpClose(_)
             | EventKind::TcpFin
             | EventKind::Skipped(_)
-            | EventKind::HttpBody(_)
-            | EventKind::TlsRecord(_)
-            | EventKind::TlsKeys(_) => {}
+            | EventKind::HttpBody(_) => {}
             EventKind::WsAbnormalClose(_) => self.ws_abnormal_closes += 1,
             EventKind::HttpRequest(r) => {
                 let m = r.head.method.clone().unwrap_or_default();
@@ -69,10 +92,31 @@ impl Summary {
                 self.sse_bytes += e.bytes();
             }
             EventKind::Error(e) => self.note_error(format!("#{}: {}", ev.conn, e.what)),
-            EventKind::TlsHandshake(t) if t.msg != "client_hello" => {}
-            EventKind::H2Preface | EventKind::TlsHandshake(_) => {
+            EventKind::H2Preface => {
                 *self.strangers.entry(ev.kind.name()).or_default() += 1;
             }
+            EventKind::TlsHandshake(h) => match h.msg {
+                "client_hello" => {
+                    self.tls.hellos.insert(ev.conn);
+                }
+                "server_hello" => {
+                    self.tls.answered.insert(ev.conn);
+                }
+                _ => {}
+            },
+            EventKind::TlsRecord(r) => {
+                let t = &mut self.tls;
+                let len = u64::from(r.length);
+                t.records += 1;
+                t.records_decrypted += u64::from(r.plaintext.is_some());
+                t.bytes += 5 + len;
+                t.overhead += 5 + match r.plaintext {
+                    Some(p) => len.saturating_sub(u64::from(p)),
+                    None if r.encrypted => crate::session::TLS_TAG.min(len),
+                    None => 0,
+                };
+            }
+            EventKind::TlsKeys(k) => self.tls.decrypting += u64::from(k.decrypting),
         }
     }
 
@@ -180,9 +224,30 @@ impl fmt::Display for Summary {
                 )
             )?;
         }
-        if !self.strangers.is_empty() {
+        let answered = self.tls.answered.len() as u64;
+        if answered > 0 || self.tls.records > 0 {
+            writeln!(
+                f,
+                "{}{}",
+                label("summary.tls"),
+                crate::tr!(
+                    "summary.tls_rest",
+                    conns = answered,
+                    conns_decrypted = self.tls.decrypting,
+                    records = self.tls.records,
+                    decrypted = self.tls.records_decrypted,
+                    bytes = self.tls.bytes,
+                    overhead = self.tls.overhead
+                )
+            )?;
+        }
+        let mut strangers = self.strangers.clone();
+        if self.tls.strangers() > 0 {
+            strangers.insert("tls_handshake", self.tls.strangers());
+        }
+        if !strangers.is_empty() {
             write!(f, "{}", label("summary.strangers"))?;
-            counts(f, &self.strangers)?;
+            counts(f, &strangers)?;
             writeln!(f)?;
         }
         writeln!(f, "{}{}", label("summary.errors"), self.errors)?;

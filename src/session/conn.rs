@@ -59,6 +59,29 @@ pub struct ConnInfo {
     pub keep_alive: bool,
     /// Bit `i` set: traffic in bucket `i` of the session's activity grid.
     pub(crate) activity: u128,
+    /// What its TLS layer showed, once a TLS record or handshake message crossed.
+    pub tls: Option<TlsInfo>,
+}
+
+/// A connection's TLS layer as far as the session saw it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlsInfo {
+    /// Records, and their bytes on the wire (headers included), per [`Dir::index`].
+    pub records: [u64; 2],
+    pub bytes: [u64; 2],
+    /// Records whose plaintext duplex read.
+    pub decrypted: u64,
+    /// From the ServerHello.
+    pub version: Option<u16>,
+    pub suite: Option<u16>,
+    pub server_hello: bool,
+    /// From the `tls_keys` event: duplex holds the keys.
+    pub decrypting: Option<bool>,
+    /// The ClientHello's row while no answer came: it becomes the stranger when the server
+    /// answers with no ServerHello (a plain-only port).
+    pub(crate) hello_row: Option<u32>,
+    /// The ClientHello was answered without a ServerHello: a client that wanted TLS here.
+    pub stranger: bool,
 }
 
 impl ConnInfo {
@@ -79,6 +102,7 @@ impl ConnInfo {
             frames: 0,
             keep_alive: false,
             activity: 0,
+            tls: None,
         }
     }
 

@@ -72,12 +72,33 @@ pub enum Detail<'a> {
         offset: Option<u64>,
         what: &'a [u8],
     },
+    /// A TLS record: its fields are in the row (see [`RowKind::TlsRecord`]); `header` the 5
+    /// bytes as on the wire.
+    TlsRecord {
+        row: Row,
+        header: &'a [u8],
+    },
+    TlsHandshake {
+        row: Row,
+        msg: &'static str,
+        hello: &'a crate::proto::event::ClientHello,
+        server: Option<&'a crate::proto::event::ServerHello>,
+    },
+    TlsKeys {
+        row: Row,
+        keys: Option<&'a crate::proto::event::TlsKeys>,
+    },
 }
 
 impl Detail<'_> {
     pub fn row(&self) -> Row {
         match self {
-            Detail::Tcp { row, .. } | Detail::Sse { row, .. } | Detail::Error { row, .. } => *row,
+            Detail::Tcp { row, .. }
+            | Detail::Sse { row, .. }
+            | Detail::Error { row, .. }
+            | Detail::TlsRecord { row, .. }
+            | Detail::TlsHandshake { row, .. }
+            | Detail::TlsKeys { row, .. } => *row,
             Detail::Http(h) => h.row,
             Detail::Frame(f) => f.row,
             Detail::Message(m) => m.row,
@@ -179,6 +200,23 @@ impl Session {
                 layer: error_layer(row.code),
                 offset: (row.payload_len != u64::MAX).then_some(row.payload_len),
                 what: self.bytes(&row),
+            },
+            RowKind::TlsRecord => Detail::TlsRecord {
+                row,
+                header: self.bytes(&row),
+            },
+            RowKind::TlsHandshake => {
+                let (hello, server) = self.handshake_hellos(&row)?;
+                Detail::TlsHandshake {
+                    row,
+                    msg: self.handshake_msg(&row)?,
+                    hello,
+                    server,
+                }
+            }
+            RowKind::TlsKeys => Detail::TlsKeys {
+                row,
+                keys: self.keys_of(&row),
             },
         })
     }

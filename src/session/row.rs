@@ -19,10 +19,17 @@ pub enum RowKind {
     TcpFin,
     /// A WebSocket side whose TCP ended without its close frame (1006). `dir` is that side.
     WsAbnormalClose,
+    /// A TLS record as it crossed: outer type in `opcode`, version in `code`, length in
+    /// `payload_len`; the 5-byte header in the byte store.
+    TlsRecord,
+    /// A TLS handshake message (the side store holds what it says).
+    TlsHandshake,
+    /// Whether duplex holds the keys of a TLS connection, after its ServerHello.
+    TlsKeys,
 }
 
 impl RowKind {
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 13;
     pub const ALL: [RowKind; RowKind::COUNT] = [
         RowKind::TcpOpen,
         RowKind::TcpClose,
@@ -34,6 +41,9 @@ impl RowKind {
         RowKind::Error,
         RowKind::TcpFin,
         RowKind::WsAbnormalClose,
+        RowKind::TlsRecord,
+        RowKind::TlsHandshake,
+        RowKind::TlsKeys,
     ];
 
     pub fn index(self) -> usize {
@@ -53,6 +63,9 @@ impl RowKind {
             RowKind::Error => "error",
             RowKind::TcpFin => "tcp_fin",
             RowKind::WsAbnormalClose => "ws_abnormal_close",
+            RowKind::TlsRecord => "tls_record",
+            RowKind::TlsHandshake => "tls_handshake",
+            RowKind::TlsKeys => "tls_keys",
         }
     }
 }
@@ -62,7 +75,7 @@ impl RowKind {
 pub struct Kinds(u16);
 
 impl Kinds {
-    pub const ALL: Kinds = Kinds(0x3ff);
+    pub const ALL: Kinds = Kinds((1 << RowKind::COUNT) - 1);
     pub const NONE: Kinds = Kinds(0);
 
     pub fn of(kinds: &[RowKind]) -> Kinds {
@@ -113,6 +126,13 @@ pub mod flags {
     pub const BODY_PENDING: u8 = 0x20;
     /// HTTP: the body ended before it was complete.
     pub const BODY_CUT: u8 = 0x40;
+    /// TLS records and handshake messages: protected on the wire (a handshake message: seen
+    /// only because it was decrypted). Keys: duplex can decrypt the connection.
+    pub const ENCRYPTED: u8 = 0x01;
+    /// TLS records: the decrypted inner content type, as `inner - 19` (0: not decrypted; 6: a
+    /// type past 24), shifted left by 1.
+    pub const INNER_SHIFT: u8 = 1;
+    pub const INNER: u8 = 0x0e;
 }
 
 /// One timeline entry, 40 bytes. Fields whose meaning depends on the kind say so.
@@ -121,6 +141,7 @@ pub struct Row {
     pub ts: Timestamp,
     /// Frames: payload length. HTTP: body bytes. Messages: length after inflation.
     /// SSE: wire bytes of the event. Errors: stream offset, or `u64::MAX` when none.
+    /// TLS records: the fragment's length. Handshake messages: the bytes of their records.
     pub payload_len: u64,
     pub conn: ConnId,
     /// Frames: header bytes (2-14). HTTP: head bytes including the blank line.
@@ -131,12 +152,14 @@ pub struct Row {
     pub(crate) bytes_kept: u16,
     /// Responses: status. Frames and messages: close code (0 when none).
     /// `TcpClose`: how (see [`crate::session::close_how`]). Errors: layer.
+    /// TLS records: the record's version; keys: the negotiated version.
     pub code: u16,
-    /// Index into the kind's side store, or `u32::MAX`.
+    /// Index into the kind's side store, or `u32::MAX`. TLS records: plaintext bytes when
+    /// decrypted, else `u32::MAX`.
     pub(crate) extra: u32,
     pub kind: RowKind,
     pub dir: Option<Dir>,
-    /// Frames and messages: the opcode.
+    /// Frames and messages: the opcode. TLS records: the outer content type.
     pub opcode: u8,
     /// See [`flags`].
     pub flags: u8,
@@ -181,10 +204,25 @@ impl Row {
     /// entries that repeat bytes already counted (messages, SSE events, errors).
     pub fn wire_bytes(&self) -> u64 {
         match self.kind {
-            RowKind::HttpRequest | RowKind::HttpResponse | RowKind::WsFrame => {
-                u64::from(self.head_len).saturating_add(self.payload_len)
-            }
+            RowKind::HttpRequest
+            | RowKind::HttpResponse
+            | RowKind::WsFrame
+            | RowKind::TlsRecord => u64::from(self.head_len).saturating_add(self.payload_len),
             _ => 0,
         }
+    }
+
+    /// TLS records: the decrypted inner content type, when known.
+    pub fn tls_inner(&self) -> Option<u8> {
+        match (self.flags & flags::INNER) >> flags::INNER_SHIFT {
+            0 => None,
+            n @ 1..=5 => Some(n + 19),
+            _ => Some(u8::MAX),
+        }
+    }
+
+    /// TLS records: plaintext bytes, when decrypted.
+    pub fn tls_plaintext(&self) -> Option<u32> {
+        (self.kind == RowKind::TlsRecord && self.extra != u32::MAX).then_some(self.extra)
     }
 }

@@ -40,7 +40,16 @@ pub struct Stats {
     pub ws_control: [Tally; 2],
     /// Whole WebSocket data messages, kept as rows or not, per direction.
     pub ws_messages: [Tally; 2],
+    /// TLS records per direction: `head_bytes` what TLS adds (the 5-byte header, and for a
+    /// protected record its tag, explicit nonce, inner type and padding), `payload_bytes` the
+    /// rest (plaintext).
+    pub tls_records: [Tally; 2],
+    /// TLS records whose plaintext duplex read, per direction.
+    pub tls_decrypted: [u64; 2],
 }
+
+/// Bytes an AEAD tag takes: 16 for every suite duplex knows (AES-GCM, ChaCha20-Poly1305).
+pub const TLS_TAG: u64 = 16;
 
 impl Stats {
     /// What crossed the wire one way: HTTP heads and bodies, frame headers and payloads.
@@ -72,7 +81,7 @@ impl Stats {
         let dir = row.dir.map_or(0, |d| d.index());
         let payload = match row.kind {
             RowKind::HttpRequest | RowKind::HttpResponse | RowKind::WsFrame => row.payload_len,
-            RowKind::WsMessage | RowKind::SseEvent => row.payload_len,
+            RowKind::WsMessage | RowKind::SseEvent | RowKind::TlsRecord => row.payload_len,
             _ => 0,
         };
         self.by_kind[row.kind.index()][dir].add(u64::from(row.head_len), payload);
@@ -90,6 +99,28 @@ impl Stats {
     pub(crate) fn add_body(&mut self, kind: RowKind, dir: usize, bytes: u64) {
         let t = &mut self.by_kind[kind.index()][dir & 1];
         t.payload_bytes = t.payload_bytes.saturating_add(bytes);
+    }
+
+    /// A TLS record's bytes, split into what TLS adds and what it carries. A protected record
+    /// not decrypted counts its tag as overhead, the rest as carried.
+    pub(crate) fn add_tls_record(&mut self, dir: usize, row: &Row) {
+        let len = row.payload_len;
+        let carried = match row.tls_plaintext() {
+            Some(p) => u64::from(p).min(len),
+            None if row.has(super::row::flags::ENCRYPTED) => len.saturating_sub(TLS_TAG),
+            None => len,
+        };
+        self.tls_records[dir & 1].add(5 + len - carried, carried);
+        self.tls_decrypted[dir & 1] += u64::from(row.tls_plaintext().is_some());
+    }
+
+    /// A row that changed its kind after the fact (a ClientHello that turned out a stranger).
+    pub(crate) fn replace_row(&mut self, old: &Row, new: &Row) {
+        let dir = old.dir.map_or(0, |d| d.index());
+        let t = &mut self.by_kind[old.kind.index()][dir];
+        t.count = t.count.saturating_sub(1);
+        t.head_bytes = t.head_bytes.saturating_sub(u64::from(old.head_len));
+        self.add_row(new);
     }
 
     pub(crate) fn add_message(&mut self, dir: usize, wire_len: u64) {

@@ -128,6 +128,7 @@ fn every_view(s: &Session) -> Vec<(String, String)> {
                     unmask,
                     scroll,
                     focused: true,
+                    outsider: false,
                 };
                 let what = format!(
                     "inspector on row {i} ({:?}, unmask {unmask})",

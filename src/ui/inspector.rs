@@ -22,6 +22,8 @@ pub struct InspectorState {
     /// Lines scrolled down.
     pub scroll: u16,
     pub focused: bool,
+    /// Only what an eavesdropper on the path reads (a TLS record's inside stays hidden).
+    pub outsider: bool,
 }
 
 /// XOR pairs shown per line under a masked payload.
@@ -47,7 +49,11 @@ pub fn render(
                 .event
                 .and_then(|i| session.label_of(i))
                 .map_or(String::new(), |t| format!(" · [{}]", visible(t)));
-            let what = format!("{}{dir} · {}{tag}", row.kind.name(), label(session, &row));
+            let what = format!(
+                "{}{dir} · {}{tag}",
+                row.kind.name(),
+                super::text::label_seen(session, &row, state.outsider)
+            );
             crate::tr!("views.inspector.title_of", what = what)
         }
         None => crate::tr!("views.inspector.title"),
@@ -60,7 +66,11 @@ pub fn render(
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
+    let tls = detail
+        .as_ref()
+        .and_then(|d| super::tls_words::inspector_lines(d, state.outsider, width, theme));
     let lines = match detail {
+        _ if tls.is_some() => tls.unwrap_or_default(),
         None => vec![Line::styled(crate::tr!("views.inspector.none"), theme.dim)],
         Some(Detail::Frame(f)) => frame_lines(&f, state.unmask, width, theme),
         Some(Detail::Http(h)) => super::inspector_http::http_lines(&h, width, theme),
@@ -159,6 +169,10 @@ pub fn render(
                 quoted(what, usize::MAX, false).trim_matches('"')
             )),
         ],
+        // Drawn above, by `tls_words`.
+        Some(Detail::TlsRecord { .. } | Detail::TlsHandshake { .. } | Detail::TlsKeys { .. }) => {
+            Vec::new()
+        }
     };
     // Nothing is cut at the pane's edge: a line too wide goes on below, and scrolls.
     let lines = super::wrap::overflow(lines, width);

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use super::text::{
-    bytes as fmt_bytes, fit, label, pad, pane, secs, stream_end, visible, width as cols,
+    bytes as fmt_bytes, fit, label_seen, pad, pane, secs, stream_end, visible, width as cols,
 };
 use crate::proto::{ConnId, Dir};
 use crate::session::{Row, RowKind, Session};
@@ -32,6 +32,9 @@ pub struct LadderState {
     /// With no selection, show the newest rows (live).
     pub follow: bool,
     pub focused: bool,
+    /// Labels say only what an eavesdropper on the path reads (the rows are the caller's to
+    /// filter: `Filter::outsider`).
+    pub outsider: bool,
 }
 
 impl LadderState {
@@ -96,7 +99,16 @@ pub fn render(
     state: &LadderState,
     theme: &Theme,
 ) {
-    let block = pane(title(), state.focused, theme);
+    let title = if state.outsider {
+        crate::tr!("views.ladder.title_outsider")
+    } else {
+        title()
+    };
+    let block = pane(
+        fit(&title, usize::from(area.width.saturating_sub(4))),
+        state.focused,
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
@@ -115,7 +127,12 @@ pub fn render(
     for (pos, row) in &visible {
         let selected = state.selected == Some(*pos);
         let tag = state.row_at(*pos).and_then(|i| session.label_of(i));
-        lines.push(line(session, row, tag, &lanes, selected, width, theme));
+        let seen = Seen {
+            tag,
+            selected,
+            outsider: state.outsider,
+        };
+        lines.push(line(session, row, seen, &lanes, width, theme));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -196,15 +213,26 @@ fn lane_name(c: ConnId, plus: &str) -> String {
     format!("…{tail}")
 }
 
+/// How one ladder line is drawn: its action's label, selected, and for whom.
+struct Seen<'a> {
+    tag: Option<&'a str>,
+    selected: bool,
+    outsider: bool,
+}
+
 fn line<'a>(
     session: &Session,
     row: &Row,
-    tag: Option<&str>,
+    seen: Seen<'_>,
     lanes: &[ConnId],
-    selected: bool,
     width: usize,
     theme: &Theme,
 ) -> Line<'a> {
+    let Seen {
+        tag,
+        selected,
+        outsider,
+    } = seen;
     let marker = if selected { "▶ " } else { "  " };
     let time = format!("{:>TIME$} ", fit(&secs(row.ts, session.origin()), TIME));
     let mine = lane_of(lanes, row.conn);
@@ -228,8 +256,8 @@ fn line<'a>(
     let body_w = body_width(width, lanes.len());
     // The action's label last, so a narrow ladder cuts it before the event's own words.
     let text = match tag {
-        Some(t) => format!("{} [{}]", label(session, row), visible(t)),
-        None => label(session, row),
+        Some(t) => format!("{} [{}]", label_seen(session, row, outsider), visible(t)),
+        None => label_seen(session, row, outsider),
     };
     let body = arrow(&text, row.dir, row.kind, body_w);
     let wire = match row.kind {
@@ -278,6 +306,7 @@ fn arrow(label: &str, dir: Option<Dir>, kind: RowKind, width: usize) -> String {
             | RowKind::TcpFin
             | RowKind::WsAbnormalClose
             | RowKind::Error
+            | RowKind::TlsKeys
     );
     let text = fit(label, width.saturating_sub(4));
     let used = cols(&text);

@@ -32,6 +32,7 @@ mod inspector_http;
 mod snapshot_tests;
 mod tcp_words;
 mod text;
+mod tls_words;
 
 pub use text::{fit, pane, visible, width};
 pub use theme::Theme;

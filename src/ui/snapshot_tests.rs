@@ -372,3 +372,5 @@ fn views_survive_a_broken_capture_at_tiny_sizes() {
 }
 
 mod zh;
+
+mod tls;

@@ -87,6 +87,26 @@ pub fn render(frame: &mut Frame, area: Rect, session: &Session, state: &StatsSta
         let (a, b) = both(st.ws_messages, count_avg);
         lines.push(row(&crate::tr!("views.stats.ws_messages"), a, b));
     }
+    let tls = st.tls_records;
+    if tls[0].count + tls[1].count > 0 {
+        let (a, b) = both(tls, count_avg);
+        lines.push(row(&crate::tr!("views.stats.tls_records"), a, b));
+        // What TLS adds: each record's header, and the tag (and more) of a protected one.
+        let (a, b) = both(tls, |t| {
+            format!(
+                "{} ({})",
+                bytes(t.head_bytes),
+                percent(t.head_bytes, t.bytes())
+            )
+        });
+        lines.push(row(&crate::tr!("views.stats.tls_overhead"), a, b));
+        let d = st.tls_decrypted;
+        lines.push(row(
+            &crate::tr!("views.stats.tls_decrypted"),
+            d[0].to_string(),
+            d[1].to_string(),
+        ));
+    }
     lines.push(Line::raw(""));
     lines.push(Line::raw(crate::tr!(
         "views.stats.totals",

@@ -290,6 +290,17 @@ pub fn label(session: &Session, row: &Row) -> String {
             error_layer(row.code).as_str(),
             quoted(bytes, usize::MAX, false).trim_matches('"')
         ),
+        RowKind::TlsRecord | RowKind::TlsHandshake | RowKind::TlsKeys => {
+            super::tls_words::label(session, row, false).unwrap_or_default()
+        }
+    }
+}
+
+/// [`label`] as the view shows it: with `outsider`, only what an eavesdropper reads.
+pub fn label_seen(session: &Session, row: &Row, outsider: bool) -> String {
+    match super::tls_words::label(session, row, outsider) {
+        Some(s) if outsider => s,
+        _ => label(session, row),
     }
 }
 
