@@ -147,6 +147,13 @@ fn learn_plain_auto_shows_the_goal_with_the_url_and_plays_the_solution() {
     ]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("Your turn:"), "{out}");
+    // The step's actions are reported first, then the learner is asked to do more; then what
+    // the wire showed, the solution and the verdict.
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("no {s:?} in:\n{out}"));
+    assert!(at("What we did:") < at("Your turn:"), "{out}");
+    assert!(at("opened ws://") < at("Your turn:"), "{out}");
+    assert!(at("Your turn:") < at("The solution, played:"), "{out}");
+    assert_eq!(out.matches("What we did:").count(), 1, "said once: {out}");
     assert!(
         out.contains("websocat ws://127.0.0.1:"),
         "the URL is filled in: {out}"

@@ -183,6 +183,20 @@ impl Form {
         f
     }
 
+    /// The form filled from a frame of the ladder (its header's first byte and its payload),
+    /// to edit and send again: as a client sends it, masked with a new random key.
+    pub fn from_frame(byte0: u8, payload: &[u8]) -> Form {
+        let spec = FrameSpec {
+            fin: byte0 & 0x80 != 0,
+            rsv: (byte0 >> 4) & 7,
+            ..FrameSpec::client(byte0 & 0x0f, payload)
+        };
+        let mut f = Form::default();
+        f.load(&[spec]);
+        f.field = Field::Payload;
+        f
+    }
+
     fn load(&mut self, frames: &[FrameSpec]) {
         let Some(first) = frames.first() else {
             return;

@@ -152,6 +152,11 @@ impl App {
     /// `C`: the composer on the sandbox's newest WebSocket, or on one of its own to the
     /// lesson's server.
     pub(super) fn open_composer(&mut self) {
+        self.open_composer_with(None);
+    }
+
+    /// The composer, filled with `form` when given (`e` on a frame of the ladder).
+    pub(super) fn open_composer_with(&mut self, form: Option<Form>) {
         let link = match self.screen {
             Screen::Sandbox => self
                 .sandbox
@@ -176,7 +181,11 @@ impl App {
             return;
         };
         let target = format!("{}ws/echo", url.replacen("http", "ws", 1));
-        self.composer = Some(Composer::new(target, Some(link)));
+        let mut c = Composer::new(target, Some(link));
+        if let Some(form) = form {
+            c.form = form;
+        }
+        self.composer = Some(c);
     }
 
     /// A key while the composer is open.

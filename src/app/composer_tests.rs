@@ -239,3 +239,31 @@ fn the_fields_go_round_with_arrows_and_tab() {
     press(&mut f, &[KeyCode::BackTab]);
     assert_eq!(f.field, Field::Preset);
 }
+
+#[test]
+fn a_frame_of_the_ladder_fills_the_form() {
+    // FIN + RSV1 + binary, bytes that are not text: hex, masked anew.
+    let f = Form::from_frame(0xc2, &[0xff, 0x00, 0x41]);
+    assert!(f.fin && f.mask);
+    assert_eq!((f.rsv, f.opcode, f.fragments), (4, 2, 1));
+    assert!(f.hex);
+    assert_eq!(f.payload, "ff 00 41");
+    assert_eq!(
+        f.field,
+        Field::Payload,
+        "the payload is what one edits first"
+    );
+    assert_eq!(f.preset, None);
+    // A text fragment with no FIN, from the server (no mask): sent back as a client, masked.
+    let f = Form::from_frame(0x01, b"hi");
+    assert!(!f.fin && f.mask && !f.hex);
+    assert_eq!((f.opcode, f.payload.as_str()), (1, "hi"));
+    let frames = f.specs().unwrap();
+    assert_eq!(frames.len(), 1);
+    assert!(!frames[0].fin);
+    // A close: its code and reason in their fields.
+    let f = Form::from_frame(0x88, &[0x03, 0xe8, b'b', b'y', b'e']);
+    assert_eq!((f.opcode, f.close_code), (8, Some(1000)));
+    assert_eq!(f.reason, "bye");
+    assert_eq!(f.payload_bytes().unwrap(), [0x03, 0xe8, b'b', b'y', b'e']);
+}

@@ -161,6 +161,8 @@ pub const KEYS: &[(&str, &str, Scope, Action)] = &[
     ("H", "keys.hint", Scope::Lesson, Action::Hint),
     ("S", "keys.give_up", Scope::Lesson, Action::GiveUp),
     ("C", "keys.composer_lesson", Scope::Lesson, Action::Composer),
+    ("R", "keys.compose_lesson", Scope::Lesson, Action::Compose),
+    ("e", "keys.edit_resend", Scope::Lesson, Action::EditResend),
     // Inside the composer, which reads its keys itself.
     ("↑↓  Tab", "keys.c_field", Scope::Composer, Action::Composer),
     (

@@ -288,10 +288,7 @@ impl App {
                 t.draw_lifetimes_full(f, full, &self.theme);
             }
         }
-        let composing = self
-            .reqcomp
-            .as_ref()
-            .filter(|c| c.open && self.screen == Screen::Sandbox);
+        let composing = self.reqcomp.as_ref().filter(|_| self.reqcomp_shown());
         if let Some(c) = composing {
             req_view::draw(c, f, req_view::area(&a), &self.note);
         }

@@ -1,8 +1,9 @@
-//! The composer's place in the app: opened with `R`, filled from the ladder with `e`, handed
-//! the keys while open on the sandbox.
+//! The composer's place in the app: opened with `R` (on the sandbox or a lesson's server),
+//! filled from the ladder with `e`, handed the keys while open.
 
 use crossterm::event::KeyEvent;
 
+use super::composer::Form as FrameForm;
 use super::req_composer::Composer;
 use super::req_form::Form;
 use super::req_send::Sender;
@@ -12,12 +13,12 @@ use crate::session::{Detail, RowKind};
 impl App {
     /// The composer's key, when it is open in front; false when the key is not its own.
     pub(super) fn reqcomp_key(&mut self, k: KeyEvent) -> bool {
-        let Some(c) = self.reqcomp.as_mut().filter(|c| c.open) else {
-            return false;
-        };
-        if self.screen != Screen::Sandbox {
+        if !self.reqcomp_shown() {
             return false;
         }
+        let Some(c) = self.reqcomp.as_mut() else {
+            return false;
+        };
         let sending = c.editing.is_none() && k.code == crossterm::event::KeyCode::Char('s');
         match c.key(k) {
             Ok(false) => return false,
@@ -35,17 +36,49 @@ impl App {
         true
     }
 
-    /// Opens the composer (as it was left, or new).
+    /// The request composer is open in front: on the screen whose server it sends to.
+    pub(super) fn reqcomp_shown(&self) -> bool {
+        let here = match self.screen {
+            Screen::Sandbox => self.sandbox.as_ref().map(|s| s.addr()),
+            Screen::Lesson => self.lesson.as_ref().and_then(|l| l.server),
+            _ => None,
+        };
+        let here = here.map(|a| a.to_string());
+        self.reqcomp
+            .as_ref()
+            .is_some_and(|c| c.open && Some(&c.host) == here.as_ref())
+    }
+
+    /// The server the request composer sends to: the sandbox's, or the lesson's (which runs
+    /// once the lesson started).
+    fn reqcomp_server(&mut self) -> Option<std::net::SocketAddr> {
+        match self.screen {
+            Screen::Sandbox => self.sandbox.as_ref().map(|s| s.addr()),
+            Screen::Lesson => {
+                let addr = self.lesson.as_ref().and_then(|l| l.server);
+                if addr.is_none() {
+                    self.note = crate::tr!("composer.no_server");
+                }
+                addr
+            }
+            _ => None,
+        }
+    }
+
+    /// Opens the composer (as it was left, or new; new when the server is another).
     pub(super) fn open_req_composer(&mut self, form: Option<Form>) {
-        let Some(s) = self.sandbox.as_ref() else {
+        let Some(addr) = self.reqcomp_server() else {
             return;
         };
-        let host = s.addr().to_string();
+        let host = addr.to_string();
+        if self.reqcomp.as_ref().is_some_and(|c| c.host != host) {
+            self.reqcomp = None;
+        }
         let c = self.reqcomp.get_or_insert_with(|| {
             let sender = self
                 .rt
                 .clone()
-                .map(|rt| Sender::new(s.addr(), rt, self.tx.clone()));
+                .map(|rt| Sender::new(addr, rt, self.tx.clone()));
             Composer::new(host, sender)
         });
         c.open = true;
@@ -63,28 +96,28 @@ impl App {
         self.note = crate::tr!("reqcomp.opened");
     }
 
-    /// `e` on the ladder's selected row: a request opens in the composer; a WebSocket data
-    /// frame goes again on the newest socket; other rows say what they are.
+    /// `e` on the ladder's selected row: a request opens in the request composer, a
+    /// WebSocket frame in the frame composer; other rows say what they are.
     pub(super) fn edit_resend(&mut self) {
-        let Some(s) = self.sandbox.as_mut() else {
+        let Some(t) = self.traffic() else {
             return;
         };
-        let Some(i) = s.traffic.selected() else {
+        let Some(i) = t.selected() else {
             self.note = crate::tr!("reqcomp.nothing_selected");
             return;
         };
-        let form = match s.traffic.session.detail(i) {
+        let mut frame = None;
+        let form = match t.session.detail(i) {
             Some(Detail::Http(h)) if h.row.kind == RowKind::HttpRequest => {
                 let cut = h.row.payload_len > h.body_preview.len() as u64;
                 let form = Form::from_request(&h);
                 Some((form, cut))
             }
-            Some(Detail::Frame(fr)) if matches!(fr.row.opcode, 1 | 2) => {
+            Some(Detail::Frame(fr)) => {
                 if fr.payload_cut {
                     self.note = crate::tr!("reqcomp.frame_cut", n = fr.payload.len());
                 } else {
-                    let (op, payload) = (fr.row.opcode, fr.payload.to_vec());
-                    self.note = s.resend_frame(op, payload);
+                    frame = Some(FrameForm::from_frame(fr.header[0], fr.payload));
                 }
                 None
             }
@@ -94,6 +127,12 @@ impl App {
             }
             None => None,
         };
+        if let Some(f) = frame {
+            self.open_composer_with(Some(f));
+            if self.composer.is_some() {
+                self.note = crate::tr!("reqcomp.frame_opened");
+            }
+        }
         if let Some((form, cut)) = form {
             self.open_req_composer(Some(form));
             if cut {

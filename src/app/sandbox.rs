@@ -156,20 +156,6 @@ impl Sandbox {
         self.addr
     }
 
-    /// A data frame's payload again, as a new masked frame of the same opcode on the newest
-    /// WebSocket; what the status line says.
-    pub fn resend_frame(&mut self, opcode: u8, payload: Vec<u8>) -> String {
-        let n = payload.len();
-        let bytes = crate::proto::ws::build::FrameSpec::client(opcode, payload).encode();
-        while let Some(s) = self.sockets.last() {
-            if s.cmd.send(WsCmd::Raw(bytes.clone())).is_ok() {
-                return crate::tr!("reqcomp.frame_again", opcode = opcode, n = n);
-            }
-            self.sockets.pop();
-        }
-        crate::tr!("sandbox.no_ws")
-    }
-
     pub fn push_ticker(&self) {
         let (addr, tx) = (self.addr, self.tx.clone());
         self.rt.spawn(async move {

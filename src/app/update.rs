@@ -388,6 +388,8 @@ impl App {
             },
             Action::Choose(n) => self.answer_lesson(&n.to_string()),
             Action::Composer => self.open_composer(),
+            Action::Compose => self.open_req_composer(None),
+            Action::EditResend => self.edit_resend(),
             Action::TypeAnswer => {
                 if l.open_question().is_some() {
                     self.prompt = Some(Prompt::Answer(String::new()));

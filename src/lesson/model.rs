@@ -55,7 +55,11 @@ pub struct Task {
     /// the server's.
     pub goal: String,
     pub until: Matcher,
+    /// Matching events needed: in all, or on each connection when `connections` is set.
     pub count: u32,
+    /// Distinct connections that must each carry `count` matching events (ten HTTP/1.0
+    /// connections are not one connection with ten requests).
+    pub connections: Option<u32>,
     /// After this long the solution plays by itself.
     pub timeout: Duration,
     pub hints: Vec<Hint>,
@@ -76,6 +80,11 @@ impl Task {
     /// The goal with the server's URLs in place of `{http}` and `{ws}`.
     pub fn goal_for(&self, addr: Option<std::net::SocketAddr>) -> String {
         with_urls(&self.goal, addr)
+    }
+
+    /// What the progress counts to: connections when they are asked for, else events.
+    pub fn target(&self) -> u32 {
+        self.connections.unwrap_or(self.count)
     }
 }
 

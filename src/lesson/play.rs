@@ -87,12 +87,20 @@ pub(super) async fn play(
             let mut line = String::new();
             let _ = input.read_line(&mut line);
         }
-        super::play_task::goals(step, player.addr(), pause);
-        let Some(report) = super::play_task::run(&mut player, i, step).await else {
+        let Some(report) = super::play_task::run(&mut player, i, step, pause).await else {
             continue;
         };
         let mut out = io::stdout().lock();
-        let _ = transcript::report(&mut out, &report);
+        // A step with tasks said its actions already, before the goals.
+        let _ = if step.tasks.is_empty() {
+            transcript::report(&mut out, &report)
+        } else {
+            let rest = super::run::StepReport {
+                actions: Vec::new(),
+                ..report.clone()
+            };
+            transcript::report(&mut out, &rest)
+        };
         drop(out);
         super::play_task::report(&report);
         all_ok &= report.passed();

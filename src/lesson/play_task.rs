@@ -18,7 +18,7 @@ fn said(text: &str, first: &str, indent: &str) {
 
 /// Each task's goal, the URL to aim at, and what the wire must show; `waits`: a person does
 /// it (else the solution is played in their place).
-pub(super) fn goals(step: &Step, addr: std::net::SocketAddr, waits: bool) {
+fn goals(step: &Step, addr: std::net::SocketAddr, waits: bool) {
     for t in &step.tasks {
         say!("\n  {}", tr!("task.your_turn"));
         for line in narration(&t.goal_for(Some(addr)), columns() - 4) {
@@ -39,18 +39,44 @@ pub(super) fn goals(step: &Step, addr: std::net::SocketAddr, waits: bool) {
     }
 }
 
-/// Runs step `i`; while one of its tasks waits, its hints are printed as they fall due.
-pub(super) async fn run(player: &mut Player, i: usize, step: &Step) -> Option<StepReport> {
+/// Runs step `i`; once its actions ran, says what they did and then each task's goal (the
+/// learner is asked to do more only after reading what was done); while a task waits, its
+/// hints are printed as they fall due. For a step with tasks the actions are said here:
+/// the rest of its report is to be printed without them.
+pub(super) async fn run(
+    player: &mut Player,
+    i: usize,
+    step: &Step,
+    waits: bool,
+) -> Option<StepReport> {
     let control = player.tasks();
     let player_addr = player.addr();
     let run = player.run_step(i);
     tokio::pin!(run);
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
     let mut shown: Option<(usize, usize, usize)> = None;
+    // A step without tasks has no goal: its actions are said with the rest of its report.
+    let mut goals_said = step.tasks.is_empty();
+    let say_goals = |actions: &[super::run::ActionReport]| {
+        let mut out = std::io::stdout().lock();
+        let _ = super::transcript::actions(&mut out, actions);
+        drop(out);
+        goals(step, player_addr, waits);
+    };
     loop {
         tokio::select! {
-            r = &mut run => return r,
+            r = &mut run => {
+                let r = r?;
+                if !goals_said {
+                    say_goals(&r.actions);
+                }
+                return Some(r);
+            }
             _ = tick.tick() => {}
+        }
+        if !goals_said && let Some(actions) = control.acted(i) {
+            say_goals(&actions);
+            goals_said = true;
         }
         let Some(live) = control.live().filter(|l| l.step == i && !l.solving) else {
             continue;

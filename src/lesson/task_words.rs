@@ -21,11 +21,12 @@ pub fn server(addr: Option<SocketAddr>) -> String {
 
 /// What the wire must show: "1 × `ws_frame opcode 9 dir "c2s"`".
 pub fn wants(t: &Task) -> String {
-    tr!(
-        "task.wants",
-        n = t.count,
-        what = super::load::matcher_words(&t.until)
-    )
+    let what = super::load::matcher_words(&t.until);
+    match t.connections {
+        Some(1) => tr!("task.wants_one_conn", n = t.count, what = what),
+        Some(c) => tr!("task.wants_conns", conns = c, n = t.count, what = what),
+        None => tr!("task.wants", n = t.count, what = what),
+    }
 }
 
 /// While it waits: matched so far, or the solution playing.

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use super::model::{Lesson, Step};
 use super::plain_words::narration;
 use super::run::expect::fmt_num;
-use super::run::{StepReport, TableReport};
+use super::run::{ActionReport, StepReport, TableReport};
 use super::wrap::{self, columns, wrap};
 use crate::output::{plain, plain_detail};
 use crate::proto::Timestamp;
@@ -77,10 +77,11 @@ pub fn header(out: &mut impl Write, lesson: &Lesson, i: usize, step: &Step) -> i
     Ok(())
 }
 
-pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
-    if !r.actions.is_empty() {
+/// "What we did": the step's actions, each with its outcome.
+pub fn actions(out: &mut impl Write, actions: &[ActionReport]) -> io::Result<()> {
+    if !actions.is_empty() {
         writeln!(out, "\n  {}", tr!("learn.what_we_did"))?;
-        for a in &r.actions {
+        for a in actions {
             let mark = if a.outcome.is_ok() {
                 "    - "
             } else {
@@ -89,6 +90,11 @@ pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
             lines(out, &a.line(), mark, "      ")?;
         }
     }
+    Ok(())
+}
+
+pub fn report(out: &mut impl Write, r: &StepReport) -> io::Result<()> {
+    actions(out, &r.actions)?;
     if !r.events.is_empty() {
         writeln!(out, "\n  {}", tr!("learn.on_the_wire", n = r.events.len()))?;
         // Live events count from the lesson server's start; a replayed capture from its own.

@@ -133,3 +133,72 @@ async fn a_preset_sent_raw_on_the_sandbox_brings_the_servers_close() {
     assert!(a.composer.is_none());
     assert_eq!(a.screen, Screen::Sandbox);
 }
+
+/// The sandbox's first masked frame (`t` sent it), selected in the ladder.
+fn select_sent_frame(a: &mut App) -> bool {
+    let Some(s) = a.sandbox.as_mut() else {
+        return false;
+    };
+    let t = &mut s.traffic;
+    let i = (0..t.len()).find(|&i| {
+        let r = t.session.row(i);
+        r.kind == RowKind::WsFrame && r.masked() && r.opcode == 1
+    });
+    t.select(i);
+    i.is_some()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e_on_a_frame_row_opens_the_composer_filled_with_it_and_sends_it_edited() {
+    let (tx, mut rx) = unbounded_channel();
+    let mut a = App::new(tx, Some(tokio::runtime::Handle::current()));
+    a.theme = Theme::plain();
+    assert!(a.start_sandbox(), "{}", a.note);
+    a.screen = Screen::Sandbox;
+    a.update(key('w'));
+    until(&mut a, &mut rx, |a| a.note.contains("101")).await;
+    a.update(key('t'));
+    // The echo of `hello 1` is back: the frame sent is in the ladder.
+    until(&mut a, &mut rx, |a| {
+        let t = &a.sandbox.as_ref().unwrap().traffic;
+        (0..t.len()).any(|i| {
+            let r = t.session.row(i);
+            r.kind == RowKind::WsFrame && !r.masked() && r.opcode == 1
+        })
+    })
+    .await;
+    assert!(select_sent_frame(&mut a));
+    a.update(key('e'));
+    let c = a
+        .composer
+        .as_mut()
+        .expect("e on a frame opens the frame composer");
+    assert!(a.reqcomp.is_none(), "not the request composer");
+    assert_eq!((c.form.opcode, c.form.rsv, c.form.fin), (1, 0, true));
+    assert_eq!((c.form.payload.as_str(), c.form.hex), ("hello 1", false));
+    assert!(c.form.mask, "sent as a client: masked");
+    // The key is random: fixed for the drawing.
+    c.form.key = [0x37, 0xfa, 0x21, 0x3d];
+    let big = screen(&a, 100, 30);
+    assert!(big.contains("FIN=1 RSV=000 opcode=0001 (text)"), "{big}");
+    assert!(big.contains("hello 1"), "{big}");
+    snap!("composer_from_frame_100x30", big);
+    snap!("composer_from_frame_80x24", screen(&a, 80, 24));
+    // Edit the payload (Enter on it, type, Enter), then send.
+    a.update(code(KeyCode::Enter));
+    for ch in " again".chars() {
+        a.update(key(ch));
+    }
+    a.update(code(KeyCode::Enter));
+    a.update(key('s'));
+    let echoed = |a: &App| {
+        let t = &a.sandbox.as_ref().unwrap().traffic;
+        (0..t.len()).any(|i| {
+            let r = t.session.row(i);
+            r.kind == RowKind::WsFrame && !r.masked() && t.session.bytes(&r) == b"hello 1 again"
+        })
+    };
+    until(&mut a, &mut rx, echoed).await;
+    let shown = screen(&a, 100, 30);
+    assert!(shown.contains("The server answered: text"), "{shown}");
+}

@@ -140,7 +140,7 @@ async fn a_composed_request_goes_out_and_a_kept_connection_is_reused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn e_fills_the_composer_from_the_ladder_and_sends_a_frame_again() {
+async fn e_fills_the_composers_from_the_ladder_and_sends_again() {
     let (mut app, mut rx) = sandbox();
     app.update(key('r'));
     until(&mut app, &mut rx, |a| {
@@ -179,7 +179,7 @@ async fn e_fills_the_composer_from_the_ladder_and_sends_a_frame_again() {
     .await;
     assert!(heads(&app)[1].starts_with("GET /api/catalog HTTP/1.1\r\n"));
 
-    // A frame: sent again as it was, on the newest WebSocket.
+    // A frame: into the frame composer, sent again as it was (masked anew).
     app.update(code(KeyCode::Esc));
     app.update(key('w'));
     until(&mut app, &mut rx, |a| {
@@ -204,10 +204,16 @@ async fn e_fills_the_composer_from_the_ladder_and_sends_a_frame_again() {
     app.sandbox.as_mut().unwrap().traffic.select(frame);
     app.update(key('e'));
     assert!(
-        app.note.contains("frame sent again: opcode 1"),
+        app.composer.is_some(),
+        "the frame composer, filled: {}",
+        app.note
+    );
+    assert!(
+        app.note.contains("the frame is in the composer"),
         "{}",
         app.note
     );
+    app.update(key('s'));
     until(&mut app, &mut rx, |a| masked(a) == 2).await;
     let t = &app.sandbox.as_ref().unwrap().traffic;
     let payloads: Vec<_> = (0..t.len())

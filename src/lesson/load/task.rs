@@ -56,6 +56,7 @@ pub fn task(
         },
     };
     let count = cx.int_field(t, "count", 1, 10_000).unwrap_or(1) as u32;
+    let connections = cx.int_field(t, "connections", 1, 1_000).map(|n| n as u32);
     let timeout = cx
         .num_field(t, "timeout", 10.0, 3600.0)
         .unwrap_or(TIMEOUT_DEFAULT);
@@ -115,6 +116,7 @@ pub fn task(
         goal,
         until: until?,
         count,
+        connections,
         timeout: Duration::try_from_secs_f64(timeout).unwrap_or_default(),
         hints,
         solution,

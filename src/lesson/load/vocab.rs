@@ -245,7 +245,15 @@ pub const LESSON_KEYS: &[&str] = &["id", "title", "summary", "order", "part", "s
 pub const STEP_KEYS: &[&str] = &[
     "id", "title", "claims", "text", "action", "expect", "question", "task", "table",
 ];
-pub const TASK_KEYS: &[&str] = &["goal", "until", "count", "timeout", "hints", "solution"];
+pub const TASK_KEYS: &[&str] = &[
+    "goal",
+    "until",
+    "count",
+    "connections",
+    "timeout",
+    "hints",
+    "solution",
+];
 pub const HINT_KEYS: &[&str] = &["after", "text"];
 pub const QUESTION_KEYS: &[&str] = &["ask", "choices", "answer", "answer_from", "explain"];
 pub const TABLE_KEYS: &[&str] = &["rows", "metrics"];

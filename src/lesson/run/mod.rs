@@ -171,6 +171,9 @@ impl Player {
         // Expectations are about the step's actions: what the learner (or a solution) does
         // for a task comes after, and is the task's to judge.
         let actions_end = self.ctx.lock().entries.len();
+        if !step.tasks.is_empty() {
+            self.tasks.set_acted(i, actions.clone());
+        }
         for (n, t) in step.tasks.iter().enumerate() {
             tasks.push(self.run_task(i, n, t).await);
         }

@@ -69,6 +69,9 @@ pub struct TaskLive {
 #[derive(Default)]
 pub struct TaskControl {
     live: Mutex<Option<TaskLive>>,
+    /// A step's actions, reported once they are done and before its tasks begin: the plain
+    /// transcript says what was done before it asks the learner to do more.
+    acted: Mutex<Option<(usize, Vec<ActionReport>)>>,
     give_up: AtomicBool,
     wake: Notify,
 }
@@ -83,6 +86,19 @@ impl TaskControl {
 
     fn set(&self, f: impl FnOnce(&mut Option<TaskLive>)) {
         f(&mut self.live.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// Step `step`'s actions, once they ran (only for a step with tasks).
+    pub fn acted(&self, step: usize) -> Option<Vec<ActionReport>> {
+        let acted = self.acted.lock().unwrap_or_else(PoisonError::into_inner);
+        acted
+            .as_ref()
+            .filter(|(s, _)| *s == step)
+            .map(|(_, a)| a.clone())
+    }
+
+    pub(super) fn set_acted(&self, step: usize, actions: Vec<ActionReport>) {
+        *self.acted.lock().unwrap_or_else(PoisonError::into_inner) = Some((step, actions));
     }
 
     /// The learner gives up on the task waiting now: its solution plays.
@@ -115,7 +131,7 @@ impl Player {
                 step,
                 task: n,
                 matched: 0,
-                count: task.count,
+                count: task.target(),
                 started: began,
                 solving: false,
             })
@@ -135,7 +151,7 @@ impl Player {
                 actions.push(self.act(a).await);
             }
             let until = Instant::now() + SOLUTION_SETTLE;
-            while self.matched(task, from) < task.count && Instant::now() < until {
+            while self.matched(task, from) < task.target() && Instant::now() < until {
                 let notified = self.ctx.notify.notified();
                 let _ = tokio::time::timeout(Duration::from_millis(100), notified).await;
             }
@@ -149,21 +165,31 @@ impl Player {
         TaskReport {
             by,
             matched,
-            count: task.count,
+            count: task.target(),
             actions,
             secs: began.elapsed().as_secs_f64(),
         }
     }
 
+    /// Progress towards [`Task::target`]: matching events, or connections carrying `count`.
     fn matched(&self, task: &Task, from: usize) -> u32 {
         let log = self.ctx.lock();
-        let n = log
+        let hits = log
             .entries
             .get(from..)
             .unwrap_or_default()
             .iter()
-            .filter(|e| !e.replayed && matches(e, &task.until))
-            .count();
+            .filter(|e| !e.replayed && matches(e, &task.until));
+        let n = match task.connections {
+            None => hits.count(),
+            Some(_) => {
+                let mut per_conn = std::collections::HashMap::new();
+                for e in hits {
+                    *per_conn.entry(e.ev.conn).or_insert(0u32) += 1;
+                }
+                per_conn.values().filter(|&&n| n >= task.count).count()
+            }
+        };
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
@@ -177,7 +203,7 @@ impl Player {
                     l.matched = matched;
                 }
             });
-            if matched >= task.count {
+            if matched >= task.target() {
                 return TaskBy::Learner;
             }
             if self.tasks.give_up.swap(false, Ordering::SeqCst) {
