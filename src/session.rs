@@ -292,6 +292,9 @@ impl Session {
                 let what = crate::output::stranger::h2_preface();
                 self.keep(&mut row, what.as_bytes(), KEEP_HEAD);
             }
+            // The TLS layer's own rows are the views' work still: for now, no row.
+            EventKind::TlsRecord(_) | EventKind::TlsKeys(_) => return,
+            EventKind::TlsHandshake(t) if t.msg != "client_hello" => return,
             EventKind::TlsHandshake(t) => {
                 row.kind = RowKind::Error;
                 row.code = 3;

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::proto::Timestamp;
 use crate::proto::event::{ABNORMAL_CLOSE_CODE, Event, EventKind, HttpMessage};
 use crate::proto::http1::Framing;
-use crate::proto::tls::version_name;
+use crate::proto::tls::{content_type_name, suite_name, version_name};
 
 /// Text longer than this is cut in the output; `payload_len` / `len` stay exact.
 const TEXT_MAX: usize = 1024;
@@ -149,13 +149,53 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
         }
         EventKind::TlsHandshake(t) => {
             m.serialize_entry("msg", t.msg)?;
-            if let Some(sni) = &t.hello.sni {
-                m.serialize_entry("sni", sni)?;
+            if t.msg == "client_hello" {
+                if let Some(sni) = &t.hello.sni {
+                    m.serialize_entry("sni", sni)?;
+                }
+                m.serialize_entry("alpn", &t.hello.alpn)?;
+                let versions: Vec<String> =
+                    t.hello.versions.iter().map(|v| version_name(*v)).collect();
+                m.serialize_entry("versions", &versions)?;
+                if !t.hello.suites.is_empty() {
+                    let suites: Vec<String> =
+                        t.hello.suites.iter().map(|s| suite_name(*s)).collect();
+                    m.serialize_entry("suites", &suites)?;
+                }
             }
-            m.serialize_entry("alpn", &t.hello.alpn)?;
-            let versions: Vec<String> = t.hello.versions.iter().map(|v| version_name(*v)).collect();
-            m.serialize_entry("versions", &versions)?;
+            if let Some(s) = &t.server {
+                m.serialize_entry("version", &version_name(s.version))?;
+                m.serialize_entry("suite", &suite_name(s.suite))?;
+                if let Some(alpn) = &s.alpn {
+                    m.serialize_entry("alpn", alpn)?;
+                }
+            }
+            if t.encrypted {
+                m.serialize_entry("encrypted", &true)?;
+            }
             m.serialize_entry("bytes", &t.bytes)?;
+        }
+        EventKind::TlsRecord(r) => {
+            m.serialize_entry("content_type", content_type_name(r.content_type))?;
+            m.serialize_entry("version", &version_name(r.version))?;
+            m.serialize_entry("length", &r.length)?;
+            m.serialize_entry("offset", &r.offset)?;
+            m.serialize_entry("encrypted", &r.encrypted)?;
+            if let Some(inner) = r.inner {
+                m.serialize_entry("inner", content_type_name(inner))?;
+            }
+            if let Some(p) = r.plaintext {
+                m.serialize_entry("plaintext", &p)?;
+            }
+        }
+        EventKind::TlsKeys(k) => {
+            m.serialize_entry("version", &version_name(k.version))?;
+            m.serialize_entry("suite", &suite_name(k.suite))?;
+            m.serialize_entry("decrypting", &k.decrypting)?;
+            m.serialize_entry("client_random", &hex(&k.client_random))?;
+            if let Some(need) = &k.need {
+                m.serialize_entry("need", need)?;
+            }
         }
     }
     Ok(())

@@ -162,7 +162,47 @@ fn describe_raw(ev: &Event) -> String {
             skipped = s.skipped
         ),
         EventKind::H2Preface => super::stranger::h2_preface(),
-        EventKind::TlsHandshake(t) => super::stranger::tls_handshake(t),
+        EventKind::TlsHandshake(t) if t.msg == "client_hello" => super::stranger::tls_handshake(t),
+        EventKind::TlsHandshake(t) if t.encrypted => {
+            tr!("plain.tls_message_decrypted", msg = t.msg)
+        }
+        EventKind::TlsHandshake(t) => tr!("plain.tls_message", msg = t.msg),
+        EventKind::TlsRecord(r) => tls_record(r),
+        EventKind::TlsKeys(k) => {
+            let version = crate::proto::tls::version_name(k.version);
+            let suite = crate::proto::tls::suite_name(k.suite);
+            match &k.need {
+                Some(need) if !k.decrypting => tr!(
+                    "plain.tls_keys_missing",
+                    version = version,
+                    suite = suite,
+                    need = need
+                ),
+                _ => tr!("plain.tls_keys", version = version, suite = suite),
+            }
+        }
+    }
+}
+
+/// A TLS record in a line (the tlsview work gives it its final words).
+fn tls_record(r: &crate::proto::event::TlsRecord) -> String {
+    use crate::proto::tls::{content_type_name, version_name};
+    let (ty, version) = (content_type_name(r.content_type), version_name(r.version));
+    match (r.inner, r.plaintext) {
+        (Some(inner), Some(plaintext)) => tr!(
+            "plain.tls_record_decrypted",
+            kind = ty,
+            version = version,
+            length = r.length,
+            inner = content_type_name(inner),
+            plaintext = plaintext
+        ),
+        _ => tr!(
+            "plain.tls_record",
+            kind = ty,
+            version = version,
+            length = r.length
+        ),
     }
 }
 

@@ -40,7 +40,9 @@ impl Summary {
             EventKind::TcpClose(_)
             | EventKind::TcpFin
             | EventKind::Skipped(_)
-            | EventKind::HttpBody(_) => {}
+            | EventKind::HttpBody(_)
+            | EventKind::TlsRecord(_)
+            | EventKind::TlsKeys(_) => {}
             EventKind::WsAbnormalClose(_) => self.ws_abnormal_closes += 1,
             EventKind::HttpRequest(r) => {
                 let m = r.head.method.clone().unwrap_or_default();
@@ -67,6 +69,7 @@ impl Summary {
                 self.sse_bytes += e.bytes();
             }
             EventKind::Error(e) => self.note_error(format!("#{}: {}", ev.conn, e.what)),
+            EventKind::TlsHandshake(t) if t.msg != "client_hello" => {}
             EventKind::H2Preface | EventKind::TlsHandshake(_) => {
                 *self.strangers.entry(ev.kind.name()).or_default() += 1;
             }

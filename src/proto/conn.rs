@@ -103,6 +103,8 @@ pub struct Connection {
     ws_scratch: Vec<WsEvent>,
     /// Whether the client's first bytes are told apart yet (HTTP/1, HTTP/2, TLS).
     sniff: sniff::Sniff,
+    /// Where TLS secrets are learnt, to decrypt this connection if it speaks TLS.
+    keys: Option<super::tls::SharedKeys>,
 }
 
 impl Connection {
@@ -116,7 +118,14 @@ impl Connection {
             http_scratch: Vec::new(),
             ws_scratch: Vec::new(),
             sniff: sniff::Sniff::Deciding,
+            keys: None,
         }
+    }
+
+    /// The key log to decrypt this connection with, should it speak TLS. Secrets may arrive in
+    /// it later, up to the records they protect.
+    pub fn set_keys(&mut self, keys: super::tls::SharedKeys) {
+        self.keys = Some(keys);
     }
 
     pub fn id(&self) -> ConnId {

@@ -74,6 +74,8 @@ impl Connection {
                     let hs = TlsHandshake {
                         msg: "client_hello",
                         hello,
+                        server: None,
+                        encrypted: false,
                         bytes: used as u64,
                     };
                     let kind = EventKind::TlsHandshake(Box::new(hs));

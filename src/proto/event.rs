@@ -2,7 +2,7 @@
 
 use super::http1::{Framing, Head};
 pub use super::sse::SseEvent;
-pub use super::tls::ClientHello;
+pub use super::tls::{ClientHello, ServerHello};
 use super::ws::{Frame, Message};
 use super::{ConnId, Dir, Timestamp};
 
@@ -38,8 +38,14 @@ pub enum EventKind {
     Skipped(Skipped),
     /// A client opened with HTTP/2's connection preface on this HTTP/1.1 connection.
     H2Preface,
-    /// A TLS handshake message; on this plain port, a client that wanted `https://`.
+    /// A TLS handshake message: on the plain port, a client that wanted `https://`; on a TLS
+    /// connection, each message in the clear and each one decrypted.
     TlsHandshake(Box<TlsHandshake>),
+    /// One TLS record as it crossed the wire, and what decryption made of it.
+    TlsRecord(Box<TlsRecord>),
+    /// Once per TLS connection, after the ServerHello: what was negotiated and whether its
+    /// keys are known.
+    TlsKeys(Box<TlsKeys>),
     /// The TCP connection of a WebSocket ended while `Event::dir` had sent no close frame: the
     /// endpoint on the other end sees close code 1006 (RFC 6455 §7.1.5), never on the wire.
     WsAbnormalClose(WsAbnormalClose),
@@ -191,15 +197,65 @@ impl AcceptCheck {
     }
 }
 
-/// One TLS handshake message. Only the ClientHello is read for now: `msg` names which, so
-/// that later messages (server_hello, ...) can share the kind.
+/// One TLS handshake message (RFC 8446 §4, RFC 5246 §7.4).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TlsHandshake {
-    /// `"client_hello"`.
+    /// `client_hello`, `server_hello`, `hello_retry_request`, `encrypted_extensions`,
+    /// `certificate`, `certificate_request`, `certificate_verify`, `server_key_exchange`,
+    /// `server_hello_done`, `client_key_exchange`, `finished`, `new_session_ticket`,
+    /// `key_update`, ... or `unknown_N` (see `tls::handshake_name`).
     pub msg: &'static str,
+    /// Filled for `client_hello` only.
     pub hello: ClientHello,
-    /// The bytes of the records that carried it.
+    /// Filled for `server_hello` (and `hello_retry_request`) only.
+    pub server: Option<ServerHello>,
+    /// Seen only because it was decrypted (TLS 1.3 hides all after the ServerHello).
+    pub encrypted: bool,
+    /// The message with its 4-byte header; for the plain port's stranger, the bytes of the
+    /// records that carried its ClientHello.
     pub bytes: u64,
+}
+
+/// TLS record content types (RFC 8446 §5.1).
+pub mod content {
+    pub const CHANGE_CIPHER_SPEC: u8 = 20;
+    pub const ALERT: u8 = 21;
+    pub const HANDSHAKE: u8 = 22;
+    pub const APPLICATION_DATA: u8 = 23;
+    pub const HEARTBEAT: u8 = 24;
+}
+
+/// One TLS record: its 5-byte header, and what decryption made of its fragment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsRecord {
+    /// The outer type on the wire (see `content`): TLS 1.3 shows 23 for all it protects.
+    pub content_type: u8,
+    /// legacy_record_version as on the wire (0x0303 in TLS 1.2 and 1.3 alike).
+    pub version: u16,
+    /// The fragment's length, the 5-byte header not counted.
+    pub length: u16,
+    /// The offset of the header's first byte in this direction's TCP stream.
+    pub offset: u64,
+    /// The fragment is protected: after ChangeCipherSpec in 1.2, after the ServerHello in 1.3.
+    pub encrypted: bool,
+    /// Decrypted: the real content type (TLS 1.3 hides it behind 23).
+    pub inner: Option<u8>,
+    /// Decrypted: the plaintext's bytes (the fragment less explicit nonce, tag, padding and
+    /// TLS 1.3's inner type byte).
+    pub plaintext: Option<u32>,
+}
+
+/// What a TLS connection negotiated, and whether it can be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsKeys {
+    /// Negotiated version (0x0303, 0x0304).
+    pub version: u16,
+    pub suite: u16,
+    /// The keys for this connection's client_random are known: its records are decrypted.
+    pub decrypting: bool,
+    pub client_random: [u8; 32],
+    /// When not decrypting: the key log lines it would take, or why it cannot.
+    pub need: Option<String>,
 }
 
 /// Which decoder found the problem.
@@ -248,6 +304,8 @@ impl EventKind {
             EventKind::Skipped(_) => "skipped",
             EventKind::H2Preface => "h2_preface",
             EventKind::TlsHandshake(_) => "tls_handshake",
+            EventKind::TlsRecord(_) => "tls_record",
+            EventKind::TlsKeys(_) => "tls_keys",
             EventKind::WsAbnormalClose(_) => "ws_abnormal_close",
         }
     }

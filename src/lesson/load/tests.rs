@@ -154,6 +154,7 @@ fn event_fields_match_the_json_writer() {
         sni: Some("x.example".into()),
         alpn: vec!["h2".into()],
         versions: vec![0x0304],
+        suites: vec![0x1301],
     };
     check(&Event {
         conn: 1,
@@ -162,7 +163,52 @@ fn event_fields_match_the_json_writer() {
         kind: EventKind::TlsHandshake(Box::new(crate::proto::event::TlsHandshake {
             msg: "client_hello",
             hello,
+            server: None,
+            encrypted: false,
             bytes: 100,
+        })),
+    });
+    let server = crate::proto::tls::ServerHello {
+        version: 0x0304,
+        suite: 0x1301,
+        alpn: Some("http/1.1".into()),
+    };
+    check(&Event {
+        conn: 1,
+        ts: Timestamp(0),
+        dir: Some(Dir::S2c),
+        kind: EventKind::TlsHandshake(Box::new(crate::proto::event::TlsHandshake {
+            msg: "server_hello",
+            hello: Default::default(),
+            server: Some(server),
+            encrypted: true,
+            bytes: 90,
+        })),
+    });
+    check(&Event {
+        conn: 1,
+        ts: Timestamp(0),
+        dir: Some(Dir::S2c),
+        kind: EventKind::TlsRecord(Box::new(crate::proto::event::TlsRecord {
+            content_type: 23,
+            version: 0x0303,
+            length: 40,
+            offset: 5,
+            encrypted: true,
+            inner: Some(22),
+            plaintext: Some(23),
+        })),
+    });
+    check(&Event {
+        conn: 1,
+        ts: Timestamp(0),
+        dir: Some(Dir::S2c),
+        kind: EventKind::TlsKeys(Box::new(crate::proto::event::TlsKeys {
+            version: 0x0304,
+            suite: 0x1301,
+            decrypting: false,
+            client_random: [7; 32],
+            need: Some("CLIENT_TRAFFIC_SECRET_0".into()),
         })),
     });
     check(&Event {

@@ -130,7 +130,34 @@ pub const EVENTS: &[(&str, &[&str])] = &[
     ("h2_preface", &["bytes"]),
     (
         "tls_handshake",
-        &["msg", "sni", "alpn", "versions", "bytes"],
+        &[
+            "msg",
+            "sni",
+            "alpn",
+            "versions",
+            "suites",
+            "version",
+            "suite",
+            "encrypted",
+            "bytes",
+        ],
+    ),
+    // A TLS connection's records and what it negotiated (see `src/proto/tls/`).
+    (
+        "tls_record",
+        &[
+            "content_type",
+            "version",
+            "length",
+            "offset",
+            "encrypted",
+            "inner",
+            "plaintext",
+        ],
+    ),
+    (
+        "tls_keys",
+        &["version", "suite", "decrypting", "client_random", "need"],
     ),
     // `dir` is the side that sent no close frame; `code` is always 1006 (never on the wire).
     ("ws_abnormal_close", &["code", "how", "by"]),
@@ -142,7 +169,45 @@ pub const FIELD_VALUES: &[(&str, &[&str])] = &[
     ("by", &["c2s", "s2c"]),
     ("how", &["fin", "rst", "eof", "timeout"]),
     ("layer", &["tcp", "http", "websocket", "tls"]),
-    ("msg", &["client_hello"]),
+    (
+        "msg",
+        &[
+            "client_hello",
+            "server_hello",
+            "hello_retry_request",
+            "encrypted_extensions",
+            "certificate",
+            "certificate_request",
+            "certificate_verify",
+            "server_key_exchange",
+            "server_hello_done",
+            "client_key_exchange",
+            "finished",
+            "new_session_ticket",
+            "end_of_early_data",
+            "key_update",
+        ],
+    ),
+    (
+        "content_type",
+        &[
+            "change_cipher_spec",
+            "alert",
+            "handshake",
+            "application_data",
+            "heartbeat",
+        ],
+    ),
+    (
+        "inner",
+        &[
+            "change_cipher_spec",
+            "alert",
+            "handshake",
+            "application_data",
+            "heartbeat",
+        ],
+    ),
     ("framing", &["none", "length", "chunked", "until_close"]),
 ];
 

@@ -2,6 +2,15 @@
 //! extensions that say who the client wanted (SNI, RFC 6066 §3), what it would speak on top
 //! (ALPN, RFC 7301) and which TLS versions it offers (RFC 8446 §4.2.1). Bounded and total: any
 //! bytes give an answer, never a panic.
+//!
+//! Beside it, in submodules: the names of the protocol's numbers, and the keys a passive
+//! decryption needs (`keylog`).
+
+pub mod keylog;
+pub mod names;
+
+pub use keylog::{KeyLog, SharedKeys};
+pub use names::{content_type_name, handshake_name, suite_name};
 
 /// Record bytes read for one ClientHello at most: real ones fit in one record of a few KiB.
 pub const MAX_HELLO: usize = 32 * 1024;
@@ -21,6 +30,19 @@ pub struct ClientHello {
     pub alpn: Vec<String>,
     /// supported_versions when sent (TLS 1.3 clients), else the legacy version; GREASE left out.
     pub versions: Vec<u16>,
+    /// The cipher suites offered, in the client's order; GREASE left out.
+    pub suites: Vec<u16>,
+}
+
+/// What the server's ServerHello chose (and, in TLS 1.3, its EncryptedExtensions' ALPN).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerHello {
+    /// Negotiated: supported_versions' choice in TLS 1.3, else the legacy version.
+    pub version: u16,
+    pub suite: u16,
+    /// The protocol chosen: in the ServerHello (1.2) or the EncryptedExtensions (1.3, when
+    /// decrypted).
+    pub alpn: Option<String>,
 }
 
 /// The outcome of reading the records at the start of a stream.
@@ -116,9 +138,12 @@ fn parse_hello(body: &[u8]) -> Result<ClientHello, String> {
     let legacy = r.u16().ok_or_else(|| short("version"))?;
     r.take(32).ok_or_else(|| short("random"))?;
     r.vec8().ok_or_else(|| short("session id"))?;
-    r.vec16().ok_or_else(|| short("cipher suites"))?;
+    let suites = r.vec16().ok_or_else(|| short("cipher suites"))?;
     r.vec8().ok_or_else(|| short("compression methods"))?;
-    let mut hello = ClientHello::default();
+    let mut hello = ClientHello {
+        suites: u16s(suites),
+        ..ClientHello::default()
+    };
     // Extensions are optional before TLS 1.3 (RFC 5246 §7.4.1.2).
     let mut exts = Reader(r.vec16().unwrap_or_default());
     let mut offered = None;
@@ -159,7 +184,11 @@ fn alpn(data: &[u8]) -> Vec<String> {
 }
 
 fn versions(data: &[u8]) -> Vec<u16> {
-    let list = Reader(data).vec8().unwrap_or_default();
+    u16s(Reader(data).vec8().unwrap_or_default())
+}
+
+/// A list of 16-bit values, GREASE left out.
+fn u16s(list: &[u8]) -> Vec<u16> {
     list.chunks_exact(2)
         .map(|v| u16::from_be_bytes([v[0], v[1]]))
         .filter(|v| !is_grease(*v))
@@ -210,5 +239,5 @@ impl<'a> Reader<'a> {
 }
 
 #[cfg(test)]
-#[path = "tls_tests.rs"]
+#[path = "tests.rs"]
 pub(crate) mod tests;
