@@ -53,7 +53,7 @@ impl Session {
             } => {
                 let mut c = Connection::new(conn);
                 if let Some(k) = &self.keys {
-                    let _ = (&mut c, k); // SHIM c.set_keys(k.clone());
+                    c.set_keys(k.clone());
                 }
                 // The kernel completed the handshake before the accept; the socket saw no SYN.
                 let open = TcpOpen {

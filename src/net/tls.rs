@@ -19,15 +19,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use sha2::Digest as _;
 use tokio_rustls::TlsAcceptor;
 
-pub use shim::SharedKeys;
-mod shim {
-    #[derive(Default, Debug)]
-    pub struct KeyLog;
-    impl KeyLog {
-        pub fn insert(&mut self, _l: &str, _c: &[u8], _s: &[u8]) {}
-    }
-    pub type SharedKeys = std::sync::Arc<std::sync::RwLock<KeyLog>>;
-}
+pub use crate::proto::tls::keylog::SharedKeys;
 
 #[path = "tls_client.rs"]
 pub mod client;
