@@ -182,6 +182,18 @@ pub struct ServeArgs {
     /// (not from a browser) is let through; without this flag no Origin is checked
     #[arg(long, value_name = "ORIGIN", value_parser = origin)]
     pub allowed_origin: Vec<Origin>,
+    /// Also speak TLS on the same port (https:// and wss://), with a certificate made at start
+    /// for localhost, 127.0.0.1 and ::1; where it is written and how to trust it is printed
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls: write the certificate (cert.pem) and its key (key.pem) in this directory
+    /// instead of the data directory's tls/
+    #[arg(long, value_name = "DIR", requires = "tls")]
+    pub cert_dir: Option<PathBuf>,
+    /// With --tls: append every TLS secret to this file as SSLKEYLOGFILE lines (Wireshark's
+    /// "(Pre)-Master-Secret log filename"); --record writes them into the capture as well
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub keylog: Option<PathBuf>,
 }
 
 /// Seconds, more than 0 and at most a day.
@@ -315,11 +327,18 @@ fn serve_cmd(args: &ServeArgs) -> ExitCode {
     if !args.allowed_origin.is_empty() {
         control.set_origins(Some(args.allowed_origin.clone()));
     }
+    let tls = args.tls.then(|| command::TlsOpts {
+        cert_dir: args.cert_dir.clone(),
+        keylog: args.keylog.clone(),
+    });
     command::run(
         SocketAddr::new(args.bind, args.port),
         config,
         format,
-        args.record.clone(),
+        command::Outputs {
+            record: args.record.clone(),
+            tls,
+        },
         control,
     )
 }

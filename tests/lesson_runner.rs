@@ -69,6 +69,7 @@ fn http(path: &str, version: Version, connection: Reuse, repeat: u32) -> ActionK
         version,
         connection,
         repeat,
+        tls: false,
     }
 }
 
@@ -197,6 +198,7 @@ fn websocket_upgrade_ping_close_and_drops() {
                             path: "/ws/echo".into(),
                             headers: vec![],
                             deflate: None,
+                            tls: false,
                         },
                     ),
                     act(
@@ -284,6 +286,7 @@ fn websocket_upgrade_ping_close_and_drops() {
                             path: "/ws/echo".into(),
                             headers: vec![],
                             deflate: None,
+                            tls: false,
                         },
                     ),
                     act(
@@ -323,6 +326,7 @@ fn websocket_upgrade_ping_close_and_drops() {
                             path: "/ws/echo".into(),
                             headers: vec![],
                             deflate: None,
+                            tls: false,
                         },
                     ),
                     act(
@@ -430,6 +434,7 @@ fn chat_users_and_replay() {
                         path: "/ws/chat?name=me&room=runner-test".into(),
                         headers: vec![],
                         deflate: None,
+                        tls: false,
                     },
                 ),
                 act(

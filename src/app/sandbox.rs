@@ -57,17 +57,21 @@ impl Sandbox {
         let stop = async {
             let _ = stop_rx.await;
         };
-        rt.spawn(server::serve_with(
+        // TLS beside plain HTTP on the same port: a learner's own wss:// client is decoded too.
+        let keys = crate::net::tls::SharedKeys::default();
+        let tls = crate::net::tls::Tls::new(None, keys.clone(), None).ok();
+        rt.spawn(server::serve_tls(
             listener,
             config,
             clock,
             tap_tx,
             stop,
             control.clone(),
+            tls.map(Arc::new),
         ));
         let live = tx.clone();
         rt.spawn(async move {
-            let mut decoders = session::Session::new();
+            let mut decoders = session::Session::with_keys(keys);
             let mut out = Vec::new();
             // A batch of notices is one message, one redraw.
             session::in_order(tap_rx, clock, |batch| {

@@ -157,6 +157,8 @@ pub enum ActionKind {
         version: Version,
         connection: Reuse,
         repeat: u32,
+        /// `tls = true`: over TLS (`https://`), trusting the lesson server's certificate.
+        tls: bool,
     },
     /// `do = "tcp_send"`: raw bytes on the named TCP connection (opened on first use).
     TcpSend { conn: String, data: Vec<u8> },
@@ -175,6 +177,8 @@ pub enum ActionKind {
         path: String,
         headers: Vec<(String, String)>,
         deflate: Option<DeflateOffer>,
+        /// `tls = true`: `wss://`, over TLS.
+        tls: bool,
     },
     /// `do = "ws_send"`: one text or binary message, in one frame or in fragments.
     WsSend { conn: String, payload: WsPayload },

@@ -27,6 +27,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 
 use super::deflate::Deflate;
+pub use super::tls::client::Stream;
+use tokio_rustls::TlsConnector;
 
 pub use reqwest::Method;
 
@@ -149,6 +151,8 @@ pub struct Http {
     /// The kept-alive connection of `Reuse::Pooled`, while the server keeps it open.
     kept: tokio::sync::Mutex<Option<SendRequest<Full<Bytes>>>>,
     fresh: reqwest::Client,
+    /// Speak TLS (`https://`) with this: every request then goes on a hyper connection.
+    tls: Option<TlsConnector>,
 }
 
 impl Http {
@@ -165,15 +169,31 @@ impl Http {
             base: format!("http://{server}"),
             kept: tokio::sync::Mutex::new(None),
             fresh: build(0)?,
+            tls: None,
         })
+    }
+
+    /// An `https://` client for `server` that trusts what `tls` trusts.
+    pub fn with_tls(server: SocketAddr, tls: TlsConnector) -> Result<Self, ClientError> {
+        let mut h = Self::new(server)?;
+        h.base = format!("https://{server}");
+        h.tls = Some(tls);
+        Ok(h)
     }
 
     /// Sends `req` `req.repeat` times in sequence; one reply per request, in order.
     pub async fn send(&self, req: &HttpRequest) -> Result<Vec<HttpReply>, ClientError> {
-        if req.reuse == Reuse::Pooled {
+        if req.reuse == Reuse::Pooled || self.tls.is_some() {
             let mut replies = Vec::with_capacity(req.repeat.max(1) as usize);
             for _ in 0..req.repeat.max(1) {
+                if req.reuse == Reuse::Fresh {
+                    // A connection of its own, dropped (closed) after its answer.
+                    *self.kept.lock().await = None;
+                }
                 replies.push(self.send_kept(req).await?);
+                if req.reuse == Reuse::Fresh {
+                    *self.kept.lock().await = None;
+                }
             }
             return Ok(replies);
         }
@@ -269,10 +289,10 @@ impl Http {
                 ClientError::BadPath(req.path.clone(), e.to_string())
             })?;
         if !reuse || kept.as_ref().is_none_or(SendRequest::is_closed) {
-            let sock = tokio::time::timeout(DEFAULT_TIMEOUT, TcpStream::connect(self.server))
+            let connect = Stream::connect(self.server, self.tls.as_ref());
+            let sock = tokio::time::timeout(DEFAULT_TIMEOUT, connect)
                 .await
                 .map_err(|_| ClientError::Timeout(DEFAULT_TIMEOUT))??;
-            sock.set_nodelay(true)?;
             let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(sock)).await?;
             tokio::spawn(async move {
                 let _ = conn.await;
@@ -396,9 +416,9 @@ impl RawTcp {
 // ---------------------------------------------------------------------------------------------
 // WebSocket
 
-/// A WebSocket client connection.
+/// A WebSocket client connection, over plain TCP (`ws://`) or TLS (`wss://`).
 pub struct Ws {
-    ws: WebSocketStream<Deflate<TcpStream>>,
+    ws: WebSocketStream<Deflate<Stream>>,
 }
 
 impl Ws {
@@ -421,7 +441,19 @@ impl Ws {
         headers: &[(&str, &str)],
         offer: Option<&str>,
     ) -> Result<(Self, u16), ClientError> {
-        let mut req = format!("ws://{server}{path}").into_client_request()?;
+        Self::connect_tls(server, path, headers, offer, None).await
+    }
+
+    /// As [`Ws::connect_with`], over TLS (`wss://`) with `tls` when given.
+    pub async fn connect_tls(
+        server: SocketAddr,
+        path: &str,
+        headers: &[(&str, &str)],
+        offer: Option<&str>,
+        tls: Option<&TlsConnector>,
+    ) -> Result<(Self, u16), ClientError> {
+        let scheme = if tls.is_some() { "wss" } else { "ws" };
+        let mut req = format!("{scheme}://{server}{path}").into_client_request()?;
         for (name, value) in headers {
             let bad = || ClientError::BadHeader(format!("{name}: {value}"));
             let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?;
@@ -436,8 +468,7 @@ impl Ws {
         let config = ws_client_config();
         let max_frame = config.max_frame_size.map_or(u64::MAX, |f| f as u64);
         let connect = async {
-            let sock = TcpStream::connect(server).await?;
-            sock.set_nodelay(true)?;
+            let sock = Stream::connect(server, tls).await?;
             let io = Deflate::client(sock, offer.is_some(), max_frame);
             let (ws, resp) =
                 tokio_tungstenite::client_async_with_config(req, io, Some(config)).await?;
@@ -450,7 +481,7 @@ impl Ws {
 
     /// This end's address: how the server names the connection.
     pub fn local_addr(&self) -> Result<SocketAddr, ClientError> {
-        Ok(self.ws.get_ref().get_ref().local_addr()?)
+        Ok(self.ws.get_ref().get_ref().tcp().local_addr()?)
     }
 
     /// The permessage-deflate the server agreed to (its `Sec-WebSocket-Extensions`), if any.
@@ -524,7 +555,7 @@ impl Ws {
     }
 
     /// The stream itself, for what this wrapper does not offer.
-    pub fn into_inner(self) -> WebSocketStream<Deflate<TcpStream>> {
+    pub fn into_inner(self) -> WebSocketStream<Deflate<Stream>> {
         self.ws
     }
 }

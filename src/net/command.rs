@@ -15,6 +15,8 @@ use super::control::Control;
 use super::record::Recorder;
 use super::server::{self, Config};
 use super::session::Session;
+use super::tls::SharedKeys;
+use super::tls::Tls;
 use crate::capture::tap::{Clock, TapEvent};
 use crate::capture::tap_queue::{TapGauge, TapRx, TapTx, tap_channel};
 use crate::output::{json, plain};
@@ -32,13 +34,31 @@ pub enum Format {
     Plain,
 }
 
-/// Runs the server on `addr` until Ctrl-C, recording every connection to `record` if given;
-/// `control` holds the policies set from the command line (the origins an upgrade may come from).
+/// `--tls` and what goes with it.
+#[derive(Clone, Debug, Default)]
+pub struct TlsOpts {
+    /// Where the certificate and key go (default: the data directory's `tls/`).
+    pub cert_dir: Option<PathBuf>,
+    /// `--keylog FILE`.
+    pub keylog: Option<PathBuf>,
+}
+
+/// Where the server's traffic goes besides stdout, and whether it speaks TLS.
+#[derive(Clone, Debug, Default)]
+pub struct Outputs {
+    /// `--record FILE.pcapng`.
+    pub record: Option<PathBuf>,
+    pub tls: Option<TlsOpts>,
+}
+
+/// Runs the server on `addr` until Ctrl-C, recording every connection to `outputs.record` if
+/// given; `control` holds the policies set from the command line (the origins an upgrade may
+/// come from).
 pub fn run(
     addr: SocketAddr,
     config: Config,
     format: Format,
-    record: Option<PathBuf>,
+    outputs: Outputs,
     control: Arc<Control>,
 ) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -51,7 +71,7 @@ pub fn run(
             return ExitCode::FAILURE;
         }
     };
-    let code = rt.block_on(serve(addr, config, format, record, control));
+    let code = rt.block_on(serve(addr, config, format, outputs, control));
     // Tasks still running (a client past the drain) are dropped, not waited for.
     rt.shutdown_timeout(Duration::from_millis(100));
     code
@@ -61,7 +81,7 @@ async fn serve(
     addr: SocketAddr,
     config: Config,
     format: Format,
-    record: Option<PathBuf>,
+    outputs: Outputs,
     control: Arc<Control>,
 ) -> ExitCode {
     let listener = match TcpListener::bind(addr).await {
@@ -81,10 +101,21 @@ async fn serve(
         );
     }
     eprintln!("duplex serve: listening on http://{local}/");
-    let clock = Clock::start();
-    let recorder = match record.map(|p| (Recorder::create(&p, clock), p)) {
+    let keys = SharedKeys::default();
+    let tls = match &outputs.tls {
+        Some(opts) => match super::tls_serve::start(opts, keys.clone(), local.port()) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("duplex serve: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
         None => None,
-        Some((Ok(r), _)) => Some(r),
+    };
+    let clock = Clock::start();
+    let recorder = match outputs.record.map(|p| (Recorder::create(&p, clock), p)) {
+        None => None,
+        Some((Ok(r), _)) => Some(r.with_secrets(tls.as_ref().map(|t| t.secrets.clone()))),
         Some((Err(e), p)) => {
             eprintln!("duplex serve: cannot record to {}: {e}", p.display());
             return ExitCode::FAILURE;
@@ -92,14 +123,15 @@ async fn serve(
     };
     let (tx, rx) = tap_channel();
     let gauge = rx.gauge();
-    let printing = match Printing::start(rx, format, clock, recorder) {
+    let session = Session::with_keys(keys);
+    let printing = match Printing::start(rx, format, clock, recorder, session) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("duplex serve: cannot start the printer: {e}");
             return ExitCode::FAILURE;
         }
     };
-    serve_until_signal(listener, config, clock, tx, control).await;
+    serve_until_signal(listener, config, clock, tx, control, tls).await;
     let code = printing.finish(&gauge).await;
     let lost = gauge.stats();
     if lost.skipped > 0 {
@@ -125,6 +157,7 @@ async fn serve_until_signal(
     clock: Clock,
     tx: TapTx,
     control: Arc<Control>,
+    tls: Option<Arc<Tls>>,
 ) {
     let (stopped_tx, stopped_rx) = oneshot::channel();
     let first = on_signals();
@@ -135,7 +168,7 @@ async fn serve_until_signal(
         }
         let _ = stopped_tx.send(());
     };
-    let served = server::serve_with(listener, config, clock, tx, stop, control);
+    let served = server::serve_tls(listener, config, clock, tx, stop, control, tls);
     let cap = async {
         match stopped_rx.await {
             Ok(()) => tokio::time::sleep(STOP_DRAIN).await,
@@ -164,6 +197,7 @@ impl Printing {
         format: Format,
         clock: Clock,
         recorder: Option<Recorder>,
+        session: Session,
     ) -> io::Result<Printing> {
         let (finish, finish_rx) = oneshot::channel();
         let (done_tx, done) = oneshot::channel();
@@ -175,7 +209,16 @@ impl Printing {
                 let r = tokio::runtime::Builder::new_current_thread()
                     .build()
                     .and_then(|rt| {
-                        rt.block_on(print_events(rx, finish_rx, format, clock, recorder, &count))
+                        let (rec, session) = (recorder, session);
+                        let printer = Printer {
+                            format,
+                            step: 0,
+                            failed: None,
+                            hold: crate::output::plain_hold::Hold::new(),
+                        };
+                        rt.block_on(print_events(
+                            rx, finish_rx, printer, clock, rec, session, &count,
+                        ))
                     });
                 let _ = done_tx.send(r);
             })?;
@@ -264,18 +307,12 @@ fn on_signals() -> oneshot::Receiver<()> {
 async fn print_events(
     mut rx: TapRx,
     mut finish: oneshot::Receiver<()>,
-    format: Format,
+    mut printer: Printer,
     clock: Clock,
     mut recorder: Option<Recorder>,
+    mut session: Session,
     unprinted: &AtomicUsize,
 ) -> io::Result<()> {
-    let mut session = Session::new();
-    let mut printer = Printer {
-        format,
-        step: 0,
-        failed: None,
-        hold: crate::output::plain_hold::Hold::new(),
-    };
     let mut out = Vec::new();
     loop {
         tokio::select! {

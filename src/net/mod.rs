@@ -19,6 +19,9 @@ pub mod server;
 pub mod session;
 pub mod stranger;
 pub mod ticker;
+pub mod tls;
+pub mod tls_accept;
+pub mod tls_serve;
 mod upgrade_check;
 pub mod ws_echo;
 

@@ -5,11 +5,14 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::capture::tap::{Clock, TapEvent};
+use super::tls::Secrets;
+use crate::capture::tap::{Clock, TapChunk, TapEvent};
 use crate::output::capture_writer::{CaptureWriter, Format, WriterClose};
 use crate::proto::event::CloseHow;
-use crate::proto::{Dir, Timestamp};
+use crate::proto::{ConnId, Dir, Timestamp};
+use rustc_hash::FxHashMap as HashMap;
 
 /// The single writer of the capture; it stops at the first write error and says so once.
 pub struct Recorder {
@@ -18,7 +21,23 @@ pub struct Recorder {
     writer: Option<CaptureWriter<BufWriter<File>>>,
     /// Packets stay in time order even when two connections' notices cross in the channel.
     last: Timestamp,
+    /// The TLS secrets of a `--tls` server, written before the packets they decrypt.
+    secrets: Option<Arc<Secrets>>,
+    /// Per connection: whether it speaks TLS (told by its first byte), and the client's chunks
+    /// held until the server answers them (see `hold`).
+    tls: HashMap<ConnId, Held>,
 }
+
+/// A TLS connection's client chunks not written yet.
+#[derive(Default)]
+struct Held {
+    tls: bool,
+    chunks: Vec<TapChunk>,
+    bytes: usize,
+}
+
+/// Client bytes held per connection at most: past the handshake nothing needs holding.
+const HOLD_MAX: usize = 1 << 20;
 
 impl Recorder {
     /// Creates `path` and writes the pcapng header.
@@ -30,14 +49,77 @@ impl Recorder {
             clock,
             writer: Some(writer),
             last: Timestamp(0),
+            secrets: None,
+            tls: HashMap::default(),
         })
+    }
+
+    /// Writes the secrets `secrets` collects from now on into the capture, each before the
+    /// first packet it decrypts (rustls logs a secret before the records it protects are sent).
+    pub fn with_secrets(mut self, secrets: Option<Arc<Secrets>>) -> Self {
+        if let Some(s) = &secrets {
+            s.recording();
+        }
+        self.secrets = secrets;
+        self
     }
 
     /// Writes the packets for one tap notice.
     pub fn on(&mut self, ev: &TapEvent) {
+        if self.secrets.is_none() {
+            return self.write(ev);
+        }
+        if let TapEvent::Chunk(c) = ev
+            && c.dir == Dir::C2s
+            && self.hold(c)
+        {
+            return;
+        }
+        let conn = match ev {
+            TapEvent::Open { conn, .. }
+            | TapEvent::Fin { conn, .. }
+            | TapEvent::Close { conn, .. }
+            | TapEvent::Skipped { conn, .. } => *conn,
+            TapEvent::Chunk(c) => c.conn,
+        };
+        let held = match self.tls.get_mut(&conn) {
+            Some(h) => std::mem::take(&mut h.chunks),
+            None => Vec::new(),
+        };
+        for c in held {
+            self.write(&TapEvent::Chunk(c));
+        }
+        if let TapEvent::Close { conn, .. } = ev {
+            self.tls.remove(conn);
+        }
+        self.write(ev);
+    }
+
+    /// A TLS 1.2 client's last handshake flight (ClientKeyExchange, ChangeCipherSpec, Finished)
+    /// carries what the master secret is made from: rustls logs the secret only once it has read
+    /// that flight, so the capture holds the client's chunks until the server's next bytes (sent
+    /// after the log), and writes the secrets first. True when `c` is held.
+    fn hold(&mut self, c: &TapChunk) -> bool {
+        let h = self.tls.entry(c.conn).or_insert_with(|| Held {
+            tls: c.bytes.first() == Some(&0x16),
+            ..Held::default()
+        });
+        if !h.tls || h.bytes + c.bytes.len() > HOLD_MAX {
+            return false;
+        }
+        h.bytes += c.bytes.len();
+        h.chunks.push(c.clone());
+        true
+    }
+
+    fn write(&mut self, ev: &TapEvent) {
         let Some(w) = self.writer.as_mut() else {
             return;
         };
+        let nss = self.secrets.as_ref().map(|s| s.take_unrecorded());
+        if let Some(Err(e)) = nss.map(|n| w.secrets(&n)) {
+            return self.fail(&e);
+        }
         let ts = match ev {
             TapEvent::Open { ts, .. }
             | TapEvent::Fin { ts, .. }
@@ -102,7 +184,6 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::tap::TapChunk;
 
     #[test]
     fn writes_a_readable_capture_and_keeps_time_in_order() {

@@ -14,6 +14,8 @@ use tokio::sync::{mpsc, watch};
 
 use super::control::Control;
 use super::stranger::{self, Door, Prefixed};
+use super::tls::Tls;
+use super::tls_accept::{self, Io};
 use super::{Shared, limits, routes};
 use crate::capture::tap::{Budget, Clock, Limits, Slot, TapHandle, TapStream};
 use crate::capture::tap_queue::TapTx;
@@ -100,6 +102,20 @@ pub async fn serve_with(
     stop: impl Future<Output = ()>,
     control: Arc<Control>,
 ) {
+    serve_tls(listener, config, clock, tx, stop, control, None).await;
+}
+
+/// As [`serve_with`], answering TLS clients with `tls` on the same port as plain HTTP (the
+/// first byte tells them apart).
+pub async fn serve_tls(
+    listener: TcpListener,
+    config: Config,
+    clock: Clock,
+    tx: TapTx,
+    stop: impl Future<Output = ()>,
+    control: Arc<Control>,
+    tls: Option<Arc<Tls>>,
+) {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     let shared = Shared {
@@ -153,6 +169,7 @@ pub async fn serve_with(
             tx: tx.clone(),
             shared: shared.clone(),
             control: control.clone(),
+            tls: tls.clone(),
         };
         tokio::spawn(ctx.run(stream));
     }
@@ -175,6 +192,7 @@ struct Conn {
     tx: TapTx,
     shared: Shared,
     control: Arc<Control>,
+    tls: Option<Arc<Tls>>,
 }
 
 fn tap(
@@ -228,9 +246,21 @@ impl Conn {
         let (config, ctl) = (self.config, &self.control);
         let now = || limits(&config, ctl.keepalive(config.keepalive), &crowd);
         let stop = super::stopped(self.shared.shutdown.clone());
-        let Door::Http(first) = stranger::door(&mut tap, &handle, now, stop).await else {
-            return;
+        let io = match stranger::door(self.tls.is_some(), &mut tap, &handle, now, stop).await {
+            Door::Http(first) => Io::Plain(Prefixed::new(first, tap)),
+            Door::Tls(first) => {
+                let Some(tls) = self.tls.as_deref() else {
+                    return;
+                };
+                let stop = super::stopped(self.shared.shutdown.clone());
+                match tls_accept::handshake(tls, first, tap, &handle, now, stop).await {
+                    Some(io) => io,
+                    None => return,
+                }
+            }
+            Door::Done => return,
         };
+        let tls = io.is_tls();
         let mut shared = self.shared.clone();
         shared.conn = Some(handle.downgrade());
         let (h, max_body) = (handle.clone(), self.config.max_body);
@@ -270,7 +300,7 @@ impl Conn {
             .header_read_timeout(None)
             .max_header_size(limits::MAX_HEAD);
         let conn = builder
-            .serve_connection(TokioIo::new(Prefixed::new(first, tap)), service)
+            .serve_connection(TokioIo::new(io), service)
             .with_upgrades();
         let weak = handle.downgrade();
         // True when hyper is done with the connection by itself: it ended, or was upgraded.
@@ -281,6 +311,7 @@ impl Conn {
             self.config,
             &crowd,
             &self.shared,
+            tls,
         )
         .await;
         if done {

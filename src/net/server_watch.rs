@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use super::super::control::Control;
-use super::super::stranger::Prefixed;
+use super::super::tls_accept::Io;
 use super::super::{Shared, limits, routes};
 use super::{Config, Crowd, DRAIN};
-use crate::capture::tap::{TapHandle, TapStream, Verdict, WeakTapHandle};
+use crate::capture::tap::{TapHandle, Verdict, WeakTapHandle};
 use crate::proto::event::Stall;
 
 /// How often an upgraded connection's idleness is looked at, at most, while a WebSocket idle
@@ -24,12 +23,13 @@ const WS_TICK_UNSET: Duration = Duration::from_secs(1);
 /// Serves HTTP on the connection until hyper is done with it (true) or the server closes it
 /// (false). Dropping `conn` on return drops the tapped socket, unless it was upgraded.
 pub(super) async fn serve_http<S>(
-    conn: http1::UpgradeableConnection<TokioIo<Prefixed<TapStream<TcpStream>>>, S>,
+    conn: http1::UpgradeableConnection<TokioIo<Io>, S>,
     handle: TapHandle,
     control: &Control,
     config: Config,
     crowd: &Crowd,
     shared: &Shared,
+    tls: bool,
 ) -> bool
 where
     S: hyper::service::HttpService<hyper::body::Incoming, ResBody = routes::RespBody>,
@@ -51,6 +51,12 @@ where
             Verdict::WriteStalled => {
                 handle.mark_timeout(Stall::Write);
                 handle.kill(true);
+                return false;
+            }
+            // Under TLS a 408 written on the socket would be garbage to the client: just close.
+            Verdict::Stalled if tls => {
+                handle.mark_timeout(Stall::Head);
+                handle.kill(false);
                 return false;
             }
             Verdict::Stalled => {

@@ -2,6 +2,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::tls::SharedKeys;
 use crate::capture::reorder::Reorder;
 use crate::capture::tap::{Clock, TapEvent};
 use crate::capture::tap_queue::TapRx;
@@ -16,6 +17,8 @@ pub struct Session {
     open: HashMap<ConnId, Live>,
     /// FINs held until it is known whether traffic follows them.
     halves: HalfCloses,
+    /// The TLS secrets of the server's connections (`--tls`), for the decoders to decrypt with.
+    keys: Option<SharedKeys>,
 }
 
 /// An open connection: its decoder, until the tap lets bytes of it go.
@@ -31,6 +34,14 @@ impl Session {
         Self::default()
     }
 
+    /// A session whose decoders decrypt TLS with the secrets in `keys`.
+    pub fn with_keys(keys: SharedKeys) -> Self {
+        Session {
+            keys: Some(keys),
+            ..Self::default()
+        }
+    }
+
     /// Feeds one tap notice to its connection; the resulting events go to `out`, in order.
     pub fn on(&mut self, ev: TapEvent, out: &mut Vec<Event>) {
         match ev {
@@ -40,7 +51,10 @@ impl Session {
                 client,
                 server,
             } => {
-                let c = Connection::new(conn);
+                let mut c = Connection::new(conn);
+                if let Some(k) = &self.keys {
+                    c.set_keys(k.clone());
+                }
                 // The kernel completed the handshake before the accept; the socket saw no SYN.
                 let open = TcpOpen {
                     client,

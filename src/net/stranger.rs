@@ -23,13 +23,17 @@ const H2_DEBUG: &str = "this port speaks HTTP/1.1 only: use http:// without HTTP
 pub enum Door {
     /// An HTTP/1.x client (or one too slow to tell): these bytes go to hyper first.
     Http(Vec<u8>),
+    /// A TLS client on a server with TLS on: these bytes go to rustls first.
+    Tls(Vec<u8>),
     /// Answered and closed, or gone.
     Done,
 }
 
 /// Reads the client's first bytes until they are told apart, keeping the server's first-byte
-/// and head limits (`limits` gives those in force now); answers and closes a stranger.
+/// and head limits (`limits` gives those in force now); answers and closes a stranger. With
+/// `tls`, a TLS handshake record is no stranger.
 pub async fn door(
+    tls: bool,
     tap: &mut TapStream<TcpStream>,
     handle: &TapHandle,
     limits: impl Fn() -> Limits,
@@ -45,6 +49,7 @@ pub async fn door(
                 answer(tap, &stranger::h2_refusal(H2_DEBUG)).await;
                 return Door::Done;
             }
+            Sniffed::Tls if tls => return Door::Tls(buf),
             Sniffed::Tls => match tls::read_hello(&buf) {
                 HelloRead::Partial { .. } => {}
                 HelloRead::Done { hello: Ok(_), .. } => {

@@ -164,6 +164,20 @@ impl<W: Write> CaptureWriter<W> {
         Ok(())
     }
 
+    /// A pcapng Decryption Secrets Block of SSLKEYLOGFILE lines: Wireshark decrypts with it.
+    pub fn secrets(&mut self, nss: &str) -> io::Result<()> {
+        if self.sink.format != Format::Pcapng || nss.is_empty() {
+            return Ok(());
+        }
+        let mut body = 0x544C_534Bu32.to_le_bytes().to_vec(); // "TLSK": NSS key log
+        body.extend_from_slice(&(nss.len() as u32).to_le_bytes());
+        body.extend_from_slice(nss.as_bytes());
+        body.resize(body.len().next_multiple_of(4), 0);
+        let mut b = Vec::with_capacity(body.len() + 12);
+        push_block(&mut b, 0x0A, &body);
+        self.sink.put(&b)
+    }
+
     /// Largest segment payload for later `data` calls, clamped to 1..=65495 so every packet
     /// fits an IP length field.
     pub fn set_mss(&mut self, mss: usize) {

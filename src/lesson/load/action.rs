@@ -85,6 +85,7 @@ pub fn action(
             path: path(cx, t, span, &what),
             headers: headers(cx, t),
             deflate: deflate(cx, t),
+            tls: cx.bool_field(t, "tls", false),
         },
         "ws_send" => ws_send(cx, t, span, scope),
         "ws_ping" => ActionKind::WsPing {
@@ -243,6 +244,7 @@ fn http(cx: &mut Ctx<'_>, t: &DeTable<'_>, span: &Span, what: &str) -> ActionKin
         version,
         connection,
         repeat: cx.int_field(t, "repeat", 1, 1000).unwrap_or(1) as u32,
+        tls: cx.bool_field(t, "tls", false),
     }
 }
 

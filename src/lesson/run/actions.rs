@@ -32,6 +32,10 @@ pub struct Ctx {
     /// The log index where the current step began.
     pub step_start: usize,
     http: Option<Http>,
+    /// The `https://` client, for `http` actions with `tls = true`.
+    https: Option<Http>,
+    /// A TLS client that trusts the lesson server's certificate (None: the server has no TLS).
+    pub tls: Option<tokio_rustls::TlsConnector>,
     ws: HashMap<String, Ws>,
     tcp: HashMap<String, RawTcp>,
     bots: Vec<JoinHandle<()>>,
@@ -65,6 +69,8 @@ impl Ctx {
             assets: None,
             step_start: 0,
             http: None,
+            https: None,
+            tls: None,
             ws: HashMap::new(),
             tcp: HashMap::new(),
             bots: Vec::new(),
@@ -76,13 +82,32 @@ impl Ctx {
         self.log.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn http(&mut self) -> Result<&Http, String> {
+    fn http(&mut self, tls: bool) -> Result<&Http, String> {
+        if tls {
+            if self.https.is_none() {
+                let c = self.connector(true)?.cloned().ok_or("no TLS client")?;
+                self.https = Some(Http::with_tls(self.addr, c).map_err(|e| e.to_string())?);
+            }
+            return self
+                .https
+                .as_ref()
+                .ok_or_else(|| "no HTTP client".to_owned());
+        }
         if self.http.is_none() {
             self.http = Some(Http::new(self.addr).map_err(|e| e.to_string())?);
         }
         self.http
             .as_ref()
             .ok_or_else(|| "no HTTP client".to_owned())
+    }
+
+    /// The TLS client when `on`, None when not; an error when the server speaks no TLS.
+    fn connector(&self, on: bool) -> Result<Option<&tokio_rustls::TlsConnector>, String> {
+        match (on, &self.tls) {
+            (false, _) => Ok(None),
+            (true, Some(c)) => Ok(Some(c)),
+            (true, None) => Err(tr!("action.no_tls")),
+        }
     }
 
     fn ws(&mut self, name: &str) -> Result<&mut Ws, String> {
@@ -102,7 +127,9 @@ impl Ctx {
                 version,
                 connection,
                 repeat,
+                tls,
             } => {
+                let tls = *tls;
                 let method = client::Method::from_bytes(method.as_bytes())
                     .map_err(|_| format!("\"{method}\" is not an HTTP method"))?;
                 let mut req = HttpRequest::get(path)
@@ -120,7 +147,11 @@ impl Ctx {
                 for (n, v) in headers {
                     req = req.header(n, v);
                 }
-                let replies = self.http()?.send(&req).await.map_err(|e| e.to_string())?;
+                let replies = self
+                    .http(tls)?
+                    .send(&req)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let mut statuses: Vec<String> =
                     replies.iter().map(|r| r.status.to_string()).collect();
                 statuses.dedup();

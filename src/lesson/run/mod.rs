@@ -106,7 +106,15 @@ impl Player {
         let (tx, rx) = tap_channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let config = Config::default();
-        let server = tokio::spawn(server::serve_with(
+        // TLS beside plain HTTP on the same port, with a certificate only this process trusts.
+        let keys = crate::net::tls::SharedKeys::default();
+        let tls = crate::net::tls::Tls::new(None, keys.clone(), None)
+            .ok()
+            .map(Arc::new);
+        let connector = tls
+            .as_ref()
+            .and_then(|t| crate::net::tls::client::connector(&t.cert.der).ok());
+        let server = tokio::spawn(server::serve_tls(
             listener,
             config,
             clock,
@@ -115,11 +123,15 @@ impl Player {
                 let _ = stop_rx.await;
             },
             control.clone(),
+            tls,
         ));
-        let decoder = tokio::spawn(decode(rx, log.clone(), notify.clone(), clock));
+        let session = Session::with_keys(keys);
+        let decoder = tokio::spawn(decode(rx, log.clone(), notify.clone(), clock, session));
+        let mut ctx = Ctx::new(addr, clock, control, log, notify);
+        ctx.tls = connector;
         Ok(Player {
             lesson,
-            ctx: Ctx::new(addr, clock, control, log, notify),
+            ctx,
             stop: Some(stop_tx),
             server: Some(server),
             decoder: Some(decoder),
@@ -258,8 +270,13 @@ impl Player {
 
 /// Decodes the tap's notices into the log as they come, in time order; ends when the server is
 /// gone.
-async fn decode(rx: TapRx, log: Arc<Mutex<Log>>, notify: Arc<Notify>, clock: Clock) {
-    let mut session = Session::new();
+async fn decode(
+    rx: TapRx,
+    log: Arc<Mutex<Log>>,
+    notify: Arc<Notify>,
+    clock: Clock,
+    mut session: Session,
+) {
     let mut out = Vec::new();
     in_order(rx, clock, |batch| {
         let mut l = log.lock().unwrap_or_else(PoisonError::into_inner);

@@ -17,13 +17,16 @@ impl Ctx {
                 path,
                 headers,
                 deflate,
+                tls,
             } => {
                 let hs: Vec<(&str, &str)> = headers
                     .iter()
                     .map(|(n, v)| (n.as_str(), v.as_str()))
                     .collect();
                 let offer = deflate.as_ref().map(|d| d.header());
-                let (ws, status) = Ws::connect_with(self.addr, path, &hs, offer.as_deref())
+                let tls = self.connector(*tls)?;
+                let secure = tls.is_some();
+                let (ws, status) = Ws::connect_tls(self.addr, path, &hs, offer.as_deref(), tls)
                     .await
                     .map_err(|e| e.to_string())?;
                 let from = ws.local_addr().map(|a| a.to_string()).unwrap_or_default();
@@ -33,14 +36,26 @@ impl Ctx {
                     (Some(_), None) => tr!("action.ws_deflate_refused"),
                 };
                 self.ws.insert(conn.clone(), ws);
-                Ok(tr!(
-                    "action.ws_opened",
-                    addr = self.addr,
-                    path = path,
-                    from = from,
-                    conn = conn,
-                    status = status
-                ) + &agreed)
+                let opened = if secure {
+                    tr!(
+                        "action.wss_opened",
+                        addr = self.addr,
+                        path = path,
+                        from = from,
+                        conn = conn,
+                        status = status
+                    )
+                } else {
+                    tr!(
+                        "action.ws_opened",
+                        addr = self.addr,
+                        path = path,
+                        from = from,
+                        conn = conn,
+                        status = status
+                    )
+                };
+                Ok(opened + &agreed)
             }
             ActionKind::WsSend { conn, payload } => {
                 let ws = self.ws(conn)?;
@@ -214,7 +229,7 @@ impl Ctx {
                     .ok_or_else(|| format!("no WebSocket named \"{conn}\" is open"))?;
                 let stream = ws.into_inner();
                 if *how == TcpEnd::Rst {
-                    let _ = stream.get_ref().get_ref().set_zero_linger();
+                    let _ = stream.get_ref().get_ref().tcp().set_zero_linger();
                 }
                 drop(stream);
                 Ok(tr!("action.ws_died", conn = conn, end = end_name(*how)))
