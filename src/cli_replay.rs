@@ -40,7 +40,7 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
     let mut summary = Summary::default();
     let mut step = 0u64;
     let mut write_failed: Option<io::Error> = None;
-    let result = replay::replay(file, &mut |ev, origin| {
+    let mut sink = |ev: &crate::proto::event::Event, origin| {
         if write_failed.is_some() {
             return;
         }
@@ -58,7 +58,12 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
         if let Err(e) = r {
             write_failed = Some(e);
         }
-    });
+    };
+    // Counts read no previews: the decoders keep none.
+    let result = match format {
+        Format::Summary => crate::proto::lean::scoped(|| replay::replay(file, &mut sink)),
+        _ => replay::replay(file, &mut sink),
+    };
     let outcome = match result {
         Ok(o) => o,
         Err(e) => {

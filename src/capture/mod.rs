@@ -1,5 +1,6 @@
 //! Sources of bytes: capture files (pure), and the live tap on the server's sockets.
 
+mod flow_table;
 pub mod packet;
 pub mod pcap;
 pub mod reassembly;
