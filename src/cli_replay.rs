@@ -28,6 +28,11 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The file is read on a second core where there is one.
+    let file: Box<dyn std::io::Read> = match crate::capture::prefetch::Prefetch::spawn(file) {
+        Ok(p) => Box::new(p),
+        Err(file) => Box::new(file),
+    };
     let format = if args.json {
         Format::Json
     } else if args.summary {

@@ -1,17 +1,22 @@
-//! The open connections by flow, with the last one used held outside the hash map: a capture
-//! mostly alternates a segment and its ACK on one flow, and those skip the hash altogether.
+//! The open connections by flow: values in a slab, the map holding only their slots, and the
+//! last flow used remembered beside it. A capture mostly alternates a segment and its ACK on
+//! one flow: those skip the hash altogether, and a miss costs one lookup, never a move.
 
 use rustc_hash::FxHashMap as HashMap;
 
 pub(crate) struct FlowTable<K, V> {
-    map: HashMap<K, V>,
-    last: Option<(K, V)>,
+    map: HashMap<K, usize>,
+    slots: Vec<Option<V>>,
+    free: Vec<usize>,
+    last: Option<(K, usize)>,
 }
 
 impl<K, V> Default for FlowTable<K, V> {
     fn default() -> Self {
         FlowTable {
             map: HashMap::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
             last: None,
         }
     }
@@ -19,38 +24,52 @@ impl<K, V> Default for FlowTable<K, V> {
 
 impl<K: std::hash::Hash + Eq + Copy, V> FlowTable<K, V> {
     pub fn len(&self) -> usize {
-        self.map.len() + usize::from(self.last.is_some())
+        self.map.len()
     }
 
-    /// The entry of `key`, which becomes the cached one.
+    /// The entry of `key`, which becomes the remembered one.
     pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        if self.last.as_ref().is_some_and(|(k, _)| k == key) {
-            return self.last.as_mut().map(|(_, v)| v);
-        }
-        let found = self.map.remove(key)?;
-        if let Some((k, v)) = self.last.take() {
-            self.map.insert(k, v);
-        }
-        self.last = Some((*key, found));
-        self.last.as_mut().map(|(_, v)| v)
+        let slot = match self.last {
+            Some((k, slot)) if k == *key => slot,
+            _ => {
+                let slot = *self.map.get(key)?;
+                self.last = Some((*key, slot));
+                slot
+            }
+        };
+        self.slots.get_mut(slot)?.as_mut()
     }
 
     pub fn insert(&mut self, key: K, value: V) {
-        if self.last.as_ref().is_some_and(|(k, _)| *k == key) {
-            self.last = None;
+        if let Some(old) = self.remove(&key) {
+            drop(old);
         }
-        self.map.insert(key, value);
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot] = Some(value);
+                slot
+            }
+            None => {
+                self.slots.push(Some(value));
+                self.slots.len() - 1
+            }
+        };
+        self.map.insert(key, slot);
     }
 
     pub fn remove(&mut self, key: &K) -> Option<V> {
-        if self.last.as_ref().is_some_and(|(k, _)| k == key) {
-            return self.last.take().map(|(_, v)| v);
+        let slot = self.map.remove(key)?;
+        if self.last.is_some_and(|(_, s)| s == slot) {
+            self.last = None;
         }
-        self.map.remove(key)
+        self.free.push(slot);
+        self.slots.get_mut(slot)?.take()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.map.iter().chain(self.last.iter().map(|(k, v)| (k, v)))
+        self.map
+            .iter()
+            .filter_map(|(k, &slot)| Some((k, self.slots.get(slot)?.as_ref()?)))
     }
 }
 

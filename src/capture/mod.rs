@@ -3,6 +3,7 @@
 mod flow_table;
 pub mod packet;
 pub mod pcap;
+pub mod prefetch;
 pub mod reassembly;
 pub mod reorder;
 pub mod tap;

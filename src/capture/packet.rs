@@ -101,7 +101,7 @@ fn ethernet_ipv4_tcp(data: &[u8]) -> Option<TcpSegment<'_>> {
 }
 
 /// Every link type and IP version, through etherparse.
-pub(crate) fn parse_tcp_general(
+pub fn parse_tcp_general(
     linktype: i32,
     data: &[u8],
 ) -> Result<Option<TcpSegment<'_>>, PacketError> {
