@@ -66,6 +66,11 @@ impl<K: std::hash::Hash + Eq + Copy, V> FlowTable<K, V> {
         self.slots.get_mut(slot)?.take()
     }
 
+    #[cfg(test)]
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.iter().map(|(_, v)| v)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.map
             .iter()
