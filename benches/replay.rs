@@ -1,13 +1,21 @@
-//! Replay throughput: `duplex replay --summary` against tshark, on the same generated capture.
+//! Replay throughput: `duplex replay --summary` and `--json` against the read floor (`cat`),
+//! `tcpdump -nn -q` and tshark, on the same generated captures, in one run.
 //!
-//!     cargo bench --bench replay [-- --mb N] [--mix chat|bulk|both]
+//!     cargo bench --bench replay [-- --mb N] [--mix chat,tiny,http,bulk] [--tshark-mb N]
 //!
-//! The captures (the generator's, seed 1) are cached as `target/bench/ws-<mix>-<N>mb.pcap`, with its
-//! WebSocket frame count beside it in `.frames`. Each tool runs as a child process.
+//! Captures (deterministic, seed 1): `chat` and `bulk` are the synth's mixes; `tiny` is
+//! WebSockets of 11-byte frames, one per segment; `http` is HTTP/1.1 keep-alive (see
+//! `replay_gen.rs`). They are cached in `$DUPLEX_BENCH_DIR` (default `/tmp/duplex-bench`) as
+//! `<mix>-<N>mb.pcap`, never in the repository. tshark is slow, so it reads a capture of the
+//! same mix of `--tshark-mb` MB (default 20); its MB/s is of that file.
 //!
-//! Peak RSS: `/usr/bin/time -f %M` when present: the kernel's own maximum for the child, exact.
-//! Otherwise `VmHWM` from `/proc/<pid>/status`, polled every 5 ms while the child runs (the
-//! high-water mark only grows, so at worst the last few ms of growth are missed).
+//! Every tool runs as a child process with stdout to /dev/null (duplex --summary's to a pipe, to
+//! check it); each figure is the median of RUNS runs, taken in turns (cat, duplex, cat, ...) so
+//! a busy moment of the shared machine hits all tools alike. Ratios are of wall times.
+//! Peak RSS: `/usr/bin/time -f %M` when present, else `VmHWM` polled every 5 ms.
+
+#[path = "replay_gen.rs"]
+mod replay_gen;
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Read};
@@ -20,7 +28,7 @@ use duplex::output::synth::{Mix, SynthOptions, generate};
 use duplex::output::{CaptureWriter, Format};
 
 const TIME: &str = "/usr/bin/time";
-const DUPLEX_RUNS: usize = 5;
+const RUNS: usize = 5;
 
 fn main() -> ExitCode {
     match run() {
@@ -33,177 +41,184 @@ fn main() -> ExitCode {
 }
 
 fn run() -> io::Result<()> {
-    // cargo passes `--bench`; anything but `--mb N` and `--mix M` is ignored.
-    let mut mb = 200u64;
-    let mut mixes = vec![Mix::Chat, Mix::Bulk];
+    // cargo passes `--bench`; anything but the options above is ignored.
+    let (mut mb, mut tshark_mb) = (200u64, 20u64);
+    let mut mixes = vec!["chat", "tiny", "http"];
     let mut args = std::env::args().skip(1);
+    let number = |v: Option<String>, name: &str| -> io::Result<u64> {
+        let v = v.unwrap_or_default();
+        v.parse()
+            .map_err(|_| invalid(format!("{name} needs a number, not {v:?}")))
+    };
     while let Some(arg) = args.next() {
-        if arg == "--mb" {
-            let v = args.next().unwrap_or_default();
-            mb = v
-                .parse()
-                .map_err(|_| invalid(format!("--mb needs a number, not {v:?}")))?;
-        } else if arg == "--mix" {
-            mixes = match args.next().as_deref() {
-                Some("chat") => vec![Mix::Chat],
-                Some("bulk") => vec![Mix::Bulk],
-                Some("both") => vec![Mix::Chat, Mix::Bulk],
-                other => {
-                    return Err(invalid(format!(
-                        "--mix takes chat, bulk or both, not {other:?}"
-                    )));
+        match arg.as_str() {
+            "--mb" => mb = number(args.next(), "--mb")?,
+            "--tshark-mb" => tshark_mb = number(args.next(), "--tshark-mb")?,
+            "--mix" => {
+                let v = args.next().unwrap_or_default();
+                mixes = v.split(',').map(|m| leak(m.to_string())).collect();
+                if let Some(bad) = mixes.iter().find(|m| !MIXES.contains(m)) {
+                    return Err(invalid(format!("--mix takes {MIXES:?}, not {bad:?}")));
                 }
-            };
+            }
+            _ => {}
         }
     }
-    for (i, mix) in mixes.into_iter().enumerate() {
-        if i > 0 {
-            println!("\n");
+    let tshark = Command::new("tshark").arg("--version").output().is_ok();
+    let tcpdump = Command::new("tcpdump").arg("--version").output().is_ok();
+    if !tcpdump {
+        println!("tcpdump is not installed: its rows are left out");
+    }
+    if !tshark {
+        println!("tshark is not installed: its rows are left out");
+    }
+    let mut rows = Vec::new();
+    for mix in mixes {
+        let (path, units) = capture(mb, mix)?;
+        let size = fs::metadata(&path)?.len();
+        let file = path.to_string_lossy().into_owned();
+        println!(
+            "capture {mix}: {file} ({:.1} MB, {units} {})",
+            size as f64 / 1e6,
+            unit_name(mix)
+        );
+        let mut tools: Vec<(String, String, Vec<String>, bool)> = vec![
+            ("cat".into(), "cat".into(), vec![file.clone()], false),
+            (
+                "duplex --summary".into(),
+                env!("CARGO_BIN_EXE_duplex").into(),
+                vec!["replay".into(), "--summary".into(), file.clone()],
+                true,
+            ),
+            (
+                "duplex --json".into(),
+                env!("CARGO_BIN_EXE_duplex").into(),
+                vec!["replay".into(), "--json".into(), file.clone()],
+                false,
+            ),
+        ];
+        if tcpdump {
+            let args = ["-nn", "-q", "-r", &file].map(String::from).to_vec();
+            tools.push(("tcpdump -nn -q".into(), "tcpdump".into(), args, false));
         }
-        compare(mb, mix)?;
+        let mut measured: Vec<Vec<Measured>> = tools.iter().map(|_| Vec::new()).collect();
+        for _ in 0..RUNS {
+            for (i, (_, prog, args, keep)) in tools.iter().enumerate() {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                measured[i].push(measure(prog, &args, *keep)?);
+            }
+        }
+        let mut medians: Vec<(String, Measured, u64)> = Vec::new();
+        for ((name, ..), mut runs) in tools.into_iter().zip(measured) {
+            runs.sort_by_key(|r| r.wall);
+            let m = runs.swap_remove(RUNS / 2);
+            if m.works(&name) {
+                medians.push((name, m, size));
+            }
+        }
+        if tshark {
+            let (small, _) = capture(tshark_mb, mix)?;
+            let small_size = fs::metadata(&small)?.len();
+            let s = small.to_string_lossy().into_owned();
+            let m = measure("tshark", &["-r", &s, "-q", "-z", "io,stat,0"], false)?;
+            if m.works("tshark") {
+                medians.push((format!("tshark ({tshark_mb} MB)"), m, small_size));
+            }
+        }
+        rows.push((mix, medians));
+    }
+    println!(
+        "\n{:<6} {:<20} {:>8} {:>9} {:>9} {:>12}",
+        "mix", "tool", "wall s", "MB/s", "x cat", "peak RSS MB"
+    );
+    for (mix, medians) in &rows {
+        let cat = medians
+            .iter()
+            .find(|(n, ..)| n == "cat")
+            .map(|(_, m, size)| m.wall.as_secs_f64() / *size as f64);
+        for (name, m, size) in medians {
+            let secs = m.wall.as_secs_f64();
+            let per_byte = secs / *size as f64;
+            let ratio = cat.map_or("-".into(), |c| format!("{:.2}", per_byte / c));
+            let rss = m
+                .peak_kb
+                .map_or("?".into(), |kb| format!("{:.1}", kb as f64 / 1024.0));
+            println!(
+                "{mix:<6} {name:<20} {secs:>8.3} {:>9.1} {ratio:>9} {rss:>12}",
+                *size as f64 / 1e6 / secs
+            );
+        }
+    }
+    for (mix, medians) in &rows {
+        if let Some((_, m, _)) = medians.iter().find(|(n, ..)| n == "duplex --summary") {
+            println!("\nduplex --summary on {mix}:\n{}", m.tail.join("\n"));
+        }
     }
     Ok(())
 }
 
-/// Both tools on the capture of `mb` MB with this mix, in one run.
-fn compare(mb: u64, mix: Mix) -> io::Result<()> {
-    let (path, frames) = capture(mb, mix)?;
-    let size = fs::metadata(&path)?.len();
-    let file = path.to_string_lossy().into_owned();
-    println!(
-        "capture ({} mix): {file} ({:.1} MB, {frames} WebSocket frames)",
-        mix.name(),
-        size as f64 / 1e6
-    );
+const MIXES: [&str; 4] = ["chat", "tiny", "http", "bulk"];
 
-    // duplex takes well under a second, so one busy moment of a shared machine can double it:
-    // take the median of DUPLEX_RUNS. tshark runs for many seconds, which averages the noise out.
-    let mut runs = (0..DUPLEX_RUNS)
-        .map(|_| {
-            measure(
-                env!("CARGO_BIN_EXE_duplex"),
-                &["replay", "--summary", &file],
-            )
-        })
-        .collect::<io::Result<Vec<_>>>()?;
-    runs.sort_by_key(|r| r.wall);
-    let walls: Vec<String> = runs
-        .iter()
-        .map(|r| format!("{:.3}", r.wall.as_secs_f64()))
-        .collect();
-    println!("duplex runs (s): {}", walls.join(" "));
-    let duplex = runs.swap_remove(DUPLEX_RUNS / 2);
-    let tshark_args = [
-        "-r",
-        &file,
-        "-Y",
-        "websocket",
-        "-T",
-        "fields",
-        "-e",
-        "websocket.opcode",
-    ];
-    let tshark = if Command::new("tshark").arg("--version").output().is_ok() {
-        Some(measure("tshark", &tshark_args)?)
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn unit_name(mix: &str) -> &'static str {
+    if mix == "http" {
+        "HTTP exchanges"
     } else {
-        println!("tshark is not installed: only duplex is measured");
-        None
-    };
-
-    let duplex_ok = duplex.works("duplex replay --summary");
-    let tshark_ok = tshark.as_ref().is_some_and(|t| t.works("tshark"));
-    println!(
-        "\n{:<8} {:>8} {:>9} {:>12} {:>12} {:>12}",
-        "tool", "wall s", "MB/s", "frames/s", "peak RSS MB", "frames seen"
-    );
-    let row = |name: &str, r: &Measured| {
-        let secs = r.wall.as_secs_f64();
-        let rss = r
-            .peak_kb
-            .map_or("?".into(), |kb| format!("{:.1}", kb as f64 / 1024.0));
-        let seen = if name == "tshark" {
-            r.opcodes.to_string()
-        } else {
-            "-".into()
-        };
-        println!(
-            "{name:<8} {secs:>8.2} {:>9.1} {:>12.0} {rss:>12} {seen:>12}",
-            size as f64 / 1e6 / secs,
-            frames as f64 / secs
-        );
-    };
-    if duplex_ok {
-        row("duplex", &duplex);
+        "WebSocket frames"
     }
-    if let Some(t) = &tshark
-        && tshark_ok
-    {
-        row("tshark", t);
-        if t.opcodes != frames {
-            println!(
-                "note: tshark decoded {} frames, the generator wrote {frames}",
-                t.opcodes
-            );
-        }
-    }
-    if let (true, true, Some(t)) = (duplex_ok, tshark_ok, &tshark) {
-        let speed = t.wall.as_secs_f64() / duplex.wall.as_secs_f64();
-        print!("\nduplex/tshark: {speed:.1}x the throughput");
-        if let (Some(d), Some(t)) = (duplex.peak_kb, t.peak_kb) {
-            print!(", {:.2}x the peak memory", d as f64 / t as f64);
-        }
-        println!();
-    }
-    if !duplex.tail.is_empty() {
-        println!("\nduplex said:\n{}", duplex.tail.join("\n"));
-    }
-    Ok(())
 }
 
 fn invalid(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
 }
 
-/// The cached capture and its frame count, generated first when either is missing.
-fn capture(mb: u64, mix: Mix) -> io::Result<(PathBuf, u64)> {
-    // The bench runs from target/<profile>/deps/, so this honours CARGO_TARGET_DIR too.
-    let target = std::env::current_exe()?
-        .ancestors()
-        .nth(3)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("bench");
-    let path = dir.join(format!("ws-{}-{mb}mb.pcap", mix.name()));
-    let count = dir.join(format!("ws-{}-{mb}mb.pcap.frames", mix.name()));
+/// The cached capture and its frame (or exchange) count, generated first when missing.
+fn capture(mb: u64, mix: &str) -> io::Result<(PathBuf, u64)> {
+    let dir = std::env::var_os("DUPLEX_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("duplex-bench"));
+    let path = dir.join(format!("{mix}-{mb}mb.pcap"));
+    let count = dir.join(format!("{mix}-{mb}mb.pcap.count"));
     if path.exists()
         && let Ok(text) = fs::read_to_string(&count)
-        && let Ok(frames) = text.trim().parse()
+        && let Ok(n) = text.trim().parse()
     {
-        return Ok((path, frames));
+        return Ok((path, n));
     }
     fs::create_dir_all(&dir)?;
     let started = Instant::now();
-    let partial = dir.join(format!("ws-{}-{mb}mb.pcap.partial", mix.name()));
+    let partial = dir.join(format!("{mix}-{mb}mb.pcap.partial"));
     let out = BufWriter::with_capacity(1 << 20, File::create(&partial)?);
     let mut writer = CaptureWriter::new(out, Format::Pcap)?;
-    let opts = SynthOptions {
-        bytes: mb * 1_000_000,
-        mix,
-        ..SynthOptions::default()
+    let bytes = mb * 1_000_000;
+    let n = match mix {
+        "tiny" => replay_gen::tiny(&mut writer, bytes)?,
+        "http" => replay_gen::http(&mut writer, bytes)?,
+        _ => {
+            let mix = if mix == "bulk" { Mix::Bulk } else { Mix::Chat };
+            let opts = SynthOptions {
+                bytes,
+                mix,
+                ..SynthOptions::default()
+            };
+            generate(&mut writer, &opts)?.ws_frames()
+        }
     };
-    let stats = generate(&mut writer, &opts)?;
-    let bytes = writer.bytes_written();
+    let written = writer.bytes_written();
     writer.finish()?;
     // Renamed only when complete, so an interrupted run never leaves a short capture behind.
     fs::rename(&partial, &path)?;
-    fs::write(&count, format!("{}\n", stats.ws_frames()))?;
+    fs::write(&count, format!("{n}\n"))?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "generated {} in {secs:.2} s ({:.0} MB/s)",
         path.display(),
-        bytes as f64 / 1e6 / secs
+        written as f64 / 1e6 / secs
     );
-    Ok((path, stats.ws_frames()))
+    Ok((path, n))
 }
 
 struct Measured {
@@ -211,10 +226,9 @@ struct Measured {
     peak_kb: Option<u64>,
     success: bool,
     stderr: String,
-    /// Comma-separated values summed over output lines: tshark's decoded opcodes.
-    opcodes: u64,
-    /// The last lines of stdout, for a human to look at.
+    /// The last lines of stdout, for a human to look at (when kept).
     tail: Vec<String>,
+    keep: bool,
 }
 
 impl Measured {
@@ -226,14 +240,15 @@ impl Measured {
             .filter(|l| !l.contains("Running as user \"root\""));
         if !self.success {
             println!("{what} failed: {}", lines.collect::<Vec<_>>().join(" / "));
-        } else if self.tail.is_empty() {
+        } else if self.keep && self.tail.is_empty() {
             println!("{what} printed nothing: is the command implemented in this build?");
         }
-        self.success && !self.tail.is_empty()
+        self.success && (!self.keep || !self.tail.is_empty())
     }
 }
 
-fn measure(program: &str, args: &[&str]) -> io::Result<Measured> {
+/// Runs `program`; its stdout goes to /dev/null unless `keep`, then its last lines are kept.
+fn measure(program: &str, args: &[&str], keep: bool) -> io::Result<Measured> {
     let rss_file = std::env::temp_dir().join(format!("duplex-bench-rss-{}", std::process::id()));
     let use_time = Path::new(TIME).exists();
     let mut cmd = if use_time {
@@ -246,7 +261,7 @@ fn measure(program: &str, args: &[&str]) -> io::Result<Measured> {
     let started = Instant::now();
     let mut child = cmd
         .args(args)
-        .stdout(Stdio::piped())
+        .stdout(if keep { Stdio::piped() } else { Stdio::null() })
         .stderr(Stdio::piped())
         .spawn()?;
     let (stdout, mut stderr) = (child.stdout.take(), child.stderr.take());
@@ -269,7 +284,7 @@ fn measure(program: &str, args: &[&str]) -> io::Result<Measured> {
         thread::sleep(Duration::from_millis(5));
     };
     let wall = started.elapsed();
-    let (opcodes, tail) = out_reader.join().unwrap_or_default();
+    let tail = out_reader.join().unwrap_or_default();
     let stderr = err_reader.join().unwrap_or_default();
     let peak_kb = if use_time {
         let text = fs::read_to_string(&rss_file).unwrap_or_default();
@@ -284,24 +299,21 @@ fn measure(program: &str, args: &[&str]) -> io::Result<Measured> {
         peak_kb,
         success: status.success(),
         stderr,
-        opcodes,
         tail,
+        keep,
     })
 }
 
-fn read_stdout(stdout: Option<impl Read>) -> (u64, Vec<String>) {
-    let (mut opcodes, mut tail) = (0u64, Vec::new());
-    let Some(out) = stdout else { return (0, tail) };
+fn read_stdout(stdout: Option<impl Read>) -> Vec<String> {
+    let mut tail = Vec::new();
+    let Some(out) = stdout else { return tail };
     for line in BufReader::new(out).lines().map_while(Result::ok) {
-        if !line.is_empty() {
-            opcodes += line.split(',').count() as u64;
-        }
         if tail.len() == 20 {
             tail.remove(0);
         }
         tail.push(line);
     }
-    (opcodes, tail)
+    tail
 }
 
 fn vm_hwm_kb(pid: u32) -> Option<u64> {

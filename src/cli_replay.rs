@@ -54,6 +54,11 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
             k.extend(&log);
         }
     }
+    // The file is read on a second core where there is one.
+    let file: Box<dyn std::io::Read> = match crate::capture::prefetch::Prefetch::spawn(file) {
+        Ok(p) => Box::new(p),
+        Err(file) => Box::new(file),
+    };
     let format = if args.json {
         Format::Json
     } else if args.summary {
@@ -70,7 +75,7 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
     let mut hold = crate::output::plain_hold::Hold::new();
     let mut told = Vec::new();
     let mut last_origin = crate::proto::Timestamp::default();
-    let result = replay::replay_with_keys(file, keys, &mut |ev, origin| {
+    let mut sink = |ev: &crate::proto::event::Event, origin| {
         if write_failed.is_some() {
             return;
         }
@@ -93,7 +98,14 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
         if let Err(e) = r {
             write_failed = Some(e);
         }
-    });
+    };
+    // Counts read no previews: the decoders keep none.
+    let result = match format {
+        Format::Summary => {
+            crate::proto::lean::scoped(|| replay::replay_with_keys(file, keys, &mut sink))
+        }
+        _ => replay::replay_with_keys(file, keys, &mut sink),
+    };
     // Hellos still waiting at the end got no ServerHello.
     told.clear();
     hold.finish(true, &mut told);

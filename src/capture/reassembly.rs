@@ -8,6 +8,8 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use rustc_hash::FxHashMap as HashMap;
+
+use super::flow_table::FlowTable;
 use std::net::SocketAddr;
 
 use crate::capture::packet::TcpSegment;
@@ -79,7 +81,7 @@ type FlowKey = (SocketAddr, SocketAddr);
 
 /// Turns TCP segments into `StreamEvent`s; see the module doc.
 pub struct Reassembler {
-    conns: HashMap<FlowKey, Conn>,
+    conns: FlowTable<FlowKey, Conn>,
     /// Recently finished connections, with the generation that keeps the FIFO below honest.
     closed: HashMap<FlowKey, u64>,
     closed_order: VecDeque<(FlowKey, u64)>,
@@ -158,7 +160,7 @@ impl Reassembler {
     /// Holds at most `limit` out-of-order bytes per direction.
     pub fn with_buffer_limit(limit: usize) -> Self {
         Reassembler {
-            conns: HashMap::default(),
+            conns: FlowTable::default(),
             closed: HashMap::default(),
             closed_order: VecDeque::new(),
             closed_generation: 0,
@@ -180,7 +182,7 @@ impl Reassembler {
     ) {
         let _ = packet; // no event names packets yet
         let key = flow_key(seg.src, seg.dst);
-        if !self.conns.contains_key(&key) {
+        if self.conns.get_mut(&key).is_none() {
             // Only a fresh SYN reopens a finished connection's endpoints; anything else there
             // is a late retransmission or ACK of the old one.
             let fresh_syn = seg.syn && !seg.ack_flag;

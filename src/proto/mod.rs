@@ -6,6 +6,7 @@ pub mod deflate;
 pub mod event;
 pub mod half_close;
 pub mod http1;
+pub mod lean;
 pub mod sse;
 pub mod stranger;
 pub mod tls;

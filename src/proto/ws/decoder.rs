@@ -31,6 +31,8 @@ pub struct WsDecoder {
     pending: Option<u64>,
     /// Unmasked payload on its way to UTF-8 validation or inflation (allocated on first use).
     scratch: Vec<u8>,
+    /// Counting mode ([`crate::proto::lean`]): previews only for close frames (their code).
+    lean: bool,
 }
 
 /// A frame whose header is parsed and whose payload is still arriving.
@@ -43,6 +45,8 @@ struct FrameState {
     payload: Vec<u8>,
     /// The frame carries part of the open data message.
     in_msg: bool,
+    /// PREVIEW_MAX, or 0 in counting mode (but for close frames).
+    preview_max: usize,
 }
 
 #[derive(Debug)]
@@ -59,6 +63,8 @@ struct MsgState {
     utf8: Utf8Stream,
     /// An invalid sequence was found (reported once).
     utf8_bad: bool,
+    /// PREVIEW_MAX, or 0 in counting mode.
+    preview_max: usize,
 }
 
 impl MsgState {
@@ -75,7 +81,7 @@ impl MsgState {
     /// offsets for error reports: `Some(offset of data[0])`, or `None` (compressed) for `fallback`.
     fn content(&mut self, data: &[u8], at: Option<u64>, fallback: u64, errs: &mut Vec<WsEvent>) {
         self.len = self.len.saturating_add(data.len() as u64);
-        let room = PREVIEW_MAX.saturating_sub(self.preview.len());
+        let room = self.preview_max.saturating_sub(self.preview.len());
         self.preview
             .extend_from_slice(&data[..room.min(data.len())]);
         if self.validating()
@@ -107,6 +113,7 @@ impl WsDecoder {
             inflater: None,
             pending: None,
             scratch: Vec::new(),
+            lean: crate::proto::lean::on(),
         }
     }
 
@@ -237,6 +244,7 @@ impl WsDecoder {
                 preview: Vec::new(),
                 utf8: Utf8Stream::default(),
                 utf8_bad: false,
+                preview_max: if self.lean { 0 } else { PREVIEW_MAX },
             });
             in_msg = true;
         } else if h.opcode == OP_CONTINUATION {
@@ -248,12 +256,18 @@ impl WsDecoder {
         if in_msg && let Some(m) = &mut self.msg {
             m.frames = m.frames.saturating_add(1);
         }
-        let cap = usize::try_from(h.payload_len).map_or(PREVIEW_MAX, |n| n.min(PREVIEW_MAX));
+        let max = if self.lean && h.opcode != OP_CLOSE {
+            0
+        } else {
+            PREVIEW_MAX
+        };
+        let cap = usize::try_from(h.payload_len).map_or(max, |n| n.min(max));
         self.frame = Some(FrameState {
             h,
             start,
             done: 0,
             payload: Vec::with_capacity(cap),
+            preview_max: max,
             in_msg,
         });
     }
@@ -264,7 +278,10 @@ impl WsDecoder {
         let at = self.offset;
         let pos = f.done;
         let key = f.h.mask_key;
-        let room = PREVIEW_MAX.saturating_sub(f.payload.len()).min(chunk.len());
+        let room = f
+            .preview_max
+            .saturating_sub(f.payload.len())
+            .min(chunk.len());
         unmask_extend(&chunk[..room], key, pos, &mut f.payload);
         f.done += chunk.len() as u64;
         self.offset = self.offset.saturating_add(chunk.len() as u64);
@@ -275,7 +292,10 @@ impl WsDecoder {
         m.wire_len = m.wire_len.saturating_add(chunk.len() as u64);
         if !m.compressed && !m.validating() {
             // Only the preview needs these bytes; the rest is counted, never touched.
-            let need = PREVIEW_MAX.saturating_sub(m.preview.len()).min(chunk.len());
+            let need = m
+                .preview_max
+                .saturating_sub(m.preview.len())
+                .min(chunk.len());
             unmask_extend(&chunk[..need], key, pos, &mut m.preview);
             m.len = m.len.saturating_add(chunk.len() as u64);
             return;
@@ -374,7 +394,7 @@ impl WsDecoder {
             let at = if m.compressed { last_start } else { bad };
             out.push(error(at, WsErrorKind::InvalidUtf8));
         }
-        let text = if m.validating() {
+        let text = if m.validating() && !self.lean {
             preview_text(&m.preview, m.len > m.preview.len() as u64)
         } else {
             None
