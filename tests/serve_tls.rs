@@ -114,12 +114,20 @@ fn curl_trusts_the_printed_certificate_in_tls_1_3_and_1_2_and_plain_http_still_w
     assert!(!out.status.success());
     assert!(plain(s.port).starts_with(b"HTTP/1.0 200 OK"));
     s.wait_until("five closes", |e| count(e, "tcp_close") == 5);
-    // Three TLS connections and a plain one (curl's refused attempt is the fifth).
-    let plain_gets = kind(&s.seen, "http_request").count();
-    assert_eq!(
-        plain_gets, 1,
-        "only the plain request is readable on the tap"
-    );
+    // Three TLS connections and a plain one (curl's refused attempt is the fifth): the tap
+    // decrypts the three with the server's own keys, so all four requests are read.
+    let gets = kind(&s.seen, "http_request").count();
+    assert_eq!(gets, 4, "three decrypted requests and the plain one");
+    let decrypting = kind(&s.seen, "tls_keys")
+        .filter(|e| e["decrypting"] == true)
+        .count();
+    assert_eq!(decrypting, 3, "keys for each TLS connection");
+    let versions: Vec<_> = kind(&s.seen, "tls_handshake")
+        .filter(|e| e["msg"] == "server_hello")
+        .map(|e| e["version"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert!(versions.iter().any(|v| v == "TLS 1.2"), "{versions:?}");
+    assert!(versions.iter().any(|v| v == "TLS 1.3"), "{versions:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -172,7 +180,12 @@ fn python_websockets_speaks_wss_with_a_real_certificate_check() {
     let (code, text) = python_wss(None, s.port);
     assert_eq!(code, 3, "without the certificate: {text}");
     s.wait_until("two closes", |e| count(e, "tcp_close") == 2);
-    assert_eq!(count(&s.seen, "ws_frame"), 0, "the frames are inside TLS");
+    // The frames are inside TLS records, read with the server's keys.
+    let texts: Vec<_> = kind(&s.seen, "ws_message")
+        .filter_map(|e| e["text"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(texts, ["hello over wss", "hello over wss"], "both ways");
+    assert!(count(&s.seen, "tls_record") >= 6);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -451,7 +464,6 @@ fn lesson_actions_speak_tls_to_the_lesson_server() {
 /// The live `--json` of a `--tls` server agrees with tshark's decryption of its recording:
 /// the tap decrypts with rustls's own secrets what tshark decrypts with the capture's.
 #[test]
-#[ignore = "needs tlscore's decryption (Connection in TLS mode): merge tlscore, then run it"]
 fn live_json_agrees_with_tshark_on_the_decrypted_recording() {
     if !have("curl") || !have("tshark") || !python_has_websockets() {
         return;

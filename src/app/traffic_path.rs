@@ -54,12 +54,16 @@ mod tests {
         for ev in crate::session::tls_tests::wss_echo() {
             t.push(&ev);
         }
-        let kinds = |t: &Traffic| -> Vec<RowKind> {
+        // Connection 1 is plain ws://: an eavesdropper reads all of it. Connection 2 is wss://.
+        let kinds_of = |t: &Traffic, conn: u32| -> Vec<RowKind> {
             (0..t.len())
-                .filter(|&i| t.passes(i))
+                .filter(|&i| t.passes(i) && t.session.row(i).conn == conn)
                 .map(|i| t.session.row(i).kind)
                 .collect()
         };
+        let kinds = |t: &Traffic| kinds_of(t, 2);
+        let plain = kinds_of(&t, 1);
+        assert!(plain.contains(&RowKind::WsFrame));
         let all = kinds(&t);
         assert!(all.contains(&RowKind::WsFrame) && all.contains(&RowKind::HttpRequest));
         t.select_last();
@@ -75,6 +79,7 @@ mod tests {
         ] {
             assert!(!seen.contains(&hidden), "{hidden:?} in {seen:?}");
         }
+        assert_eq!(kinds_of(&t, 1), plain, "nothing of ws:// is hidden from the path");
         let sel = t.selected().expect("a row stays selected");
         assert!(t.passes(sel), "the selection moved to a row shown");
         assert_eq!(t.filter_line(), None, "no typed filter appears");
