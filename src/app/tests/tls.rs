@@ -56,7 +56,7 @@ fn the_help_lists_e() {
     app.update(key('?'));
     let text = scoped(Lang::En, || screen(&app, 100, 60));
     assert!(
-        text.contains("what an eavesdropper on the path sees"),
+        text.contains("TLS: what an eavesdropper sees"),
         "{text}"
     );
     let text = scoped(Lang::ZhCn, || screen(&app, 100, 60)).replace(' ', "");
