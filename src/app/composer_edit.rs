@@ -1,6 +1,6 @@
 //! The composer's keys: moving between fields, changing a value, typing one.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{Field, Form, LenMode, MAX_FRAGMENTS, Reply, hex};
 use crate::proto::ws::build::{self, Preset};
@@ -179,7 +179,12 @@ impl Form {
                     line.pop();
                     self.editing = Some(line);
                 }
-                KeyCode::Char(c) => {
+                // Ctrl-U empties the line, as in the request composer; other Ctrl keys type
+                // nothing (a stray `u` in a payload is a wrong frame).
+                KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.editing = Some(String::new());
+                }
+                KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
                     line.push(c);
                     self.editing = Some(line);
                 }

@@ -79,8 +79,8 @@ impl LessonScreen {
             out.extend(narration::wrap(server, width, "", "  "));
             let wants = vec![Span::styled(task_words::wants(t), theme.dim)];
             out.extend(narration::wrap(wants, width, "", "  "));
-            if let Some(r) = report.and_then(|r| r.tasks.get(n)) {
-                self.task_verdict(r, width, theme, out);
+            // Once run, the verdict comes with the step's results, at the end in sight.
+            if report.is_some_and(|r| r.tasks.get(n).is_some()) {
                 continue;
             }
             let Some(live) = self
@@ -104,6 +104,21 @@ impl LessonScreen {
             }
             let keys = vec![Span::styled(crate::tr!("task.keys"), theme.dim)];
             out.extend(narration::wrap(keys, width, "", ""));
+        }
+    }
+
+    /// Who did each task of a run step, and the solution if it was played: after the step's
+    /// other results, where the narration is scrolled to once the step has run.
+    pub(super) fn task_verdicts(
+        &self,
+        r: &crate::lesson::run::StepReport,
+        width: usize,
+        theme: &Theme,
+        out: &mut Vec<Line<'static>>,
+    ) {
+        for t in &r.tasks {
+            out.push(Line::from(""));
+            self.task_verdict(t, width, theme, out);
         }
     }
 

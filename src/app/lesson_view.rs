@@ -83,6 +83,7 @@ impl LessonScreen {
         self.task_lines(width, theme, &mut out);
         if let Some(r) = report {
             self.results(r, width, theme, &mut out);
+            self.task_verdicts(r, width, theme, &mut out);
             self.questions(width, theme, &mut out);
             if self.step + 1 < self.lesson.steps.len() {
                 out.push(Line::from(""));

@@ -79,7 +79,11 @@ mod tests {
         ] {
             assert!(!seen.contains(&hidden), "{hidden:?} in {seen:?}");
         }
-        assert_eq!(kinds_of(&t, 1), plain, "nothing of ws:// is hidden from the path");
+        assert_eq!(
+            kinds_of(&t, 1),
+            plain,
+            "nothing of ws:// is hidden from the path"
+        );
         let sel = t.selected().expect("a row stays selected");
         assert!(t.passes(sel), "the selection moved to a row shown");
         assert_eq!(t.filter_line(), None, "no typed filter appears");

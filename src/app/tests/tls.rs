@@ -55,10 +55,7 @@ fn the_help_lists_e() {
     let (mut app, _rx) = super::app();
     app.update(key('?'));
     let text = scoped(Lang::En, || screen(&app, 100, 60));
-    assert!(
-        text.contains("TLS: what an eavesdropper sees"),
-        "{text}"
-    );
+    assert!(text.contains("TLS: what an eavesdropper sees"), "{text}");
     let text = scoped(Lang::ZhCn, || screen(&app, 100, 60)).replace(' ', "");
     assert!(text.contains("窃听者"), "{text}");
 }
