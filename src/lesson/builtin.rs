@@ -23,6 +23,7 @@ pub fn builtin() -> &'static [(&'static str, &'static str)] {
         "12-when-not-websocket.toml",
         "13-myth-check.toml",
         "14-compression.toml",
+        "15-tls.toml",
     ]
 }
 

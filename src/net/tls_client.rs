@@ -14,7 +14,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-/// A client that trusts `cert` (and nothing else), offering ALPN `http/1.1`.
+/// A client that trusts `cert` (and nothing else), offering ALPN `http/1.1`, never resuming.
 pub fn connector(cert: &CertificateDer<'static>) -> io::Result<TlsConnector> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert.clone()).map_err(io::Error::other)?;
@@ -25,6 +25,9 @@ pub fn connector(cert: &CertificateDer<'static>) -> io::Result<TlsConnector> {
         .with_root_certificates(roots)
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // Every `tls = true` action shows a full handshake (certificate included): a lesson
+    // reads it, and a resumed one would depend on what earlier actions left in a cache.
+    config.resumption = rustls::client::Resumption::disabled();
     Ok(TlsConnector::from(Arc::new(config)))
 }
 

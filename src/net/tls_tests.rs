@@ -171,3 +171,45 @@ fn the_secrets_block_comes_before_the_packets_it_decrypts() {
     assert!(text.contains(&format!("CLIENT_RANDOM {} ", "07".repeat(32))));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Two connections through one lesson connector: the second is a full handshake too, with
+/// the certificate, not a resumption from a ticket the first one kept.
+#[tokio::test]
+async fn every_lesson_connection_makes_a_full_handshake() {
+    let tls = Arc::new(Tls::new(None, SharedKeys::default(), None).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, _rx) = tap_channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crate::net::server::serve_tls(
+        listener,
+        crate::net::server::Config::default(),
+        Clock::start(),
+        tx,
+        async {
+            let _ = stop_rx.await;
+        },
+        Arc::default(),
+        Some(tls.clone()),
+    ));
+    let c = client::connector(&tls.cert.der).unwrap();
+    for n in 0..2 {
+        let mut s = client::Stream::connect(addr, Some(&c)).await.unwrap();
+        s.write_all(b"GET /echo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).await.unwrap();
+        assert!(got.starts_with(b"HTTP/1.1 200 OK"), "{got:?}");
+        let client::Stream::Tls(t) = &s else {
+            panic!("not TLS")
+        };
+        assert_eq!(
+            t.get_ref().1.handshake_kind(),
+            Some(rustls::HandshakeKind::Full),
+            "connection {n}"
+        );
+    }
+    let _ = stop_tx.send(());
+    server.await.unwrap();
+}
