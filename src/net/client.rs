@@ -13,12 +13,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use reqwest::header::{HeaderName, HeaderValue};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 pub use super::tls::client::Stream;
 use tokio_rustls::TlsConnector;
