@@ -44,6 +44,7 @@ failed=()
 mkdir -p logs
 for t in $targets; do
   echo "== $t: ${seconds}s"
+  mkdir -p "corpus/$t" # a target with no seeds from make_seeds.py (tls) starts empty
   log=logs/$t.log
   args=(-max_total_time="$seconds" -dict="$(dict_for "$t")" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10)
   if [ "$jobs" -gt 1 ]; then
