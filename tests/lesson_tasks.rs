@@ -254,3 +254,88 @@ fn giving_up_plays_the_solution() {
         p.finish().await;
     });
 }
+
+/// A task over `wss://`: the goal names the certificate's file (`{cert}`), which exists and
+/// is the one the lesson server presents, so Python's `websockets` checks it and does the task.
+const WSS_TASK: &str = r#"id = "tlsy"
+title = "T"
+summary = "S"
+order = 1
+
+[[step]]
+id = "mine"
+title = "Mine"
+text = "Your own wss."
+
+[[step.task]]
+goal = "python3 -c ... cafile='{cert}' ... wss://localhost:{port}/ws/echo"
+until = { kind = "ws_message", dir = "c2s", text = "over TLS" }
+
+[[step.task.solution]]
+do = "ws_connect"
+conn = "mine"
+path = "/ws/echo"
+tls = true
+
+[[step.task.solution]]
+do = "ws_send"
+conn = "mine"
+text = "over TLS"
+"#;
+
+#[test]
+fn a_wss_task_is_done_by_python_trusting_the_certificate_file_the_goal_names() {
+    let have_ws = Command::new("python3")
+        .args(["-c", "import websockets.sync.client"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have_ws {
+        eprintln!("note: python3 websockets is not installed; skipping");
+        return;
+    }
+    let lesson = parse_lesson("t.toml", WSS_TASK, &|_| true).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut p = Player::start(lesson.clone()).await.unwrap();
+        p.set_task_mode(TaskMode::Wait);
+        let addr = p.addr();
+        let goal = lesson.steps[0].tasks[0].goal_for(Some(addr));
+        assert!(!goal.contains("{cert}"), "{goal}");
+        let cert = goal
+            .split("cafile='")
+            .nth(1)
+            .and_then(|r| r.split('\'').next())
+            .unwrap()
+            .to_owned();
+        assert!(std::fs::read_to_string(&cert).unwrap().contains("BEGIN CERTIFICATE"));
+        let tasks = p.tasks();
+        let learner = tokio::task::spawn_blocking(move || {
+            for _ in 0..100 {
+                if tasks.live().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let script = "import ssl,sys\nfrom websockets.sync.client import connect\n\
+                ctx = ssl.create_default_context(cafile=sys.argv[1])\n\
+                with connect(sys.argv[2], ssl=ctx, open_timeout=10) as c:\n    c.send('over TLS'); print(c.recv(timeout=10))\n";
+            let out = Command::new("python3")
+                .args(["-c", script, &cert])
+                .arg(format!("wss://localhost:{}/ws/echo", addr.port()))
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        });
+        let r = tokio::time::timeout(Duration::from_secs(30), p.run_step(0))
+            .await
+            .expect("the step went on by itself")
+            .unwrap();
+        learner.await.unwrap();
+        assert_eq!(r.tasks[0].by, TaskBy::Learner, "{:?}", r.tasks[0]);
+        p.finish().await;
+    });
+}

@@ -88,15 +88,21 @@ impl Task {
     }
 }
 
-/// `{http}`, `{ws}`, `{host}` and `{port}` in `s` as the server's (left as written when there
-/// is no server yet).
+/// `{http}`, `{ws}`, `{host}`, `{port}` and `{cert}` (the file of its TLS certificate) in `s`
+/// as the server's (left as written when there is no server yet).
 pub fn with_urls(s: &str, addr: Option<std::net::SocketAddr>) -> String {
     match addr {
         Some(a) => s
             .replace("{http}", &format!("http://{a}"))
             .replace("{ws}", &format!("ws://{a}"))
             .replace("{host}", &a.ip().to_string())
-            .replace("{port}", &a.port().to_string()),
+            .replace("{port}", &a.port().to_string())
+            .replace(
+                "{cert}",
+                &crate::net::tls::lesson_cert_path(a.port())
+                    .display()
+                    .to_string(),
+            ),
         None => s.to_string(),
     }
 }

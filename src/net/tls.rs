@@ -90,6 +90,23 @@ pub fn default_dir() -> Option<PathBuf> {
     crate::lesson::progress::data_dir().map(|d| d.join("tls"))
 }
 
+/// Where a lesson server's certificate is written for the learner's tools: one file per port,
+/// as two lessons may run at once.
+pub fn lesson_cert_path(port: u16) -> PathBuf {
+    default_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("lesson-{port}.pem"))
+}
+
+pub fn write_lesson_cert(port: u16, pem: &str) -> io::Result<PathBuf> {
+    let p = lesson_cert_path(port);
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&p, pem)?;
+    Ok(p)
+}
+
 fn write_pair(dir: &Path, cert: &str, key: &str) -> io::Result<(PathBuf, PathBuf)> {
     let at = |p: &Path, e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", p.display()));
     std::fs::create_dir_all(dir).map_err(|e| at(dir, e))?;

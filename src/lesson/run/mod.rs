@@ -111,6 +111,10 @@ impl Player {
         let tls = crate::net::tls::Tls::new(None, keys.clone(), None)
             .ok()
             .map(Arc::new);
+        // The learner's own tools trust it through this file (`{cert}` in a lesson's text).
+        if let Some(t) = &tls {
+            let _ = crate::net::tls::write_lesson_cert(addr.port(), &t.cert.pem);
+        }
         let connector = tls
             .as_ref()
             .and_then(|t| crate::net::tls::client::connector(&t.cert.der).ok());
