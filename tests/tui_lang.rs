@@ -42,7 +42,7 @@ fn a_chinese_locale_gives_a_chinese_shell_and_z_switches_to_english() {
         t.wait("the help closed", |s| !squeeze(s).contains("所有界面"));
 
         t.keys(&["z"]);
-        let s = t.wait("the home in English", |s| s.contains("Replay a capture"));
+        let s = t.wait("the home in English", |s| s.contains("Language: English"));
         assert!(s.contains("Language: English"), "{w}x{h}:\n{s}");
         assert!(s.contains("Enter open"), "{w}x{h}:\n{s}");
         assert!(!squeeze(&s).contains("回放抓包文件"), "{w}x{h}:\n{s}");
