@@ -122,7 +122,10 @@ fn curl_trusts_the_printed_certificate_in_tls_1_3_and_1_2_and_plain_http_still_w
         .filter(|e| e["decrypting"] == true)
         .count();
     // curl's refused attempt completes the server's side too: three or four.
-    assert!(decrypting >= 3, "keys for each TLS connection: {decrypting}");
+    assert!(
+        decrypting >= 3,
+        "keys for each TLS connection: {decrypting}"
+    );
     let versions: Vec<_> = kind(&s.seen, "tls_handshake")
         .filter(|e| e["msg"] == "server_hello")
         .map(|e| e["version"].as_str().unwrap_or("").to_owned())
