@@ -108,7 +108,8 @@ fn one_connection_with_ten_http10_requests_is_not_ten_connections() {
     assert_eq!(count, 10, "the task counts ten connections");
     assert_eq!(by, TaskBy::GaveUp, "one connection did not do it");
     // The solution played after giving up: ten connections of its own, beside the learner's.
-    assert_eq!(matched, 11);
+    // Its wait ends once ten are counted, which may be before its own last one reached the log.
+    assert!((10..=11).contains(&matched), "{matched} connections");
 }
 
 #[test]
