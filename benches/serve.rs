@@ -2,7 +2,7 @@
 //! the tap on and off, client and server on one current-thread runtime (one CPU: on a 2-core VM
 //! cross-thread hops are noise bigger than the tap).
 //!
-//!     cargo bench --bench serve [-- --trips N] [--runs N]
+//!     cargo bench --bench serve [-- --trips N] [--runs N] [--no-chat] [--only bare|off|tap|decode]
 //!
 //! Four servers: a bare tokio-tungstenite echo loop built here (the floor: same read buffer and
 //! limits as the server's `/ws/echo`, no hyper, no routes), and the built-in server three ways,
@@ -46,6 +46,15 @@ enum Mode {
 }
 
 impl Mode {
+    fn key(self) -> &'static str {
+        match self {
+            Mode::Bare => "bare",
+            Mode::Off => "off",
+            Mode::Tap => "tap",
+            Mode::TapDecode => "decode",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Mode::Bare => "bare tokio-tungstenite",
@@ -59,12 +68,17 @@ impl Mode {
 fn main() -> ExitCode {
     let mut trips = 5000u32;
     let mut runs = 15usize;
+    let mut chat = true;
+    let mut only = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut num = || args.next().and_then(|v| v.parse::<u32>().ok());
         match a.as_str() {
             "--trips" => trips = num().unwrap_or(trips).max(1),
             "--runs" => runs = num().unwrap_or(runs as u32).max(1) as usize,
+            "--no-chat" => chat = false,
+            // One server alone, for a profiler: bare, off, tap or decode.
+            "--only" => only = args.next(),
             _ => {} // cargo passes --bench
         }
     }
@@ -72,7 +86,7 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    match rt.block_on(bench(trips, runs)) {
+    match rt.block_on(bench(trips, runs, chat, only.as_deref())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("serve bench: {e}");
@@ -156,7 +170,7 @@ async fn start(mode: Mode) -> std::io::Result<Running> {
 }
 
 /// One connection, `trips` sequential echoes; round trips per second.
-async fn run_once(addr: SocketAddr, trips: u32) -> Result<f64, String> {
+async fn run_once(addr: SocketAddr, trips: u32) -> Result<(f64, f64), String> {
     let (mut ws, status) = Ws::connect(addr, "/ws/echo", &[])
         .await
         .map_err(|e| e.to_string())?;
@@ -174,13 +188,24 @@ async fn run_once(addr: SocketAddr, trips: u32) -> Result<f64, String> {
         trip(&mut ws).await?;
     }
     let started = Instant::now();
+    let cpu = cpu_ns();
     for _ in 0..trips {
         trip(&mut ws).await?;
     }
     let rate = f64::from(trips) / started.elapsed().as_secs_f64();
+    let cpu_us = cpu_ns().zip(cpu).map_or(f64::NAN, |(b, a)| {
+        (b.saturating_sub(a)) as f64 / 1e3 / f64::from(trips)
+    });
     let _ = ws.close(1000, "").await;
     let _ = ws.next(BOUND).await;
-    Ok(rate)
+    Ok((rate, cpu_us))
+}
+
+/// CPU time this thread has run, in ns (`/proc/thread-self/schedstat`): client and servers share
+/// the thread, so it is the work of a round trip, which other loads on the machine barely move.
+fn cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -193,10 +218,19 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-async fn bench(trips: u32, runs: usize) -> Result<(), String> {
-    let modes = [Mode::Bare, Mode::Off, Mode::Tap, Mode::TapDecode];
+async fn bench(trips: u32, runs: usize, chat_too: bool, only: Option<&str>) -> Result<(), String> {
+    let all = [Mode::Bare, Mode::Off, Mode::Tap, Mode::TapDecode];
+    let modes: Vec<Mode> = match only {
+        None => all.to_vec(),
+        Some(o) => all.into_iter().filter(|m| m.key() == o).collect(),
+    };
+    if modes.is_empty() {
+        return Err(format!(
+            "--only takes bare, off, tap or decode, not {only:?}"
+        ));
+    }
     let mut servers = Vec::new();
-    for m in modes {
+    for &m in &modes {
         servers.push(start(m).await.map_err(|e| e.to_string())?);
     }
     println!(
@@ -204,34 +238,43 @@ async fn bench(trips: u32, runs: usize) -> Result<(), String> {
         MESSAGE.len()
     );
     let mut rates = vec![Vec::new(); modes.len()];
+    let mut cpus = vec![Vec::new(); modes.len()];
     for _ in 0..runs {
         for (i, s) in servers.iter().enumerate() {
-            rates[i].push(run_once(s.addr, trips).await?);
+            let (rate, cpu) = run_once(s.addr, trips).await?;
+            rates[i].push(rate);
+            cpus[i].push(cpu);
         }
     }
     let medians: Vec<f64> = rates.iter_mut().map(|r| median(r)).collect();
-    let (bare, off) = (medians[0], medians[1]);
+    let cpu: Vec<f64> = cpus.iter_mut().map(|r| median(r)).collect();
     println!(
-        "  {:<24} {:>14} {:>9} {:>8} {:>10}   runs",
-        "server", "round trips/s", "µs each", "of bare", "over off"
+        "  {:<24} {:>14} {:>9} {:>8} {:>10} {:>10} {:>10}   runs",
+        "server", "round trips/s", "µs each", "of bare", "over off", "CPU µs", "CPU/bare"
     );
     for (i, m) in modes.iter().enumerate() {
         let all: Vec<String> = rates[i].iter().map(|r| format!("{r:.0}")).collect();
-        let over = match m {
-            Mode::Bare => String::from("-"),
-            _ => format!("{:.1}%", (off / medians[i] - 1.0) * 100.0),
+        let off = modes.iter().position(|&m| m == Mode::Off);
+        let over = match (m, off) {
+            (Mode::Bare, _) | (_, None) => String::from("-"),
+            (_, Some(o)) => format!("{:.1}%", (medians[o] / medians[i] - 1.0) * 100.0),
         };
         println!(
-            "  {:<24} {:>14.0} {:>9.1} {:>7.1}% {:>10}   {}",
+            "  {:<24} {:>14.0} {:>9.1} {:>7.1}% {:>10} {:>10.2} {:>9.1}%   {}",
             m.name(),
             medians[i],
             1e6 / medians[i],
-            medians[i] / bare * 100.0,
+            medians[i] / medians[0] * 100.0,
             over,
+            cpu[i],
+            cpu[i] / cpu[0] * 100.0,
             all.join(" ")
         );
     }
     drop(servers);
+    if !chat_too {
+        return Ok(());
+    }
     chat(&start(Mode::TapDecode).await.map_err(|e| e.to_string())?).await
 }
 

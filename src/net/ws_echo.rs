@@ -32,6 +32,9 @@ where
     }
     loop {
         let msg = tokio::select! {
+            // The socket first: a message ready is taken without polling the timer and the
+            // shutdown watch (tokio's budget still lets them in under a flood).
+            biased;
             m = ws.next() => m,
             beat = heart.due() => if heart.act(&mut ws, beat).await {
                 continue;
