@@ -12,6 +12,7 @@ pub mod game;
 pub mod heartbeat;
 pub mod limits;
 pub mod live;
+pub mod maybe_tls;
 pub mod origin;
 pub mod record;
 pub mod routes;

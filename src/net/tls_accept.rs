@@ -3,14 +3,11 @@
 //! under the same time limits as an HTTP head: a handshake that stalls is closed.
 
 use std::future::Future;
-use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 
+use super::maybe_tls::MaybeTls;
 use super::stranger::Prefixed;
 use super::tls::Tls;
 use crate::capture::tap::{Limits, TapHandle, TapStream, Verdict};
@@ -20,16 +17,7 @@ use crate::proto::event::Stall;
 pub type Tapped = Prefixed<TapStream<TcpStream>>;
 
 /// What hyper serves: the tapped socket itself, or TLS over it.
-pub enum Io {
-    Plain(Tapped),
-    Tls(Box<TlsStream<Tapped>>),
-}
-
-impl Io {
-    pub fn is_tls(&self) -> bool {
-        matches!(self, Io::Tls(_))
-    }
-}
+pub type Io = MaybeTls<Tapped, TlsStream<Tapped>>;
 
 /// Runs the TLS handshake on `tap` (whose first bytes the door read into `first`), keeping the
 /// server's limits (`limits` gives those in force now); None when it failed, stalled or the
@@ -67,63 +55,5 @@ pub async fn handshake(
             () = tokio::time::sleep(wait) => {}
             () = &mut stop => return None,
         }
-    }
-}
-
-macro_rules! both {
-    ($self:ident, $s:ident => $e:expr) => {
-        match $self.get_mut() {
-            Io::Plain($s) => {
-                let $s = Pin::new($s);
-                $e
-            }
-            Io::Tls($s) => {
-                let $s = Pin::new(&mut **$s);
-                $e
-            }
-        }
-    };
-}
-
-impl AsyncRead for Io {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        both!(self, s => s.poll_read(cx, buf))
-    }
-}
-
-impl AsyncWrite for Io {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        both!(self, s => s.poll_write(cx, buf))
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        both!(self, s => s.poll_write_vectored(cx, bufs))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            Io::Plain(s) => s.is_write_vectored(),
-            Io::Tls(s) => s.is_write_vectored(),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        both!(self, s => s.poll_flush(cx))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        both!(self, s => s.poll_shutdown(cx))
     }
 }

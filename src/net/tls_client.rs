@@ -3,16 +3,15 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use rustls::ClientConfig;
 use rustls::pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
+
+use crate::net::maybe_tls::MaybeTls;
 
 /// A client that trusts `cert` (and nothing else), offering ALPN `http/1.1`, never resuming.
 pub fn connector(cert: &CertificateDer<'static>) -> io::Result<TlsConnector> {
@@ -32,10 +31,7 @@ pub fn connector(cert: &CertificateDer<'static>) -> io::Result<TlsConnector> {
 }
 
 /// A client socket: plain, or TLS (checked against the name `localhost`).
-pub enum Stream {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-}
+pub type Stream = MaybeTls<TcpStream, TlsStream<TcpStream>>;
 
 impl Stream {
     /// Connects to `server`, with TLS when `tls` is given.
@@ -57,48 +53,5 @@ impl Stream {
             Stream::Plain(s) => s,
             Stream::Tls(s) => s.get_ref().0,
         }
-    }
-}
-
-macro_rules! both {
-    ($self:ident, $s:ident => $e:expr) => {
-        match $self.get_mut() {
-            Stream::Plain($s) => {
-                let $s = Pin::new($s);
-                $e
-            }
-            Stream::Tls($s) => {
-                let $s = Pin::new(&mut **$s);
-                $e
-            }
-        }
-    };
-}
-
-impl AsyncRead for Stream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        both!(self, s => s.poll_read(cx, buf))
-    }
-}
-
-impl AsyncWrite for Stream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        both!(self, s => s.poll_write(cx, buf))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        both!(self, s => s.poll_flush(cx))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        both!(self, s => s.poll_shutdown(cx))
     }
 }
