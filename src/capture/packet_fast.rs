@@ -74,3 +74,46 @@ fn segment(src: IpAddr, dst: IpAddr, tcp: &[u8]) -> Option<TcpSegment<'_>> {
         truncated: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_tcp_general;
+    use super::*;
+
+    /// Ethernet, IPv6 (next header `next`, payload length `len`), TCP with 4 payload bytes,
+    /// then `pad` bytes of link padding.
+    fn ipv6_packet(next: u8, len: u16, pad: usize) -> Vec<u8> {
+        let mut p = vec![0; 12];
+        p.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0]);
+        p.extend_from_slice(&len.to_be_bytes());
+        p.extend_from_slice(&[next, 64]);
+        p.extend((0..32).map(|i| i as u8 * 3));
+        p.extend_from_slice(&[0x9c, 0x40, 0x1f, 0x90, 0, 0, 0, 9, 0, 0, 0, 5, 0x50, 0x18]);
+        p.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0]);
+        p.extend_from_slice(b"ping");
+        p.extend(std::iter::repeat_n(0xee, pad));
+        p
+    }
+
+    #[test]
+    fn ipv6_tcp_is_read_as_the_general_path_reads_it() {
+        for pad in [0, 6] {
+            let p = ipv6_packet(6, 24, pad);
+            let fast = ethernet_tcp(&p).expect("the fast path takes it");
+            assert_eq!(Some(fast), parse_tcp_general(1, &p).unwrap());
+            assert_eq!(fast.payload, b"ping");
+            assert_eq!(
+                fast.src.to_string(),
+                "[3:609:c0f:1215:181b:1e21:2427:2a2d]:40000"
+            );
+        }
+        // An extension header, a jumbogram's zero length, a cut packet: the general path's.
+        for p in [
+            ipv6_packet(0, 24, 0),
+            ipv6_packet(6, 0, 0),
+            ipv6_packet(6, 30, 0),
+        ] {
+            assert_eq!(ethernet_tcp(&p), None);
+        }
+    }
+}
