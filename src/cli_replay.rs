@@ -55,10 +55,11 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
         }
     }
     // The file is read on a second core where there is one.
-    let file: Box<dyn std::io::Read> = match crate::capture::prefetch::Prefetch::spawn(file) {
-        Ok(p) => Box::new(p),
-        Err(file) => Box::new(file),
-    };
+    let (file, prefetch): (Box<dyn std::io::Read>, _) =
+        match crate::capture::prefetch::Prefetch::spawn(file) {
+            Ok(p) => (Box::new(io::empty()), Some(p)),
+            Err(file) => (Box::new(file), None),
+        };
     let format = if args.json {
         Format::Json
     } else if args.summary {
@@ -101,10 +102,10 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
     };
     // Counts read no previews: the decoders keep none.
     let result = match format {
-        Format::Summary => {
-            crate::proto::lean::scoped(|| replay::replay_with_keys(file, keys, &mut sink))
-        }
-        _ => replay::replay_with_keys(file, keys, &mut sink),
+        Format::Summary => crate::proto::lean::scoped(|| {
+            replay::replay_prefetched(file, prefetch, keys, &mut sink)
+        }),
+        _ => replay::replay_prefetched(file, prefetch, keys, &mut sink),
     };
     // Hellos still waiting at the end got no ServerHello.
     told.clear();

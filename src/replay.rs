@@ -5,6 +5,7 @@ use std::io::Read;
 
 use crate::capture::packet::parse_tcp;
 use crate::capture::pcap::{CaptureError, CaptureReader};
+use crate::capture::prefetch::Prefetch;
 use crate::capture::reassembly::{self, Reassembler, StreamEvent};
 use crate::proto::conn::Connection;
 use crate::proto::event::{CloseHow, Event, TcpClose, TcpOpen};
@@ -69,7 +70,17 @@ pub fn replay_with_keys<R: Read>(
     keys: SharedKeys,
     sink: &mut impl FnMut(&Event, Timestamp),
 ) -> Result<Outcome, CaptureError> {
-    let mut capture = CaptureReader::new(reader)?;
+    replay_prefetched(reader, None, keys, sink)
+}
+
+/// As `replay_with_keys`, the file read from `prefetch`'s buffers when given (not `reader`).
+pub fn replay_prefetched<R: Read>(
+    reader: R,
+    prefetch: Option<Prefetch>,
+    keys: SharedKeys,
+    sink: &mut impl FnMut(&Event, Timestamp),
+) -> Result<Outcome, CaptureError> {
+    let mut capture = CaptureReader::with_prefetch(reader, prefetch)?;
     capture.learn_secrets_into(keys.clone());
     let mut outcome = Outcome::default();
     let mut streams = Streams::default();

@@ -3,6 +3,38 @@
 //! one flow: those skip the hash altogether, and a miss costs one lookup, never a move.
 
 use rustc_hash::FxHashMap as HashMap;
+use std::hash::{Hash, Hasher};
+use std::net::SocketAddr;
+
+/// Both directions of a connection share one key: the two endpoints, lower first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct FlowKey(SocketAddr, SocketAddr);
+
+impl FlowKey {
+    pub fn new(a: SocketAddr, b: SocketAddr) -> Self {
+        if a <= b { FlowKey(a, b) } else { FlowKey(b, a) }
+    }
+}
+
+/// Two words per key instead of every field of both addresses: equal keys hash the same,
+/// which is all a map needs.
+impl Hash for FlowKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(fold(&self.0));
+        state.write_u64(fold(&self.1));
+    }
+}
+
+fn fold(a: &SocketAddr) -> u64 {
+    let port = u64::from(a.port());
+    match a {
+        SocketAddr::V4(v) => u64::from(v.ip().to_bits()) << 16 | port,
+        SocketAddr::V6(v) => {
+            let ip = v.ip().to_bits();
+            (ip as u64) ^ ((ip >> 64) as u64).rotate_left(23) ^ port << 48
+        }
+    }
+}
 
 pub(crate) struct FlowTable<K, V> {
     map: HashMap<K, usize>,

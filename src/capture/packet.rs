@@ -45,6 +45,9 @@ pub enum PacketError {
     Tcp(tcp::HeaderSliceError),
 }
 
+#[path = "packet_fast.rs"]
+mod fast;
+
 const ETHERTYPE_IPV4: u16 = 0x0800;
 const ETHERTYPE_IPV6: u16 = 0x86dd;
 
@@ -55,49 +58,11 @@ const ETHERTYPE_IPV6: u16 = 0x86dd;
 /// TCP header may not even be in it).
 pub fn parse_tcp(linktype: i32, data: &[u8]) -> Result<Option<TcpSegment<'_>>, PacketError> {
     if linktype == 1
-        && let Some(seg) = ethernet_ipv4_tcp(data)
+        && let Some(seg) = fast::ethernet_tcp(data)
     {
         return Ok(Some(seg));
     }
     parse_tcp_general(linktype, data)
-}
-
-/// The common packet read at fixed offsets: untagged Ethernet, IPv4 without options, not a
-/// fragment, whole in the capture, TCP with a sane header. Anything else is `None`, for the
-/// general path, which gives the same segment for these packets (a test compares them).
-#[inline]
-fn ethernet_ipv4_tcp(data: &[u8]) -> Option<TcpSegment<'_>> {
-    let ip = data.get(14..34)?;
-    if data[12..14] != [0x08, 0x00] || ip[0] != 0x45 || ip[9] != 6 {
-        return None;
-    }
-    let total = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
-    // Any fragment (MF set or an offset): the general path says what to do with it.
-    if ip[6] & 0x3f != 0 || ip[7] != 0 || total < 40 || 14 + total > data.len() {
-        return None;
-    }
-    let tcp = &data[34..14 + total];
-    let header = usize::from(tcp[12] >> 4) * 4;
-    if header < 20 || header > tcp.len() {
-        return None;
-    }
-    let addr = |at: usize, port: usize| {
-        let ip = std::net::Ipv4Addr::new(data[at], data[at + 1], data[at + 2], data[at + 3]);
-        SocketAddr::new(ip.into(), u16::from_be_bytes([tcp[port], tcp[port + 1]]))
-    };
-    let flags = tcp[13];
-    Some(TcpSegment {
-        src: addr(26, 0),
-        dst: addr(30, 2),
-        seq: u32::from_be_bytes([tcp[4], tcp[5], tcp[6], tcp[7]]),
-        ack: u32::from_be_bytes([tcp[8], tcp[9], tcp[10], tcp[11]]),
-        syn: flags & 0x02 != 0,
-        ack_flag: flags & 0x10 != 0,
-        fin: flags & 0x01 != 0,
-        rst: flags & 0x04 != 0,
-        payload: &tcp[header..],
-        truncated: false,
-    })
 }
 
 /// Every link type and IP version, through etherparse.

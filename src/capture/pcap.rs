@@ -2,18 +2,19 @@
 //!
 //! The file is read through one bounded buffer (1 MiB, grown up to 16 MiB for a single large
 //! record), and each packet is handed out as a slice into that buffer: no copy, no per-packet
-//! allocation. pcap-parser decodes the records; framing, refilling and error reporting are done
-//! here so that an I/O error keeps its cause and a cut file names the packet it cut.
+//! allocation; with a reader thread ([`Prefetch`]), its buffers are read as they are, not
+//! copied. pcap-parser decodes the file header and pcapng blocks; record headers, framing,
+//! refilling and error reporting are done here so that an I/O error keeps its cause and a cut
+//! file names the packet it cut.
 
 mod ng;
 
 use std::io::{self, Read};
 use std::ops::Range;
 
-use pcap_parser::{
-    SHB_MAGIC, parse_pcap_frame, parse_pcap_frame_be, parse_pcap_frame_modified, parse_pcap_header,
-};
+use pcap_parser::{SHB_MAGIC, parse_pcap_header};
 
+use super::prefetch::{HEADROOM, Prefetch};
 use crate::proto::Timestamp;
 use ng::{BlockError, Section};
 
@@ -123,15 +124,28 @@ pub struct CaptureReader<R: Read> {
     last_ts: Timestamp,
     /// Where the TLS secrets of Decryption Secrets Blocks go as they are met.
     keys: Option<crate::proto::tls::SharedKeys>,
+    /// The reader thread whose buffers are read instead of `reader`.
+    prefetch: Option<Prefetch>,
 }
 
 impl<R: Read> CaptureReader<R> {
     /// Reads the file header; fails if the stream is not pcap (either byte order, µs or ns
     /// magic, or the "modified" variant) or pcapng.
     pub fn new(reader: R) -> Result<Self, CaptureError> {
+        Self::with_prefetch(reader, None)
+    }
+
+    /// As `new`, reading `prefetch`'s buffers (when given) rather than `reader`.
+    pub fn with_prefetch(reader: R, prefetch: Option<Prefetch>) -> Result<Self, CaptureError> {
+        // Never empty: the magic is looked at even when the file is.
+        let buf = if prefetch.is_some() {
+            vec![0; 16]
+        } else {
+            vec![0; INITIAL_BUFFER]
+        };
         let mut this = CaptureReader {
             reader,
-            buf: vec![0; INITIAL_BUFFER],
+            buf,
             start: 0,
             end: 0,
             offset: 0,
@@ -142,8 +156,9 @@ impl<R: Read> CaptureReader<R> {
             packets: 0,
             last_ts: Timestamp(0),
             keys: None,
+            prefetch,
         };
-        let have_magic = this.fill(4)?;
+        let have_magic = this.fill_front(4)?;
         let not_a_capture = |this: &Self| CaptureError::NotACapture {
             first_bytes: this.buf[..this.end.min(12)].to_vec(),
         };
@@ -158,7 +173,7 @@ impl<R: Read> CaptureReader<R> {
             [0x34, 0xcd, 0xb2, 0xa1] => (false, false, true),
             [0x0a, 0x0d, 0x0d, 0x0a] => {
                 // The byte-order magic is what makes this a section header and not noise.
-                if !this.fill(12)? || ng::byte_order(&this.buf[8..12]).is_none() {
+                if !this.fill_front(12)? || ng::byte_order(&this.buf[8..12]).is_none() {
                     return Err(not_a_capture(&this));
                 }
                 return Ok(this);
@@ -166,7 +181,7 @@ impl<R: Read> CaptureReader<R> {
             _ => return Err(not_a_capture(&this)),
         };
         let (nanos, big_endian, modified) = legacy;
-        if !this.fill(24)? {
+        if !this.fill_front(24)? {
             return Err(CaptureError::TruncatedHeader {
                 need: 24,
                 have: this.end,
@@ -247,18 +262,16 @@ impl<R: Read> CaptureReader<R> {
             return self.end_or_truncated(total);
         }
         let start = self.start;
-        let record = &self.buf[start..start + total];
-        let parsed = match (modified, big_endian) {
-            (true, _) => parse_pcap_frame_modified(record),
-            (false, true) => parse_pcap_frame_be(record),
-            (false, false) => parse_pcap_frame(record),
-        };
-        let Ok((_, frame)) = parsed else {
-            return Err(Stop::Fatal(self.corrupt("unreadable record header".into())));
-        };
-        let frac = u64::from(frame.ts_usec) * if nanos { 1 } else { 1_000 };
-        let ts = Timestamp(u64::from(frame.ts_sec) * 1_000_000_000 + frac);
-        let orig_len = frame.origlen;
+        // The record is whole (`fill`): its header is read in place. The modified format's
+        // first 16 bytes are laid out the same (little-endian).
+        let record = &self.buf[start..start + 16];
+        let (ts_sec, ts_frac) = (
+            read_u32(record, big_endian),
+            read_u32(&record[4..], big_endian),
+        );
+        let orig_len = read_u32(&record[12..], big_endian);
+        let frac = u64::from(ts_frac) * if nanos { 1 } else { 1_000 };
+        let ts = Timestamp(u64::from(ts_sec) * 1_000_000_000 + frac);
         self.packets += 1;
         self.start += total;
         self.offset += total as u64;
@@ -366,6 +379,9 @@ impl<R: Read> CaptureReader<R> {
         if self.end - self.start >= need {
             return Ok(true);
         }
+        if self.prefetch.is_some() {
+            return self.fill_prefetched(need);
+        }
         if self.buf.len() - self.start < need {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
@@ -388,6 +404,48 @@ impl<R: Read> CaptureReader<R> {
             }
         }
         Ok(true)
+    }
+
+    /// As `fill`, from the reader thread's buffers. The bytes left (a record cut by the last
+    /// buffer's end) go into the headroom of the next, which becomes ours; only a record larger
+    /// than the headroom is put together by copying.
+    fn fill_prefetched(&mut self, need: usize) -> io::Result<bool> {
+        while self.end - self.start < need {
+            let Some(p) = self.prefetch.as_mut() else {
+                return Ok(false);
+            };
+            if self.eof {
+                return Ok(false);
+            }
+            let mut next = p.next_buffer()?;
+            if next.len() <= HEADROOM {
+                self.eof = true; // the bytes left stay for the truncation report
+                return Ok(false);
+            }
+            let rest = self.end - self.start;
+            if rest <= HEADROOM {
+                next[HEADROOM - rest..HEADROOM].copy_from_slice(&self.buf[self.start..self.end]);
+                p.give_back(std::mem::replace(&mut self.buf, next));
+                self.start = HEADROOM - rest;
+            } else {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.buf.truncate(rest);
+                self.buf.extend_from_slice(&next[HEADROOM..]);
+                self.start = 0;
+                p.give_back(next);
+            }
+            self.end = self.buf.len();
+        }
+        Ok(true)
+    }
+
+    /// `fill`, with the bytes moved to the start of the buffer (for the file header).
+    fn fill_front(&mut self, need: usize) -> io::Result<bool> {
+        let got = self.fill(need)?;
+        self.buf.copy_within(self.start..self.end, 0);
+        self.end -= self.start;
+        self.start = 0;
+        Ok(got)
     }
 
     /// At end of file: clean if nothing is left over, otherwise the next record was cut.

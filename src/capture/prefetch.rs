@@ -1,6 +1,8 @@
 //! A reader thread for a capture file: it reads the next buffers while the decoders work on
 //! the last one, so the kernel's copy runs on the second core. Buffers go round between the
 //! two threads (two in flight at most), so memory stays at a few MiB whatever the file size.
+//! Each buffer keeps [`HEADROOM`] bytes free in front of its data, where the capture reader
+//! puts the start of a record cut by the previous buffer's end, to take the buffer as it is.
 
 use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -8,6 +10,8 @@ use std::thread::JoinHandle;
 
 const BUFFER: usize = 256 << 10;
 const IN_FLIGHT: usize = 2;
+/// Room for a record's first part: a whole 64 KiB packet and its record header fit.
+pub const HEADROOM: usize = 72 << 10;
 
 /// Reads `inner` on its own thread; reads from this see the same bytes and errors, in order.
 pub struct Prefetch {
@@ -42,7 +46,7 @@ impl Prefetch {
         };
         let _ = give.send(inner);
         for _ in 0..IN_FLIGHT {
-            let _ = empty.send(Vec::with_capacity(BUFFER));
+            let _ = empty.send(Vec::with_capacity(HEADROOM + BUFFER));
         }
         let empty = Some(empty);
         Ok(Prefetch {
@@ -59,9 +63,9 @@ impl Prefetch {
 /// The reader thread: fills each empty buffer it gets back, until end of file or an error.
 fn fill<R: Read>(mut inner: R, full: &SyncSender<io::Result<Vec<u8>>>, empty: &Receiver<Vec<u8>>) {
     while let Ok(mut buf) = empty.recv() {
-        buf.clear();
-        buf.resize(BUFFER, 0);
-        let mut len = 0;
+        // Zeroes only what the last fill left short (nothing, mostly): the read overwrites it.
+        buf.resize(HEADROOM + BUFFER, 0);
+        let mut len = HEADROOM;
         let result = loop {
             match inner.read(&mut buf[len..]) {
                 Ok(0) => break Ok(()),
@@ -76,9 +80,9 @@ fn fill<R: Read>(mut inner: R, full: &SyncSender<io::Result<Vec<u8>>>, empty: &R
             }
         };
         buf.truncate(len);
-        let last = len == 0 || result.is_err();
+        let last = len == HEADROOM || result.is_err();
         // Bytes read before an error go first; then the error.
-        if len > 0 && full.send(Ok(buf)).is_err() {
+        if len > HEADROOM && full.send(Ok(buf)).is_err() {
             return;
         }
         if let Err(e) = result {
@@ -92,28 +96,46 @@ fn fill<R: Read>(mut inner: R, full: &SyncSender<io::Result<Vec<u8>>>, empty: &R
     }
 }
 
+impl Prefetch {
+    /// The next buffer read, its bytes from [`HEADROOM`] on; empty at the end of the file.
+    pub fn next_buffer(&mut self) -> io::Result<Vec<u8>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let Some(full) = &self.full else {
+            return Ok(Vec::new());
+        };
+        let next = match full.recv() {
+            Ok(r) => r?,
+            Err(_) => Vec::new(),
+        };
+        if next.is_empty() {
+            self.done = true;
+        }
+        Ok(next)
+    }
+
+    /// A buffer read to the end goes back to the thread to be filled again.
+    pub fn give_back(&mut self, spent: Vec<u8>) {
+        // Never blocks; a small one (not the thread's) is let go.
+        if let Some(empty) = &self.empty
+            && spent.capacity() >= HEADROOM + BUFFER
+        {
+            let _ = empty.try_send(spent);
+        }
+    }
+}
+
 impl Read for Prefetch {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         while self.at == self.current.len() {
             if self.done || out.is_empty() {
                 return Ok(0);
             }
-            let Some(full) = &self.full else {
-                return Ok(0);
-            };
-            let next = match full.recv() {
-                Ok(r) => r?,
-                Err(_) => Vec::new(),
-            };
-            if next.is_empty() {
-                self.done = true;
-                return Ok(0);
-            }
-            let old = std::mem::replace(&mut self.current, next);
-            self.at = 0;
-            if let Some(empty) = &self.empty {
-                let _ = empty.send(old);
-            }
+            let next = self.next_buffer()?;
+            let spent = std::mem::replace(&mut self.current, next);
+            self.give_back(spent);
+            self.at = HEADROOM.min(self.current.len());
         }
         let n = out.len().min(self.current.len() - self.at);
         out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
@@ -209,5 +231,60 @@ mod tests {
             let mut b = [0; 10];
             assert_eq!(p.read(&mut b).unwrap(), 10);
         } // joined in drop: a hang here fails the test by timeout
+    }
+
+    /// Every packet (and the error that ends the file) the capture reader gives.
+    fn packets(mut r: crate::capture::pcap::CaptureReader<impl Read>) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            match r.next_packet() {
+                Ok(Some(p)) => seen.push(format!("{} {} {:?}", p.number, p.ts.0, p.data)),
+                Ok(None) => return seen,
+                Err(e) => seen.push(e.to_string()),
+            }
+        }
+    }
+
+    /// Records cut by the buffers' ends, some larger than the headroom, then one cut by the
+    /// file's end: read from the thread's buffers as from the bytes themselves.
+    #[test]
+    fn the_capture_reader_takes_the_buffers_as_they_are() {
+        use crate::capture::pcap::CaptureReader;
+        let mut file = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        file.extend_from_slice(&[0; 8]);
+        file.extend_from_slice(&[0xff, 0xff, 0, 0, 1, 0, 0, 0]);
+        let sizes = [60usize, 1500, 9000, 100_000, 70_000, 0, 300_000, 17];
+        for i in 0..60 {
+            let n = sizes[i % sizes.len()];
+            for v in [i as u32, 7, n as u32, n as u32] {
+                file.extend_from_slice(&v.to_le_bytes());
+            }
+            file.extend((0..n).map(|b| (b * 7 + i) as u8));
+        }
+        file.truncate(file.len() - 5);
+        for fail in [false, true] {
+            let direct = packets(CaptureReader::new(&file[..]).unwrap());
+            let inner = Pieces {
+                data: file.clone(),
+                at: 0,
+                fail,
+            };
+            let Ok(p) = Prefetch::spawn(inner) else {
+                return; // one core: nothing to test
+            };
+            let got = packets(CaptureReader::with_prefetch(io::empty(), Some(p)).unwrap());
+            if fail {
+                // The read error comes where the file's cut would have been told.
+                assert_eq!(got[..got.len() - 1], direct[..direct.len() - 1]);
+                assert!(
+                    got[got.len() - 1].contains("disk on fire"),
+                    "{:?}",
+                    got.last()
+                );
+            } else {
+                assert!(got == direct, "{} of {} packets", got.len(), direct.len());
+                assert!(direct.last().unwrap().contains("ends inside packet 60"));
+            }
+        }
     }
 }

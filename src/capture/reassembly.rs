@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::flow_table::FlowTable;
+use super::flow_table::{FlowKey, FlowTable};
 use std::net::SocketAddr;
 
 use crate::capture::packet::TcpSegment;
@@ -75,9 +75,6 @@ pub enum StreamEvent<'a> {
         by: Option<Dir>,
     },
 }
-
-/// Both directions of a connection share one key: the two endpoints, lower first.
-type FlowKey = (SocketAddr, SocketAddr);
 
 /// Turns TCP segments into `StreamEvent`s; see the module doc.
 pub struct Reassembler {
@@ -181,7 +178,7 @@ impl Reassembler {
         sink: &mut impl FnMut(StreamEvent<'_>),
     ) {
         let _ = packet; // no event names packets yet
-        let key = flow_key(seg.src, seg.dst);
+        let key = FlowKey::new(seg.src, seg.dst);
         if self.conns.get_mut(&key).is_none() {
             // Only a fresh SYN reopens a finished connection's endpoints; anything else there
             // is a late retransmission or ACK of the old one.
@@ -293,10 +290,6 @@ impl Reassembler {
             }
         }
     }
-}
-
-fn flow_key(a: SocketAddr, b: SocketAddr) -> FlowKey {
-    if a <= b { (a, b) } else { (b, a) }
 }
 
 /// (client, server, handshake) from a connection's first segment. Without a SYN, the side on

@@ -15,6 +15,8 @@ mod utf8;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
+mod proptests_whole;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod violation_tests;

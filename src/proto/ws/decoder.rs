@@ -33,7 +33,12 @@ pub struct WsDecoder {
     scratch: Vec<u8>,
     /// Counting mode ([`crate::proto::lean`]): previews only for close frames (their code).
     lean: bool,
+    /// Whole small frames take [`whole`]'s path (off only to test it against the general one).
+    fast: bool,
 }
+
+#[path = "whole.rs"]
+mod whole;
 
 /// A frame whose header is parsed and whose payload is still arriving.
 #[derive(Debug)]
@@ -114,7 +119,15 @@ impl WsDecoder {
             pending: None,
             scratch: Vec::new(),
             lean: crate::proto::lean::on(),
+            fast: true,
         }
+    }
+
+    /// Without the whole-frame fast path: the general path alone, for tests to compare.
+    #[cfg(test)]
+    pub(super) fn general_only(mut self) -> Self {
+        self.fast = false;
+        self
     }
 
     /// Stream offset of the next byte to be consumed.
@@ -131,6 +144,10 @@ impl WsDecoder {
         loop {
             if self.frame.is_none() {
                 let rest = buf.get(pos..).unwrap_or_default();
+                if let Some(used) = self.whole_frame(rest, out) {
+                    pos += used;
+                    continue;
+                }
                 match header::parse(rest) {
                     Parsed::Need {
                         header_len,
