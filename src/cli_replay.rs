@@ -9,6 +9,9 @@ use crate::output::{json, plain, summary::Summary};
 use crate::replay;
 use crate::tr;
 
+/// JSON lines written at a time: the size of `out`'s buffer, which a block this big skips.
+const JSON_BLOCK: usize = 1 << 16;
+
 enum Format {
     Json,
     Plain,
@@ -68,7 +71,7 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
         Format::Plain
     };
     let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = BufWriter::with_capacity(JSON_BLOCK, stdout.lock());
     let mut summary = Summary::default();
     let mut step = 0u64;
     let mut write_failed: Option<io::Error> = None;
@@ -76,6 +79,11 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
     let mut hold = crate::output::plain_hold::Hold::new();
     let mut told = Vec::new();
     let mut last_origin = crate::proto::Timestamp::default();
+    // JSON lines gather here and leave in blocks: no writer call per line.
+    let mut lines: Vec<u8> = Vec::new();
+    if let Format::Json = format {
+        lines.reserve(JSON_BLOCK + (4 << 10));
+    }
     let mut sink = |ev: &crate::proto::event::Event, origin| {
         if write_failed.is_some() {
             return;
@@ -85,7 +93,15 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
                 summary.add(ev);
                 Ok(())
             }
-            Format::Json => json::write_event(&mut out, ev, origin),
+            Format::Json => {
+                json::push_line(&mut lines, ev, origin);
+                if lines.len() < JSON_BLOCK {
+                    return;
+                }
+                let r = out.write_all(&lines);
+                lines.clear();
+                r
+            }
             Format::Plain => {
                 last_origin = origin;
                 told.clear();
@@ -107,6 +123,9 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
         }),
         _ => replay::replay_prefetched(file, prefetch, keys, &mut sink),
     };
+    if write_failed.is_none() {
+        write_failed = out.write_all(&lines).err();
+    }
     // Hellos still waiting at the end got no ServerHello.
     told.clear();
     hold.finish(true, &mut told);

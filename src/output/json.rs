@@ -15,6 +15,25 @@ const TEXT_MAX: usize = 1024;
 
 /// Writes `ev` as one JSON line, with `t` in seconds since `origin`.
 pub fn write_event(out: &mut impl Write, ev: &Event, origin: Timestamp) -> io::Result<()> {
+    let mut line = Vec::with_capacity(256);
+    push_line(&mut line, ev, origin);
+    out.write_all(&line)
+}
+
+/// Appends `ev`'s JSON line to `buf`: the hot kinds written directly, the rest through serde.
+pub fn push_line(buf: &mut Vec<u8>, ev: &Event, origin: Timestamp) {
+    if super::json_line::write_hot(buf, ev, origin) {
+        return;
+    }
+    let start = buf.len();
+    // Into a Vec, serde fails on nothing these types hold; a failure leaves no half line.
+    if write_event_serde(buf, ev, origin).is_err() {
+        buf.truncate(start);
+    }
+}
+
+/// Every kind through serde_json: the reference the direct lines are checked against.
+pub fn write_event_serde(out: &mut impl Write, ev: &Event, origin: Timestamp) -> io::Result<()> {
     let mut ser = serde_json::Serializer::new(&mut *out);
     let mut m = ser.serialize_map(None).map_err(io::Error::other)?;
     fields(&mut m, ev, origin).map_err(io::Error::other)?;
@@ -229,7 +248,7 @@ pub fn framing_name(f: Framing) -> &'static str {
 }
 
 /// `text` cut to at most TEXT_MAX bytes, at a character boundary.
-fn cut(text: &str) -> &str {
+pub(super) fn cut(text: &str) -> &str {
     if text.len() <= TEXT_MAX {
         return text;
     }

@@ -2,6 +2,7 @@
 
 pub mod capture_writer;
 pub mod json;
+mod json_line;
 pub mod plain;
 pub mod plain_detail;
 pub mod plain_hold;
@@ -12,6 +13,8 @@ pub mod synth;
 pub mod ws_encode;
 
 pub use capture_writer::{CaptureWriter, Format, WriterClose};
+#[cfg(test)]
+mod json_line_tests;
 #[cfg(test)]
 mod plain_tls_tests;
 #[cfg(test)]
