@@ -69,6 +69,16 @@ pub fn replay_with_keys<R: Read>(
     keys: SharedKeys,
     sink: &mut impl FnMut(&Event, Timestamp),
 ) -> Result<Outcome, CaptureError> {
+    replay_owned(reader, keys, &mut |ev, origin| sink(&ev, origin))
+}
+
+/// As `replay_with_keys`, each event handed over by value: a sink that keeps events (the TUI's
+/// loader) moves them instead of cloning them.
+pub fn replay_owned<R: Read>(
+    reader: R,
+    keys: SharedKeys,
+    sink: &mut impl FnMut(Event, Timestamp),
+) -> Result<Outcome, CaptureError> {
     let mut capture = CaptureReader::new(reader)?;
     capture.learn_secrets_into(keys.clone());
     let mut outcome = Outcome::default();
@@ -99,7 +109,7 @@ pub fn replay_with_keys<R: Read>(
                 streams
                     .reassembler
                     .push(packet.ts, packet.number, &seg, &mut |ev| {
-                        streams.conns.on(ev, &mut |e| sink(e, origin));
+                        streams.conns.on_owned(ev, &mut |e| sink(e, origin));
                     });
             }
             Ok(None) => outcome.readable_packets += 1,
@@ -108,7 +118,7 @@ pub fn replay_with_keys<R: Read>(
     }
     let origin = outcome.origin;
     streams.reassembler.finish(last_ts, &mut |ev| {
-        streams.conns.on(ev, &mut |e| sink(e, origin));
+        streams.conns.on_owned(ev, &mut |e| sink(e, origin));
     });
     let evicted = streams.reassembler.evicted;
     if evicted > 0 {
@@ -142,6 +152,11 @@ pub struct Conns {
 impl Conns {
     /// Feeds one stream event to its connection and hands the resulting events to `sink`.
     pub fn on(&mut self, ev: StreamEvent<'_>, sink: &mut impl FnMut(&Event)) {
+        self.on_owned(ev, &mut |e| sink(&e));
+    }
+
+    /// As `on`, the events handed over by value.
+    pub fn on_owned(&mut self, ev: StreamEvent<'_>, sink: &mut impl FnMut(Event)) {
         match ev {
             StreamEvent::Open {
                 conn,
@@ -207,7 +222,7 @@ impl Conns {
             }
         }
         for e in self.out.drain(..) {
-            sink(&e);
+            sink(e);
         }
     }
 }
