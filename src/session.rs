@@ -3,8 +3,8 @@
 //!
 //! Memory: a row is 40 bytes; bytes for the hex view (frame payload prefixes, raw HTTP heads,
 //! error texts) go to one shared byte store, up to [`KEEP_FULL`] bytes per entry while the
-//! store is under [`STORE_GENEROUS`], then [`KEEP_SHORT`]. Parsed HTTP heads sit in a side
-//! store. Full events are never kept.
+//! store is under [`STORE_GENEROUS`], then [`KEEP_SHORT`]; an entry equal to a recent one is
+//! stored once. Parsed HTTP heads sit in a side store. Full events are never kept.
 
 mod apply;
 mod body;
@@ -276,17 +276,11 @@ impl Session {
     }
 
     fn keep_exact(&mut self, row: &mut Row, bytes: &[u8], cut: bool) {
-        let next = self.store.next_at(bytes.len());
-        let (Ok(at), Ok(len)) = (u32::try_from(next), u16::try_from(bytes.len())) else {
+        let (Ok(len), Some(at)) = (u16::try_from(bytes.len()), self.store.put(bytes)) else {
             // The store is full (4 GiB) or the slice too long: keep nothing, draw what we know.
             row.flags |= flags::CUT;
             return;
         };
-        if at.checked_add(u32::from(len)).is_none() {
-            row.flags |= flags::CUT;
-            return;
-        }
-        self.store.push(bytes);
         row.bytes_at = at;
         row.bytes_kept = len;
         if cut {
