@@ -80,6 +80,25 @@ pub fn replay_prefetched<R: Read>(
     keys: SharedKeys,
     sink: &mut impl FnMut(&Event, Timestamp),
 ) -> Result<Outcome, CaptureError> {
+    replay_owned_prefetched(reader, prefetch, keys, &mut |ev, origin| sink(&ev, origin))
+}
+
+/// As `replay_with_keys`, each event handed over by value: a sink that keeps events (the TUI's
+/// loader) moves them instead of cloning them.
+pub fn replay_owned<R: Read>(
+    reader: R,
+    keys: SharedKeys,
+    sink: &mut impl FnMut(Event, Timestamp),
+) -> Result<Outcome, CaptureError> {
+    replay_owned_prefetched(reader, None, keys, sink)
+}
+
+fn replay_owned_prefetched<R: Read>(
+    reader: R,
+    prefetch: Option<Prefetch>,
+    keys: SharedKeys,
+    sink: &mut impl FnMut(Event, Timestamp),
+) -> Result<Outcome, CaptureError> {
     let mut capture = CaptureReader::with_prefetch(reader, prefetch)?;
     capture.learn_secrets_into(keys.clone());
     let mut outcome = Outcome::default();
@@ -110,7 +129,7 @@ pub fn replay_prefetched<R: Read>(
                 streams
                     .reassembler
                     .push(packet.ts, packet.number, &seg, &mut |ev| {
-                        streams.conns.on(ev, &mut |e| sink(e, origin));
+                        streams.conns.on_owned(ev, &mut |e| sink(e, origin));
                     });
             }
             Ok(None) => outcome.readable_packets += 1,
@@ -119,7 +138,7 @@ pub fn replay_prefetched<R: Read>(
     }
     let origin = outcome.origin;
     streams.reassembler.finish(last_ts, &mut |ev| {
-        streams.conns.on(ev, &mut |e| sink(e, origin));
+        streams.conns.on_owned(ev, &mut |e| sink(e, origin));
     });
     let evicted = streams.reassembler.evicted;
     if evicted > 0 {
@@ -153,6 +172,11 @@ pub struct Conns {
 impl Conns {
     /// Feeds one stream event to its connection and hands the resulting events to `sink`.
     pub fn on(&mut self, ev: StreamEvent<'_>, sink: &mut impl FnMut(&Event)) {
+        self.on_owned(ev, &mut |e| sink(&e));
+    }
+
+    /// As `on`, the events handed over by value.
+    pub fn on_owned(&mut self, ev: StreamEvent<'_>, sink: &mut impl FnMut(Event)) {
         match ev {
             StreamEvent::Open {
                 conn,
@@ -218,7 +242,7 @@ impl Conns {
             }
         }
         for e in self.out.drain(..) {
-            sink(&e);
+            sink(e);
         }
     }
 }

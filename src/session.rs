@@ -3,14 +3,18 @@
 //!
 //! Memory: a row is 40 bytes; bytes for the hex view (frame payload prefixes, raw HTTP heads,
 //! error texts) go to one shared byte store, up to [`KEEP_FULL`] bytes per entry while the
-//! store is under [`STORE_GENEROUS`], then [`KEEP_SHORT`]. Parsed HTTP heads sit in a side
-//! store. Full events are never kept.
+//! store is under [`STORE_GENEROUS`], then [`KEEP_SHORT`]; an entry equal to a recent one is
+//! stored once. Parsed HTTP heads sit in a side store. Full events are never kept.
 
+mod apply;
 mod body;
 mod chunked;
 mod conn;
 mod detail;
 mod labels;
+mod ready;
+#[cfg(test)]
+mod ready_tests;
 mod row;
 mod stats;
 #[cfg(test)]
@@ -21,15 +25,17 @@ pub(crate) mod tls_tests;
 
 pub use conn::{ACTIVITY_BUCKETS, ActivityGrid, Closed, ConnInfo, ConnKind, TlsInfo};
 pub use detail::{Detail, FrameDetail, HttpDetail, MessageDetail};
+pub use ready::{Batch, Ready};
 pub use row::{Kinds, Row, RowKind, flags};
 pub use stats::{Stats, TLS_TAG, Tally};
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::proto::event::{CloseHow, Event, EventKind, HttpMessage, Layer, Stall};
-use crate::proto::ws::{Frame, Message};
-use crate::proto::{ConnId, Dir, Timestamp};
+use crate::proto::event::{CloseHow, Event, Layer, Stall};
+use crate::proto::{ConnId, Timestamp};
 use detail::{HttpSide, MessageSide};
+#[cfg(test)]
+use {crate::proto::Dir, crate::proto::event::EventKind, crate::proto::ws::Frame};
 
 /// Bytes kept per entry while the byte store is small: enough for the inspector.
 pub const KEEP_FULL: usize = 256;
@@ -67,6 +73,8 @@ pub struct Session {
     labels: labels::Labels,
     open_bodies: body::OpenBodies,
     tls: tls::TlsStore,
+    /// `push` makes each event ready in this batch, kept for its capacity.
+    scratch: Batch,
 }
 
 /// `Row::code` of a `TcpClose`, back to its meaning.
@@ -233,205 +241,23 @@ impl Session {
 
     /// Adds one event at the end of the timeline.
     pub fn push(&mut self, ev: &Event) {
-        self.stats.events += 1;
-        self.last_ts = self.last_ts.max(ev.ts);
-        self.note_activity(ev.conn, ev.ts);
-        let mut row = Row::blank(ev.ts, ev.conn, ev.dir);
-        match &ev.kind {
-            EventKind::TcpOpen(o) => {
-                row.kind = RowKind::TcpOpen;
-                let c = self.conn_mut(ev.conn, ev.ts);
-                c.client.clone_from(&o.client);
-                c.server.clone_from(&o.server);
-                c.seen_open = o.handshake || o.live;
-                c.live_open = o.live;
-                c.opened = c.opened.min(ev.ts);
-            }
-            EventKind::TcpClose(close) => {
-                row.kind = RowKind::TcpClose;
-                row.code = close_code(close.how, close.why);
-                row.dir = close.by;
-                let c = self.conn_mut(ev.conn, ev.ts);
-                c.closed = Some(Closed {
-                    at: ev.ts,
-                    how: close.how,
-                    by: close.by,
-                    why: close.why,
-                });
-                self.tls_closed(ev.conn);
-            }
-            EventKind::TcpFin => row.kind = RowKind::TcpFin,
-            EventKind::HttpRequest(m) => self.http(&mut row, m, RowKind::HttpRequest),
-            EventKind::HttpResponse(m) => self.http(&mut row, m, RowKind::HttpResponse),
-            // Not a row: the message's row, reported at its head, takes the body's size.
-            EventKind::HttpBody(b) => return self.body_ended(ev, b),
-            EventKind::WsAbnormalClose(a) => {
-                row.kind = RowKind::WsAbnormalClose;
-                row.code = close_code(a.how, None);
-            }
-            EventKind::WsFrame(f) => self.frame(&mut row, f),
-            EventKind::WsMessage(m) => {
-                if !self.message(&mut row, m) {
-                    return;
-                }
-            }
-            EventKind::SseEvent(e) => {
-                row.kind = RowKind::SseEvent;
-                row.payload_len = e.bytes();
-                self.keep(&mut row, e.data.as_bytes(), KEEP_FULL);
-                self.conn_mut(ev.conn, ev.ts).kind = ConnKind::Sse;
-            }
-            EventKind::Error(e) => {
-                row.kind = RowKind::Error;
-                row.code = match e.layer {
-                    Layer::Tcp => 0,
-                    Layer::Http => 1,
-                    Layer::WebSocket => 2,
-                    Layer::Tls => 3,
-                };
-                row.payload_len = e.offset.unwrap_or(u64::MAX);
-                self.keep(&mut row, e.what.as_bytes(), KEEP_HEAD);
-            }
-            // Another protocol where HTTP/1.x was expected: shown as a problem of that layer.
-            EventKind::H2Preface => {
-                row.kind = RowKind::Error;
-                row.code = 1;
-                row.payload_len = 0;
-                let what = crate::output::stranger::h2_preface();
-                self.keep(&mut row, what.as_bytes(), KEEP_HEAD);
-            }
-            EventKind::TlsRecord(r) => self.tls_record(ev, r, &mut row),
-            EventKind::TlsHandshake(h) => self.tls_handshake(ev, h, &mut row),
-            EventKind::TlsKeys(k) => self.tls_keys(ev, k, &mut row),
-            // Shown as a TCP-level problem: the views need no kind of their own for it.
-            EventKind::Skipped(s) => {
-                row.kind = RowKind::Error;
-                row.payload_len = u64::MAX;
-                let what = if s.undecoded == 0 {
-                    format!(
-                        "skipped {} bytes (duplex fell behind): the rest is not decoded",
-                        s.skipped
-                    )
-                } else {
-                    format!(
-                        "not decoded: {} bytes counted, {} more skipped",
-                        s.undecoded, s.skipped
-                    )
-                };
-                self.keep(&mut row, what.as_bytes(), KEEP_HEAD);
-            }
-        }
-        self.stats.add_row(&row);
-        self.rows.push(row);
+        self.push_owned(ev.clone());
     }
 
-    fn http(&mut self, row: &mut Row, m: &HttpMessage, kind: RowKind) {
-        row.kind = kind;
-        row.head_len = u32::try_from(m.head.range.len()).unwrap_or(u32::MAX);
-        row.payload_len = m.body_bytes;
-        row.code = m.head.status.unwrap_or(0);
-        if m.streaming {
-            row.flags |= flags::STREAMING;
-        }
-        if m.body_follows {
-            row.flags |= flags::BODY_PENDING;
-            let at = self.rows.len();
-            self.body_follows(row.conn, row.dir, at);
-        }
-        if m.head.wants_close() {
-            row.flags |= flags::CLOSE;
-        }
-        if kind == RowKind::HttpRequest && m.head.has_token("upgrade", "websocket") {
-            row.flags |= flags::UPGRADE;
-        }
-        if let Some(a) = &m.ws_accept {
-            row.flags |= if a.ok() {
-                flags::ACCEPT_OK
-            } else {
-                flags::ACCEPT_BAD
-            };
-        }
-        self.keep(row, &m.head.raw, KEEP_HEAD);
-        row.extra = u32::try_from(self.http.len()).unwrap_or(u32::MAX);
-        self.http.push(HttpSide::new(m));
-        let (ts, dir) = (row.ts, row.dir);
-        let head_len = u64::from(row.head_len);
-        let c = self.conn_mut(row.conn, ts);
-        c.bytes[dir.map_or(0, Dir::index)] += head_len.saturating_add(m.body_bytes);
-        match kind {
-            RowKind::HttpRequest => c.requests += 1,
-            _ => {
-                c.responses += 1;
-                c.keep_alive = !m.head.wants_close();
-                if m.head.status == Some(101) {
-                    c.kind = ConnKind::Ws;
-                } else if m.streaming {
-                    c.kind = ConnKind::Sse;
-                }
-            }
-        }
+    /// As `push`, the event handed over: made ready as a capture's loader makes a batch.
+    pub fn push_owned(&mut self, ev: Event) {
+        let mut one = std::mem::take(&mut self.scratch);
+        one.push(ev, self.keeps_short());
+        let mut ready = one.drain();
+        while self.push_ready(&mut ready) {}
+        drop(ready);
+        self.scratch = one;
     }
 
-    fn frame(&mut self, row: &mut Row, f: &Frame) {
-        row.kind = RowKind::WsFrame;
-        row.opcode = f.opcode;
-        row.head_len = u32::from(f.header_len);
-        row.payload_len = f.payload_len;
-        row.code = f.close.as_ref().map_or(0, |c| c.code);
-        row.flags = u8::from(f.fin) | (f.rsv & 7) << flags::RSV_SHIFT;
-        if f.is_text {
-            row.flags |= flags::TEXT;
-        }
-        let budget = self.budget(KEEP_FULL);
-        let kept = f
-            .payload
-            .get(..budget.min(f.payload.len()))
-            .unwrap_or_default();
-        match f.mask_key {
-            Some(key) => {
-                row.flags |= flags::MASKED;
-                let mut bytes = Vec::with_capacity(4 + kept.len());
-                bytes.extend_from_slice(&key);
-                bytes.extend_from_slice(kept);
-                self.keep_exact(row, &bytes, (kept.len() as u64) < f.payload_len);
-            }
-            None => self.keep_exact(row, kept, (kept.len() as u64) < f.payload_len),
-        }
-        let (ts, dir) = (row.ts, row.dir);
-        let c = self.conn_mut(row.conn, ts);
-        c.kind = ConnKind::Ws;
-        c.frames += 1;
-        c.bytes[dir.map_or(0, Dir::index)] += u64::from(f.header_len).saturating_add(f.payload_len);
-    }
-
-    /// Returns whether the message becomes a row (it tells more than its single frame).
-    fn message(&mut self, row: &mut Row, m: &Message) -> bool {
-        self.stats
-            .add_message(row.dir.map_or(0, Dir::index), m.wire_len);
-        if m.frames <= 1 && !m.compressed {
-            return false;
-        }
-        row.kind = RowKind::WsMessage;
-        row.opcode = m.opcode;
-        row.payload_len = m.len;
-        if m.compressed {
-            row.flags |= flags::COMPRESSED;
-        }
-        if m.text.is_some() {
-            row.flags |= flags::TEXT;
-        }
-        self.keep(row, &m.preview, KEEP_FULL);
-        row.flags |= if (row.bytes_kept as u64) < m.len {
-            flags::CUT
-        } else {
-            0
-        };
-        row.extra = u32::try_from(self.messages.len()).unwrap_or(u32::MAX);
-        self.messages.push(MessageSide {
-            wire_len: m.wire_len,
-            frames: m.frames,
-        });
-        true
+    /// The byte store passed [`STORE_GENEROUS`]: a row keeps at most [`KEEP_SHORT`] bytes
+    /// from now on (a batch made ready elsewhere may copy no more).
+    pub fn keeps_short(&self) -> bool {
+        self.store.len() >= STORE_GENEROUS
     }
 
     /// How many bytes an entry may keep now, given the store's size.
@@ -450,17 +276,11 @@ impl Session {
     }
 
     fn keep_exact(&mut self, row: &mut Row, bytes: &[u8], cut: bool) {
-        let next = self.store.next_at(bytes.len());
-        let (Ok(at), Ok(len)) = (u32::try_from(next), u16::try_from(bytes.len())) else {
+        let (Ok(len), Some(at)) = (u16::try_from(bytes.len()), self.store.put(bytes)) else {
             // The store is full (4 GiB) or the slice too long: keep nothing, draw what we know.
             row.flags |= flags::CUT;
             return;
         };
-        if at.checked_add(u32::from(len)).is_none() {
-            row.flags |= flags::CUT;
-            return;
-        }
-        self.store.push(bytes);
         row.bytes_at = at;
         row.bytes_kept = len;
         if cut {

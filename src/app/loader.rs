@@ -1,5 +1,7 @@
 //! Reads a capture on its own thread and sends its events to the UI in batches, with progress,
 //! so a file of millions of packets shows the screen at once and fills it in the background.
+//! Each event is made ready here (its row built, its bytes cut into the batch's arena) and
+//! freed on this thread: the UI thread only appends rows.
 
 use std::cell::Cell;
 use std::fs::File;
@@ -12,28 +14,41 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::msg::{LoadReport, Msg};
-use crate::proto::event::Event;
 use crate::replay;
+use crate::session::Batch;
 
-/// Events per message: big enough to cost little per event, small enough to show progress.
-const BATCH: usize = 8192;
+/// Events per message: big enough to cost little per event, small enough to show progress
+/// and to keep the batches in flight at a few MiB.
+const BATCH: usize = 4096;
 /// Batches sent but not yet taken by the UI before the reader waits: bounds the memory in flight.
-const IN_FLIGHT_MAX: usize = 8;
+const IN_FLIGHT_MAX: usize = 4;
 
 /// The handle the replay screen keeps: dropping the screen cancels the read.
 pub struct Loader {
     pub generation: u64,
     cancel: Arc<AtomicBool>,
     in_flight: Arc<AtomicUsize>,
+    short: Arc<AtomicBool>,
 }
 
 impl Loader {
-    /// The UI took one batch of events.
-    pub fn took_batch(&self) {
+    /// The UI took one batch of events; `short`: its session keeps short rows from now on
+    /// (`Session::keeps_short`), so the reader copies no more than those into its batches.
+    pub fn took_batch(&self, short: bool) {
+        if short {
+            self.short.store(true, Ordering::Relaxed);
+        }
         let _ = self
             .in_flight
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
     }
+}
+
+/// What the reader shares with its handle.
+struct Shared {
+    cancel: Arc<AtomicBool>,
+    in_flight: Arc<AtomicUsize>,
+    short: Arc<AtomicBool>,
 }
 
 impl Drop for Loader {
@@ -43,12 +58,16 @@ impl Drop for Loader {
 }
 
 pub fn spawn(path: PathBuf, generation: u64, tx: UnboundedSender<Msg>) -> Loader {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let in_flight = Arc::new(AtomicUsize::new(0));
+    let shared = Shared {
+        cancel: Arc::new(AtomicBool::new(false)),
+        in_flight: Arc::new(AtomicUsize::new(0)),
+        short: Arc::new(AtomicBool::new(false)),
+    };
     let loader = Loader {
         generation,
-        cancel: cancel.clone(),
-        in_flight: in_flight.clone(),
+        cancel: shared.cancel.clone(),
+        in_flight: shared.in_flight.clone(),
+        short: shared.short.clone(),
     };
     let fail_tx = tx.clone();
     let send = move |report| {
@@ -57,7 +76,7 @@ pub fn spawn(path: PathBuf, generation: u64, tx: UnboundedSender<Msg>) -> Loader
     let spawned = std::thread::Builder::new()
         .name("duplex-replay".into())
         .spawn(move || {
-            send(read_or_fail(&path, &cancel, &in_flight, &send));
+            send(read_or_fail(&path, &shared, &send));
         });
     if let Err(e) = spawned {
         let _ = fail_tx.send(Msg::Load {
@@ -70,15 +89,8 @@ pub fn spawn(path: PathBuf, generation: u64, tx: UnboundedSender<Msg>) -> Loader
 
 /// What the reader ends with: its summary, or why it stopped, a panic of a decoder included
 /// (the screen would otherwise say "indexing" for ever).
-fn read_or_fail(
-    path: &PathBuf,
-    cancel: &AtomicBool,
-    in_flight: &AtomicUsize,
-    send: &impl Fn(LoadReport),
-) -> LoadReport {
-    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read(path, cancel, in_flight, send)
-    }));
+fn read_or_fail(path: &PathBuf, shared: &Shared, send: &impl Fn(LoadReport)) -> LoadReport {
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(path, shared, send)));
     match read {
         Ok(Ok(done)) => done,
         Ok(Err(e)) => LoadReport::Failed(format!("{}: {e}", path.display())),
@@ -94,35 +106,38 @@ fn read_or_fail(
     }
 }
 
-fn read(
-    path: &PathBuf,
-    cancel: &AtomicBool,
-    in_flight: &AtomicUsize,
-    send: &impl Fn(LoadReport),
-) -> Result<LoadReport, String> {
+fn read(path: &PathBuf, shared: &Shared, send: &impl Fn(LoadReport)) -> Result<LoadReport, String> {
+    let (cancel, in_flight) = (&*shared.cancel, &*shared.in_flight);
     let file = File::open(path).map_err(|e| e.to_string())?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
-    let flush = |batch: &mut Vec<Event>, read: u64| {
+    let mut batch = Batch::with_capacity(BATCH);
+    let flush = |batch: &mut Batch, read: u64| {
         while in_flight.load(Ordering::Acquire) >= IN_FLIGHT_MAX && !cancel.load(Ordering::Acquire)
         {
             std::thread::sleep(Duration::from_millis(1));
         }
         in_flight.fetch_add(1, Ordering::AcqRel);
-        send(LoadReport::Events(std::mem::replace(
+        send(LoadReport::Rows(std::mem::replace(
             batch,
-            Vec::with_capacity(BATCH),
+            Batch::with_capacity(BATCH),
         )));
         send(LoadReport::Progress { read, total });
     };
     let read_so_far = Cell::new(0u64);
+    // The file is read on a third thread where there is a second core: the kernel's copy
+    // leaves the thread that decodes.
+    let inner: Box<dyn Read> = match crate::capture::prefetch::Prefetch::spawn(file) {
+        Ok(p) => Box::new(p),
+        Err(file) => Box::new(io::BufReader::with_capacity(1 << 16, file)),
+    };
     let reader = Counting {
-        inner: io::BufReader::with_capacity(1 << 16, file),
+        inner,
         read: &read_so_far,
         cancel,
     };
-    let outcome = replay::replay(reader, &mut |ev, _| {
-        batch.push(ev.clone());
+    let keys = crate::proto::tls::SharedKeys::default();
+    let outcome = replay::replay_owned(reader, keys, &mut |ev, _| {
+        batch.push(ev, shared.short.load(Ordering::Relaxed));
         if batch.len() >= BATCH {
             flush(&mut batch, read_so_far.get());
         }
@@ -162,15 +177,18 @@ mod tests {
 
     #[test]
     fn a_reader_that_panics_ends_in_a_failure_not_in_loading_for_ever() {
-        let cancel = AtomicBool::new(false);
-        let in_flight = AtomicUsize::new(0);
+        let shared = Shared {
+            cancel: Arc::default(),
+            in_flight: Arc::default(),
+            short: Arc::default(),
+        };
         let send = |r: LoadReport| {
             if matches!(r, LoadReport::Progress { .. }) {
                 panic!("decoder bug");
             }
         };
         let path = PathBuf::from("assets/captures/ws-basic.pcap");
-        match read_or_fail(&path, &cancel, &in_flight, &send) {
+        match read_or_fail(&path, &shared, &send) {
             LoadReport::Failed(e) => assert!(e.contains("decoder bug"), "{e}"),
             other => panic!("{other:?}"),
         }

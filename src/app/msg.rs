@@ -53,7 +53,7 @@ pub enum LessonUpdate {
 
 #[derive(Debug)]
 pub enum LoadReport {
-    Events(Vec<Event>),
+    Rows(crate::session::Batch),
     Progress { read: u64, total: u64 },
     Done { packets: u64, problems: usize },
     Failed(String),

@@ -58,11 +58,9 @@ impl Player {
 
     pub fn on_load(&mut self, report: LoadReport) {
         match report {
-            LoadReport::Events(batch) => {
-                self.loader.took_batch();
-                for ev in &batch {
-                    self.traffic.push(ev);
-                }
+            LoadReport::Rows(mut batch) => {
+                self.traffic.append(&mut batch);
+                self.loader.took_batch(self.traffic.session.keeps_short());
             }
             LoadReport::Progress { read, total } => {
                 self.read = read;

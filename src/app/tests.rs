@@ -143,7 +143,15 @@ fn stale_loader_reports_are_ignored() {
     let (mut app, mut rx) = app();
     open_capture(&mut app, &mut rx);
     let n = app.player.as_ref().map(|p| p.traffic.len());
-    let report = LoadReport::Events(Vec::new());
+    let mut batch = crate::session::Batch::default();
+    let ev = crate::proto::event::Event {
+        conn: 1,
+        ts: crate::proto::Timestamp(1),
+        dir: None,
+        kind: crate::proto::event::EventKind::TcpFin,
+    };
+    batch.push(ev, false);
+    let report = LoadReport::Rows(batch);
     app.update(Msg::Load {
         generation: 999,
         report,

@@ -107,6 +107,23 @@ impl Traffic {
     pub fn push(&mut self, ev: &Event) {
         let before = self.session.len();
         self.session.push(ev);
+        self.added(before);
+    }
+
+    /// Appends a batch made ready by a capture's loader, event by event as `push` does.
+    pub fn append(&mut self, batch: &mut crate::session::Batch) {
+        let mut ready = batch.drain();
+        loop {
+            let before = self.session.len();
+            if !self.session.push_ready(&mut ready) {
+                break;
+            }
+            self.added(before);
+        }
+    }
+
+    /// Rows from `before` on are new: the filter and the first selection take them in.
+    fn added(&mut self, before: usize) {
         // An event may add no row (a message whose frames are shown), so only new rows count.
         for i in before..self.session.len() {
             if let (Some((_, f)), Some(rows)) = (&self.filter, &mut self.ladder.filtered)

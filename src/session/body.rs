@@ -2,7 +2,7 @@
 //! connection and the totals take the body's size then, so every view shows it in place.
 
 use super::{Session, flags};
-use crate::proto::event::{Event, HttpBody};
+use crate::proto::http1::Framing;
 use crate::proto::{ConnId, Dir};
 
 /// Rows of messages whose body is still arriving, by connection and direction.
@@ -15,26 +15,34 @@ impl Session {
         self.open_bodies.insert((conn, dir), i);
     }
 
-    /// The body of the message reported at its head ended.
-    pub(super) fn body_ended(&mut self, ev: &Event, b: &HttpBody) {
-        let dir = ev.dir.map_or(0, Dir::index);
-        let Some(i) = self.open_bodies.remove(&(ev.conn, dir as u8)) else {
+    /// The body of the message reported at its head ended (`at` tells its connection,
+    /// direction and time).
+    pub(super) fn body_ended(
+        &mut self,
+        at: &super::Row,
+        bytes: u64,
+        complete: bool,
+        framing: Framing,
+        preview: Vec<u8>,
+    ) {
+        let dir = at.dir.map_or(0, Dir::index);
+        let Some(i) = self.open_bodies.remove(&(at.conn, dir as u8)) else {
             return;
         };
         let Some(row) = self.rows.get_mut(i) else {
             return;
         };
-        row.payload_len = b.bytes;
+        row.payload_len = bytes;
         row.flags &= !flags::BODY_PENDING;
-        if !b.complete {
+        if !complete {
             row.flags |= flags::BODY_CUT;
         }
         let (kind, extra) = (row.kind, row.extra as usize);
-        self.stats.add_body(kind, dir, b.bytes);
+        self.stats.add_body(kind, dir, bytes);
         if let Some(side) = self.http.get_mut(extra) {
-            side.body_ended(b);
+            side.body_ended(framing, preview);
         }
-        let c = self.conn_mut(ev.conn, ev.ts);
-        c.bytes[dir] = c.bytes[dir].saturating_add(b.bytes);
+        let c = self.conn_mut(at.conn, at.ts);
+        c.bytes[dir] = c.bytes[dir].saturating_add(bytes);
     }
 }

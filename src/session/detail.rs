@@ -17,16 +17,19 @@ pub(crate) struct HttpSide {
 }
 
 impl HttpSide {
-    pub(crate) fn new(m: &HttpMessage) -> Self {
-        let h = &m.head;
+    /// Moves what the inspector shows out of `m` (copies kept to their size: they live on).
+    pub(crate) fn from_owned(m: HttpMessage) -> Self {
+        let mut h = m.head;
+        h.headers.shrink_to_fit();
+        h.header_ranges.shrink_to_fit();
         let head = Head {
-            method: h.method.clone(),
-            target: h.target.clone(),
+            method: h.method,
+            target: h.target,
             status: h.status,
-            reason: h.reason.clone(),
+            reason: h.reason,
             version: h.version,
-            headers: h.headers.clone(),
-            header_ranges: h.header_ranges.clone(),
+            headers: h.headers,
+            header_ranges: h.header_ranges,
             range: h.range,
             raw: Vec::new(),
         };
@@ -35,15 +38,14 @@ impl HttpSide {
             head,
             framing: m.framing,
             body_preview: m.body_preview.get(..cut).unwrap_or_default().to_vec(),
-            accept: m.ws_accept.clone(),
+            accept: m.ws_accept,
         }
     }
 
-    /// The body of a message reported at its head ended.
-    pub(crate) fn body_ended(&mut self, b: &crate::proto::event::HttpBody) {
-        self.framing = b.framing;
-        let cut = b.preview.len().min(super::KEEP_FULL);
-        self.body_preview = b.preview.get(..cut).unwrap_or_default().to_vec();
+    /// The body of a message reported at its head ended (its preview already cut).
+    pub(crate) fn body_ended(&mut self, framing: Framing, preview: Vec<u8>) {
+        self.framing = framing;
+        self.body_preview = preview;
     }
 }
 

@@ -87,6 +87,25 @@ fn two_million_frames_fit() {
     assert_eq!(s.conns()[0].frames, 2_000_000);
 }
 
+/// Frames fanned out with the same bytes keep one copy in the store; each row reads its own.
+#[test]
+fn equal_entries_are_stored_once() {
+    let mut s = Session::new();
+    s.push(&open_event(1, 0, 51324));
+    for i in 0..100_000u64 {
+        let text = if i % 2 == 0 {
+            "same text for all"
+        } else {
+            "another one"
+        };
+        s.push(&frame_event(1, 1 + i, Dir::S2c, text));
+    }
+    assert_eq!(s.store.len(), 50_000 * 17 + 50_000 * 11);
+    assert!(s.store.stored() < 100, "{} bytes stored", s.store.stored());
+    assert_eq!(s.bytes(&s.row(100_000)), b"another one");
+    assert_eq!(s.bytes(&s.row(99_999)), b"same text for all");
+}
+
 #[test]
 fn frame_header_is_reencoded_exactly() {
     let mut s = Session::new();

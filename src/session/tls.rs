@@ -5,9 +5,7 @@ use super::conn::TlsInfo;
 use super::row::{Row, RowKind, flags};
 use super::{KEEP_HEAD, Session, error_layer};
 use crate::proto::Dir;
-use crate::proto::event::{
-    ClientHello, Event, Layer, ServerHello, TlsHandshake, TlsKeys, TlsRecord,
-};
+use crate::proto::event::{ClientHello, Layer, ServerHello, TlsKeys};
 
 /// Content type of an alert record (RFC 8446 §5.1).
 const ALERT: u8 = 21;
@@ -27,85 +25,50 @@ pub(crate) struct TlsStore {
 }
 
 impl Session {
-    pub(super) fn tls_record(&mut self, ev: &Event, r: &TlsRecord, row: &mut Row) {
-        row.kind = RowKind::TlsRecord;
-        row.opcode = r.content_type;
-        row.code = r.version;
-        row.head_len = 5;
-        row.payload_len = u64::from(r.length);
-        if r.encrypted {
-            row.flags |= flags::ENCRYPTED;
-        }
-        if let Some(inner) = r.inner {
-            let n = match inner {
-                20..=24 => inner - 19,
-                _ => 6,
-            };
-            row.flags |= n << flags::INNER_SHIFT;
-        }
-        row.extra = r.plaintext.unwrap_or(u32::MAX);
-        let [v0, v1] = r.version.to_be_bytes();
-        let [l0, l1] = r.length.to_be_bytes();
-        self.keep(row, &[r.content_type, v0, v1, l0, l1], 5);
-        let dir = ev.dir.map_or(0, Dir::index);
+    /// A TLS record's row was built: its connection and the totals count it.
+    pub(super) fn tls_record(&mut self, row: &Row) {
+        let dir = row.dir.map_or(0, Dir::index);
         self.stats.add_tls_record(dir, row);
-        let c = self.conn_mut(ev.conn, ev.ts);
+        let c = self.conn_mut(row.conn, row.ts);
         let t = c.tls.get_or_insert_with(TlsInfo::default);
         t.records[dir] += 1;
-        t.bytes[dir] += 5 + u64::from(r.length);
-        t.decrypted += u64::from(r.plaintext.is_some());
+        t.bytes[dir] += 5 + row.payload_len;
+        t.decrypted += u64::from(row.tls_plaintext().is_some());
         // The server's first word an alert, not a ServerHello: this port did not speak TLS.
-        if ev.dir == Some(Dir::S2c) && r.content_type == ALERT && !t.server_hello {
-            self.hello_unanswered(ev.conn);
+        if row.dir == Some(Dir::S2c) && row.opcode == ALERT && !t.server_hello {
+            self.hello_unanswered(row.conn);
         }
     }
 
-    pub(super) fn tls_handshake(&mut self, ev: &Event, h: &TlsHandshake, row: &mut Row) {
-        row.kind = RowKind::TlsHandshake;
-        row.payload_len = h.bytes;
-        if h.encrypted {
-            row.flags |= flags::ENCRYPTED;
-        }
-        // The host name kept as the row's bytes: a search for it finds the hello.
-        if let Some(sni) = &h.hello.sni {
-            self.keep(row, sni.as_bytes(), KEEP_HEAD);
-        }
+    pub(super) fn tls_handshake(&mut self, row: &mut Row, h: HandshakeSide) {
         row.extra = u32::try_from(self.tls.handshakes.len()).unwrap_or(u32::MAX);
-        self.tls.handshakes.push(HandshakeSide {
-            msg: h.msg,
-            hello: h.hello.clone(),
-            server: h.server.clone(),
-        });
+        let (msg, server) = (h.msg, h.server.as_ref().map(|s| (s.version, s.suite)));
+        self.tls.handshakes.push(h);
         let at = u32::try_from(self.rows.len()).ok();
-        let c = self.conn_mut(ev.conn, ev.ts);
+        let c = self.conn_mut(row.conn, row.ts);
         let t = c.tls.get_or_insert_with(TlsInfo::default);
-        match h.msg {
-            "client_hello" if ev.dir != Some(Dir::S2c) => t.hello_row = at,
+        match msg {
+            "client_hello" if row.dir != Some(Dir::S2c) => t.hello_row = at,
             "server_hello" => {
                 t.server_hello = true;
                 t.hello_row = None;
-                if let Some(s) = &h.server {
-                    t.version = Some(s.version);
-                    t.suite = Some(s.suite);
+                if let Some((version, suite)) = server {
+                    t.version = Some(version);
+                    t.suite = Some(suite);
                 }
             }
             _ => {}
         }
     }
 
-    pub(super) fn tls_keys(&mut self, ev: &Event, k: &TlsKeys, row: &mut Row) {
-        row.kind = RowKind::TlsKeys;
-        row.code = k.version;
-        if k.decrypting {
-            row.flags |= flags::ENCRYPTED;
-        }
+    pub(super) fn tls_keys(&mut self, row: &mut Row, k: TlsKeys) {
         row.extra = u32::try_from(self.tls.keys.len()).unwrap_or(u32::MAX);
-        self.tls.keys.push(k.clone());
-        let c = self.conn_mut(ev.conn, ev.ts);
+        let c = self.conn_mut(row.conn, row.ts);
         let t = c.tls.get_or_insert_with(TlsInfo::default);
         t.decrypting = Some(k.decrypting);
         t.version.get_or_insert(k.version);
         t.suite.get_or_insert(k.suite);
+        self.tls.keys.push(k);
     }
 
     /// The connection ended: a ClientHello still waiting for its ServerHello never got one.
