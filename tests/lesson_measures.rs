@@ -167,8 +167,10 @@ fn polling_at_2_hz_sees_older_prices_than_push() {
     assert!(poll >= 20.0, "polling at 2 Hz saw prices {poll} ms old");
     for push in ["long-poll", "sse", "ws"] {
         let ms = cell(&r[0], push, "latency_ms").unwrap();
+        // Relative to polling: a loaded machine (CI runs tests side by side) delays every
+        // delivery by some milliseconds, polling's staleness by a good part of a period.
         assert!(
-            ms < 10.0 && ms < poll,
+            ms < 50.0 && ms < poll / 2.0,
             "{push}: {ms} ms against poll {poll} ms"
         );
         // Six updates at most twice a second: at least five half-second gaps.
