@@ -126,9 +126,10 @@ impl Sandbox {
     }
 
     pub fn open_ws(&mut self) {
+        // Queued before the task starts: a quick "→ 101" must not be overwritten by it.
+        self.note(crate::tr!("sandbox.opening"));
         self.sockets
             .push(ws_link::open(&self.rt, self.addr, self.tx.clone()));
-        self.note(crate::tr!("sandbox.opening"));
     }
 
     /// The newest WebSocket still open, for the composer; one is opened when none is.
