@@ -57,12 +57,17 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
             k.extend(&log);
         }
     }
-    // The file is read on a second core where there is one.
-    let (file, prefetch): (Box<dyn std::io::Read>, _) =
-        match crate::capture::prefetch::Prefetch::spawn(file) {
-            Ok(p) => (Box::new(io::empty()), Some(p)),
+    // A regular file is mapped (no copy at all); anything else is read on a second core where
+    // there is one.
+    use crate::capture::pcap::Feed;
+    let (file, feed): (Box<dyn std::io::Read>, _) = match crate::capture::mapped::Mapped::map(&file)
+    {
+        Some(m) => (Box::new(io::empty()), Some(Feed::Mapped(m))),
+        None => match crate::capture::prefetch::Prefetch::spawn(file) {
+            Ok(p) => (Box::new(io::empty()), Some(Feed::Prefetch(p))),
             Err(file) => (Box::new(file), None),
-        };
+        },
+    };
     let format = if args.json {
         Format::Json
     } else if args.summary {
@@ -118,10 +123,10 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
     };
     // Counts read no previews: the decoders keep none.
     let result = match format {
-        Format::Summary => crate::proto::lean::scoped(|| {
-            replay::replay_prefetched(file, prefetch, keys, &mut sink)
-        }),
-        _ => replay::replay_prefetched(file, prefetch, keys, &mut sink),
+        Format::Summary => {
+            crate::proto::lean::scoped(|| replay::replay_fed(file, feed, keys, &mut sink))
+        }
+        _ => replay::replay_fed(file, feed, keys, &mut sink),
     };
     if write_failed.is_none() {
         write_failed = out.write_all(&lines).err();

@@ -4,8 +4,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::io::Read;
 
 use crate::capture::packet::parse_tcp;
-use crate::capture::pcap::{CaptureError, CaptureReader};
-use crate::capture::prefetch::Prefetch;
+use crate::capture::pcap::{CaptureError, CaptureReader, Feed};
 use crate::capture::reassembly::{self, Reassembler, StreamEvent};
 use crate::proto::conn::Connection;
 use crate::proto::event::{CloseHow, Event, TcpClose, TcpOpen};
@@ -70,17 +69,17 @@ pub fn replay_with_keys<R: Read>(
     keys: SharedKeys,
     sink: &mut impl FnMut(&Event, Timestamp),
 ) -> Result<Outcome, CaptureError> {
-    replay_prefetched(reader, None, keys, sink)
+    replay_fed(reader, None, keys, sink)
 }
 
-/// As `replay_with_keys`, the file read from `prefetch`'s buffers when given (not `reader`).
-pub fn replay_prefetched<R: Read>(
+/// As `replay_with_keys`, the file read from `feed` when given (not `reader`).
+pub fn replay_fed<R: Read>(
     reader: R,
-    prefetch: Option<Prefetch>,
+    feed: Option<Feed>,
     keys: SharedKeys,
     sink: &mut impl FnMut(&Event, Timestamp),
 ) -> Result<Outcome, CaptureError> {
-    replay_owned_prefetched(reader, prefetch, keys, &mut |ev, origin| sink(&ev, origin))
+    replay_owned_fed(reader, feed, keys, &mut |ev, origin| sink(&ev, origin))
 }
 
 /// As `replay_with_keys`, each event handed over by value: a sink that keeps events (the TUI's
@@ -90,16 +89,16 @@ pub fn replay_owned<R: Read>(
     keys: SharedKeys,
     sink: &mut impl FnMut(Event, Timestamp),
 ) -> Result<Outcome, CaptureError> {
-    replay_owned_prefetched(reader, None, keys, sink)
+    replay_owned_fed(reader, None, keys, sink)
 }
 
-fn replay_owned_prefetched<R: Read>(
+fn replay_owned_fed<R: Read>(
     reader: R,
-    prefetch: Option<Prefetch>,
+    feed: Option<Feed>,
     keys: SharedKeys,
     sink: &mut impl FnMut(Event, Timestamp),
 ) -> Result<Outcome, CaptureError> {
-    let mut capture = CaptureReader::with_prefetch(reader, prefetch)?;
+    let mut capture = CaptureReader::with_feed(reader, feed)?;
     capture.learn_secrets_into(keys.clone());
     let mut outcome = Outcome::default();
     let mut streams = Streams::default();

@@ -1,6 +1,7 @@
 //! Sources of bytes: capture files (pure), and the live tap on the server's sockets.
 
 mod flow_table;
+pub mod mapped;
 pub mod packet;
 pub mod pcap;
 pub mod prefetch;

@@ -14,6 +14,7 @@ use std::ops::Range;
 
 use pcap_parser::{SHB_MAGIC, parse_pcap_header};
 
+use super::mapped::Mapped;
 use super::prefetch::{HEADROOM, Prefetch};
 use crate::proto::Timestamp;
 use ng::{BlockError, Section};
@@ -103,6 +104,44 @@ impl From<io::Error> for Stop {
     }
 }
 
+/// Where the bytes come from when not from the reader itself.
+pub enum Feed {
+    /// A reader thread's buffers.
+    Prefetch(Prefetch),
+    /// The whole file, mapped.
+    Mapped(Mapped),
+}
+
+/// The bytes packets are handed out from: the reader's buffer, or the mapped file.
+enum Buf {
+    Owned(Vec<u8>),
+    Mapped(Mapped),
+}
+
+impl std::ops::Deref for Buf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Buf::Owned(v) => v,
+            Buf::Mapped(m) => m,
+        }
+    }
+}
+
+impl Buf {
+    /// The buffer to fill. A mapped file is whole and never filled, so this copy is never
+    /// made; it only keeps the type honest.
+    fn owned(&mut self) -> &mut Vec<u8> {
+        if let Buf::Mapped(m) = self {
+            *self = Buf::Owned(m.to_vec());
+        }
+        match self {
+            Buf::Owned(v) => v,
+            Buf::Mapped(_) => unreachable!("replaced just above"),
+        }
+    }
+}
+
 /// Reads packets one at a time from a pcap or pcapng stream.
 ///
 /// Errors: a corrupt packet in pcapng (unknown interface, unreadable block) is reported and
@@ -111,7 +150,7 @@ impl From<io::Error> for Stop {
 /// therefore report every `Err` and keep calling until `Ok(None)`.
 pub struct CaptureReader<R: Read> {
     reader: R,
-    buf: Vec<u8>,
+    buf: Buf,
     start: usize,
     end: usize,
     /// File offset of `buf[start]`.
@@ -137,19 +176,28 @@ impl<R: Read> CaptureReader<R> {
 
     /// As `new`, reading `prefetch`'s buffers (when given) rather than `reader`.
     pub fn with_prefetch(reader: R, prefetch: Option<Prefetch>) -> Result<Self, CaptureError> {
+        Self::with_feed(reader, prefetch.map(Feed::Prefetch))
+    }
+
+    /// As `new`, reading `feed` (when given) rather than `reader`.
+    pub fn with_feed(reader: R, feed: Option<Feed>) -> Result<Self, CaptureError> {
         // Never empty: the magic is looked at even when the file is.
-        let buf = if prefetch.is_some() {
-            vec![0; 16]
-        } else {
-            vec![0; INITIAL_BUFFER]
+        let (buf, end, prefetch) = match feed {
+            None => (Buf::Owned(vec![0; INITIAL_BUFFER]), 0, None),
+            Some(Feed::Prefetch(p)) => (Buf::Owned(vec![0; 16]), 0, Some(p)),
+            Some(Feed::Mapped(m)) => {
+                let len = m.len();
+                (Buf::Mapped(m), len, None)
+            }
         };
+        let mapped = matches!(buf, Buf::Mapped(_));
         let mut this = CaptureReader {
             reader,
             buf,
             start: 0,
-            end: 0,
+            end,
             offset: 0,
-            eof: false,
+            eof: mapped,
             done: false,
             format: CaptureFormat::Pcapng,
             layout: Layout::Ng(Section::default()),
@@ -215,6 +263,9 @@ impl<R: Read> CaptureReader<R> {
             Layout::Legacy { .. } => self.next_legacy(),
             Layout::Ng(_) => self.next_ng(),
         };
+        if let Buf::Mapped(m) = &self.buf {
+            m.read_to(self.start);
+        }
         match step {
             Ok(Some(f)) => {
                 self.last_ts = f.ts;
@@ -382,8 +433,13 @@ impl<R: Read> CaptureReader<R> {
         if self.prefetch.is_some() {
             return self.fill_prefetched(need);
         }
-        if self.buf.len() - self.start < need {
-            self.buf.copy_within(self.start..self.end, 0);
+        // A mapped file is all there already.
+        if self.eof {
+            return Ok(false);
+        }
+        let buf = self.buf.owned();
+        if buf.len() - self.start < need {
+            buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
         }
@@ -392,11 +448,11 @@ impl<R: Read> CaptureReader<R> {
                 return Ok(false);
             }
             // Grow only as data arrives, so a bogus length at the end of a file costs nothing.
-            if self.end == self.buf.len() {
-                let grown = (self.buf.len() * 2).min(need);
-                self.buf.resize(grown, 0);
+            if self.end == buf.len() {
+                let grown = (buf.len() * 2).min(need);
+                buf.resize(grown, 0);
             }
-            match self.reader.read(&mut self.buf[self.end..]) {
+            match self.reader.read(&mut buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -423,14 +479,15 @@ impl<R: Read> CaptureReader<R> {
                 return Ok(false);
             }
             let rest = self.end - self.start;
+            let buf = self.buf.owned();
             if rest <= HEADROOM {
-                next[HEADROOM - rest..HEADROOM].copy_from_slice(&self.buf[self.start..self.end]);
-                p.give_back(std::mem::replace(&mut self.buf, next));
+                next[HEADROOM - rest..HEADROOM].copy_from_slice(&buf[self.start..self.end]);
+                p.give_back(std::mem::replace(buf, next));
                 self.start = HEADROOM - rest;
             } else {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.buf.truncate(rest);
-                self.buf.extend_from_slice(&next[HEADROOM..]);
+                buf.copy_within(self.start..self.end, 0);
+                buf.truncate(rest);
+                buf.extend_from_slice(&next[HEADROOM..]);
                 self.start = 0;
                 p.give_back(next);
             }
@@ -442,7 +499,10 @@ impl<R: Read> CaptureReader<R> {
     /// `fill`, with the bytes moved to the start of the buffer (for the file header).
     fn fill_front(&mut self, need: usize) -> io::Result<bool> {
         let got = self.fill(need)?;
-        self.buf.copy_within(self.start..self.end, 0);
+        if self.start == 0 {
+            return Ok(got);
+        }
+        self.buf.owned().copy_within(self.start..self.end, 0);
         self.end -= self.start;
         self.start = 0;
         Ok(got)

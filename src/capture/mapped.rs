@@ -1,0 +1,194 @@
+//! A capture file mapped into memory: packets are read where the page cache holds them, with
+//! no copy at all (the kernel's copy into a buffer was half of `replay --summary`'s time).
+//!
+//! The page cache is far memory on a VM: a thread on the second core reads ahead of the
+//! decoders (one load per cache line, no copy) so that they find the bytes in a near cache, and
+//! lets go of the pages behind them so that the resident set stays a few MiB.
+//!
+//! A mapped file that another program shrinks while it is read would kill the process with
+//! SIGBUS; the handler installed here turns that into a message naming what happened.
+
+use std::fs::File;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use memmap2::{Advice, Mmap, MmapOptions};
+
+/// Files smaller than this are read, not mapped: a mapping costs more than it saves.
+const MIN_MAPPED: u64 = 1 << 20;
+/// How far ahead of the decoders the read-ahead thread goes.
+const AHEAD: usize = 2 << 20;
+/// Read ahead in steps of this many bytes.
+const STEP: usize = 128 << 10;
+/// Pages this far behind the decoders are let go (they stay in the page cache).
+const BEHIND: usize = 512 << 10;
+/// How long the read-ahead thread waits when it is far enough ahead (the decoders read about
+/// 100 KiB in that time).
+const NAP: Duration = Duration::from_micros(100);
+
+/// Where the decoders are, and whether the read-ahead thread should stop.
+#[derive(Default)]
+struct Progress {
+    at: AtomicUsize,
+    stop: AtomicBool,
+}
+
+/// A whole capture file, mapped read-only.
+pub struct Mapped {
+    map: Mmap,
+    progress: Arc<Progress>,
+    ahead: Option<JoinHandle<()>>,
+}
+
+impl Mapped {
+    /// Maps `file` when it is a regular file worth mapping; `None` otherwise (a pipe, a device,
+    /// a small file, or a system that refuses), and the caller reads it as before.
+    pub fn map(file: &File) -> Option<Mapped> {
+        Self::map_from(file, MIN_MAPPED)
+    }
+
+    /// As `map`, for files of at least `min` bytes.
+    pub fn map_from(file: &File, min: u64) -> Option<Mapped> {
+        let meta = file.metadata().ok()?;
+        if !meta.is_file() || meta.len() < min || usize::try_from(meta.len()).is_err() {
+            return None;
+        }
+        guard_sigbus();
+        // SAFETY: the mapping is read-only and private to this process. Another program may
+        // still change the file under it: new bytes are then read as they are (a capture is
+        // checked as it is parsed), and a file cut shorter is caught by the SIGBUS handler.
+        let map = unsafe { MmapOptions::new().map(file) }.ok()?;
+        let _ = map.advise(Advice::Sequential);
+        let progress = Arc::<Progress>::default();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let ahead = (cores > 1)
+            .then(|| {
+                let (base, len, p) = (map.as_ptr() as usize, map.len(), progress.clone());
+                std::thread::Builder::new()
+                    .name("capture-ahead".into())
+                    .spawn(move || read_ahead(base, len, &p))
+                    .ok()
+            })
+            .flatten();
+        Some(Mapped {
+            map,
+            progress,
+            ahead,
+        })
+    }
+
+    /// The decoders have read up to `offset`.
+    pub fn read_to(&self, offset: usize) {
+        self.progress.at.store(offset, Ordering::Relaxed);
+    }
+}
+
+/// Touches each cache line of the mapping (at `base`, `len` bytes) a little ahead of the
+/// decoders, and lets go of the pages well behind them.
+fn read_ahead(base: usize, len: usize, p: &Progress) {
+    let (mut at, mut released) = (0usize, 0usize);
+    while at < len && !p.stop.load(Ordering::Relaxed) {
+        let reader = p.at.load(Ordering::Relaxed);
+        let behind = reader.saturating_sub(BEHIND) & !4095;
+        if behind > released {
+            // SAFETY: a page-aligned range inside the mapping; on a private read-only file
+            // mapping this only drops the page table entries (the next read faults them back).
+            unsafe {
+                libc::madvise(
+                    (base + released) as *mut libc::c_void,
+                    behind - released,
+                    libc::MADV_DONTNEED,
+                );
+            }
+            released = behind;
+        }
+        if at > reader + AHEAD {
+            std::thread::sleep(NAP);
+            continue;
+        }
+        // Overtaken: what is behind the decoders needs no reading ahead.
+        at = at.max(reader & !63);
+        let end = (at + STEP).min(len);
+        let mut sum = 0u8;
+        while at < end {
+            // SAFETY: `at` is inside the mapping, which outlives this thread (joined on drop).
+            sum = sum.wrapping_add(unsafe { std::ptr::read_volatile((base + at) as *const u8) });
+            at += 64;
+        }
+        std::hint::black_box(sum);
+        at = end;
+    }
+}
+
+impl Drop for Mapped {
+    fn drop(&mut self) {
+        self.progress.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.ahead.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Deref for Mapped {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+/// The handler's line, made in the learner's language before it can be needed.
+#[cfg(unix)]
+static SHRANK: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+#[cfg(unix)]
+fn guard_sigbus() {
+    use std::sync::Once;
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = SHRANK.set(format!("duplex: {}\n", crate::tr!("cli.err.file_shrank")).into_bytes());
+        // SAFETY: the handler only calls async-signal-safe functions (write, _exit).
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigbus as *const () as usize;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn guard_sigbus() {}
+
+#[cfg(unix)]
+extern "C" fn on_sigbus(_: libc::c_int) {
+    // Only reads what was set before the handler was installed: no allocation, no lock.
+    let text = SHRANK.get().map_or(&b"duplex: SIGBUS\n"[..], |t| &t[..]);
+    // SAFETY: write and _exit are async-signal-safe.
+    unsafe {
+        libc::write(2, text.as_ptr().cast(), text.len());
+        libc::_exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn small_files_and_pipes_are_not_mapped() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&[0; 1000]).unwrap();
+        assert!(Mapped::map(f.as_file()).is_none());
+        f.write_all(&vec![7; MIN_MAPPED as usize]).unwrap();
+        let m = Mapped::map(f.as_file()).expect("a regular file of 1 MiB is mapped");
+        assert_eq!(m.len(), 1000 + MIN_MAPPED as usize);
+        assert_eq!(m[1000], 7);
+        if let Ok(null) = File::open("/dev/null") {
+            assert!(Mapped::map(&null).is_none());
+        }
+    }
+}
