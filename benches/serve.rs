@@ -2,7 +2,8 @@
 //! the tap on and off, client and server on one current-thread runtime (one CPU: on a 2-core VM
 //! cross-thread hops are noise bigger than the tap).
 //!
-//!     cargo bench --bench serve [-- --trips N] [--runs N] [--no-chat] [--only bare|off|tap|decode]
+//!     cargo bench --bench serve [-- --trips N] [--runs N] [--no-chat] [--chat-one-thread]
+//!                                   [--only bare|off|tap|decode]
 //!
 //! Four servers: a bare tokio-tungstenite echo loop built here (the floor: same read buffer and
 //! limits as the server's `/ws/echo`, no hyper, no routes), and the built-in server three ways,
@@ -16,7 +17,10 @@
 //!
 //! Then, when the build has `/ws/chat`: 1,000 concurrent chat clients in one room (tapped and
 //! decoded, as `duplex serve` runs): delivery latency of messages sent one at a time (p50, p99),
-//! and deliveries per second of a burst.
+//! and deliveries per second of a burst. The chat's server runs on a multi-thread runtime of its
+//! own, as `duplex serve` builds it, and the clients on the bench's thread, as other programs
+//! would; `--chat-one-thread` puts the server on the clients' thread (every delivery then pays
+//! for the client's read as well).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
     let mut trips = 5000u32;
     let mut runs = 15usize;
     let mut chat = true;
+    let mut chat_one_thread = false;
     let mut only = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -77,6 +82,8 @@ fn main() -> ExitCode {
             "--trips" => trips = num().unwrap_or(trips).max(1),
             "--runs" => runs = num().unwrap_or(runs as u32).max(1) as usize,
             "--no-chat" => chat = false,
+            // The chat's server on the clients' thread (worst case) rather than its own runtime.
+            "--chat-one-thread" => chat_one_thread = true,
             // One server alone, for a profiler: bare, off, tap or decode.
             "--only" => only = args.next(),
             _ => {} // cargo passes --bench
@@ -86,7 +93,7 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    match rt.block_on(bench(trips, runs, chat, only.as_deref())) {
+    match rt.block_on(bench(trips, runs, chat, chat_one_thread, only.as_deref())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("serve bench: {e}");
@@ -218,7 +225,13 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-async fn bench(trips: u32, runs: usize, chat_too: bool, only: Option<&str>) -> Result<(), String> {
+async fn bench(
+    trips: u32,
+    runs: usize,
+    chat_too: bool,
+    chat_one_thread: bool,
+    only: Option<&str>,
+) -> Result<(), String> {
     let all = [Mode::Bare, Mode::Off, Mode::Tap, Mode::TapDecode];
     let modes: Vec<Mode> = match only {
         None => all.to_vec(),
@@ -275,7 +288,51 @@ async fn bench(trips: u32, runs: usize, chat_too: bool, only: Option<&str>) -> R
     if !chat_too {
         return Ok(());
     }
-    chat(&start(Mode::TapDecode).await.map_err(|e| e.to_string())?).await
+    // The chat runs as `duplex serve` does (tapped and decoded) unless `--only` names a mode.
+    let chat_mode = match modes[..] {
+        [m] if m != Mode::Bare => m,
+        _ => Mode::TapDecode,
+    };
+    let server = if chat_one_thread {
+        println!("chat: server {}, on the clients' thread", chat_mode.name());
+        start(chat_mode).await
+    } else {
+        println!(
+            "chat: server {}, on its own multi-thread runtime as `duplex serve` runs it; the clients on another thread",
+            chat_mode.name()
+        );
+        start_apart(chat_mode)
+    };
+    chat(&server.map_err(|e| e.to_string())?).await
+}
+
+/// `start` on a runtime of its own, built as `duplex serve` builds it, on its own threads.
+fn start_apart(mode: Mode) -> std::io::Result<Running> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => return drop(tx.send(Err(e))),
+        };
+        rt.block_on(async {
+            match start(mode).await {
+                Ok(running) => {
+                    let (stop, stopped) = oneshot::channel::<()>();
+                    let _ = tx.send(Ok((running.addr, stop)));
+                    let _ = stopped.await;
+                }
+                Err(e) => drop(tx.send(Err(e))),
+            }
+        });
+        rt.shutdown_timeout(Duration::from_millis(100));
+    });
+    let (addr, stop) = rx
+        .recv()
+        .map_err(|_| std::io::Error::other("the server thread ended"))??;
+    Ok(Running { addr, _stop: stop })
 }
 
 /// 1,000 concurrent chat clients on `/ws/chat`: how long they take to connect, and how long one
@@ -295,22 +352,24 @@ async fn chat(server: &Running) -> Result<(), String> {
     let started = Instant::now();
     for i in 0..CHAT_CLIENTS {
         let path = format!("{room}&name=r{i}");
-        let (mut ws, status) = Ws::connect(server.addr, &path, &[])
+        let (ws, status) = Ws::connect(server.addr, &path, &[])
             .await
             .map_err(|e| e.to_string())?;
         if status != 101 {
             return Err(format!("/ws/chat answered {status}"));
         }
         let got = got_tx.clone();
-        tokio::spawn(async move {
-            while let Ok(Some(m)) = ws.next(CHAT_IDLE).await {
+        // One time limit for the client's whole life, not a timer per message.
+        let mut ws = ws.into_inner();
+        tokio::spawn(tokio::time::timeout(CHAT_LIFE, async move {
+            while let Some(Ok(m)) = ws.next().await {
                 if let Message::Text(t) = m
                     && let Some((seq, sent)) = bench_stamp(t.as_str())
                 {
                     let _ = got.send((seq, t0.elapsed().saturating_sub(sent)));
                 }
             }
-        });
+        }));
     }
     drop(got_tx);
     let connected = started.elapsed();
@@ -320,7 +379,11 @@ async fn chat(server: &Running) -> Result<(), String> {
 
     // Latency: one message at a time, each delivered to every client before the next.
     let mut latencies = Vec::with_capacity(CHAT_LATENCY_MSGS as usize * CHAT_CLIENTS);
-    for seq in 0..CHAT_LATENCY_MSGS {
+    let msgs: u32 = std::env::var("CHAT_MSGS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(CHAT_LATENCY_MSGS);
+    for seq in 0..msgs {
         send_stamped(&mut sender, seq, t0).await?;
         latencies.extend(
             collect(&mut got_rx, &mut sender, 1)
@@ -364,7 +427,7 @@ async fn chat(server: &Running) -> Result<(), String> {
     Ok(())
 }
 
-const CHAT_IDLE: Duration = Duration::from_secs(30);
+const CHAT_LIFE: Duration = Duration::from_secs(120);
 const CHAT_LATENCY_MSGS: u32 = 20;
 const CHAT_BURST: u32 = 50;
 

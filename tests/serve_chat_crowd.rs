@@ -313,3 +313,29 @@ fn a_crowd_joining_one_by_one_reaches_a_reader_that_keeps_up_in_few_frames() {
     );
     eprintln!("{} joins heard in {frames} frames", CROWD - 1);
 }
+
+/// The live routes read through a small buffer (2 KiB): a message several times that size still
+/// arrives whole, and goes out whole to the room.
+#[test]
+fn a_message_bigger_than_the_read_buffer_arrives_whole() {
+    let s = Server::start(&[]);
+    let mut a = ws_connect(s.port, "/ws/chat?room=big&name=a");
+    let mut b = ws_connect(s.port, "/ws/chat?room=big&name=b");
+    // Two thousand three-byte characters: 6,000 bytes of text in one frame.
+    let text = "字".repeat(2000);
+    a.send(Message::text(json!({ "text": text }).to_string()))
+        .unwrap();
+    let deadline = Instant::now() + BOUND;
+    let heard = loop {
+        assert!(Instant::now() < deadline, "no message heard");
+        if let Message::Text(t) = b.read().unwrap() {
+            let m: Value = serde_json::from_str(t.as_str()).unwrap();
+            if m["type"] == "msg" {
+                break m;
+            }
+        }
+    };
+    assert_eq!(heard["from"], "a");
+    assert_eq!(heard["text"].as_str().map(str::len), Some(6000));
+    assert_eq!(heard["text"], text.as_str());
+}

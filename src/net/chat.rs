@@ -256,7 +256,10 @@ async fn client(mut ws: Ws, shared: Shared, room: String, wanted: String) {
             items = outbox.take() => {
                 let Some(items) = items else { break End::TooSlow };
                 // Too slow mid-write: what is still unwritten is dropped with the connection.
+                // The write first: when it ends at once (the socket had room), nothing waits
+                // on `slowed`.
                 let written = tokio::select! {
+                    biased;
                     r = tokio::time::timeout(STALL, write(&mut ws, &room, items)) => r,
                     () = outbox.slowed() => break End::TooSlow,
                 };

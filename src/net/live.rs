@@ -36,7 +36,7 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let config = WebSocketConfig::default()
-        .read_buffer_size(super::limits::WS_READ_BUFFER)
+        .read_buffer_size(super::limits::LIVE_READ_BUFFER)
         .max_message_size(Some(MAX_MESSAGE));
     upgrade_with(req, shared, config, run)
 }
