@@ -23,8 +23,10 @@ const MIN_MAPPED: u64 = 1 << 20;
 const AHEAD: usize = 2 << 20;
 /// Read ahead in steps of this many bytes.
 const STEP: usize = 128 << 10;
-/// Pages this far behind the decoders are let go (they stay in the page cache).
+/// Pages this far behind the decoders are let go (they stay in the page cache), this many at a
+/// time.
 const BEHIND: usize = 512 << 10;
+const RELEASE: usize = 1 << 20;
 /// How long the read-ahead thread waits when it is far enough ahead (the decoders read about
 /// 100 KiB in that time).
 const NAP: Duration = Duration::from_micros(100);
@@ -93,7 +95,9 @@ fn read_ahead(base: usize, len: usize, p: &Progress) {
     while at < len && !p.stop.load(Ordering::Relaxed) {
         let reader = p.at.load(Ordering::Relaxed);
         let behind = reader.saturating_sub(BEHIND) & !4095;
-        if behind > released {
+        // In steps: each release flushes the decoders' core's TLB (an interrupt, on a VM an
+        // exit), which at every STEP cost more than the release saved.
+        if behind >= released + RELEASE {
             // SAFETY: a page-aligned range inside the mapping; on a private read-only file
             // mapping this only drops the page table entries (the next read faults them back).
             unsafe {
