@@ -27,6 +27,8 @@ const STEP: usize = 128 << 10;
 /// time.
 const BEHIND: usize = 512 << 10;
 const RELEASE: usize = 1 << 20;
+/// How far the decoders may get past what was let go before they let go themselves.
+const LATE: usize = 8 << 20;
 /// How long the read-ahead thread waits when it is far enough ahead (the decoders read about
 /// 100 KiB in that time).
 const NAP: Duration = Duration::from_micros(100);
@@ -36,11 +38,20 @@ const NAP: Duration = Duration::from_micros(100);
 struct Progress {
     at: AtomicUsize,
     stop: AtomicBool,
+    /// The mapping before this offset has been let go (by either thread).
+    released: Released,
 }
+
+/// On a cache line of its own: the decoders write `at` at every packet.
+#[derive(Default)]
+#[repr(align(64))]
+struct Released(AtomicUsize);
 
 /// A whole capture file, mapped read-only.
 pub struct Mapped {
     map: Mmap,
+    /// Where the decoders last looked at what was let go.
+    checked: usize,
     progress: Arc<Progress>,
     ahead: Option<JoinHandle<()>>,
 }
@@ -77,37 +88,37 @@ impl Mapped {
             .flatten();
         Some(Mapped {
             map,
+            checked: 0,
             progress,
             ahead,
         })
     }
 
     /// The decoders have read up to `offset`.
-    pub fn read_to(&self, offset: usize) {
+    pub fn read_to(&mut self, offset: usize) {
         self.progress.at.store(offset, Ordering::Relaxed);
+        // Once a MiB, a look at whether the read-ahead thread keeps letting go: if it was not
+        // scheduled for a while, the decoders let go themselves (the resident set stays bounded).
+        if offset >> 20 != self.checked >> 20 {
+            self.checked = offset;
+            let released = self.progress.released.0.load(Ordering::Relaxed);
+            if offset > released + LATE {
+                release(self.map.as_ptr() as usize, &self.progress, offset - BEHIND);
+            }
+        }
     }
 }
 
 /// Touches each cache line of the mapping (at `base`, `len` bytes) a little ahead of the
 /// decoders, and lets go of the pages well behind them.
 fn read_ahead(base: usize, len: usize, p: &Progress) {
-    let (mut at, mut released) = (0usize, 0usize);
+    let mut at = 0usize;
     while at < len && !p.stop.load(Ordering::Relaxed) {
         let reader = p.at.load(Ordering::Relaxed);
-        let behind = reader.saturating_sub(BEHIND) & !4095;
         // In steps: each release flushes the decoders' core's TLB (an interrupt, on a VM an
         // exit), which at every STEP cost more than the release saved.
-        if behind >= released + RELEASE {
-            // SAFETY: a page-aligned range inside the mapping; on a private read-only file
-            // mapping this only drops the page table entries (the next read faults them back).
-            unsafe {
-                libc::madvise(
-                    (base + released) as *mut libc::c_void,
-                    behind - released,
-                    libc::MADV_DONTNEED,
-                );
-            }
-            released = behind;
+        if reader >= p.released.0.load(Ordering::Relaxed) + BEHIND + RELEASE {
+            release(base, p, reader - BEHIND);
         }
         if at > reader + AHEAD {
             std::thread::sleep(NAP);
@@ -124,6 +135,23 @@ fn read_ahead(base: usize, len: usize, p: &Progress) {
         }
         std::hint::black_box(sum);
         at = end;
+    }
+}
+
+/// Lets go of the mapping (at `base`) up to `until`, rounded down to a page.
+fn release(base: usize, p: &Progress, until: usize) {
+    let until = until & !4095;
+    let from = p.released.0.fetch_max(until, Ordering::Relaxed);
+    if until > from {
+        // SAFETY: a page-aligned range inside the mapping; on a private read-only file mapping
+        // this only drops the page table entries (the next read faults them back in).
+        unsafe {
+            libc::madvise(
+                (base + from) as *mut libc::c_void,
+                until - from,
+                libc::MADV_DONTNEED,
+            );
+        }
     }
 }
 

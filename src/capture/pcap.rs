@@ -263,7 +263,7 @@ impl<R: Read> CaptureReader<R> {
             Layout::Legacy { .. } => self.next_legacy(),
             Layout::Ng(_) => self.next_ng(),
         };
-        if let Buf::Mapped(m) = &self.buf {
+        if let Buf::Mapped(m) = &mut self.buf {
             m.read_to(self.start);
         }
         match step {
