@@ -7,6 +7,7 @@
 //! refilling and error reporting are done here so that an I/O error keeps its cause and a cut
 //! file names the packet it cut.
 
+mod buf;
 mod ng;
 
 use std::io::{self, Read};
@@ -14,9 +15,10 @@ use std::ops::Range;
 
 use pcap_parser::{SHB_MAGIC, parse_pcap_header};
 
-use super::mapped::Mapped;
 use super::prefetch::{HEADROOM, Prefetch};
 use crate::proto::Timestamp;
+use buf::Buf;
+pub use buf::Feed;
 use ng::{BlockError, Section};
 
 const INITIAL_BUFFER: usize = 1 << 20;
@@ -101,44 +103,6 @@ enum Stop {
 impl From<io::Error> for Stop {
     fn from(e: io::Error) -> Self {
         Stop::Fatal(CaptureError::Io(e))
-    }
-}
-
-/// Where the bytes come from when not from the reader itself.
-pub enum Feed {
-    /// A reader thread's buffers.
-    Prefetch(Prefetch),
-    /// The whole file, mapped.
-    Mapped(Mapped),
-}
-
-/// The bytes packets are handed out from: the reader's buffer, or the mapped file.
-enum Buf {
-    Owned(Vec<u8>),
-    Mapped(Mapped),
-}
-
-impl std::ops::Deref for Buf {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Buf::Owned(v) => v,
-            Buf::Mapped(m) => m,
-        }
-    }
-}
-
-impl Buf {
-    /// The buffer to fill. A mapped file is whole and never filled, so this copy is never
-    /// made; it only keeps the type honest.
-    fn owned(&mut self) -> &mut Vec<u8> {
-        if let Buf::Mapped(m) = self {
-            *self = Buf::Owned(m.to_vec());
-        }
-        match self {
-            Buf::Owned(v) => v,
-            Buf::Mapped(_) => unreachable!("replaced just above"),
-        }
     }
 }
 
