@@ -25,14 +25,14 @@ pub(super) fn write_hot(buf: &mut Vec<u8>, ev: &Event, origin: Timestamp) -> boo
         return false;
     }
     buf.extend_from_slice(b"{\"kind\":");
-    string(buf, kind.name());
+    word(buf, kind.name());
     key(buf, b"conn");
     int(buf, ev.conn);
     key(buf, b"t");
     seconds(buf, ev.ts, origin);
     if let Some(dir) = ev.dir {
         key(buf, b"dir");
-        string(buf, dir.as_str());
+        word(buf, dir.as_str());
     }
     match kind {
         EventKind::TcpOpen(o) => {
@@ -45,12 +45,12 @@ pub(super) fn write_hot(buf: &mut Vec<u8>, ev: &Event, origin: Timestamp) -> boo
             }
         }
         EventKind::TcpClose(c) => {
-            key_str(buf, b"how", c.how.as_str());
+            key_word(buf, b"how", c.how.as_str());
             if let Some(by) = c.by {
-                key_str(buf, b"by", by.as_str());
+                key_word(buf, b"by", by.as_str());
             }
             if let Some(why) = c.why {
-                key_str(buf, b"why", why.as_str());
+                key_word(buf, b"why", why.as_str());
             }
         }
         EventKind::TcpFin => {}
@@ -79,7 +79,7 @@ pub(super) fn write_hot(buf: &mut Vec<u8>, ev: &Event, origin: Timestamp) -> boo
             int(buf, b.bytes);
             key(buf, b"wire_bytes");
             int(buf, b.wire_bytes);
-            key_str(buf, b"framing", framing_name(b.framing));
+            key_word(buf, b"framing", framing_name(b.framing));
             key(buf, b"complete");
             boolean(buf, b.complete);
             pairs_if_any(buf, b"trailers", &b.trailers);
@@ -87,9 +87,9 @@ pub(super) fn write_hot(buf: &mut Vec<u8>, ev: &Event, origin: Timestamp) -> boo
         EventKind::WsAbnormalClose(a) => {
             key(buf, b"code");
             int(buf, ABNORMAL_CLOSE_CODE);
-            key_str(buf, b"how", a.how.as_str());
+            key_word(buf, b"how", a.how.as_str());
             if let Some(by) = a.by {
-                key_str(buf, b"by", by.as_str());
+                key_word(buf, b"by", by.as_str());
             }
         }
         EventKind::WsFrame(f) => {
@@ -196,6 +196,21 @@ fn key(buf: &mut Vec<u8>, name: &[u8]) {
     buf.extend_from_slice(b",\"");
     buf.extend_from_slice(name);
     buf.extend_from_slice(b"\":");
+}
+
+/// A name of duplex's own (an event kind, a direction): quoted, with nothing to escape.
+#[inline]
+fn word(buf: &mut Vec<u8>, w: &'static str) {
+    debug_assert!(w.bytes().all(|b| ESCAPE[b as usize] == 0), "{w}");
+    buf.push(b'"');
+    buf.extend_from_slice(w.as_bytes());
+    buf.push(b'"');
+}
+
+#[inline]
+fn key_word(buf: &mut Vec<u8>, name: &[u8], w: &'static str) {
+    key(buf, name);
+    word(buf, w);
 }
 
 #[inline]
