@@ -1,6 +1,6 @@
 //! `TapHandle`: what the server and its tapped socket share about one connection.
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,6 +23,8 @@ struct HandleState {
     stall: AtomicU8,
     activity: Mutex<Activity>,
     farewell: Mutex<Option<Bytes>>,
+    /// Whether `farewell` holds bytes: every read looks, and nearly always finds none.
+    farewell_set: AtomicBool,
     /// Set when the server kills the connection: 1 with a FIN, 2 with an RST.
     kill: std::sync::atomic::AtomicU8,
     /// The tasks reading and writing the socket, woken by a kill.
@@ -276,6 +278,7 @@ impl TapHandle {
         if let Ok(mut f) = self.inner.farewell.lock() {
             *f = Some(bytes);
         }
+        self.inner.farewell_set.store(true, Ordering::Release);
     }
 
     /// Ends the connection at once, with no goodbye at any layer above TCP: the socket's reads
@@ -301,6 +304,9 @@ impl TapHandle {
     }
 
     pub(super) fn take_farewell(&self) -> Option<Bytes> {
+        if !self.inner.farewell_set.load(Ordering::Acquire) {
+            return None;
+        }
         self.inner.farewell.lock().ok().and_then(|mut f| f.take())
     }
 }
