@@ -3,7 +3,7 @@
 //! The file is read through one bounded buffer (1 MiB, grown up to 16 MiB for a single large
 //! record), and each packet is handed out as a slice into that buffer: no copy, no per-packet
 //! allocation; with a reader thread ([`Prefetch`]), its buffers are read as they are, not
-//! copied. pcap-parser decodes the file header and pcapng blocks; record headers, framing,
+//! copied, and a mapped file ([`Mapped`](super::mapped::Mapped)) is read where it lies. pcap-parser decodes the file header and pcapng blocks; record headers, framing,
 //! refilling and error reporting are done here so that an I/O error keeps its cause and a cut
 //! file names the packet it cut.
 
@@ -397,11 +397,13 @@ impl<R: Read> CaptureReader<R> {
         if self.prefetch.is_some() {
             return self.fill_prefetched(need);
         }
-        // A mapped file is all there already.
         if self.eof {
             return Ok(false);
         }
-        let buf = self.buf.owned();
+        // A mapped file is all there already.
+        let Some(buf) = self.buf.owned() else {
+            return Ok(false);
+        };
         if buf.len() - self.start < need {
             buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
@@ -443,7 +445,9 @@ impl<R: Read> CaptureReader<R> {
                 return Ok(false);
             }
             let rest = self.end - self.start;
-            let buf = self.buf.owned();
+            let Some(buf) = self.buf.owned() else {
+                return Ok(false);
+            };
             if rest <= HEADROOM {
                 next[HEADROOM - rest..HEADROOM].copy_from_slice(&buf[self.start..self.end]);
                 p.give_back(std::mem::replace(buf, next));
@@ -463,10 +467,10 @@ impl<R: Read> CaptureReader<R> {
     /// `fill`, with the bytes moved to the start of the buffer (for the file header).
     fn fill_front(&mut self, need: usize) -> io::Result<bool> {
         let got = self.fill(need)?;
-        if self.start == 0 {
+        let Some(buf) = self.buf.owned().filter(|_| self.start != 0) else {
             return Ok(got);
-        }
-        self.buf.owned().copy_within(self.start..self.end, 0);
+        };
+        buf.copy_within(self.start..self.end, 0);
         self.end -= self.start;
         self.start = 0;
         Ok(got)

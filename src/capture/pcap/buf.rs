@@ -28,15 +28,11 @@ impl std::ops::Deref for Buf {
 }
 
 impl Buf {
-    /// The buffer to fill. A mapped file is whole and never filled, so this copy is never
-    /// made; it only keeps the type honest.
-    pub(super) fn owned(&mut self) -> &mut Vec<u8> {
-        if let Buf::Mapped(m) = self {
-            *self = Buf::Owned(m.to_vec());
-        }
+    /// The buffer to fill; None for a mapped file, which is whole and never filled.
+    pub(super) fn owned(&mut self) -> Option<&mut Vec<u8>> {
         match self {
-            Buf::Owned(v) => v,
-            Buf::Mapped(_) => unreachable!("replaced just above"),
+            Buf::Owned(v) => Some(v),
+            Buf::Mapped(_) => None,
         }
     }
 }
