@@ -39,6 +39,11 @@ impl Clock {
         Timestamp(u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX))
     }
 
+    /// The instant of one of this clock's timestamps (no second look at the clock).
+    pub fn instant(&self, ts: Timestamp) -> Instant {
+        self.origin + std::time::Duration::from_nanos(ts.0)
+    }
+
     /// A timestamp of this clock as nanoseconds since the Unix epoch (for capture files).
     pub fn wall(&self, ts: Timestamp) -> Timestamp {
         Timestamp(self.wall.saturating_add(ts.0))
@@ -271,7 +276,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.handle.register_reader(cx.waker());
+        let r = this.poll_read_tapped(cx, buf);
+        // Registered only for a read that waits (most reads end at once): a kill that came
+        // before the registration is seen by the look that follows it.
+        if r.is_pending() {
+            this.handle.register_reader(cx.waker());
+            if this.handle.killed().is_some() {
+                cx.waker().wake_by_ref();
+            }
+        }
+        r
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> TapStream<S> {
+    fn poll_read_tapped(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self;
         if let Err(e) = this.check_kill() {
             return Poll::Ready(Err(e));
         }
@@ -306,14 +330,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
                     this.on_fin(Dir::C2s);
                 } else if !got.is_empty() {
                     this.handle.did_read(got.len());
-                    this.handle.touch(|a| {
+                    let ts = this.clock.now();
+                    this.handle.touch_at(this.clock.instant(ts), |a| {
                         if a.in_flight == 0 && a.head_since.is_none() {
                             a.head_since = a.last;
                         }
                         a.heard = true;
                         a.last_in = a.last;
                     });
-                    this.copy(Dir::C2s, got);
+                    this.copy_at(Dir::C2s, ts, got);
                 }
             }
             Poll::Ready(Err(e)) => this.on_error(e),
@@ -339,7 +364,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
         let r = Pin::new(&mut this.inner).poll_write(cx, buf);
         match &r {
             Poll::Ready(Ok(n)) => {
-                this.handle.touch(|a| a.write_since = None);
+                this.handle
+                    .touch_at(this.clock.instant(ts), |a| a.write_since = None);
                 this.copy_at(Dir::S2c, ts, buf.get(..*n).unwrap_or(buf));
             }
             Poll::Ready(Err(e)) => this.on_error(e),
@@ -371,7 +397,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TapStream<S> {
                     written.extend_from_slice(&b[..take]);
                     left -= take;
                 }
-                this.handle.touch(|a| a.write_since = None);
+                this.handle
+                    .touch_at(this.clock.instant(ts), |a| a.write_since = None);
                 this.copy_at(Dir::S2c, ts, &written);
             }
             Poll::Ready(Err(e)) => this.on_error(e),

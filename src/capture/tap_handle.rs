@@ -177,8 +177,13 @@ impl TapHandle {
     }
 
     pub(super) fn touch(&self, f: impl FnOnce(&mut Activity)) {
+        self.touch_at(Instant::now(), f);
+    }
+
+    /// As `touch`, at a time the caller has read already (a chunk's stamp).
+    pub(super) fn touch_at(&self, at: Instant, f: impl FnOnce(&mut Activity)) {
         if let Ok(mut a) = self.inner.activity.lock() {
-            a.last = Some(Instant::now());
+            a.last = Some(at);
             f(&mut a);
         }
     }

@@ -5,16 +5,14 @@
 //! before its FIN or close. Opens, FINs and closes are a few per connection: they always get
 //! through, an open only while the room kept for notices lasts.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Poll, Waker};
 
-use bytes::Bytes;
-use tokio::sync::mpsc;
 pub use tokio::sync::mpsc::error::TryRecvError;
 
-use super::tap::{TapChunk, TapEvent};
-use crate::proto::event::{CloseHow, Stall};
-use crate::proto::{ConnId, Dir, Timestamp};
+use super::tap::TapEvent;
 
 /// Chunk bytes (plus OVERHEAD each) the queue may hold. The largest answer (`/bytes/N`, a
 /// WebSocket message: 16 MiB) fits while the decoder catches up, so lessons never skip; a flood
@@ -23,37 +21,92 @@ pub const BUDGET: usize = 32 << 20;
 /// Opens may go past the budget by this much (some 30 000 of them): without its open the
 /// decoder cannot show a connection at all. Past it, new connections are only counted.
 const OPEN_ROOM: usize = 4 << 20;
-/// What a queued notice costs besides its bytes: the enum, its channel slot, an allocation.
+/// What a queued notice costs besides its bytes: the enum, its slot, an allocation.
 const OVERHEAD: usize = 128;
+/// Chunks up to this size are copied while the queue is locked (one lock per chunk); larger
+/// ones are charged first and copied outside it, so other connections' taps do not wait.
+const COPY_LOCKED: usize = 4096;
+
+/// While traffic flows, the receiver looks for notices every POLL instead of being woken for
+/// each: a wake is a task switch per chunk, which under load cost the server more than the
+/// decoding. After POLLS empty looks it waits to be woken again, so the first notice after a
+/// quiet spell arrives at once, and later ones within a POLL or two (the screen draws far less
+/// often).
+const POLL: std::time::Duration = std::time::Duration::from_millis(1);
+const POLLS: u32 = 20;
+
+/// The queue and its accounts, behind one lock: a chunk costs one lock and no other atomic.
+#[derive(Default)]
+struct Queue {
+    events: VecDeque<TapEvent>,
+    /// Charged for what is queued or with the receiver: its bytes plus OVERHEAD per notice.
+    used: usize,
+    /// Notices queued or with the receiver, and the chunk bytes among them.
+    queued: usize,
+    queued_bytes: u64,
+    senders: usize,
+    /// The receiver, waiting to be woken by the next notice.
+    waiting: Option<Waker>,
+    receiver_gone: bool,
+}
 
 struct Shared {
     budget: usize,
-    /// Charged for what is queued: its bytes plus OVERHEAD per notice.
-    used: AtomicUsize,
-    /// Notices queued, and the chunk bytes among them.
-    queued: AtomicUsize,
-    queued_bytes: AtomicU64,
+    queue: Mutex<Queue>,
     /// Since the start: bytes let go for lack of room, and connections not shown at all.
     skipped: AtomicU64,
     unseen: AtomicU64,
+    /// Handed out of the receiver's batch and not yet taken off `Queue`'s accounts (which
+    /// happens, under the lock, once the batch is done). Only the receiver writes these.
+    given: Given,
+}
+
+/// What the receiver handed out of its batch: the notices, their chunk bytes, their cost.
+#[derive(Default)]
+struct Given {
+    notices: AtomicUsize,
+    bytes: AtomicU64,
+    cost: AtomicUsize,
+}
+
+impl Given {
+    /// One more handed out (a single writer: no read-modify-write needed).
+    fn add(&self, ev: &TapEvent) {
+        let r = Ordering::Relaxed;
+        self.notices.store(self.notices.load(r) + 1, r);
+        self.bytes.store(self.bytes.load(r) + chunk_len(ev), r);
+        self.cost.store(self.cost.load(r) + cost(ev), r);
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // A panic while holding the lock leaves nothing half done that matters here.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// A queue whose chunks may hold `budget` bytes.
 pub fn channel(budget: usize) -> (TapTx, TapRx) {
-    let (tx, rx) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         budget,
-        used: AtomicUsize::new(0),
-        queued: AtomicUsize::new(0),
-        queued_bytes: AtomicU64::new(0),
+        queue: Mutex::new(Queue {
+            senders: 1,
+            ..Queue::default()
+        }),
         skipped: AtomicU64::new(0),
         unseen: AtomicU64::new(0),
+        given: Given::default(),
     });
     let tx = TapTx {
-        tx,
         shared: shared.clone(),
     };
-    (tx, TapRx { rx, shared })
+    let rx = TapRx {
+        shared,
+        batch: VecDeque::new(),
+        polls: 0,
+    };
+    (tx, rx)
 }
 
 /// A queue of the default [`BUDGET`].
@@ -77,11 +130,57 @@ fn chunk_len(ev: &TapEvent) -> u64 {
     }
 }
 
+impl Queue {
+    /// Charges `cost` if it keeps the queue within `limit` (None: always), and a receiver
+    /// is there to take it. `given`: what the receiver handed out of what is charged.
+    fn reserve(&mut self, given: &Given, cost: usize, limit: Option<usize>) -> bool {
+        let used = self.used - given.cost.load(Ordering::Relaxed).min(self.used);
+        let fits = limit.is_none_or(|l| used.checked_add(cost).is_some_and(|n| n <= l));
+        if fits && !self.receiver_gone {
+            self.used += cost;
+        }
+        fits && !self.receiver_gone
+    }
+
+    /// Queues `ev`, already charged; the receiver to wake, if it waits.
+    #[must_use]
+    fn push(&mut self, ev: TapEvent) -> Option<Waker> {
+        self.queued += 1;
+        self.queued_bytes += chunk_len(&ev);
+        self.events.push_back(ev);
+        self.waiting.take()
+    }
+}
+
 /// The taps' end; clones share one budget.
-#[derive(Clone)]
 pub struct TapTx {
-    tx: mpsc::UnboundedSender<TapEvent>,
     shared: Arc<Shared>,
+}
+
+impl Clone for TapTx {
+    fn clone(&self) -> Self {
+        self.shared.lock().senders += 1;
+        TapTx {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl Drop for TapTx {
+    fn drop(&mut self) {
+        let mut q = self.shared.lock();
+        q.senders -= 1;
+        // The last one gone: a waiting receiver learns that nothing more comes.
+        let wake = if q.senders == 0 {
+            q.waiting.take()
+        } else {
+            None
+        };
+        drop(q);
+        if let Some(w) = wake {
+            w.wake();
+        }
+    }
 }
 
 impl TapTx {
@@ -94,41 +193,37 @@ impl TapTx {
             TapEvent::Open { .. } => Some(self.shared.budget.saturating_add(OPEN_ROOM)),
             _ => None,
         };
-        self.reserve(cost, limit) && self.push(ev, cost)
-    }
-
-    /// Charges `cost` if it keeps the queue within `limit` (None: always).
-    fn reserve(&self, cost: usize, limit: Option<usize>) -> bool {
-        let used = &self.shared.used;
-        let Some(limit) = limit else {
-            used.fetch_add(cost, Ordering::Relaxed);
-            return true;
-        };
-        used.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| {
-            u.checked_add(cost).filter(|&n| n <= limit)
-        })
-        .is_ok()
-    }
-
-    /// Queues `ev`, already charged `cost`.
-    fn push(&self, ev: TapEvent, cost: usize) -> bool {
-        let bytes = chunk_len(&ev);
-        let s = &self.shared;
-        s.queued.fetch_add(1, Ordering::Relaxed);
-        s.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
-        if self.tx.send(ev).is_ok() {
-            return true;
+        let mut q = self.shared.lock();
+        if !q.reserve(&self.shared.given, cost, limit) {
+            return false;
         }
-        s.used.fetch_sub(cost, Ordering::Relaxed);
-        s.queued.fetch_sub(1, Ordering::Relaxed);
-        s.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-        false
+        let wake = q.push(ev);
+        drop(q);
+        if let Some(w) = wake {
+            w.wake();
+        }
+        true
+    }
+
+    /// Queues `ev`, charged `cost` by an earlier `reserve`.
+    fn push_reserved(&self, ev: TapEvent, cost: usize) {
+        let mut q = self.shared.lock();
+        if q.receiver_gone {
+            q.used -= cost;
+            return;
+        }
+        let wake = q.push(ev);
+        drop(q);
+        if let Some(w) = wake {
+            w.wake();
+        }
     }
 }
 
 /// What is in the queue now, and what never got in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TapStats {
+    /// Notices waiting for the decoder or being decoded.
     pub queued: usize,
     pub queued_bytes: u64,
     /// Bytes let go since the start.
@@ -144,139 +239,122 @@ pub struct TapGauge(Arc<Shared>);
 impl TapGauge {
     pub fn stats(&self) -> TapStats {
         let s = &self.0;
+        let (queued, queued_bytes) = {
+            let q = s.lock();
+            let g = &s.given;
+            (
+                q.queued - g.notices.load(Ordering::Relaxed).min(q.queued),
+                q.queued_bytes - g.bytes.load(Ordering::Relaxed).min(q.queued_bytes),
+            )
+        };
         TapStats {
-            queued: s.queued.load(Ordering::Relaxed),
-            queued_bytes: s.queued_bytes.load(Ordering::Relaxed),
+            queued,
+            queued_bytes,
             skipped: s.skipped.load(Ordering::Relaxed),
             unseen: s.unseen.load(Ordering::Relaxed),
         }
     }
 }
 
-/// The decoder's end: as an mpsc receiver, each notice received frees its room.
+/// The decoder's end. It takes the queue's notices a batch at a time (one lock); each notice
+/// handed out frees its room at once (`Given`).
 pub struct TapRx {
-    rx: mpsc::UnboundedReceiver<TapEvent>,
     shared: Arc<Shared>,
+    batch: VecDeque<TapEvent>,
+    /// Empty looks left before waiting to be woken.
+    polls: u32,
 }
 
 impl TapRx {
+    /// The next notice; None once every sender is gone and all is read. Needs a runtime with
+    /// time enabled (see POLL).
     pub async fn recv(&mut self) -> Option<TapEvent> {
-        let ev = self.rx.recv().await?;
-        self.release(&ev);
-        Some(ev)
+        loop {
+            match self.try_recv() {
+                Ok(ev) => {
+                    self.polls = POLLS;
+                    return Some(ev);
+                }
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) if self.polls > 0 => {
+                    self.polls -= 1;
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(TryRecvError::Empty) => self.woken().await,
+            }
+        }
+    }
+
+    /// Until a notice is queued or the last sender is gone.
+    async fn woken(&self) {
+        std::future::poll_fn(|cx| {
+            let mut q = self.shared.lock();
+            if !q.events.is_empty() || q.senders == 0 {
+                return Poll::Ready(());
+            }
+            match &mut q.waiting {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                w => *w = Some(cx.waker().clone()),
+            }
+            Poll::Pending
+        })
+        .await;
     }
 
     pub fn try_recv(&mut self) -> Result<TapEvent, TryRecvError> {
-        let ev = self.rx.try_recv()?;
-        self.release(&ev);
+        if self.batch.is_empty() {
+            let mut q = self.shared.lock();
+            give_back(&self.shared.given, &mut q);
+            if q.events.is_empty() {
+                return Err(if q.senders == 0 {
+                    TryRecvError::Disconnected
+                } else {
+                    TryRecvError::Empty
+                });
+            }
+            std::mem::swap(&mut q.events, &mut self.batch);
+        }
+        let ev = self.batch.pop_front().ok_or(TryRecvError::Empty)?;
+        self.shared.given.add(&ev);
+        // The batch handed out: the accounts are exact again.
+        if self.batch.is_empty() {
+            give_back(&self.shared.given, &mut self.shared.lock());
+        }
         Ok(ev)
     }
 
     pub fn gauge(&self) -> TapGauge {
         TapGauge(self.shared.clone())
     }
+}
 
-    fn release(&self, ev: &TapEvent) {
-        let s = &self.shared;
-        s.used.fetch_sub(cost(ev), Ordering::Relaxed);
-        s.queued.fetch_sub(1, Ordering::Relaxed);
-        s.queued_bytes.fetch_sub(chunk_len(ev), Ordering::Relaxed);
+/// Takes what the receiver handed out off the accounts (under the lock, as the gauge reads).
+fn give_back(given: &Given, q: &mut Queue) {
+    q.used -= given.cost.swap(0, Ordering::Relaxed);
+    q.queued -= given.notices.swap(0, Ordering::Relaxed);
+    q.queued_bytes -= given.bytes.swap(0, Ordering::Relaxed);
+}
+
+impl Drop for TapRx {
+    fn drop(&mut self) {
+        let mut q = self.shared.lock();
+        give_back(&self.shared.given, &mut q);
+        // Nothing queued will be read: its room is free, and later sends fail.
+        let left: Vec<_> = q.events.drain(..).chain(self.batch.drain(..)).collect();
+        for ev in &left {
+            q.used -= cost(ev);
+            q.queued -= 1;
+            q.queued_bytes -= chunk_len(ev);
+        }
+        q.receiver_gone = true;
+        drop(q);
+        drop(left);
     }
 }
 
-/// One connection's way into the queue: its open, chunks, FINs and close, and the bytes it let
-/// go, per direction, until it can tell them.
-pub struct ConnTx {
-    tx: TapTx,
-    conn: ConnId,
-    /// False when even its open found no room: nothing of the connection is sent.
-    shown: bool,
-    /// Per direction: the stamp of the first byte let go and how many, not yet told.
-    skipped: [Option<(Timestamp, u64)>; 2],
-}
-
-impl ConnTx {
-    /// Sends the open notice.
-    pub fn open(tx: TapTx, conn: ConnId, ts: Timestamp, client: String, server: String) -> Self {
-        let shown = tx.send(TapEvent::Open {
-            conn,
-            ts,
-            client,
-            server,
-        });
-        if !shown {
-            tx.shared.unseen.fetch_add(1, Ordering::Relaxed);
-        }
-        ConnTx {
-            tx,
-            conn,
-            shown,
-            skipped: [None; 2],
-        }
-    }
-
-    /// Queues a copy of `bytes` if they fit, else counts them; the copy is made only if they do.
-    pub fn chunk(&mut self, dir: Dir, ts: Timestamp, bytes: &[u8]) {
-        if !self.shown || bytes.is_empty() {
-            return;
-        }
-        let cost = OVERHEAD + bytes.len();
-        if !self.tx.reserve(cost, Some(self.tx.shared.budget)) {
-            let (_, n) = self.skipped[dir.index()].get_or_insert((ts, 0));
-            *n += bytes.len() as u64;
-            let s = &self.tx.shared.skipped;
-            s.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-            return;
-        }
-        // Room is back: what was let go is told first, in its place in the stream.
-        self.tell_skipped();
-        let chunk = TapChunk {
-            conn: self.conn,
-            dir,
-            ts,
-            bytes: Bytes::copy_from_slice(bytes),
-        };
-        self.tx.push(TapEvent::Chunk(chunk), cost);
-    }
-
-    pub fn fin(&mut self, ts: Timestamp, dir: Dir) {
-        self.notice(TapEvent::Fin {
-            conn: self.conn,
-            ts,
-            dir,
-        });
-    }
-
-    pub fn close(&mut self, ts: Timestamp, how: CloseHow, by: Option<Dir>, why: Option<Stall>) {
-        self.notice(TapEvent::Close {
-            conn: self.conn,
-            ts,
-            how,
-            by,
-            why,
-        });
-    }
-
-    fn notice(&mut self, ev: TapEvent) {
-        if self.shown {
-            self.tell_skipped();
-            self.tx.send(ev);
-        }
-    }
-
-    fn tell_skipped(&mut self) {
-        for dir in [Dir::C2s, Dir::S2c] {
-            if let Some((ts, bytes)) = self.skipped[dir.index()].take() {
-                self.tx.send(TapEvent::Skipped {
-                    conn: self.conn,
-                    ts,
-                    dir,
-                    bytes,
-                });
-            }
-        }
-    }
-}
+#[path = "tap_queue_conn.rs"]
+mod conn;
+pub use conn::ConnTx;
 
 #[cfg(test)]
 #[path = "tap_queue_tests.rs"]

@@ -206,7 +206,9 @@ impl Printing {
         std::thread::Builder::new()
             .name("duplex-print".into())
             .spawn(move || {
+                // Time: the tap queue's receiver looks again on a timer under load.
                 let r = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
                     .build()
                     .and_then(|rt| {
                         let (rec, session) = (recorder, session);
