@@ -3,7 +3,8 @@
 //!
 //! The page cache is far memory on a VM: a thread on the second core reads ahead of the
 //! decoders (one load per cache line, no copy) so that they find the bytes in a near cache, and
-//! lets go of the pages behind them so that the resident set stays a few MiB.
+//! lets go of the pages behind them so that the resident set stays about a MiB above what the
+//! process needs anyway (as much as the stream reader's buffers).
 //!
 //! A mapped file that another program shrinks while it is read would kill the process with
 //! SIGBUS; the handler installed here turns that into a message naming what happened.
