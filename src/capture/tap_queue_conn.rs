@@ -48,6 +48,9 @@ impl ConnTx {
         let cost = OVERHEAD + bytes.len();
         let shared = &self.tx.shared;
         let mut q = shared.lock();
+        if q.receiver_gone {
+            return; // nothing decodes any more: not "skipped" for want of room
+        }
         if !q.reserve(&shared.given, cost, Some(shared.budget)) {
             drop(q);
             let (_, n) = self.skipped[dir.index()].get_or_insert((ts, 0));

@@ -111,7 +111,10 @@ fn past_the_room_for_opens_new_connections_are_counted_not_queued() {
 fn a_gone_receiver_frees_what_it_was_charged() {
     let (tx, rx) = channel(1000);
     let gauge = rx.gauge();
+    let mut c = open(&tx, 1);
     drop(rx);
+    // Not let go for want of room: nothing decodes any more.
+    c.chunk(Dir::C2s, Timestamp(1), b"late");
     assert!(!tx.send(TapEvent::Fin {
         conn: 1,
         ts: Timestamp(0),
