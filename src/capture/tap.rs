@@ -129,6 +129,8 @@ pub struct TapStream<S> {
     budget_retry: Option<Pin<Box<tokio::time::Sleep>>>,
     /// The server's own close, which lingers (see `linger`).
     closing: linger::Closing,
+    /// The waker last registered for a kill (see `poll_read`).
+    reader: Option<std::task::Waker>,
 }
 
 impl<S> TapStream<S> {
@@ -157,6 +159,7 @@ impl<S> TapStream<S> {
             killed: None,
             budget_retry: None,
             closing: linger::Closing::Open,
+            reader: None,
         }
     }
 
@@ -276,16 +279,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TapStream<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let r = this.poll_read_tapped(cx, buf);
-        // Registered only for a read that waits (most reads end at once): a kill that came
-        // before the registration is seen by the look that follows it.
-        if r.is_pending() {
+        // A kill wakes the task that read last. Registered again only when that task's waker
+        // changed (a pointer comparison here, against an atomic exchange at every read).
+        if !this
+            .reader
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
             this.handle.register_reader(cx.waker());
-            if this.handle.killed().is_some() {
-                cx.waker().wake_by_ref();
-            }
+            this.reader = Some(cx.waker().clone());
         }
-        r
+        this.poll_read_tapped(cx, buf)
     }
 }
 

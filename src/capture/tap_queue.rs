@@ -270,6 +270,9 @@ impl TapRx {
     /// time enabled (see POLL).
     pub async fn recv(&mut self) -> Option<TapEvent> {
         loop {
+            // A turn of tokio's budget, as its channels take: under a flood the task still
+            // yields to others on its thread. Taken before anything is popped (cancel-safe).
+            tokio::task::consume_budget().await;
             match self.try_recv() {
                 Ok(ev) => {
                     self.polls = POLLS;

@@ -173,7 +173,8 @@ fn poll_recv(rx: &mut TapRx, wakes: &Arc<Wakes>) -> std::task::Poll<Option<TapEv
     use std::future::Future;
     let waker = std::task::Waker::from(wakes.clone());
     let mut cx = std::task::Context::from_waker(&waker);
-    let fut = std::pin::pin!(rx.recv());
+    // Unconstrained: the test polls far more often than tokio's budget allows one task turn.
+    let fut = std::pin::pin!(tokio::task::unconstrained(rx.recv()));
     fut.poll(&mut cx)
 }
 
@@ -255,4 +256,28 @@ fn taps_on_many_threads_lose_nothing_and_keep_each_connections_order() {
     }
     assert_eq!(seen, 8000);
     assert_eq!(rx.gauge().stats(), TapStats::default());
+}
+
+/// A receiver with a long backlog still yields to the other tasks of its thread (tokio's
+/// budget), as tokio's own channels do.
+#[tokio::test]
+async fn a_backlog_does_not_keep_other_tasks_off_the_thread() {
+    use std::sync::atomic::AtomicBool;
+    let (tx, mut rx) = tap_channel();
+    let mut c = open(&tx, 1);
+    for ts in 0..10_000 {
+        c.chunk(Dir::C2s, Timestamp(ts), b"x");
+    }
+    let other = Arc::new(AtomicBool::new(false));
+    let flag = other.clone();
+    tokio::spawn(async move { flag.store(true, Ordering::Relaxed) });
+    let mut before_other = 0;
+    while !other.load(Ordering::Relaxed) {
+        assert!(rx.recv().await.is_some());
+        before_other += 1;
+    }
+    assert!(
+        before_other < 1000,
+        "{before_other} notices before the other task ran"
+    );
 }
