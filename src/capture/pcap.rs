@@ -3,9 +3,10 @@
 //! The file is read through one bounded buffer (1 MiB, grown up to 16 MiB for a single large
 //! record), and each packet is handed out as a slice into that buffer: no copy, no per-packet
 //! allocation; with a reader thread ([`Prefetch`]), its buffers are read as they are, not
-//! copied, and a mapped file ([`Mapped`](super::mapped::Mapped)) is read where it lies. pcap-parser decodes the file header and pcapng blocks; record headers, framing,
-//! refilling and error reporting are done here so that an I/O error keeps its cause and a cut
-//! file names the packet it cut.
+//! copied, and a mapped file ([`Mapped`](super::mapped::Mapped)) is read where it lies.
+//! pcap-parser decodes the file header and pcapng blocks; record headers, framing, refilling
+//! and error reporting are done here so that an I/O error keeps its cause and a cut file names
+//! the packet it cut.
 
 mod buf;
 mod ng;
@@ -518,9 +519,9 @@ fn read_u32(b: &[u8], big_endian: bool) -> u32 {
 #[path = "pcap_tests.rs"]
 mod tests;
 
-/// Asks the CPU for the next record's first two cache lines (its header and the packet's link,
-/// IP and TCP headers) while this packet is decoded: their first touch was a fifth of the
-/// per-packet time on small frames.
+/// Asks the CPU for the next record's first four cache lines (its header, the packet's link, IP
+/// and TCP headers, the start of its payload) while this packet is decoded: their first touch
+/// was a fifth of the per-packet time on small frames.
 #[inline]
 fn prefetch_next(buf: &[u8], at: usize) {
     const LINES: usize = 4;
@@ -528,7 +529,7 @@ fn prefetch_next(buf: &[u8], at: usize) {
     if let Some(line) = buf.get(at..) {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let p = line.as_ptr().cast::<i8>();
-        // SAFETY: prefetching never faults; both addresses are computed without dereference.
+        // SAFETY: prefetching never faults; the addresses are computed without dereference.
         unsafe {
             for line in 0..LINES {
                 _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * line));

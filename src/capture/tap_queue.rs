@@ -141,14 +141,17 @@ impl Queue {
         }
         fits && !self.receiver_gone
     }
+}
 
-    /// Queues `ev`, already charged; the receiver to wake, if it waits.
-    #[must_use]
-    fn push(&mut self, ev: TapEvent) -> Option<Waker> {
-        self.queued += 1;
-        self.queued_bytes += chunk_len(&ev);
-        self.events.push_back(ev);
-        self.waiting.take()
+/// Queues `ev`, already charged, and wakes a waiting receiver once the lock is let go.
+fn push(mut q: MutexGuard<'_, Queue>, ev: TapEvent) {
+    q.queued += 1;
+    q.queued_bytes += chunk_len(&ev);
+    q.events.push_back(ev);
+    let wake = q.waiting.take();
+    drop(q);
+    if let Some(w) = wake {
+        w.wake();
     }
 }
 
@@ -197,11 +200,7 @@ impl TapTx {
         if !q.reserve(&self.shared.given, cost, limit) {
             return false;
         }
-        let wake = q.push(ev);
-        drop(q);
-        if let Some(w) = wake {
-            w.wake();
-        }
+        push(q, ev);
         true
     }
 
@@ -212,11 +211,7 @@ impl TapTx {
             q.used -= cost;
             return;
         }
-        let wake = q.push(ev);
-        drop(q);
-        if let Some(w) = wake {
-            w.wake();
-        }
+        push(q, ev);
     }
 }
 
@@ -343,8 +338,11 @@ impl Drop for TapRx {
         let mut q = self.shared.lock();
         give_back(&self.shared.given, &mut q);
         // Nothing queued will be read: its room is free, and later sends fail.
-        let left: Vec<_> = q.events.drain(..).chain(self.batch.drain(..)).collect();
-        for ev in &left {
+        let left = [
+            std::mem::take(&mut q.events),
+            std::mem::take(&mut self.batch),
+        ];
+        for ev in left.iter().flatten() {
             q.used -= cost(ev);
             q.queued -= 1;
             q.queued_bytes -= chunk_len(ev);

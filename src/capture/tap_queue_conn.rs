@@ -70,12 +70,7 @@ impl ConnTx {
             })
         };
         if bytes.len() <= COPY_LOCKED && self.skipped == [None; 2] {
-            let wake = q.push(chunk(bytes));
-            drop(q);
-            if let Some(w) = wake {
-                w.wake();
-            }
-            return;
+            return super::push(q, chunk(bytes));
         }
         drop(q);
         // Room is back: what was let go is told first, in its place in the stream.
