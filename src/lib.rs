@@ -11,6 +11,7 @@ pub mod net;
 pub mod output;
 pub mod proto;
 pub mod replay;
+mod replay_split;
 pub mod session;
 pub mod ui;
 

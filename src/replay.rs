@@ -99,10 +99,39 @@ fn replay_owned_fed<R: Read>(
     sink: &mut impl FnMut(Event, Timestamp),
 ) -> Result<Outcome, CaptureError> {
     let mut capture = CaptureReader::with_feed(reader, feed)?;
+    if crate::replay_split::worth(&mut capture) {
+        return Ok(crate::replay_split::replay(
+            capture.without_reader(),
+            keys,
+            sink,
+        ));
+    }
     capture.learn_secrets_into(keys.clone());
     let mut outcome = Outcome::default();
-    let mut streams = Streams::default();
-    streams.conns.keys = keys;
+    let mut reassembler = Reassembler::default();
+    let mut conns = Conns {
+        keys,
+        ..Conns::default()
+    };
+    read_all(
+        &mut capture,
+        &mut outcome,
+        &mut reassembler,
+        &mut |ev, origin| {
+            conns.on_owned(ev, &mut |e| sink(e, origin));
+        },
+    );
+    Ok(outcome)
+}
+
+/// Reads every packet of `capture` through `reassembler`, handing its stream events (with the
+/// time origin) to `on`, then closes what is still open and finishes `outcome`.
+pub(crate) fn read_all<R: Read>(
+    capture: &mut CaptureReader<R>,
+    outcome: &mut Outcome,
+    reassembler: &mut Reassembler,
+    on: &mut impl FnMut(StreamEvent<'_>, Timestamp),
+) {
     let mut last_ts = Timestamp::default();
     loop {
         let packet = match capture.next_packet() {
@@ -125,21 +154,15 @@ fn replay_owned_fed<R: Read>(
             Ok(Some(seg)) => {
                 outcome.readable_packets += 1;
                 let origin = outcome.origin;
-                streams
-                    .reassembler
-                    .push(packet.ts, packet.number, &seg, &mut |ev| {
-                        streams.conns.on_owned(ev, &mut |e| sink(e, origin));
-                    });
+                reassembler.push(packet.ts, packet.number, &seg, &mut |ev| on(ev, origin));
             }
             Ok(None) => outcome.readable_packets += 1,
             Err(e) => outcome.problem(format!("packet {}: {e}", packet.number)),
         }
     }
     let origin = outcome.origin;
-    streams.reassembler.finish(last_ts, &mut |ev| {
-        streams.conns.on_owned(ev, &mut |e| sink(e, origin));
-    });
-    let evicted = streams.reassembler.evicted;
+    reassembler.finish(last_ts, &mut |ev| on(ev, origin));
+    let evicted = reassembler.evicted;
     if evicted > 0 {
         outcome.problem(format!(
             "{evicted} connections were closed early (shown as eof): more than {} were open at \
@@ -148,13 +171,6 @@ fn replay_owned_fed<R: Read>(
         ));
     }
     outcome.finish();
-    Ok(outcome)
-}
-
-#[derive(Default)]
-struct Streams {
-    reassembler: Reassembler,
-    conns: Conns,
 }
 
 /// The decoders of the connections still open.

@@ -98,6 +98,16 @@ impl Mapped {
         })
     }
 
+    /// Stops the read-ahead thread: the reader has a core of its own and takes its first
+    /// touches itself (a third thread on two cores took turns from the other two). The
+    /// decoders then let go of what is behind them themselves, a [`LATE`] at a time.
+    pub fn stop_reading_ahead(&mut self) {
+        self.progress.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.ahead.take() {
+            let _ = t.join();
+        }
+    }
+
     /// The decoders have read up to `offset`.
     pub fn read_to(&mut self, offset: usize) {
         self.progress.at.store(offset, Ordering::Relaxed);

@@ -219,6 +219,34 @@ impl<R: Read> CaptureReader<R> {
         self.format
     }
 
+    /// The mapped file the packets come from, if they do (the reader itself is then never read).
+    pub(crate) fn mapped(&mut self) -> Option<&mut super::mapped::Mapped> {
+        match &mut self.buf {
+            Buf::Mapped(m) => Some(m),
+            Buf::Owned(_) => None,
+        }
+    }
+
+    /// The same reader with its `reader` let go, for a mapped file (which never reads it): a
+    /// reader that can move to another thread.
+    pub(crate) fn without_reader(self) -> CaptureReader<std::io::Empty> {
+        CaptureReader {
+            reader: std::io::empty(),
+            buf: self.buf,
+            start: self.start,
+            end: self.end,
+            offset: self.offset,
+            eof: self.eof,
+            done: self.done,
+            format: self.format,
+            layout: self.layout,
+            packets: self.packets,
+            last_ts: self.last_ts,
+            keys: self.keys,
+            prefetch: self.prefetch,
+        }
+    }
+
     /// Next packet, or `Ok(None)` at a clean end of file (and after a fatal error).
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
         if self.done {

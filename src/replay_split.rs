@@ -1,0 +1,260 @@
+//! Replay on two cores: a thread reads the packets and reassembles the TCP streams while the
+//! caller's thread decodes them and hands the events to its sink. The stream events cross in
+//! batches (the bytes copied into the batch), in the order the reassembler made them, so the
+//! decoders see exactly what they would see on one thread.
+//!
+//! Only for a mapped classic pcap on a machine with a second core: pcapng may carry TLS secrets
+//! (Decryption Secrets Blocks) that the reading thread would learn ahead of the decoders.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use crate::capture::pcap::{CaptureFormat, CaptureReader};
+use crate::capture::reassembly::{CloseHow, Reassembler, StreamEvent};
+use crate::proto::event::Event;
+use crate::proto::tls::SharedKeys;
+use crate::proto::{ConnId, Dir, Timestamp};
+use crate::replay::{Conns, Outcome, read_all};
+
+/// A batch is sent once it holds this many bytes or events: small enough that the batches
+/// alive at once (at most [`IN_FLIGHT`] + 3) cost a few hundred KiB, big enough that a hand-over
+/// is rare beside the work in it.
+const BATCH_BYTES: usize = 32 << 10;
+const BATCH_EVENTS: usize = 512;
+/// Batches sent and not yet taken.
+const IN_FLIGHT: usize = 2;
+
+/// Whether `capture` is replayed on two threads: a mapped classic pcap, a second core.
+pub(crate) fn worth<R: Read>(capture: &mut CaptureReader<R>) -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores > 1
+        && matches!(capture.format(), CaptureFormat::Pcap { .. })
+        && capture.mapped().is_some()
+        && std::env::var_os("DUPLEX_ONE_THREAD").is_none()
+}
+
+/// As [`crate::replay::replay_owned`], split over two threads (see the module doc).
+pub(crate) fn replay<R: Read + Send>(
+    mut capture: CaptureReader<R>,
+    keys: SharedKeys,
+    sink: &mut impl FnMut(Event, Timestamp),
+) -> Outcome {
+    if let Some(m) = capture.mapped() {
+        m.stop_reading_ahead();
+    }
+    let (full_tx, full_rx) = sync_channel::<Batch>(IN_FLIGHT);
+    let (empty_tx, empty_rx) = sync_channel::<Batch>(IN_FLIGHT + 3);
+    let mut conns = Conns::default();
+    conns.keys = keys;
+    std::thread::scope(|s| {
+        let reading = std::thread::Builder::new()
+            .name("capture-read".into())
+            .spawn_scoped(s, move || {
+                let mut outcome = Outcome::default();
+                let mut reassembler = Reassembler::default();
+                let mut out = Sender {
+                    batch: Batch::default(),
+                    full: full_tx,
+                    empty: empty_rx,
+                };
+                read_all(
+                    &mut capture,
+                    &mut outcome,
+                    &mut reassembler,
+                    &mut |ev, origin| out.push(ev, origin),
+                );
+                out.send();
+                outcome
+            })
+            .expect("a thread to read the capture");
+        for batch in full_rx.iter() {
+            batch.play(&mut conns, sink);
+            // The reader may have stopped early (a panic): then the batch is just dropped.
+            let _ = empty_tx.try_send(batch.cleared());
+        }
+        match reading.join() {
+            Ok(outcome) => outcome,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Stream events as the reassembler made them, their bytes in `bytes`.
+#[derive(Default)]
+struct Batch {
+    events: Vec<Owned>,
+    bytes: Vec<u8>,
+    /// The opened connections' endpoints, apart: the events stay small.
+    opens: Vec<(SocketAddr, SocketAddr)>,
+    origin: Timestamp,
+}
+
+/// A [`StreamEvent`] whose data is a range of its batch's bytes.
+enum Owned {
+    Open {
+        conn: ConnId,
+        ts: Timestamp,
+        /// Index of the endpoints in `opens`.
+        at: u32,
+        handshake: bool,
+    },
+    Data {
+        conn: ConnId,
+        ts: Timestamp,
+        dir: Dir,
+        data: Range<u32>,
+    },
+    Gap {
+        conn: ConnId,
+        ts: Timestamp,
+        dir: Dir,
+        missing: u64,
+    },
+    Fin {
+        conn: ConnId,
+        ts: Timestamp,
+        dir: Dir,
+    },
+    Close {
+        conn: ConnId,
+        ts: Timestamp,
+        how: CloseHow,
+        by: Option<Dir>,
+    },
+}
+
+impl Batch {
+    fn play(&self, conns: &mut Conns, sink: &mut impl FnMut(Event, Timestamp)) {
+        let origin = self.origin;
+        for ev in &self.events {
+            let ev = match *ev {
+                Owned::Open {
+                    conn,
+                    ts,
+                    at,
+                    handshake,
+                } => StreamEvent::Open {
+                    conn,
+                    ts,
+                    client: self.opens[at as usize].0,
+                    server: self.opens[at as usize].1,
+                    handshake,
+                },
+                Owned::Data {
+                    conn,
+                    ts,
+                    dir,
+                    ref data,
+                } => StreamEvent::Data {
+                    conn,
+                    ts,
+                    dir,
+                    data: &self.bytes[data.start as usize..data.end as usize],
+                },
+                Owned::Gap {
+                    conn,
+                    ts,
+                    dir,
+                    missing,
+                } => StreamEvent::Gap {
+                    conn,
+                    ts,
+                    dir,
+                    missing,
+                },
+                Owned::Fin { conn, ts, dir } => StreamEvent::Fin { conn, ts, dir },
+                Owned::Close { conn, ts, how, by } => StreamEvent::Close { conn, ts, how, by },
+            };
+            conns.on_owned(ev, &mut |e| sink(e, origin));
+        }
+    }
+
+    fn cleared(mut self) -> Batch {
+        self.events.clear();
+        self.bytes.clear();
+        self.opens.clear();
+        self
+    }
+}
+
+/// The reading thread's side: fills a batch, sends it when full, reuses those sent back.
+struct Sender {
+    batch: Batch,
+    full: SyncSender<Batch>,
+    empty: Receiver<Batch>,
+}
+
+impl Sender {
+    fn push(&mut self, ev: StreamEvent<'_>, origin: Timestamp) {
+        let b = &mut self.batch;
+        b.origin = origin;
+        b.events.push(match ev {
+            StreamEvent::Open {
+                conn,
+                ts,
+                client,
+                server,
+                handshake,
+            } => {
+                b.opens.push((client, server));
+                Owned::Open {
+                    conn,
+                    ts,
+                    at: (b.opens.len() - 1) as u32,
+                    handshake,
+                }
+            }
+            StreamEvent::Data {
+                conn,
+                ts,
+                dir,
+                data,
+            } => {
+                // One event's bytes are bounded by the reassembler's limits, far below 4 GiB,
+                // and a batch is sent once it holds BATCH_BYTES.
+                let at = b.bytes.len() as u32;
+                b.bytes.extend_from_slice(data);
+                Owned::Data {
+                    conn,
+                    ts,
+                    dir,
+                    data: at..b.bytes.len() as u32,
+                }
+            }
+            StreamEvent::Gap {
+                conn,
+                ts,
+                dir,
+                missing,
+            } => Owned::Gap {
+                conn,
+                ts,
+                dir,
+                missing,
+            },
+            StreamEvent::Fin { conn, ts, dir } => Owned::Fin { conn, ts, dir },
+            StreamEvent::Close { conn, ts, how, by } => Owned::Close { conn, ts, how, by },
+        });
+        if b.bytes.len() >= BATCH_BYTES || b.events.len() >= BATCH_EVENTS {
+            self.send();
+        }
+    }
+
+    /// Sends the batch (if it holds anything) and takes an empty one.
+    fn send(&mut self) {
+        if self.batch.events.is_empty() {
+            return;
+        }
+        let next = self.empty.try_recv().unwrap_or_else(|_| Batch {
+            events: Vec::with_capacity(BATCH_EVENTS),
+            bytes: Vec::with_capacity(BATCH_BYTES + (16 << 10)),
+            opens: Vec::new(),
+            origin: self.batch.origin,
+        });
+        let full = std::mem::replace(&mut self.batch, next);
+        // The decoding side gone (it panicked): what is left is read for nothing.
+        let _ = self.full.send(full);
+    }
+}
