@@ -3,35 +3,51 @@
 //! one flow: those skip the hash altogether, and a miss costs one lookup, never a move.
 
 use rustc_hash::FxHashMap as HashMap;
-use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 
-/// Both directions of a connection share one key: the two endpoints, lower first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct FlowKey(SocketAddr, SocketAddr);
+/// Both directions of a connection share one key: the two endpoints packed into words, the
+/// lower first. An IPv4 flow is two words (address and port in each), so finding the flow of a
+/// packet compares and hashes two integers instead of two `SocketAddr` enums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum FlowKey {
+    V4(u64, u64),
+    /// Both addresses (high and low halves, lower endpoint first) and both ports.
+    V6([u64; 4], u32),
+}
 
 impl FlowKey {
     pub fn new(a: SocketAddr, b: SocketAddr) -> Self {
-        if a <= b { FlowKey(a, b) } else { FlowKey(b, a) }
-    }
-}
-
-/// Two words per key instead of every field of both addresses: equal keys hash the same,
-/// which is all a map needs.
-impl Hash for FlowKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(fold(&self.0));
-        state.write_u64(fold(&self.1));
-    }
-}
-
-fn fold(a: &SocketAddr) -> u64 {
-    let port = u64::from(a.port());
-    match a {
-        SocketAddr::V4(v) => u64::from(v.ip().to_bits()) << 16 | port,
-        SocketAddr::V6(v) => {
-            let ip = v.ip().to_bits();
-            (ip as u64) ^ ((ip >> 64) as u64).rotate_left(23) ^ port << 48
+        match (a, b) {
+            (SocketAddr::V4(x), SocketAddr::V4(y)) => {
+                let pack = |v: std::net::SocketAddrV4| {
+                    u64::from(v.ip().to_bits()) << 16 | u64::from(v.port())
+                };
+                let (x, y) = (pack(x), pack(y));
+                if x <= y {
+                    FlowKey::V4(x, y)
+                } else {
+                    FlowKey::V4(y, x)
+                }
+            }
+            // One packet's addresses are of one family; a mixed pair is keyed as IPv6 all the same.
+            _ => {
+                let wide = |s: SocketAddr| {
+                    let ip = match s.ip() {
+                        std::net::IpAddr::V4(v) => v.to_ipv6_mapped(),
+                        std::net::IpAddr::V6(v) => v,
+                    };
+                    (ip.to_bits(), s.port())
+                };
+                let (x, y) = (wide(a), wide(b));
+                let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
+                let words = [
+                    (lo.0 >> 64) as u64,
+                    lo.0 as u64,
+                    (hi.0 >> 64) as u64,
+                    hi.0 as u64,
+                ];
+                FlowKey::V6(words, u32::from(lo.1) << 16 | u32::from(hi.1))
+            }
         }
     }
 }
@@ -113,6 +129,33 @@ impl<K: std::hash::Hash + Eq + Copy, V> FlowTable<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flow_has_one_key_both_ways_and_no_other_flow_shares_it() {
+        let addr = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let pairs = [
+            ("10.0.0.1:5000", "10.0.0.2:80"),
+            ("10.0.0.1:5001", "10.0.0.2:80"),
+            ("10.0.0.2:5000", "10.0.0.1:80"),
+            ("10.0.0.1:80", "10.0.0.3:5000"),
+            ("[::1]:5000", "[::2]:80"),
+            ("[::1]:5001", "[::2]:80"),
+            ("[2001:db8::1]:80", "[::1]:5000"),
+        ];
+        let keys: Vec<FlowKey> = pairs
+            .iter()
+            .map(|(a, b)| {
+                let key = FlowKey::new(addr(a), addr(b));
+                assert_eq!(key, FlowKey::new(addr(b), addr(a)), "{a} {b}");
+                key
+            })
+            .collect();
+        for (i, k) in keys.iter().enumerate() {
+            for (j, other) in keys.iter().enumerate() {
+                assert_eq!(i == j, k == other, "{:?} {:?}", pairs[i], pairs[j]);
+            }
+        }
+    }
 
     #[test]
     fn the_cached_entry_is_found_replaced_and_removed_like_the_others() {
