@@ -49,12 +49,16 @@ pub(crate) fn replay<R: Read + Send>(
     let mut conns = Conns::default();
     conns.keys = keys;
     std::thread::scope(|s| {
+        // Owned by this closure: if the sink panics, the receiver goes as it unwinds, and the
+        // reading thread, whose sends then fail, ends instead of waiting for room forever.
+        let full_rx = full_rx;
         let reading = std::thread::Builder::new()
             .name("capture-read".into())
             .spawn_scoped(s, move || {
                 let mut outcome = Outcome::default();
                 let mut reassembler = Reassembler::default();
                 let mut out = Sender {
+                    gone: false,
                     batch: Batch::default(),
                     full: full_tx,
                     empty: empty_rx,
@@ -181,6 +185,8 @@ impl Batch {
 
 /// The reading thread's side: fills a batch, sends it when full, reuses those sent back.
 struct Sender {
+    /// The decoding side is gone (it panicked): nothing more is gathered.
+    gone: bool,
     batch: Batch,
     full: SyncSender<Batch>,
     empty: Receiver<Batch>,
@@ -188,6 +194,9 @@ struct Sender {
 
 impl Sender {
     fn push(&mut self, ev: StreamEvent<'_>, origin: Timestamp) {
+        if self.gone {
+            return;
+        }
         let b = &mut self.batch;
         b.origin = origin;
         b.events.push(match ev {
@@ -254,7 +263,7 @@ impl Sender {
             origin: self.batch.origin,
         });
         let full = std::mem::replace(&mut self.batch, next);
-        // The decoding side gone (it panicked): what is left is read for nothing.
-        let _ = self.full.send(full);
+        // The decoding side gone (it panicked): the rest of the file is read for nothing.
+        self.gone = self.full.send(full).is_err();
     }
 }

@@ -91,3 +91,37 @@ fn two_threads_give_the_events_of_one_for_every_capture_whole_and_cut() {
     assert!(events > 100_000, "{events} events compared");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A sink that panics (a bug) ends the replay with that panic: the reading thread, blocked on
+/// a full hand-over, must not keep it waiting forever.
+#[test]
+fn a_panicking_sink_ends_the_replay_instead_of_hanging_it() {
+    let dir = std::env::temp_dir().join(format!("duplex-split-panic-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("chat.pcap");
+    let (_, bytes) = shipped_and_synth_captures().pop().unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = path.clone();
+    std::thread::spawn(move || {
+        let r = std::panic::catch_unwind(|| {
+            let file = std::fs::File::open(&p).unwrap();
+            let map = Mapped::map_from(&file, 1).unwrap();
+            let mut n = 0;
+            let _ = replay::replay_fed(
+                std::io::empty(),
+                Some(Feed::Mapped(map)),
+                Default::default(),
+                &mut |_, _| {
+                    n += 1;
+                    assert!(n < 50, "the sink gives up");
+                },
+            );
+        });
+        let _ = tx.send(r.is_err());
+    });
+    let panicked = rx.recv_timeout(std::time::Duration::from_secs(60));
+    assert_eq!(panicked, Ok(true), "the replay hung or did not panic");
+    let _ = std::fs::remove_dir_all(dir);
+}
