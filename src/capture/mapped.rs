@@ -56,6 +56,9 @@ pub struct Mapped {
     map: Mmap,
     /// Where the decoders last looked at what was let go.
     checked: usize,
+    /// How far the decoders may get past what was let go: [`LATE`], or a [`RELEASE`] once
+    /// they let go of everything themselves.
+    late: usize,
     progress: Arc<Progress>,
     ahead: Option<JoinHandle<()>>,
 }
@@ -93,6 +96,7 @@ impl Mapped {
         Some(Mapped {
             map,
             checked: 0,
+            late: LATE,
             progress,
             ahead,
         })
@@ -100,8 +104,9 @@ impl Mapped {
 
     /// Stops the read-ahead thread: the reader has a core of its own and takes its first
     /// touches itself (a third thread on two cores took turns from the other two). The
-    /// decoders then let go of what is behind them themselves, a [`LATE`] at a time.
+    /// decoders then let go of what is behind them themselves, a [`RELEASE`] at a time.
     pub fn stop_reading_ahead(&mut self) {
+        self.late = RELEASE;
         self.progress.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.ahead.take() {
             let _ = t.join();
@@ -116,7 +121,7 @@ impl Mapped {
         if offset / RELEASE != self.checked / RELEASE {
             self.checked = offset;
             let released = self.progress.released.0.load(Ordering::Relaxed);
-            if offset > released + LATE {
+            if offset > released + self.late {
                 release(self.map.as_ptr() as usize, &self.progress, offset - BEHIND);
             }
         }
