@@ -79,7 +79,17 @@ pub fn replay_fed<R: Read>(
     keys: SharedKeys,
     sink: &mut impl FnMut(&Event, Timestamp),
 ) -> Result<Outcome, CaptureError> {
-    replay_owned_fed(reader, feed, keys, &mut |ev, origin| sink(&ev, origin))
+    let mut capture = CaptureReader::with_feed(reader, feed)?;
+    if crate::replay_split::worth(&mut capture) {
+        return Ok(crate::replay_split::replay(
+            capture.without_reader(),
+            keys,
+            sink,
+        ));
+    }
+    Ok(replay_read(capture, keys, &mut |ev, origin| {
+        sink(&ev, origin)
+    }))
 }
 
 /// As `replay_with_keys`, each event handed over by value: a sink that keeps events (the TUI's
@@ -89,23 +99,15 @@ pub fn replay_owned<R: Read>(
     keys: SharedKeys,
     sink: &mut impl FnMut(Event, Timestamp),
 ) -> Result<Outcome, CaptureError> {
-    replay_owned_fed(reader, None, keys, sink)
+    Ok(replay_read(CaptureReader::new(reader)?, keys, sink))
 }
 
-fn replay_owned_fed<R: Read>(
-    reader: R,
-    feed: Option<Feed>,
+/// The replay on this thread alone.
+fn replay_read<R: Read>(
+    mut capture: CaptureReader<R>,
     keys: SharedKeys,
     sink: &mut impl FnMut(Event, Timestamp),
-) -> Result<Outcome, CaptureError> {
-    let mut capture = CaptureReader::with_feed(reader, feed)?;
-    if crate::replay_split::worth(&mut capture) {
-        return Ok(crate::replay_split::replay(
-            capture.without_reader(),
-            keys,
-            sink,
-        ));
-    }
+) -> Outcome {
     capture.learn_secrets_into(keys.clone());
     let mut outcome = Outcome::default();
     let mut reassembler = Reassembler::default();
@@ -121,7 +123,7 @@ fn replay_owned_fed<R: Read>(
             conns.on_owned(ev, &mut |e| sink(e, origin));
         },
     );
-    Ok(outcome)
+    outcome
 }
 
 /// Reads every packet of `capture` through `reassembler`, handing its stream events (with the
