@@ -22,11 +22,11 @@ use crate::proto::tls::SharedKeys;
 use crate::proto::{ConnId, Dir, Timestamp};
 use crate::replay::{Conns, Outcome, read_all};
 
-/// A batch is sent once it holds this many bytes or events: small enough that the batches
-/// alive at once (at most [`IN_FLIGHT`] + 3) cost a few hundred KiB, big enough that a hand-over
-/// is rare beside the work in it.
-const BATCH_BYTES: usize = 32 << 10;
-const BATCH_EVENTS: usize = 512;
+/// A batch is sent once it holds this many bytes or events: the batches alive at once (at
+/// most [`IN_FLIGHT`] + 3) stay under a MiB, and a hand-over is rare beside the work in it
+/// (32 KiB batches made chat replay 20% slower: a wake of the other thread every 25 packets).
+const BATCH_BYTES: usize = 128 << 10;
+const BATCH_EVENTS: usize = 1024;
 /// Batches sent and not yet taken.
 const IN_FLIGHT: usize = 2;
 
