@@ -37,16 +37,22 @@ pub(crate) fn worth<R: Read>(capture: &mut CaptureReader<R>) -> bool {
         return false;
     };
     cores > 1
-        && capture
-            .mapped()
-            .is_some_and(|m| !big_packets(m, big_endian))
+        && capture.mapped().is_some_and(|m| {
+            let big = big_packets(m, big_endian);
+            // The pages looked at are let go again: they would count in the peak.
+            m.let_go_before(SAMPLE_BYTES);
+            !big
+        })
         && std::env::var_os("DUPLEX_ONE_THREAD").is_none()
 }
+
+/// At most this much of the file is looked at by `big_packets`.
+const SAMPLE_BYTES: usize = 1 << 20;
 
 /// Whether the first packets of a classic pcap (`file`, whole) average more than `BIG` bytes.
 /// Then the copy of every payload into the batches costs the reading thread more than the
 /// decoding it takes off this one (HTTP bodies: 10-50% slower on two threads). A few thousand
-/// packets: the first hundreds are often a handshake's and a few big frames. Only a matter of
+/// packets or a MiB: the first hundreds are often a handshake's and a few big frames. Only a matter of
 /// speed: either way the events are the same.
 fn big_packets(file: &[u8], big_endian: bool) -> bool {
     const BIG: usize = 512;
@@ -58,7 +64,7 @@ fn big_packets(file: &[u8], big_endian: bool) -> bool {
         16
     };
     let (mut at, mut bytes, mut records) = (24usize, 0usize, 0usize);
-    while records < LOOK {
+    while records < LOOK && at < SAMPLE_BYTES {
         let Some(len) = file.get(at + 8..at + 12) else {
             break;
         };

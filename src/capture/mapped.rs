@@ -113,6 +113,16 @@ impl Mapped {
         }
     }
 
+    /// Lets go of the pages before `offset` (rounded down to a page) now, read or not: they
+    /// are read again from the page cache if needed.
+    pub fn let_go_before(&mut self, offset: usize) {
+        release(
+            self.map.as_ptr() as usize,
+            &self.progress,
+            offset.min(self.map.len()),
+        );
+    }
+
     /// The decoders have read up to `offset`.
     pub fn read_to(&mut self, offset: usize) {
         self.progress.at.store(offset, Ordering::Relaxed);
