@@ -114,13 +114,18 @@ impl Mapped {
     }
 
     /// Lets go of the pages before `offset` (rounded down to a page) now, read or not: they
-    /// are read again from the page cache if needed.
+    /// are read again from the page cache when needed. What was let go is not moved: those
+    /// pages are let go again once read.
     pub fn let_go_before(&mut self, offset: usize) {
-        release(
-            self.map.as_ptr() as usize,
-            &self.progress,
-            offset.min(self.map.len()),
-        );
+        let until = offset.min(self.map.len()) & !4095;
+        // SAFETY: as in `release`: a page-aligned range inside the mapping.
+        unsafe {
+            libc::madvise(
+                self.map.as_ptr() as *mut libc::c_void,
+                until,
+                libc::MADV_DONTNEED,
+            );
+        }
     }
 
     /// The decoders have read up to `offset`.
