@@ -11,15 +11,14 @@
 //! (Decryption Secrets Blocks) that the reading thread would learn ahead of the decoders.
 
 use std::io::Read;
-use std::net::SocketAddr;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use crate::capture::pcap::{CaptureFormat, CaptureReader};
-use crate::capture::reassembly::{CloseHow, Reassembler, StreamEvent};
+use crate::capture::reassembly::{Reassembler, Stream, StreamEvent};
+use crate::proto::Timestamp;
 use crate::proto::event::Event;
 use crate::proto::tls::SharedKeys;
-use crate::proto::{ConnId, Dir, Timestamp};
 use crate::replay::{Conns, Outcome, read_all};
 
 /// A batch is sent once it holds this many bytes or events: the batches alive at once (at
@@ -131,92 +130,22 @@ pub(crate) fn replay<R: Read + Send>(
     })
 }
 
-/// Stream events as the reassembler made them, their bytes in `bytes`.
+/// Stream events as the reassembler made them, their bytes in `bytes` (each `Data` names its
+/// range there).
 #[derive(Default)]
 struct Batch {
-    events: Vec<Owned>,
+    events: Vec<Stream<Range<u32>>>,
     bytes: Vec<u8>,
-    /// The opened connections' endpoints, apart: the events stay small.
-    opens: Vec<(SocketAddr, SocketAddr)>,
     origin: Timestamp,
-}
-
-/// A [`StreamEvent`] whose data is a range of its batch's bytes.
-enum Owned {
-    Open {
-        conn: ConnId,
-        ts: Timestamp,
-        /// Index of the endpoints in `opens`.
-        at: u32,
-        handshake: bool,
-    },
-    Data {
-        conn: ConnId,
-        ts: Timestamp,
-        dir: Dir,
-        data: Range<u32>,
-    },
-    Gap {
-        conn: ConnId,
-        ts: Timestamp,
-        dir: Dir,
-        missing: u64,
-    },
-    Fin {
-        conn: ConnId,
-        ts: Timestamp,
-        dir: Dir,
-    },
-    Close {
-        conn: ConnId,
-        ts: Timestamp,
-        how: CloseHow,
-        by: Option<Dir>,
-    },
 }
 
 impl Batch {
     fn play(&self, conns: &mut Conns, sink: &mut impl FnMut(&Event, Timestamp)) {
         let origin = self.origin;
         for ev in &self.events {
-            let ev = match *ev {
-                Owned::Open {
-                    conn,
-                    ts,
-                    at,
-                    handshake,
-                } => StreamEvent::Open {
-                    conn,
-                    ts,
-                    client: self.opens[at as usize].0,
-                    server: self.opens[at as usize].1,
-                    handshake,
-                },
-                Owned::Data {
-                    conn,
-                    ts,
-                    dir,
-                    ref data,
-                } => StreamEvent::Data {
-                    conn,
-                    ts,
-                    dir,
-                    data: &self.bytes[data.start as usize..data.end as usize],
-                },
-                Owned::Gap {
-                    conn,
-                    ts,
-                    dir,
-                    missing,
-                } => StreamEvent::Gap {
-                    conn,
-                    ts,
-                    dir,
-                    missing,
-                },
-                Owned::Fin { conn, ts, dir } => StreamEvent::Fin { conn, ts, dir },
-                Owned::Close { conn, ts, how, by } => StreamEvent::Close { conn, ts, how, by },
-            };
+            let ev = ev
+                .clone()
+                .map_data(|r| &self.bytes[r.start as usize..r.end as usize]);
             conns.on_owned(ev, &mut |e| sink(&e, origin));
         }
     }
@@ -224,7 +153,6 @@ impl Batch {
     fn cleared(mut self) -> Batch {
         self.events.clear();
         self.bytes.clear();
-        self.opens.clear();
         self
     }
 }
@@ -245,53 +173,13 @@ impl Sender {
         }
         let b = &mut self.batch;
         b.origin = origin;
-        b.events.push(match ev {
-            StreamEvent::Open {
-                conn,
-                ts,
-                client,
-                server,
-                handshake,
-            } => {
-                b.opens.push((client, server));
-                Owned::Open {
-                    conn,
-                    ts,
-                    at: (b.opens.len() - 1) as u32,
-                    handshake,
-                }
-            }
-            StreamEvent::Data {
-                conn,
-                ts,
-                dir,
-                data,
-            } => {
-                // One event's bytes are bounded by the reassembler's limits, far below 4 GiB,
-                // and a batch is sent once it holds BATCH_BYTES.
-                let at = b.bytes.len() as u32;
-                b.bytes.extend_from_slice(data);
-                Owned::Data {
-                    conn,
-                    ts,
-                    dir,
-                    data: at..b.bytes.len() as u32,
-                }
-            }
-            StreamEvent::Gap {
-                conn,
-                ts,
-                dir,
-                missing,
-            } => Owned::Gap {
-                conn,
-                ts,
-                dir,
-                missing,
-            },
-            StreamEvent::Fin { conn, ts, dir } => Owned::Fin { conn, ts, dir },
-            StreamEvent::Close { conn, ts, how, by } => Owned::Close { conn, ts, how, by },
-        });
+        // One event's bytes are bounded by the reassembler's limits, far below 4 GiB, and a
+        // batch is sent once it holds BATCH_BYTES.
+        b.events.push(ev.map_data(|data| {
+            let at = b.bytes.len() as u32;
+            b.bytes.extend_from_slice(data);
+            at..b.bytes.len() as u32
+        }));
         if b.bytes.len() >= BATCH_BYTES || b.events.len() >= BATCH_EVENTS {
             self.send();
         }
@@ -305,7 +193,6 @@ impl Sender {
         let next = self.empty.try_recv().unwrap_or_else(|_| Batch {
             events: Vec::with_capacity(BATCH_EVENTS),
             bytes: Vec::with_capacity(BATCH_BYTES + (16 << 10)),
-            opens: Vec::new(),
             origin: self.batch.origin,
         });
         let full = std::mem::replace(&mut self.batch, next);

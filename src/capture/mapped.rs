@@ -117,15 +117,11 @@ impl Mapped {
     /// are read again from the page cache when needed. What was let go is not moved: those
     /// pages are let go again once read.
     pub fn let_go_before(&mut self, offset: usize) {
-        let until = offset.min(self.map.len()) & !4095;
-        // SAFETY: as in `release`: a page-aligned range inside the mapping.
-        unsafe {
-            libc::madvise(
-                self.map.as_ptr() as *mut libc::c_void,
-                until,
-                libc::MADV_DONTNEED,
-            );
-        }
+        let_go(
+            self.map.as_ptr() as usize,
+            0,
+            offset.min(self.map.len()) & !4095,
+        );
     }
 
     /// The decoders have read up to `offset`.
@@ -176,9 +172,14 @@ fn read_ahead(base: usize, len: usize, p: &Progress) {
 fn release(base: usize, p: &Progress, until: usize) {
     let until = until & !4095;
     let from = p.released.0.fetch_max(until, Ordering::Relaxed);
+    let_go(base, from, until);
+}
+
+/// Drops the page table entries of the mapping (at `base`) from `from` to `until`, both page
+/// offsets inside it; on a private read-only file mapping the next read faults them back in.
+fn let_go(base: usize, from: usize, until: usize) {
     if until > from {
-        // SAFETY: a page-aligned range inside the mapping; on a private read-only file mapping
-        // this only drops the page table entries (the next read faults them back in).
+        // SAFETY: a page-aligned range inside the mapping (the callers round down to a page).
         unsafe {
             libc::madvise(
                 (base + from) as *mut libc::c_void,

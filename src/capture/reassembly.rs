@@ -37,8 +37,13 @@ pub enum CloseHow {
     Eof,
 }
 
+/// What the reassembler tells, the bytes of `Data` borrowed from the packet or its buffers.
+pub type StreamEvent<'a> = Stream<&'a [u8]>;
+
+/// A stream event whose `Data` holds a `D`: the bytes, or where they were put (to carry the
+/// event to another thread, see `replay_split`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StreamEvent<'a> {
+pub enum Stream<D> {
     Open {
         conn: ConnId,
         ts: Timestamp,
@@ -51,7 +56,7 @@ pub enum StreamEvent<'a> {
         conn: ConnId,
         ts: Timestamp,
         dir: Dir,
-        data: &'a [u8],
+        data: D,
     },
     /// Bytes never seen; the stream continues after them.
     Gap {
@@ -74,6 +79,51 @@ pub enum StreamEvent<'a> {
         /// Who sent the first FIN or RST.
         by: Option<Dir>,
     },
+}
+
+impl<D> Stream<D> {
+    /// The same event, its data (if it is `Data`) turned by `f`.
+    pub fn map_data<E>(self, f: impl FnOnce(D) -> E) -> Stream<E> {
+        match self {
+            Stream::Open {
+                conn,
+                ts,
+                client,
+                server,
+                handshake,
+            } => Stream::Open {
+                conn,
+                ts,
+                client,
+                server,
+                handshake,
+            },
+            Stream::Data {
+                conn,
+                ts,
+                dir,
+                data,
+            } => Stream::Data {
+                conn,
+                ts,
+                dir,
+                data: f(data),
+            },
+            Stream::Gap {
+                conn,
+                ts,
+                dir,
+                missing,
+            } => Stream::Gap {
+                conn,
+                ts,
+                dir,
+                missing,
+            },
+            Stream::Fin { conn, ts, dir } => Stream::Fin { conn, ts, dir },
+            Stream::Close { conn, ts, how, by } => Stream::Close { conn, ts, how, by },
+        }
+    }
 }
 
 /// Turns TCP segments into `StreamEvent`s; see the module doc.
@@ -261,11 +311,7 @@ impl Reassembler {
         let Some(conn) = self.conns.get_mut(key) else {
             return false;
         };
-        let dir = if seg.src == conn.client {
-            Dir::C2s
-        } else {
-            Dir::S2c
-        };
+        let dir = conn.dir_of(seg);
         if conn.halves[dir.index()].base.is_none() {
             return false;
         }
@@ -353,6 +399,15 @@ fn roles(seg: &TcpSegment<'_>) -> (SocketAddr, SocketAddr, bool) {
 }
 
 impl Conn {
+    /// The direction `seg` travels.
+    fn dir_of(&self, seg: &TcpSegment<'_>) -> Dir {
+        if seg.src == self.client {
+            Dir::C2s
+        } else {
+            Dir::S2c
+        }
+    }
+
     /// Out-of-order bytes and pieces held in both directions.
     fn buffered(&self) -> (usize, usize) {
         let [a, b] = &self.halves;
@@ -370,11 +425,7 @@ impl Conn {
         limit: usize,
         sink: &mut impl FnMut(StreamEvent<'_>),
     ) -> bool {
-        let dir = if seg.src == self.client {
-            Dir::C2s
-        } else {
-            Dir::S2c
-        };
+        let dir = self.dir_of(seg);
         let was_finished = self.halves[dir.index()].finished();
         self.halves[dir.index()].accept(self.tag(dir, ts), seg, limit, sink);
         let fin_now = !was_finished && self.halves[dir.index()].finished();

@@ -398,6 +398,35 @@ proptest! {
     }
 }
 
+/// Segments between three endpoints from proptest's tuples (from, to, seq, flag bits S A F R,
+/// length): a flag is set when its bit is and `keep(bit, seq)` agrees; `len` maps the length.
+fn arbitrary<'a>(
+    segs: &[(usize, usize, u32, u8, usize)],
+    payload: &'a [u8],
+    keep: impl Fn(u8, u32) -> bool,
+    len: impl Fn(usize) -> usize,
+) -> Vec<TcpSegment<'a>> {
+    let ends = ["1.1.1.1:40000", "1.1.1.1:80", "2.2.2.2:443"];
+    segs.iter()
+        .filter(|(a, b, ..)| a != b)
+        .map(|&(a, b, seq, flags, n)| {
+            let mut f = String::new();
+            for (bit, c) in [(1, 'S'), (2, 'A'), (4, 'F'), (8, 'R')] {
+                if flags & bit != 0 && keep(bit, seq) {
+                    f.push(c);
+                }
+            }
+            seg(
+                ends[a],
+                ends[b],
+                seq.wrapping_sub(32),
+                &f,
+                &payload[..len(n)],
+            )
+        })
+        .collect()
+}
+
 proptest! {
     /// Arbitrary segments between a few endpoints: no panic, and every connection is
     /// opened before its data and closed exactly once.
@@ -407,19 +436,8 @@ proptest! {
             (0usize..3, 0usize..3, 0u32..64, 0u8..16, 0usize..12), 0..80),
         limit in 0usize..32,
     ) {
-        let ends = ["1.1.1.1:40000", "1.1.1.1:80", "2.2.2.2:443"];
         let payload = [7u8; 12];
-        let built: Vec<_> = segs
-            .iter()
-            .filter(|(a, b, ..)| a != b)
-            .map(|&(a, b, seq, flags, len)| {
-                let mut f = String::new();
-                for (bit, c) in [(1, 'S'), (2, 'A'), (4, 'F'), (8, 'R')] {
-                    if flags & bit != 0 { f.push(c); }
-                }
-                seg(ends[a], ends[b], seq.wrapping_sub(32), &f, &payload[..len])
-            })
-            .collect();
+        let built = arbitrary(&segs, &payload, |_, _| true, |len| len);
         let ev = run_with(&mut Reassembler::with_buffer_limit(limit), &built);
         let mut state = std::collections::HashMap::new();
         for e in &ev {
@@ -444,19 +462,14 @@ proptest! {
             (0usize..3, 0usize..3, 0u32..64, 0u8..16, 0usize..4), 0..120),
         limit in 0usize..16,
     ) {
-        let ends = ["1.1.1.1:40000", "1.1.1.1:80", "2.2.2.2:443"];
         let payload = [7u8; 12];
-        let built: Vec<_> = segs
-            .iter()
-            .filter(|(a, b, ..)| a != b)
-            .map(|&(a, b, seq, flags, len)| {
-                let mut f = String::new();
-                for (bit, c) in [(1, 'S'), (2, 'A'), (4, 'F'), (8, 'R')] {
-                    if flags & bit != 0 && (bit == 2 || seq % 5 == 0) { f.push(c); }
-                }
-                seg(ends[a], ends[b], seq.wrapping_sub(32), &f, &payload[..len.saturating_sub(1) * 3])
-            })
-            .collect();
+        // SYN, FIN and RST on one segment in five; lengths 0, 0, 3 and 6.
+        let built = arbitrary(
+            &segs,
+            &payload,
+            |bit, seq| bit == 2 || seq % 5 == 0,
+            |len| len.saturating_sub(1) * 3,
+        );
         let fast = run_with(&mut Reassembler::with_buffer_limit(limit), &built);
         let mut slow = Reassembler::with_buffer_limit(limit);
         slow.acks_fast = false;
