@@ -252,10 +252,26 @@ impl<R: Read> CaptureReader<R> {
         if self.done {
             return Ok(None);
         }
-        let step = match self.layout {
-            Layout::Legacy { .. } => self.next_legacy(),
-            Layout::Ng(_) => self.next_ng(),
-        };
+        // Each arm finishes its own step: with one `step` for both, the classic record's went
+        // through memory, stored as two u32 and loaded as one u64 (linktype and length), a
+        // load the stores could not be forwarded to (a stall of a third of a record's time).
+        match self.layout {
+            Layout::Legacy { .. } => {
+                let step = self.next_legacy();
+                self.finish(step)
+            }
+            Layout::Ng(_) => {
+                let step = self.next_ng();
+                self.finish(step)
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn finish(
+        &mut self,
+        step: Result<Option<Found>, Stop>,
+    ) -> Result<Option<Packet<'_>>, CaptureError> {
         if let Buf::Mapped(m) = &mut self.buf {
             m.read_to(self.start);
         }
@@ -282,6 +298,7 @@ impl<R: Read> CaptureReader<R> {
         }
     }
 
+    #[inline(always)]
     fn next_legacy(&mut self) -> Result<Option<Found>, Stop> {
         let Layout::Legacy {
             big_endian,
@@ -420,10 +437,18 @@ impl<R: Read> CaptureReader<R> {
     }
     /// Makes `need` bytes available at `buf[start..]`, reading as much as fits per call.
     /// Returns false at end of file with fewer bytes present.
+    #[inline(always)]
     fn fill(&mut self, need: usize) -> io::Result<bool> {
         if self.end - self.start >= need {
             return Ok(true);
         }
+        self.fill_more(need)
+    }
+
+    /// `fill` once the bytes at hand are not enough.
+    #[cold]
+    #[inline(never)]
+    fn fill_more(&mut self, need: usize) -> io::Result<bool> {
         if self.prefetch.is_some() {
             return self.fill_prefetched(need);
         }
