@@ -68,8 +68,14 @@ impl Summary {
             | EventKind::HttpBody(_) => {}
             EventKind::WsAbnormalClose(_) => self.ws_abnormal_closes += 1,
             EventKind::HttpRequest(r) => {
-                let m = r.head.method.clone().unwrap_or_default();
-                *self.http_requests.entry(m).or_default() += 1;
+                // Counted without a copy of the method once it has been seen.
+                let m = r.head.method.as_deref().unwrap_or_default();
+                match self.http_requests.get_mut(m) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.http_requests.insert(m.to_owned(), 1);
+                    }
+                }
             }
             EventKind::HttpResponse(r) => {
                 *self

@@ -12,6 +12,8 @@ mod framing;
 mod framing_tests;
 mod head;
 #[cfg(test)]
+mod lean_tests;
+#[cfg(test)]
 mod stream_tests;
 #[cfg(test)]
 mod tests;
@@ -126,6 +128,8 @@ pub struct Http1Decoder {
     stalled: u64,
     /// Messages whose body is reported in `Body` events.
     stream: Option<fn(&Head) -> bool>,
+    /// Counting mode ([`crate::proto::lean`]): heads keep only what the decoders read.
+    lean: bool,
 }
 
 impl Http1Decoder {
@@ -138,6 +142,7 @@ impl Http1Decoder {
             msg: None,
             stalled: 0,
             stream: None,
+            lean: crate::proto::lean::on(),
         }
     }
 
@@ -244,7 +249,7 @@ impl Http1Decoder {
         if buf.is_empty() {
             return None;
         }
-        match head::parse_head(self.role, buf, self.offset) {
+        match head::parse_head(self.role, buf, self.offset, self.lean) {
             Ok(Some((_, len))) if len > HEAD_LIMIT => {
                 self.fail(self.offset, HttpErrorKind::HeadTooLarge(HEAD_LIMIT), out)
             }

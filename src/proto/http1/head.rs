@@ -89,15 +89,32 @@ pub(super) fn leading_empty_lines(buf: &[u8]) -> usize {
     }
 }
 
+/// The headers a decoder reads (framing, upgrade, WebSocket handshake, event streams): in
+/// counting mode the only ones kept.
+pub(super) const READ_BY_DECODERS: [&str; 9] = [
+    "connection",
+    "content-length",
+    "content-type",
+    "sec-websocket-accept",
+    "sec-websocket-extensions",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "transfer-encoding",
+    "upgrade",
+];
+
 /// Parses one head at the start of `buf`, which sits at stream offset `start`.
-/// `Ok(None)` means the head is not complete yet.
+/// `Ok(None)` means the head is not complete yet. `lean` (counting mode): the head keeps the
+/// method, status, version, range and the headers of [`READ_BY_DECODERS`] only (counts and
+/// errors come out the same; an HTTP head was ~25 allocations, most of them never read).
 pub(super) fn parse_head(
     role: Role,
     buf: &[u8],
     start: u64,
+    lean: bool,
 ) -> Result<Option<(Head, usize)>, HttpErrorKind> {
     let mut slots = [httparse::EMPTY_HEADER; FIRST_TRY];
-    match parse_with(role, buf, start, &mut slots) {
+    match parse_with(role, buf, start, lean, &mut slots) {
         Err(httparse::Error::TooManyHeaders) => {}
         other => return other.map_err(HttpErrorKind::BadHead),
     }
@@ -105,7 +122,7 @@ pub(super) fn parse_head(
     let mut size = FIRST_TRY * 4;
     loop {
         let mut slots = vec![httparse::EMPTY_HEADER; size];
-        match parse_with(role, buf, start, &mut slots) {
+        match parse_with(role, buf, start, lean, &mut slots) {
             Err(httparse::Error::TooManyHeaders) if size < MAX_HEADERS => {
                 size = size.saturating_mul(4).min(MAX_HEADERS);
             }
@@ -121,6 +138,7 @@ fn parse_with<'b>(
     role: Role,
     buf: &'b [u8],
     start: u64,
+    lean: bool,
     slots: &mut [httparse::Header<'b>],
 ) -> Result<Option<(Head, usize)>, httparse::Error> {
     let mut head = Head {
@@ -141,7 +159,7 @@ fn parse_with<'b>(
                 return Ok(None);
             };
             head.method = req.method.map(str::to_owned);
-            head.target = req.path.map(str::to_owned);
+            head.target = req.path.filter(|_| !lean).map(str::to_owned);
             head.version = req.version.unwrap_or(1);
             (len, req.headers)
         }
@@ -152,17 +170,27 @@ fn parse_with<'b>(
             };
             head.status = res.code;
             head.version = res.version.unwrap_or(1);
-            head.reason = Some(reason_phrase(buf));
+            head.reason = (!lean).then(|| reason_phrase(buf));
             (len, res.headers)
         }
     };
     let bytes = buf.get(..len).unwrap_or(buf);
-    head.headers.reserve_exact(fields.len());
-    head.header_ranges.reserve_exact(fields.len());
+    if !lean {
+        head.headers.reserve_exact(fields.len());
+        head.header_ranges.reserve_exact(fields.len());
+    }
     // httparse rejects obs-fold, so each header is exactly one line after the start line.
     let mut line_start = line_end(bytes, 0);
     for field in fields.iter() {
         let end = line_end(bytes, line_start);
+        if lean
+            && !READ_BY_DECODERS
+                .iter()
+                .any(|n| field.name.eq_ignore_ascii_case(n))
+        {
+            line_start = end;
+            continue;
+        }
         head.header_ranges.push(ByteRange::new(
             start + line_start as u64,
             start + end as u64,
@@ -174,7 +202,9 @@ fn parse_with<'b>(
         line_start = end;
     }
     head.range = ByteRange::new(start, start + len as u64);
-    head.raw = bytes.to_vec();
+    if !lean {
+        head.raw = bytes.to_vec();
+    }
     Ok(Some((head, len)))
 }
 
