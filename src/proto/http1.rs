@@ -333,6 +333,7 @@ impl Http1Decoder {
             Framing::None => 0,
             _ => PREVIEW_LIMIT,
         };
+        let preview = if self.lean { 0 } else { preview };
         let done = body.is_done();
         self.msg = Some(InFlight {
             head_range,
@@ -341,6 +342,7 @@ impl Http1Decoder {
             sink: BodySink {
                 decoded: 0,
                 preview: Vec::with_capacity(preview),
+                preview_max: preview,
                 stream,
                 runs: Vec::new(),
             },

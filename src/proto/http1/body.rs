@@ -1,7 +1,7 @@
 //! Body framing: one state machine for Content-Length, chunked and until-close bodies.
 //! Body bytes are counted and previewed, never buffered.
 
-use super::{HEAD_LIMIT, HttpErrorKind, MAX_HEADERS, PREVIEW_LIMIT};
+use super::{HEAD_LIMIT, HttpErrorKind, MAX_HEADERS};
 
 /// Longest chunk-size line (size, extensions, CRLF excluded) we wait for before giving up.
 pub const CHUNK_LINE_LIMIT: usize = 4096;
@@ -12,6 +12,8 @@ pub const CHUNK_LINE_LIMIT: usize = 4096;
 pub(super) struct BodySink {
     pub decoded: u64,
     pub preview: Vec<u8>,
+    /// PREVIEW_LIMIT, or 0 in counting mode.
+    pub preview_max: usize,
     pub stream: bool,
     pub runs: Vec<(usize, Vec<u8>)>,
 }
@@ -22,7 +24,7 @@ impl BodySink {
             self.runs.push((at, data.to_vec()));
         }
         self.decoded = self.decoded.saturating_add(data.len() as u64);
-        let room = PREVIEW_LIMIT.saturating_sub(self.preview.len());
+        let room = self.preview_max.saturating_sub(self.preview.len());
         if let Some(head) = data.get(..room.min(data.len())) {
             self.preview.extend_from_slice(head);
         }

@@ -1,5 +1,5 @@
-//! Counting mode's heads: only what the decoders read is kept, and every decision (framing,
-//! upgrade, errors and where they point) comes out as from a full head.
+//! Counting mode's heads and bodies: only what the decoders read is kept (no body preview),
+//! and every decision (framing, upgrade, errors and where they point) comes out as in full.
 
 use super::tests::run;
 use super::*;
@@ -13,7 +13,7 @@ fn both(role: Role, methods: &[&str], input: &[u8]) -> (Vec<HttpEvent>, Vec<Http
     (full, lean)
 }
 
-/// `full`'s events with its heads cut to what counting mode keeps.
+/// `full`'s events with heads and body previews cut to what counting mode keeps.
 fn as_counted(full: &[HttpEvent]) -> Vec<HttpEvent> {
     full.iter()
         .map(|e| match e {
@@ -33,6 +33,10 @@ fn as_counted(full: &[HttpEvent]) -> Vec<HttpEvent> {
                 h.raw = Vec::new();
                 HttpEvent::Head(h)
             }
+            HttpEvent::End(end) => HttpEvent::End(MessageEnd {
+                body_preview: Vec::new(),
+                ..end.clone()
+            }),
             other => other.clone(),
         })
         .collect()
