@@ -82,6 +82,9 @@ impl Mapped {
         // checked as it is parsed), and a file cut shorter is caught by the SIGBUS handler.
         let map = unsafe { MmapOptions::new().map(file) }.ok()?;
         let _ = map.advise(Advice::Sequential);
+        // A page cache of large folios is otherwise mapped 2 MiB at a time where the kernel
+        // can (THP "always"): each fault then counts a whole huge page in the resident set.
+        let _ = map.advise(Advice::NoHugePage);
         let progress = Arc::<Progress>::default();
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let ahead = (cores > 1)
@@ -257,5 +260,32 @@ mod tests {
         if let Ok(null) = File::open("/dev/null") {
             assert!(Mapped::map(&null).is_none());
         }
+    }
+
+    /// A file read from disk sits in the page cache in large folios; mapped 2 MiB at a time
+    /// they put the peak 1.5-2 MB higher (200 MB captures: 12.2-13.2 MB against 10.7-11.3).
+    #[test]
+    fn the_mapping_asks_for_no_huge_pages() {
+        let Ok(before) = std::fs::read_to_string("/proc/self/smaps") else {
+            return eprintln!("SKIP: no /proc/self/smaps");
+        };
+        if !before.contains("VmFlags") {
+            return eprintln!("SKIP: smaps without VmFlags");
+        }
+        if !std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists() {
+            return eprintln!("SKIP: a kernel without huge pages refuses the advice");
+        }
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&vec![1; 2 * MIN_MAPPED as usize]).unwrap();
+        let m = Mapped::map(f.as_file()).expect("mapped");
+        let start = format!("{:x}-", m.as_ptr() as usize);
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let region = smaps
+            .split_inclusive('\n')
+            .skip_while(|l| !l.starts_with(&start))
+            // Each region's last line.
+            .find(|l| l.starts_with("VmFlags"))
+            .unwrap_or_else(|| panic!("no VmFlags for the mapping at {start}"));
+        assert!(region.split_whitespace().any(|f| f == "nh"), "{region}");
     }
 }
