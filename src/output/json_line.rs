@@ -131,7 +131,8 @@ pub(super) fn write_hot(buf: &mut Vec<u8>, ev: &Event, origin: Timestamp) -> boo
                 key_str(buf, b"close_reason", &c.reason);
             }
             if let Some(text) = f.text() {
-                key_str(buf, b"text", cut(text));
+                key(buf, b"text");
+                payload_text(buf, cut(text));
             }
         }
         EventKind::WsMessage(w) => {
@@ -144,7 +145,8 @@ pub(super) fn write_hot(buf: &mut Vec<u8>, ev: &Event, origin: Timestamp) -> boo
             key(buf, b"compressed");
             boolean(buf, w.compressed);
             if let Some(text) = &w.text {
-                key_str(buf, b"text", cut(text));
+                key(buf, b"text");
+                payload_text(buf, cut(text));
             }
         }
         EventKind::SseEvent(e) => {
@@ -188,6 +190,38 @@ fn http_common(buf: &mut Vec<u8>, r: &HttpMessage) {
         buf.extend_from_slice(b",\"body_follows\":true");
     }
     pairs_if_any(buf, b"trailers", &r.trailers);
+}
+
+thread_local! {
+    /// The last payload text escaped, and what it became.
+    static LAST_TEXT: std::cell::RefCell<(Vec<u8>, Vec<u8>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// A frame's or message's text, quoted and escaped. A single-frame message repeats its frame's
+/// text; escaping JSON in JSON stops at every quote, so the second is copied from the first
+/// (short texts are escaped again: keeping them cost more than it saved).
+fn payload_text(buf: &mut Vec<u8>, s: &str) {
+    const WORTH: usize = 48;
+    if s.len() < WORTH {
+        return string(buf, s);
+    }
+    LAST_TEXT.with(|last| {
+        let Ok(mut last) = last.try_borrow_mut() else {
+            return string(buf, s);
+        };
+        let (source, escaped) = &mut *last;
+        if source.as_slice() == s.as_bytes() {
+            buf.extend_from_slice(escaped);
+            return;
+        }
+        let at = buf.len();
+        string(buf, s);
+        source.clear();
+        source.extend_from_slice(s.as_bytes());
+        escaped.clear();
+        escaped.extend_from_slice(&buf[at..]);
+    });
 }
 
 /// `,"name":` after the entries before it (never the first: `kind` is).

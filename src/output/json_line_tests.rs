@@ -375,3 +375,45 @@ fn rare_kinds_are_left_to_serde() {
     write_event_serde(&mut serde, &ev, Timestamp(0)).unwrap();
     assert_eq!(buf, serde);
 }
+
+/// A payload text is copied from the last one escaped when it is the same: texts of one length
+/// that differ, the same text again, and one cut by `--json`, each against serde's line.
+#[test]
+fn a_repeated_text_is_copied_only_when_it_is_the_same() {
+    let long = "{\"type\":\"chat\",\"text\":\"hello there\"}".repeat(40);
+    let texts = [
+        "{\"type\":\"chat\",\"user\":\"ann\",\"text\":\"hello, \\\"you\\\"\"}".to_string(),
+        "{\"type\":\"chat\",\"user\":\"bob\",\"text\":\"hello, \\\"you\\\"\"}".to_string(),
+        "{\"type\":\"chat\",\"user\":\"bob\",\"text\":\"hello, \\\"you\\\"\"}".to_string(),
+        long.clone(),
+        format!("{long}!"),
+        "short \"one\"".to_string(),
+        "{\"type\":\"chat\",\"user\":\"ann\",\"text\":\"hello, \\\"you\\\"\"}".to_string(),
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        let kind = EventKind::WsMessage(Box::new(Message {
+            opcode: 1,
+            len: text.len() as u64,
+            wire_len: text.len() as u64,
+            frames: 1,
+            compressed: false,
+            preview: text.as_bytes().to_vec(),
+            text: Some(text.clone()),
+            range: ByteRange::new(0, 10),
+        }));
+        let ev = Event {
+            conn: 1,
+            ts: Timestamp(5),
+            dir: Some(Dir::C2s),
+            kind,
+        };
+        let (mut direct, mut serde) = (Vec::new(), Vec::new());
+        push_line(&mut direct, &ev, Timestamp(0));
+        write_event_serde(&mut serde, &ev, Timestamp(0)).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&direct),
+            String::from_utf8_lossy(&serde),
+            "text {i}"
+        );
+    }
+}
