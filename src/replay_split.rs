@@ -14,7 +14,7 @@ use std::io::Read;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use crate::capture::pcap::{CaptureFormat, CaptureReader};
+use crate::capture::pcap::{CaptureFormat, CaptureReader, classic_records};
 use crate::capture::reassembly::{Reassembler, Stream, StreamEvent};
 use crate::proto::Timestamp;
 use crate::proto::event::Event;
@@ -56,26 +56,13 @@ const SAMPLE_BYTES: usize = 1 << 20;
 fn big_packets(file: &[u8], big_endian: bool) -> bool {
     const BIG: usize = 512;
     const LOOK: usize = 4096;
-    // The "modified" format's record headers are 24 bytes, the others' 16.
-    let header = if file.starts_with(&[0x34, 0xcd, 0xb2, 0xa1]) {
-        24
-    } else {
-        16
-    };
-    let (mut at, mut bytes, mut records) = (24usize, 0usize, 0usize);
-    while records < LOOK && at < SAMPLE_BYTES {
-        let Some(len) = file.get(at + 8..at + 12) else {
+    let (mut bytes, mut records) = (0usize, 0usize);
+    for (at, len) in classic_records(file, big_endian).take(LOOK) {
+        if at >= SAMPLE_BYTES {
             break;
-        };
-        let len: [u8; 4] = len.try_into().unwrap_or_default();
-        let len = if big_endian {
-            u32::from_be_bytes(len)
-        } else {
-            u32::from_le_bytes(len)
-        } as usize;
+        }
         bytes = bytes.saturating_add(len);
         records += 1;
-        at = at.saturating_add(header).saturating_add(len);
     }
     records > 0 && bytes / records > BIG
 }

@@ -23,6 +23,8 @@ pub use buf::Feed;
 use ng::{BlockError, Section};
 
 const INITIAL_BUFFER: usize = 1 << 20;
+/// The "modified" classic format (its record headers are 24 bytes, the others' 16).
+const MODIFIED_MAGIC: [u8; 4] = [0x34, 0xcd, 0xb2, 0xa1];
 /// Largest record accepted; a bigger length field is taken as corruption, not a reason to
 /// allocate whatever the file says.
 pub const MAX_RECORD: usize = 16 << 20;
@@ -183,7 +185,7 @@ impl<R: Read> CaptureReader<R> {
             [0x4d, 0x3c, 0xb2, 0xa1] => (true, false, false),
             [0xa1, 0xb2, 0xc3, 0xd4] => (false, true, false),
             [0xa1, 0xb2, 0x3c, 0x4d] => (true, true, false),
-            [0x34, 0xcd, 0xb2, 0xa1] => (false, false, true),
+            MODIFIED_MAGIC => (false, false, true),
             [0x0a, 0x0d, 0x0d, 0x0a] => {
                 // The byte-order magic is what makes this a section header and not noise.
                 if !this.fill_front(12)? || ng::byte_order(&this.buf[8..12]).is_none() {
@@ -557,6 +559,28 @@ fn corrupt(packet: u64, offset: u64, what: String) -> CaptureError {
         offset,
         what,
     }
+}
+
+/// The records of a whole classic pcap `file` (its header's byte order `big_endian`), read in
+/// place without a reader: each one's offset and captured length, until a record header runs
+/// past the end. Nothing is checked beyond that: for a quick look at the first packets.
+pub(crate) fn classic_records(
+    file: &[u8],
+    big_endian: bool,
+) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let header = if file.starts_with(&MODIFIED_MAGIC) {
+        24
+    } else {
+        16
+    };
+    let mut at = 24usize;
+    std::iter::from_fn(move || {
+        let len_at = at.checked_add(8)?;
+        let len = read_u32(file.get(len_at..len_at.checked_add(4)?)?, big_endian) as usize;
+        let record = at;
+        at = at.saturating_add(header).saturating_add(len);
+        Some((record, len))
+    })
 }
 
 fn read_u32(b: &[u8], big_endian: bool) -> u32 {
