@@ -3,7 +3,7 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::io::Read;
 
-use crate::capture::packet::parse_tcp;
+use crate::capture::packet::with_tcp;
 use crate::capture::pcap::{CaptureError, CaptureReader, Feed};
 use crate::capture::reassembly::{self, Reassembler, StreamEvent};
 use crate::proto::conn::Connection;
@@ -135,16 +135,12 @@ pub(crate) fn read_all<R: Read>(
     on: &mut impl FnMut(StreamEvent<'_>, Timestamp),
 ) {
     let mut last_ts = Timestamp::default();
-    loop {
-        let packet = match capture.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
+    capture.for_each(|packet| {
+        let packet = match packet {
+            Ok(p) => p,
             // A broken packet block is skipped; after an error that ends the file, the reader
-            // answers `Ok(None)`.
-            Err(e) => {
-                outcome.problem(e.to_string());
-                continue;
-            }
+            // hands nothing more.
+            Err(e) => return outcome.problem(e.to_string()),
         };
         if outcome.packets == 0 {
             outcome.origin = packet.ts;
@@ -152,16 +148,15 @@ pub(crate) fn read_all<R: Read>(
         outcome.packets += 1;
         outcome.bytes += packet.data.len() as u64;
         last_ts = last_ts.max(packet.ts);
-        match parse_tcp(packet.linktype, packet.data) {
-            Ok(Some(seg)) => {
-                outcome.readable_packets += 1;
-                let origin = outcome.origin;
-                reassembler.push(packet.ts, packet.number, &seg, &mut |ev| on(ev, origin));
-            }
-            Ok(None) => outcome.readable_packets += 1,
+        let origin = outcome.origin;
+        let pushed = with_tcp(packet.linktype, packet.data, |seg| {
+            reassembler.push(packet.ts, packet.number, seg, &mut |ev| on(ev, origin))
+        });
+        match pushed {
+            Ok(_) => outcome.readable_packets += 1,
             Err(e) => outcome.problem(format!("packet {}: {e}", packet.number)),
         }
-    }
+    });
     let origin = outcome.origin;
     reassembler.finish(last_ts, &mut |ev| on(ev, origin));
     let evicted = reassembler.evicted;

@@ -65,7 +65,25 @@ pub fn parse_tcp(linktype: i32, data: &[u8]) -> Result<Option<TcpSegment<'_>>, P
     parse_tcp_general(linktype, data)
 }
 
+/// As [`parse_tcp`], handing the segment to `on`: the common packet's segment is built where
+/// `on` reads it. Returned through memory, it was copied with wide loads that the narrow stores
+/// building it could not be forwarded to (a stall on every packet).
+#[inline(always)]
+pub fn with_tcp<T>(
+    linktype: i32,
+    data: &[u8],
+    on: impl FnOnce(&TcpSegment<'_>) -> T,
+) -> Result<Option<T>, PacketError> {
+    if linktype == 1
+        && let Some(seg) = fast::ethernet_tcp(data)
+    {
+        return Ok(Some(on(&seg)));
+    }
+    Ok(parse_tcp_general(linktype, data)?.map(|seg| on(&seg)))
+}
+
 /// Every link type and IP version, through etherparse.
+#[inline(never)]
 pub fn parse_tcp_general(
     linktype: i32,
     data: &[u8],

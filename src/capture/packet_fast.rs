@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::TcpSegment;
 
-#[inline]
+#[inline(always)]
 pub(super) fn ethernet_tcp(data: &[u8]) -> Option<TcpSegment<'_>> {
     match data.get(12..14)? {
         [0x08, 0x00] => ipv4(data),
@@ -17,7 +17,7 @@ pub(super) fn ethernet_tcp(data: &[u8]) -> Option<TcpSegment<'_>> {
 }
 
 /// IPv4 without options, not a fragment, whole in the capture.
-#[inline]
+#[inline(always)]
 fn ipv4(data: &[u8]) -> Option<TcpSegment<'_>> {
     let ip = data.get(14..34)?;
     if ip[0] != 0x45 || ip[9] != 6 {
@@ -53,7 +53,7 @@ fn ipv6(data: &[u8]) -> Option<TcpSegment<'_>> {
 }
 
 /// The TCP header at the start of `tcp`, when its length is sane.
-#[inline]
+#[inline(always)]
 fn segment(src: IpAddr, dst: IpAddr, tcp: &[u8]) -> Option<TcpSegment<'_>> {
     let header = usize::from(tcp[12] >> 4) * 4;
     if header < 20 || header > tcp.len() {

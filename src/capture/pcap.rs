@@ -269,6 +269,31 @@ impl<R: Read> CaptureReader<R> {
         }
     }
 
+    /// Hands `on` every packet, or the error that cost one, to the end of the file. The
+    /// classic format's records run in a loop of their own: sharing one exit with pcapng's
+    /// blocks, a packet went through memory again and stalled like the step did.
+    #[inline(always)]
+    pub fn for_each(&mut self, mut on: impl FnMut(Result<Packet<'_>, CaptureError>)) {
+        if matches!(self.layout, Layout::Legacy { .. }) {
+            while !self.done {
+                let step = self.next_legacy();
+                match self.finish(step) {
+                    Ok(Some(p)) => on(Ok(p)),
+                    Ok(None) => break,
+                    Err(e) => on(Err(e)),
+                }
+            }
+            return;
+        }
+        loop {
+            match self.next_packet() {
+                Ok(Some(p)) => on(Ok(p)),
+                Ok(None) => break,
+                Err(e) => on(Err(e)),
+            }
+        }
+    }
+
     #[inline(always)]
     fn finish(
         &mut self,
