@@ -49,7 +49,8 @@ pub fn preview(bytes: &[u8]) -> Preview {
                 kind: EventKind::WsFrame(f),
             }),
             WsEvent::Error(e) => errors.push(e.kind.to_string()),
-            WsEvent::Message(_) => {}
+            // Counting mode's only; this decoder is a full one.
+            WsEvent::Message(_) | WsEvent::Counted(_) => {}
         }
     }
     Preview {

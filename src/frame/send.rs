@@ -257,7 +257,8 @@ fn show(ev: &[WsEvent], width: usize) {
                 }
                 format!("← {s}")
             }
-            WsEvent::Message(_) => continue,
+            // Counting mode's only; this decoder is a full one.
+            WsEvent::Message(_) | WsEvent::Counted(_) => continue,
             WsEvent::Error(e) => format!("  {}", words::rule(&e.kind)),
         };
         out_lines(&wrap(&text, width, "", "    "));

@@ -140,6 +140,13 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
                 m.serialize_entry("text", cut(text))?;
             }
         }
+        EventKind::WsCounted(c) => {
+            m.serialize_entry("frames", &c.frames())?;
+            m.serialize_entry("text", &c.text)?;
+            m.serialize_entry("binary", &c.binary)?;
+            m.serialize_entry("masked", &c.masked)?;
+            m.serialize_entry("payload_bytes", &c.payload_bytes)?;
+        }
         EventKind::SseEvent(e) => {
             m.serialize_entry("event", &e.event)?;
             m.serialize_entry("data", cut(&e.data))?;

@@ -16,6 +16,7 @@ pub(super) fn write_hot(buf: &mut Vec<u8>, ev: &Event, origin: Timestamp) -> boo
     if matches!(
         kind,
         EventKind::Error(_)
+            | EventKind::WsCounted(_)
             | EventKind::Skipped(_)
             | EventKind::H2Preface
             | EventKind::TlsHandshake(_)
@@ -165,6 +166,7 @@ pub(super) fn write_hot(buf: &mut Vec<u8>, ev: &Event, origin: Timestamp) -> boo
             int(buf, e.range.start);
         }
         EventKind::Error(_)
+        | EventKind::WsCounted(_)
         | EventKind::Skipped(_)
         | EventKind::H2Preface
         | EventKind::TlsHandshake(_)

@@ -156,6 +156,12 @@ fn describe_raw(ev: &Event, stranger: bool) -> String {
         }
         EventKind::WsFrame(f) => frame(f),
         EventKind::WsMessage(m) => message(m),
+        EventKind::WsCounted(c) => tr!(
+            "plain.ws_counted",
+            frames = c.frames(),
+            text = c.text,
+            binary = c.binary
+        ),
         EventKind::SseEvent(e) => tr!(
             "plain.sse",
             event = quote(&e.event),

@@ -311,6 +311,7 @@ impl Connection {
                     EventKind::WsFrame(f)
                 }
                 WsEvent::Message(m) => EventKind::WsMessage(m),
+                WsEvent::Counted(c) => EventKind::WsCounted(c),
                 WsEvent::Error(e) => EventKind::Error(DecodeError {
                     layer: Layer::WebSocket,
                     offset: Some(e.offset),

@@ -3,7 +3,7 @@
 use super::http1::{Framing, Head};
 pub use super::sse::SseEvent;
 pub use super::tls::{ClientHello, ServerHello};
-use super::ws::{Frame, Message};
+use super::ws::{Frame, Message, WholeFrames};
 use super::{ConnId, Dir, Timestamp};
 
 /// One thing that happened on the wire, in the order it happened.
@@ -29,6 +29,9 @@ pub enum EventKind {
     HttpBody(Box<HttpBody>),
     WsFrame(Box<Frame>),
     WsMessage(Box<Message>),
+    /// Counting mode (`--summary`) only: whole single-frame messages counted, not reported one
+    /// by one; never in `--json`, a transcript or a view.
+    WsCounted(WholeFrames),
     /// One Server-Sent Event from a `text/event-stream` response body.
     SseEvent(Box<SseEvent>),
     Error(DecodeError),
@@ -299,6 +302,7 @@ impl EventKind {
             EventKind::HttpBody(_) => "http_body",
             EventKind::WsFrame(_) => "ws_frame",
             EventKind::WsMessage(_) => "ws_message",
+            EventKind::WsCounted(_) => "ws_counted",
             EventKind::SseEvent(_) => "sse_event",
             EventKind::Error(_) => "error",
             EventKind::Skipped(_) => "skipped",

@@ -43,6 +43,26 @@ pub enum WsEvent {
     Frame(Box<Frame>),
     Message(Box<Message>),
     Error(WsError),
+    /// Counting mode only: whole frames counted instead of reported.
+    Counted(WholeFrames),
+}
+
+/// Counting mode ([`crate::proto::lean`]): the whole unfragmented text and binary frames of one
+/// `decode`, counted rather than reported one by one (two boxed events each, which the counts
+/// never read). Each is a frame and a message of its own; none is a control frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WholeFrames {
+    pub text: u32,
+    pub binary: u32,
+    /// Of those, written with a mask.
+    pub masked: u32,
+    pub payload_bytes: u64,
+}
+
+impl WholeFrames {
+    pub fn frames(&self) -> u64 {
+        u64::from(self.text) + u64::from(self.binary)
+    }
 }
 
 /// One frame, as it was on the wire.

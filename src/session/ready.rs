@@ -205,6 +205,8 @@ impl Batch {
                 e.whole = (m.preview.len() as u64).max(m.len);
                 return self.keep(e, &m.preview, KEEP_FULL, short);
             }
+            // Counting mode's, which no view reads.
+            EventKind::WsCounted(_) => return,
             EventKind::SseEvent(s) => {
                 e.tag = Tag::Sse;
                 row.kind = RowKind::SseEvent;

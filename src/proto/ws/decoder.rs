@@ -5,7 +5,9 @@ use super::close::close_payload;
 use super::header::{self, Header, Parsed};
 use super::mask::{unmask_extend, unmask_into};
 use super::utf8::{Utf8Stream, preview_text};
-use super::{DeflateParams, Frame, Message, PREVIEW_MAX, WsError, WsErrorKind, WsEvent};
+use super::{
+    DeflateParams, Frame, Message, PREVIEW_MAX, WholeFrames, WsError, WsErrorKind, WsEvent,
+};
 use crate::proto::ByteRange;
 use crate::proto::deflate::{InflateError, Inflater};
 
@@ -33,6 +35,8 @@ pub struct WsDecoder {
     scratch: Vec<u8>,
     /// Counting mode ([`crate::proto::lean`]): previews only for close frames (their code).
     lean: bool,
+    /// Counting mode: whole frames of this `decode` not yet handed out.
+    counted: WholeFrames,
     /// Whole small frames take [`whole`]'s path (off only to test it against the general one).
     fast: bool,
 }
@@ -119,6 +123,7 @@ impl WsDecoder {
             pending: None,
             scratch: Vec::new(),
             lean: crate::proto::lean::on(),
+            counted: WholeFrames::default(),
             fast: true,
         }
     }
@@ -139,6 +144,14 @@ impl WsDecoder {
     /// (present it again with more bytes appended); payload bytes are consumed as they come.
     /// Returns the number of bytes consumed.
     pub fn decode(&mut self, buf: &[u8], out: &mut Vec<WsEvent>) -> usize {
+        let used = self.decode_frames(buf, out);
+        if self.counted != WholeFrames::default() {
+            out.push(WsEvent::Counted(std::mem::take(&mut self.counted)));
+        }
+        used
+    }
+
+    fn decode_frames(&mut self, buf: &[u8], out: &mut Vec<WsEvent>) -> usize {
         let mut pos = 0;
         self.pending = None;
         loop {

@@ -1,6 +1,7 @@
 //! The whole-frame fast path against the general path: the same events for any frames (data,
 //! control, fragments, RSV bits, wrong masks, 7/16/64-bit and non-minimal lengths, bad UTF-8,
-//! damaged bytes), whole or cut anywhere, in both the full and the counting mode.
+//! damaged bytes), whole or cut anywhere, in the full mode; the same counts and errors in the
+//! counting mode, where the fast path counts the frames it takes instead of reporting them.
 
 use super::*;
 use proptest::prelude::*;
@@ -80,6 +81,58 @@ fn run(mut d: WsDecoder, chunks: &[&[u8]]) -> Vec<WsEvent> {
     out
 }
 
+/// What counting mode keeps of a decoder's events: what `--summary` counts, and every error in
+/// order.
+#[derive(Debug, Default, PartialEq)]
+struct Counts {
+    frames: std::collections::BTreeMap<u8, u64>,
+    masked: u64,
+    rsv1: u64,
+    payload_bytes: u64,
+    messages: u64,
+    close_codes: Vec<u16>,
+    errors: Vec<WsError>,
+}
+
+fn counts(events: &[WsEvent]) -> Counts {
+    let mut c = Counts::default();
+    for e in events {
+        match e {
+            WsEvent::Frame(f) => {
+                *c.frames.entry(f.opcode).or_default() += 1;
+                c.masked += u64::from(f.masked);
+                c.rsv1 += u64::from(f.rsv & 4 != 0);
+                c.payload_bytes += f.payload_len;
+                c.close_codes.extend(f.close.as_ref().map(|x| x.code));
+            }
+            WsEvent::Message(_) => c.messages += 1,
+            WsEvent::Error(e) => c.errors.push(e.clone()),
+            WsEvent::Counted(w) => {
+                for (op, n) in [(1, w.text), (2, w.binary)] {
+                    if n > 0 {
+                        *c.frames.entry(op).or_default() += u64::from(n);
+                    }
+                }
+                c.masked += u64::from(w.masked);
+                c.payload_bytes += w.payload_bytes;
+                c.messages += w.frames();
+            }
+        }
+    }
+    c
+}
+
+/// The full mode's events must be the same; the counting mode's, the same counts.
+fn same(fast: &[WsEvent], general: &[WsEvent], lean: bool) -> Result<(), TestCaseError> {
+    if lean {
+        prop_assert!(!general.iter().any(|e| matches!(e, WsEvent::Counted(_))));
+        prop_assert_eq!(counts(fast), counts(general));
+    } else {
+        prop_assert_eq!(fast, general);
+    }
+    Ok(())
+}
+
 fn events(
     fast: bool,
     from_client: bool,
@@ -124,7 +177,7 @@ proptest! {
         }
         let general = events(false, from_client, deflate, lean, &[&bytes]);
         let fast = events(true, from_client, deflate, lean, &[&bytes]);
-        prop_assert_eq!(&fast, &general);
+        same(&fast, &general, lean)?;
         let mut at: Vec<usize> = points.iter().map(|p| p % (bytes.len() + 1)).collect();
         at.sort_unstable();
         let mut chunks: Vec<&[u8]> = Vec::new();
@@ -133,6 +186,37 @@ proptest! {
             chunks.push(&bytes[start..p]);
             start = p;
         }
-        prop_assert_eq!(&events(true, from_client, deflate, lean, &chunks), &general);
+        same(&events(true, from_client, deflate, lean, &chunks), &general, lean)?;
     }
+}
+
+#[test]
+fn counting_mode_counts_whole_frames_instead_of_reporting_them() {
+    let masked = |b0: u8, payload: &[u8]| Spec {
+        b0,
+        mask: Some([1, 2, 3, 4]),
+        form: 0,
+        payload: payload.to_vec(),
+    };
+    let mut bytes = Vec::new();
+    for s in [
+        masked(0x81, b"hi"),
+        masked(0x82, &[7; 300]),
+        masked(0x89, b"ping"),
+        masked(0x81, &[0xff]),
+    ] {
+        encode(&s, &mut bytes);
+    }
+    let ev = events(true, true, false, true, &[&bytes]);
+    // The ping takes the general path; the bad text is counted and its error reported.
+    assert_eq!(super::tests::shape(&ev), "FEC");
+    let counted = WholeFrames {
+        text: 2,
+        binary: 1,
+        masked: 3,
+        payload_bytes: 303,
+    };
+    assert_eq!(ev.last(), Some(&WsEvent::Counted(counted)));
+    let full = events(true, true, false, false, &[&bytes]);
+    assert_eq!(super::tests::shape(&full), "FMFMFEFM");
 }

@@ -71,7 +71,7 @@ pub(super) fn errors(events: &[WsEvent]) -> Vec<(u64, WsErrorKind)> {
         .collect()
 }
 
-/// "F" frame, "M" message, "E" error: the event order at a glance.
+/// "F" frame, "M" message, "E" error, "C" frames counted: the event order at a glance.
 pub(super) fn shape(events: &[WsEvent]) -> String {
     events
         .iter()
@@ -79,6 +79,7 @@ pub(super) fn shape(events: &[WsEvent]) -> String {
             WsEvent::Frame(_) => 'F',
             WsEvent::Message(_) => 'M',
             WsEvent::Error(_) => 'E',
+            WsEvent::Counted(_) => 'C',
         })
         .collect()
 }

@@ -62,7 +62,19 @@ impl WsDecoder {
                 out.push(error(at, WsErrorKind::InvalidUtf8));
             }
         }
-        let text = if is_text && utf8_ok && !self.lean {
+        if self.lean {
+            let c = &mut self.counted;
+            if is_text {
+                c.text += 1;
+            } else {
+                c.binary += 1;
+            }
+            c.masked += u32::from(h.mask_key.is_some());
+            c.payload_bytes += h.payload_len;
+            self.offset = end;
+            return Some(hl + len);
+        }
+        let text = if is_text && utf8_ok {
             preview_text(&preview, len > preview.len())
         } else {
             None
