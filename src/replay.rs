@@ -193,8 +193,7 @@ impl Conns {
             StreamEvent::Open {
                 conn,
                 ts,
-                client,
-                server,
+                ends,
                 handshake,
             } => {
                 let mut c = Connection::new(conn);
@@ -202,8 +201,8 @@ impl Conns {
                 self.out.push(c.open_event(
                     ts,
                     TcpOpen {
-                        client: client.to_string(),
-                        server: server.to_string(),
+                        client: ends.client.to_string(),
+                        server: ends.server.to_string(),
                         handshake,
                         live: false,
                     },

@@ -42,13 +42,14 @@ pub type StreamEvent<'a> = Stream<&'a [u8]>;
 
 /// A stream event whose `Data` holds a `D`: the bytes, or where they were put (to carry the
 /// event to another thread, see `replay_split`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stream<D> {
     Open {
         conn: ConnId,
         ts: Timestamp,
-        client: SocketAddr,
-        server: SocketAddr,
+        /// Boxed: the addresses made every event, `Data` too, three times its size (88 bytes),
+        /// and replay's batches hold thousands of them.
+        ends: Box<Ends>,
         /// A SYN was seen; otherwise the connection began before the capture.
         handshake: bool,
     },
@@ -81,6 +82,13 @@ pub enum Stream<D> {
     },
 }
 
+/// A connection's two ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ends {
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+}
+
 impl<D> Stream<D> {
     /// The same event, its data (if it is `Data`) turned by `f`.
     pub fn map_data<E>(self, f: impl FnOnce(D) -> E) -> Stream<E> {
@@ -88,14 +96,12 @@ impl<D> Stream<D> {
             Stream::Open {
                 conn,
                 ts,
-                client,
-                server,
+                ends,
                 handshake,
             } => Stream::Open {
                 conn,
                 ts,
-                client,
-                server,
+                ends,
                 handshake,
             },
             Stream::Data {
@@ -252,8 +258,7 @@ impl Reassembler {
             sink(StreamEvent::Open {
                 conn: id,
                 ts,
-                client,
-                server,
+                ends: Box::new(Ends { client, server }),
                 handshake,
             });
             self.conns.insert(

@@ -38,11 +38,15 @@ fn own(e: StreamEvent<'_>) -> Ev {
     match e {
         StreamEvent::Open {
             conn,
-            client,
-            server,
+            ends,
             handshake,
             ..
-        } => Ev::Open(conn, client.to_string(), server.to_string(), handshake),
+        } => Ev::Open(
+            conn,
+            ends.client.to_string(),
+            ends.server.to_string(),
+            handshake,
+        ),
         StreamEvent::Data {
             conn, dir, data, ..
         } => Ev::Data(conn, dir, data.to_vec()),
