@@ -569,3 +569,10 @@ fn ws_basic_pcap_and_pcapng_give_the_same_streams() {
     assert!(s2c.starts_with(&stream(&cut, 1, Dir::S2c)));
     assert_eq!(cut.last(), Some(&Ev::Close(1, CloseHow::Eof, None)));
 }
+
+#[test]
+fn a_stream_event_stays_small() {
+    // Replay's batches hold thousands; the addresses in `Open` made each 88 bytes.
+    assert!(std::mem::size_of::<Stream<std::ops::Range<u32>>>() <= 32);
+    assert!(std::mem::size_of::<StreamEvent<'_>>() <= 32);
+}
