@@ -24,8 +24,9 @@ use crate::replay::{Conns, Outcome, read_all};
 /// A batch is sent once it holds this many bytes or events: the batches alive at once (at
 /// most [`IN_FLIGHT`] + 3) stay under a MiB, and a hand-over is rare beside the work in it
 /// (32 KiB batches made chat replay 20% slower: a wake of the other thread every 25 packets).
+/// 2,048 events of 32 bytes take less room than the 1,024 of 88 bytes they were.
 const BATCH_BYTES: usize = 128 << 10;
-const BATCH_EVENTS: usize = 1024;
+const BATCH_EVENTS: usize = 2048;
 /// Batches sent and not yet taken.
 const IN_FLIGHT: usize = 2;
 
