@@ -5,7 +5,8 @@ use proptest::option;
 use proptest::prelude::*;
 
 use super::json::{push_line, write_event_serde};
-use super::json_line::{float, seconds, write_hot};
+use super::json_line::write_hot;
+use super::json_num::{float, seconds};
 use crate::proto::event::{
     AcceptCheck, CloseHow, Event, EventKind, HttpBody, HttpMessage, SseEvent, Stall, TcpClose,
     TcpOpen, WsAbnormalClose,

@@ -3,6 +3,7 @@
 pub mod capture_writer;
 pub mod json;
 mod json_line;
+mod json_num;
 pub mod plain;
 pub mod plain_detail;
 pub mod plain_hold;
@@ -13,6 +14,8 @@ pub mod synth;
 pub mod ws_encode;
 
 pub use capture_writer::{CaptureWriter, Format, WriterClose};
+#[cfg(test)]
+mod json_line_memo_tests;
 #[cfg(test)]
 mod json_line_tests;
 #[cfg(test)]
