@@ -106,10 +106,10 @@ pub(crate) fn replay<R: Read + Send>(
                 outcome
             })
             .expect("a thread to read the capture");
-        for batch in full_rx.iter() {
+        for mut batch in full_rx.iter() {
             batch.play(&mut conns, sink);
             // The reader may have stopped early (a panic): then the batch is just dropped.
-            let _ = empty_tx.try_send(batch.cleared());
+            let _ = empty_tx.try_send(batch);
         }
         match reading.join() {
             Ok(outcome) => outcome,
@@ -128,20 +128,15 @@ struct Batch {
 }
 
 impl Batch {
-    fn play(&self, conns: &mut Conns, sink: &mut impl FnMut(&Event, Timestamp)) {
+    /// Plays the events, which leaves the batch empty for reuse.
+    fn play(&mut self, conns: &mut Conns, sink: &mut impl FnMut(&Event, Timestamp)) {
         let origin = self.origin;
-        for ev in &self.events {
-            let ev = ev
-                .clone()
-                .map_data(|r| &self.bytes[r.start as usize..r.end as usize]);
+        let bytes = &self.bytes;
+        for ev in self.events.drain(..) {
+            let ev = ev.map_data(|r| &bytes[r.start as usize..r.end as usize]);
             conns.on_owned(ev, &mut |e| sink(&e, origin));
         }
-    }
-
-    fn cleared(mut self) -> Batch {
-        self.events.clear();
         self.bytes.clear();
-        self
     }
 }
 

@@ -59,6 +59,8 @@ fuzz_target!(|data: &[u8]| {
             }
             WsEvent::Message(m) => assert!(base <= m.range.start && m.range.end <= end),
             WsEvent::Error(e) => assert!(e.offset <= end),
+            // Counting mode's only: these decoders are full ones.
+            WsEvent::Counted(_) => {}
         }
     }
 });

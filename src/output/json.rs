@@ -142,8 +142,8 @@ fn fields<M: SerializeMap>(m: &mut M, ev: &Event, origin: Timestamp) -> Result<(
         }
         EventKind::WsCounted(c) => {
             m.serialize_entry("frames", &c.frames())?;
-            m.serialize_entry("text", &c.text)?;
-            m.serialize_entry("binary", &c.binary)?;
+            m.serialize_entry("text_frames", &c.text)?;
+            m.serialize_entry("binary_frames", &c.binary)?;
             m.serialize_entry("masked", &c.masked)?;
             m.serialize_entry("payload_bytes", &c.payload_bytes)?;
         }

@@ -96,10 +96,10 @@ impl Summary {
             EventKind::WsCounted(c) => {
                 for (opcode, n) in [(1, c.text), (2, c.binary)] {
                     if n > 0 {
-                        *self.ws_frames.entry(opcode).or_default() += u64::from(n);
+                        *self.ws_frames.entry(opcode).or_default() += n;
                     }
                 }
-                self.ws_frames_masked += u64::from(c.masked);
+                self.ws_frames_masked += c.masked;
                 self.ws_payload_bytes += c.payload_bytes;
                 self.ws_messages += c.frames();
             }

@@ -1,6 +1,8 @@
 //! Counting mode: decoders made inside [`scoped`] keep no previews (frame and message bytes,
-//! message text), which only counts (`--summary`) never read. Everything counted (frames,
-//! lengths, close codes, UTF-8 and protocol errors) stays as in the full mode.
+//! message text), which only counts (`--summary`) never read, and the WebSocket decoder counts
+//! whole single-frame messages into one `WsEvent::Counted` per `decode` instead of reporting
+//! each. Everything counted (frames, lengths, close codes, UTF-8 and protocol errors) stays as
+//! in the full mode.
 //! A thread's setting, so that tests running side by side do not see each other's.
 
 use std::cell::Cell;

@@ -52,16 +52,16 @@ pub enum WsEvent {
 /// never read). Each is a frame and a message of its own; none is a control frame.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WholeFrames {
-    pub text: u32,
-    pub binary: u32,
+    pub text: u64,
+    pub binary: u64,
     /// Of those, written with a mask.
-    pub masked: u32,
+    pub masked: u64,
     pub payload_bytes: u64,
 }
 
 impl WholeFrames {
     pub fn frames(&self) -> u64 {
-        u64::from(self.text) + u64::from(self.binary)
+        self.text.saturating_add(self.binary)
     }
 }
 

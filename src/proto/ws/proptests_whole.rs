@@ -110,10 +110,10 @@ fn counts(events: &[WsEvent]) -> Counts {
             WsEvent::Counted(w) => {
                 for (op, n) in [(1, w.text), (2, w.binary)] {
                     if n > 0 {
-                        *c.frames.entry(op).or_default() += u64::from(n);
+                        *c.frames.entry(op).or_default() += n;
                     }
                 }
-                c.masked += u64::from(w.masked);
+                c.masked += w.masked;
                 c.payload_bytes += w.payload_bytes;
                 c.messages += w.frames();
             }

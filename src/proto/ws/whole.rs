@@ -2,7 +2,8 @@
 //! with nothing to report about its header, is decoded in one go, without the frame and message
 //! states of the general path. Anything else (control frames, fragments, RSV bits, a wrong mask,
 //! a cut frame, payloads over [`SCRATCH`]) goes the general way, which gives the same events
-//! (`proptests_whole.rs` compares them).
+//! (`proptests_whole.rs` compares them). In counting mode the frames it takes are counted
+//! instead (one `WsEvent::Counted` per `decode`): the same counts, not the same events.
 
 use super::{OP_BINARY, OP_TEXT, SCRATCH, WsDecoder, error};
 use crate::proto::ByteRange;
@@ -65,12 +66,12 @@ impl WsDecoder {
         if self.lean {
             let c = &mut self.counted;
             if is_text {
-                c.text += 1;
+                c.text = c.text.saturating_add(1);
             } else {
-                c.binary += 1;
+                c.binary = c.binary.saturating_add(1);
             }
-            c.masked += u32::from(h.mask_key.is_some());
-            c.payload_bytes += h.payload_len;
+            c.masked = c.masked.saturating_add(u64::from(h.mask_key.is_some()));
+            c.payload_bytes = c.payload_bytes.saturating_add(h.payload_len);
             self.offset = end;
             return Some(hl + len);
         }
