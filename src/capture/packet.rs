@@ -57,22 +57,17 @@ const ETHERTYPE_IPV6: u16 = 0x86dd;
 /// fragments, which are not reassembled (TCP stacks avoid fragmentation, and a fragment's
 /// TCP header may not even be in it).
 pub fn parse_tcp(linktype: i32, data: &[u8]) -> Result<Option<TcpSegment<'_>>, PacketError> {
-    if linktype == 1
-        && let Some(seg) = fast::ethernet_tcp(data)
-    {
-        return Ok(Some(seg));
-    }
-    parse_tcp_general(linktype, data)
+    with_tcp(linktype, data, |seg| *seg)
 }
 
 /// As [`parse_tcp`], handing the segment to `on`: the common packet's segment is built where
 /// `on` reads it. Returned through memory, it was copied with wide loads that the narrow stores
 /// building it could not be forwarded to (a stall on every packet).
 #[inline(always)]
-pub fn with_tcp<T>(
+pub fn with_tcp<'a, T>(
     linktype: i32,
-    data: &[u8],
-    on: impl FnOnce(&TcpSegment<'_>) -> T,
+    data: &'a [u8],
+    on: impl FnOnce(&TcpSegment<'a>) -> T,
 ) -> Result<Option<T>, PacketError> {
     if linktype == 1
         && let Some(seg) = fast::ethernet_tcp(data)

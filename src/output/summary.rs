@@ -94,10 +94,8 @@ impl Summary {
             }
             EventKind::WsMessage(_) => self.ws_messages += 1,
             EventKind::WsCounted(c) => {
-                for (opcode, n) in [(1, c.text), (2, c.binary)] {
-                    if n > 0 {
-                        *self.ws_frames.entry(opcode).or_default() += n;
-                    }
+                for (opcode, n) in c.by_opcode() {
+                    *self.ws_frames.entry(opcode).or_default() += n;
                 }
                 self.ws_frames_masked += c.masked;
                 self.ws_payload_bytes += c.payload_bytes;

@@ -63,6 +63,13 @@ impl WholeFrames {
     pub fn frames(&self) -> u64 {
         self.text.saturating_add(self.binary)
     }
+
+    /// The frames counted by opcode (text 1, binary 2), those of which there were any.
+    pub fn by_opcode(&self) -> impl Iterator<Item = (u8, u64)> {
+        [(1, self.text), (2, self.binary)]
+            .into_iter()
+            .filter(|&(_, n)| n > 0)
+    }
 }
 
 /// One frame, as it was on the wire.

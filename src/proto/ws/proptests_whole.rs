@@ -108,10 +108,8 @@ fn counts(events: &[WsEvent]) -> Counts {
             WsEvent::Message(_) => c.messages += 1,
             WsEvent::Error(e) => c.errors.push(e.clone()),
             WsEvent::Counted(w) => {
-                for (op, n) in [(1, w.text), (2, w.binary)] {
-                    if n > 0 {
-                        *c.frames.entry(op).or_default() += n;
-                    }
+                for (op, n) in w.by_opcode() {
+                    *c.frames.entry(op).or_default() += n;
                 }
                 c.masked += w.masked;
                 c.payload_bytes += w.payload_bytes;
