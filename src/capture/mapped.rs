@@ -9,6 +9,7 @@
 //! A mapped file that another program shrinks while it is read would kill the process with
 //! SIGBUS; the handler installed here turns that into a message naming what happened.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -54,8 +55,9 @@ struct Released(AtomicUsize);
 /// A whole capture file, mapped read-only.
 pub struct Mapped {
     map: Mmap,
-    /// Where the decoders last looked at what was let go.
-    checked: usize,
+    /// Where the decoders last looked at what was let go (a cell: the classic reader's loop
+    /// tells where it is while its packets borrow the mapping).
+    checked: Cell<usize>,
     /// How far the decoders may get past what was let go: [`LATE`], or a [`RELEASE`] once
     /// they let go of everything themselves.
     late: usize,
@@ -98,7 +100,7 @@ impl Mapped {
             .flatten();
         Some(Mapped {
             map,
-            checked: 0,
+            checked: Cell::new(0),
             late: LATE,
             progress,
             ahead,
@@ -128,12 +130,12 @@ impl Mapped {
     }
 
     /// The decoders have read up to `offset`.
-    pub fn read_to(&mut self, offset: usize) {
+    pub fn read_to(&self, offset: usize) {
         self.progress.at.store(offset, Ordering::Relaxed);
         // Once a RELEASE, a look at whether the read-ahead thread keeps letting go: if it was not
         // scheduled for a while, the decoders let go themselves (the resident set stays bounded).
-        if offset / RELEASE != self.checked / RELEASE {
-            self.checked = offset;
+        if offset / RELEASE != self.checked.get() / RELEASE {
+            self.checked.set(offset);
             let released = self.progress.released.0.load(Ordering::Relaxed);
             if offset > released + self.late {
                 release(self.map.as_ptr() as usize, &self.progress, offset - BEHIND);

@@ -10,6 +10,7 @@
 
 mod buf;
 mod fill;
+mod mapped_loop;
 mod ng;
 
 use std::io::{self, Read};
@@ -279,6 +280,7 @@ impl<R: Read> CaptureReader<R> {
     #[inline(always)]
     pub fn for_each(&mut self, mut on: impl FnMut(Result<&Packet<'_>, CaptureError>)) {
         if matches!(self.layout, Layout::Legacy { .. }) {
+            self.for_each_mapped(&mut on);
             while !self.done {
                 let step = self.next_legacy();
                 match self.finish(step) {
@@ -356,14 +358,7 @@ impl<R: Read> CaptureReader<R> {
         let start = self.start;
         // The record is whole (`fill`): its header is read in place. The modified format's
         // first 16 bytes are laid out the same (little-endian).
-        let record = &self.buf[start..start + 16];
-        let (ts_sec, ts_frac) = (
-            read_u32(record, big_endian),
-            read_u32(&record[4..], big_endian),
-        );
-        let orig_len = read_u32(&record[12..], big_endian);
-        let frac = u64::from(ts_frac) * if nanos { 1 } else { 1_000 };
-        let ts = Timestamp(u64::from(ts_sec) * 1_000_000_000 + frac);
+        let (ts, orig_len) = record_time(&self.buf[start..start + 16], big_endian, nanos);
         self.packets += 1;
         self.start += total;
         self.offset += total as u64;
@@ -518,6 +513,18 @@ pub(crate) fn classic_records(
 fn read_u32(b: &[u8], big_endian: bool) -> u32 {
     let v = b.first_chunk::<4>().map_or(0, |b| u32::from_le_bytes(*b));
     if big_endian { v.swap_bytes() } else { v }
+}
+
+/// A classic record header's time and original length.
+#[inline(always)]
+fn record_time(record: &[u8], big_endian: bool, nanos: bool) -> (Timestamp, u32) {
+    let (ts_sec, ts_frac) = (
+        read_u32(record, big_endian),
+        read_u32(&record[4..], big_endian),
+    );
+    let frac = u64::from(ts_frac) * if nanos { 1 } else { 1_000 };
+    let ts = Timestamp(u64::from(ts_sec) * 1_000_000_000 + frac);
+    (ts, read_u32(&record[12..], big_endian))
 }
 
 #[cfg(test)]

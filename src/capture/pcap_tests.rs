@@ -12,8 +12,8 @@ fn open(name: &str) -> CaptureReader<File> {
 }
 
 /// Every packet as (number, ts, linktype, data, orig_len), then the error that ended it.
-type Owned = (u64, u64, i32, Vec<u8>, u32);
-fn read_all<R: Read>(mut r: CaptureReader<R>) -> (Vec<Owned>, Vec<CaptureError>) {
+pub(super) type Owned = (u64, u64, i32, Vec<u8>, u32);
+pub(super) fn read_all<R: Read>(mut r: CaptureReader<R>) -> (Vec<Owned>, Vec<CaptureError>) {
     let (mut packets, mut errors) = (Vec::new(), Vec::new());
     loop {
         match r.next_packet() {
@@ -194,7 +194,7 @@ fn io_errors_keep_their_cause_and_end_the_reader() {
     assert!(r.next_packet().unwrap().is_none());
 }
 
-fn legacy_header(nanos: bool, big_endian: bool) -> Vec<u8> {
+pub(super) fn legacy_header(nanos: bool, big_endian: bool) -> Vec<u8> {
     let magic: u32 = if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
     let mut h = Vec::new();
     for (v, n) in [
@@ -220,7 +220,13 @@ fn legacy_header(nanos: bool, big_endian: bool) -> Vec<u8> {
     h
 }
 
-fn legacy_record(big_endian: bool, sec: u32, frac: u32, data: &[u8], orig: u32) -> Vec<u8> {
+pub(super) fn legacy_record(
+    big_endian: bool,
+    sec: u32,
+    frac: u32,
+    data: &[u8],
+    orig: u32,
+) -> Vec<u8> {
     let mut r = Vec::new();
     for v in [sec, frac, data.len() as u32, orig] {
         r.extend_from_slice(&if big_endian {
