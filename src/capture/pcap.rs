@@ -9,20 +9,21 @@
 //! the packet it cut.
 
 mod buf;
+mod classic;
 mod fill;
-mod mapped_loop;
 mod ng;
 
 use std::io::{self, Read};
 use std::ops::Range;
 
-use pcap_parser::{SHB_MAGIC, parse_pcap_header};
+use pcap_parser::parse_pcap_header;
 
 use super::prefetch::Prefetch;
 use crate::proto::Timestamp;
 use buf::Buf;
 pub use buf::Feed;
-use ng::{BlockError, Section};
+pub(crate) use classic::classic_records;
+use ng::Section;
 
 const INITIAL_BUFFER: usize = 1 << 20;
 /// The "modified" classic format (its record headers are 24 bytes, the others' 16).
@@ -331,117 +332,6 @@ impl<R: Read> CaptureReader<R> {
         }
     }
 
-    #[inline(always)]
-    fn next_legacy(&mut self) -> Result<Option<Found>, Stop> {
-        let Layout::Legacy {
-            big_endian,
-            nanos,
-            modified,
-            linktype,
-        } = self.layout
-        else {
-            return Ok(None);
-        };
-        let header = if modified { 24 } else { 16 };
-        if !self.fill(header)? {
-            return self.end_or_truncated(header);
-        }
-        let caplen = read_u32(&self.buf[self.start + 8..], big_endian) as usize;
-        if caplen > MAX_RECORD {
-            let what = format!("record claims {caplen} captured bytes (limit {MAX_RECORD})");
-            return Err(Stop::Fatal(self.corrupt(what)));
-        }
-        let total = header + caplen;
-        if !self.fill(total)? {
-            return self.end_or_truncated(total);
-        }
-        let start = self.start;
-        // The record is whole (`fill`): its header is read in place. The modified format's
-        // first 16 bytes are laid out the same (little-endian).
-        let (ts, orig_len) = record_time(&self.buf[start..start + 16], big_endian, nanos);
-        self.packets += 1;
-        self.start += total;
-        self.offset += total as u64;
-        prefetch_next(&self.buf, self.start);
-        Ok(Some(Found {
-            ts,
-            linktype,
-            data: start + header..start + total,
-            orig_len,
-        }))
-    }
-
-    fn next_ng(&mut self) -> Result<Option<Found>, Stop> {
-        loop {
-            if !self.fill(12)? {
-                return self.end_or_truncated(12);
-            }
-            let Layout::Ng(section) = &self.layout else {
-                return Ok(None);
-            };
-            let head = &self.buf[self.start..self.start + 12];
-            // A section header declares its own byte order; other blocks use the section's.
-            let big_endian = match read_u32(head, false) {
-                SHB_MAGIC => ng::byte_order(&head[8..12]),
-                _ => Some(section.big_endian),
-            };
-            let Some(big_endian) = big_endian else {
-                return Err(Stop::Fatal(
-                    self.corrupt("bad section byte-order magic".into()),
-                ));
-            };
-            let kind = read_u32(head, big_endian);
-            let len = read_u32(&head[4..], big_endian) as usize;
-            if !(12..=MAX_RECORD).contains(&len) {
-                let what = format!("block length {len} is outside 12..={MAX_RECORD}");
-                return Err(Stop::Fatal(self.corrupt(what)));
-            }
-            if !self.fill(len)? {
-                return self.end_or_truncated(len);
-            }
-            if ng::is_packet(kind) {
-                self.packets += 1;
-            }
-            let start = self.start;
-            let Layout::Ng(section) = &mut self.layout else {
-                return Ok(None);
-            };
-            let found = match section.block(kind, &self.buf[start..start + len]) {
-                Ok(Some(p)) => {
-                    let at = p.data.as_ptr() as usize - self.buf.as_ptr() as usize;
-                    // A simple packet block has no timestamp: keep the previous packet's.
-                    let ts = p.ts.unwrap_or(self.last_ts);
-                    Some(Found {
-                        ts,
-                        linktype: p.linktype,
-                        data: at..at + p.data.len(),
-                        orig_len: p.orig_len,
-                    })
-                }
-                Ok(None) => {
-                    // Secrets are learnt before the packets after them are handed out.
-                    if !section.secrets.is_empty() {
-                        let text = std::mem::take(&mut section.secrets);
-                        self.learn(&text);
-                    }
-                    None
-                }
-                Err(BlockError::Packet(what)) => {
-                    let e = corrupt(self.packets, self.offset, what);
-                    self.skip(len);
-                    return Err(Stop::Skip(e));
-                }
-                Err(BlockError::Fatal(what)) => {
-                    return Err(Stop::Fatal(corrupt(self.packets + 1, self.offset, what)));
-                }
-            };
-            self.skip(len);
-            if found.is_some() {
-                return Ok(found);
-            }
-        }
-    }
-
     /// Secrets met in the file (Decryption Secrets Blocks) go into `keys` as they are read.
     pub fn learn_secrets_into(&mut self, keys: crate::proto::tls::SharedKeys) {
         self.keys = Some(keys);
@@ -485,28 +375,6 @@ fn corrupt(packet: u64, offset: u64, what: String) -> CaptureError {
     }
 }
 
-/// The records of a whole classic pcap `file` (its header's byte order `big_endian`), read in
-/// place without a reader: each one's offset and captured length, until a record header runs
-/// past the end. Nothing is checked beyond that: for a quick look at the first packets.
-pub(crate) fn classic_records(
-    file: &[u8],
-    big_endian: bool,
-) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let header = if file.starts_with(&MODIFIED_MAGIC) {
-        24
-    } else {
-        16
-    };
-    let mut at = 24usize;
-    std::iter::from_fn(move || {
-        let len_at = at.checked_add(8)?;
-        let len = read_u32(file.get(len_at..len_at.checked_add(4)?)?, big_endian) as usize;
-        let record = at;
-        at = at.saturating_add(header).saturating_add(len);
-        Some((record, len))
-    })
-}
-
 /// The callers have checked that four bytes are there. One load, swapped for big-endian files
 /// (built from single bytes, it took four loads and shifts for every field of every record).
 #[inline(always)]
@@ -515,37 +383,6 @@ fn read_u32(b: &[u8], big_endian: bool) -> u32 {
     if big_endian { v.swap_bytes() } else { v }
 }
 
-/// A classic record header's time and original length.
-#[inline(always)]
-fn record_time(record: &[u8], big_endian: bool, nanos: bool) -> (Timestamp, u32) {
-    let (ts_sec, ts_frac) = (
-        read_u32(record, big_endian),
-        read_u32(&record[4..], big_endian),
-    );
-    let frac = u64::from(ts_frac) * if nanos { 1 } else { 1_000 };
-    let ts = Timestamp(u64::from(ts_sec) * 1_000_000_000 + frac);
-    (ts, read_u32(&record[12..], big_endian))
-}
-
 #[cfg(test)]
 #[path = "pcap_tests.rs"]
 mod tests;
-
-/// Asks the CPU for the next record's first four cache lines (its header, the packet's link, IP
-/// and TCP headers, the start of its payload) while this packet is decoded: their first touch
-/// was a fifth of the per-packet time on small frames.
-#[inline]
-fn prefetch_next(buf: &[u8], at: usize) {
-    const LINES: usize = 4;
-    #[cfg(target_arch = "x86_64")]
-    if let Some(line) = buf.get(at..) {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let p = line.as_ptr().cast::<i8>();
-        // SAFETY: prefetching never faults; the addresses are computed without dereference.
-        unsafe {
-            for line in 0..LINES {
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * line));
-            }
-        }
-    }
-}

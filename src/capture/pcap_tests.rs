@@ -1,7 +1,7 @@
 //! The capture reader on real, synthetic and broken files.
 
 use super::*;
-use pcap_parser::{BOM_MAGIC, EPB_MAGIC, IDB_MAGIC, SPB_MAGIC};
+use pcap_parser::{BOM_MAGIC, EPB_MAGIC, IDB_MAGIC, SHB_MAGIC, SPB_MAGIC};
 use std::fs::File;
 use std::path::Path;
 

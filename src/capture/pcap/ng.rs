@@ -1,4 +1,5 @@
-//! pcapng sections: byte order, interfaces, and what a block means for the packets in it.
+//! pcapng sections: byte order, interfaces, and what a block means for the packets in it; the
+//! reader's step from block to block.
 
 use pcap_parser::pcapng::{
     SecretsType, parse_decryptionsecretsblock_be, parse_decryptionsecretsblock_le,
@@ -10,6 +11,9 @@ use pcap_parser::{
     parse_sectionheaderblock,
 };
 
+use std::io::Read;
+
+use super::{CaptureReader, Found, Layout, MAX_RECORD, Stop, corrupt, read_u32};
 use crate::proto::Timestamp;
 
 /// Interfaces per section; more is a corrupt (or hostile) file.
@@ -204,5 +208,78 @@ fn interface(block: &[u8], big_endian: bool) -> Interface {
         snaplen: idb.snaplen,
         units_per_sec,
         offset_secs,
+    }
+}
+
+impl<R: Read> CaptureReader<R> {
+    pub(super) fn next_ng(&mut self) -> Result<Option<Found>, Stop> {
+        loop {
+            if !self.fill(12)? {
+                return self.end_or_truncated(12);
+            }
+            let Layout::Ng(section) = &self.layout else {
+                return Ok(None);
+            };
+            let head = &self.buf[self.start..self.start + 12];
+            // A section header declares its own byte order; other blocks use the section's.
+            let big_endian = match read_u32(head, false) {
+                SHB_MAGIC => byte_order(&head[8..12]),
+                _ => Some(section.big_endian),
+            };
+            let Some(big_endian) = big_endian else {
+                return Err(Stop::Fatal(
+                    self.corrupt("bad section byte-order magic".into()),
+                ));
+            };
+            let kind = read_u32(head, big_endian);
+            let len = read_u32(&head[4..], big_endian) as usize;
+            if !(12..=MAX_RECORD).contains(&len) {
+                let what = format!("block length {len} is outside 12..={MAX_RECORD}");
+                return Err(Stop::Fatal(self.corrupt(what)));
+            }
+            if !self.fill(len)? {
+                return self.end_or_truncated(len);
+            }
+            if is_packet(kind) {
+                self.packets += 1;
+            }
+            let start = self.start;
+            let Layout::Ng(section) = &mut self.layout else {
+                return Ok(None);
+            };
+            let found = match section.block(kind, &self.buf[start..start + len]) {
+                Ok(Some(p)) => {
+                    let at = p.data.as_ptr() as usize - self.buf.as_ptr() as usize;
+                    // A simple packet block has no timestamp: keep the previous packet's.
+                    let ts = p.ts.unwrap_or(self.last_ts);
+                    Some(Found {
+                        ts,
+                        linktype: p.linktype,
+                        data: at..at + p.data.len(),
+                        orig_len: p.orig_len,
+                    })
+                }
+                Ok(None) => {
+                    // Secrets are learnt before the packets after them are handed out.
+                    if !section.secrets.is_empty() {
+                        let text = std::mem::take(&mut section.secrets);
+                        self.learn(&text);
+                    }
+                    None
+                }
+                Err(BlockError::Packet(what)) => {
+                    let e = corrupt(self.packets, self.offset, what);
+                    self.skip(len);
+                    return Err(Stop::Skip(e));
+                }
+                Err(BlockError::Fatal(what)) => {
+                    return Err(Stop::Fatal(corrupt(self.packets + 1, self.offset, what)));
+                }
+            };
+            self.skip(len);
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
     }
 }
