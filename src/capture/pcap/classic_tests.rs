@@ -113,3 +113,23 @@ fn the_mapped_loop_reads_what_the_stream_reader_reads() {
         }
     }
 }
+
+#[test]
+fn damaged_record_headers_read_alike_mapped_or_streamed() {
+    let whole = file(false, false, false, 12);
+    // The file header, the first records' headers and bytes.
+    for at in 0..300.min(whole.len()) {
+        for value in [0x00, 0xff, 0x7f] {
+            let mut damaged = whole.clone();
+            damaged[at] = value;
+            if CaptureReader::new(&damaged[..]).is_err() {
+                continue;
+            }
+            assert_eq!(
+                mapped(&damaged, 0),
+                streamed(&damaged),
+                "byte {at} set to {value:#x}"
+            );
+        }
+    }
+}
