@@ -12,15 +12,17 @@
 //! Every tool runs as a child process with stdout to /dev/null (duplex --summary's to a pipe, to
 //! check it); each figure is the median of RUNS runs, taken in turns (cat, duplex, cat, ...) so
 //! a busy moment of the shared machine hits all tools alike. Ratios are of wall times.
-//! Wall time from the spawn to the child's end as `wait4` reports it; peak RSS is its
-//! `ru_maxrss` (what GNU time's `%M` prints).
+//! Wall time from the spawn to the child's end, as `wait4` reports it. Peak RSS: GNU time's
+//! `%M` when `/usr/bin/time` is there (it runs the tool), else the child's own `ru_maxrss`,
+//! which on Linux also counts this process's peak (a spawned child's count starts from its
+//! parent's at `exec`).
 
 #[path = "replay_gen.rs"]
 mod replay_gen;
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -28,6 +30,7 @@ use std::time::{Duration, Instant};
 use duplex::output::synth::{Mix, SynthOptions, generate};
 use duplex::output::{CaptureWriter, Format};
 
+const TIME: &str = "/usr/bin/time";
 const RUNS: usize = 5;
 
 fn main() -> ExitCode {
@@ -248,12 +251,21 @@ impl Measured {
 }
 
 /// Runs `program`; its stdout goes to /dev/null unless `keep`, then its last lines are kept.
-/// The child is reaped with `wait4`, which gives the moment it ended and its peak resident set
-/// (`ru_maxrss`, as GNU time's `%M`) without a poll's delay (a 5 ms poll added up to 5 ms to
-/// every figure, a sixth of `cat`'s time) or a `time` process in between.
+/// The child is reaped with `wait4` the moment it ends (a 5 ms poll added up to 5 ms to every
+/// figure, a sixth of `cat`'s time). Under `/usr/bin/time`, which forks the tool from its own
+/// small process, so that the peak is the tool's alone.
 fn measure(program: &str, args: &[&str], keep: bool) -> io::Result<Measured> {
+    let rss_file = std::env::temp_dir().join(format!("duplex-bench-rss-{}", std::process::id()));
+    let use_time = Path::new(TIME).exists();
+    let mut cmd = if use_time {
+        let mut c = Command::new(TIME);
+        c.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
     let started = Instant::now();
-    let mut child = Command::new(program)
+    let mut child = cmd
         .args(args)
         .stdout(if keep { Stdio::piped() } else { Stdio::null() })
         .stderr(Stdio::piped())
@@ -267,13 +279,21 @@ fn measure(program: &str, args: &[&str], keep: bool) -> io::Result<Measured> {
         }
         s
     });
-    let (status, peak_kb) = reap(child.id())?;
+    let (status, own_peak) = reap(child.id())?;
     let wall = started.elapsed();
     let tail = out_reader.join().unwrap_or_default();
     let stderr = err_reader.join().unwrap_or_default();
+    let peak_kb = if use_time {
+        let text = fs::read_to_string(&rss_file).unwrap_or_default();
+        let _ = fs::remove_file(&rss_file);
+        // time appends "Command exited with non-zero status" lines before the value.
+        text.lines().last().and_then(|l| l.trim().parse().ok())
+    } else {
+        Some(own_peak)
+    };
     Ok(Measured {
         wall,
-        peak_kb: Some(peak_kb),
+        peak_kb,
         success: status.success(),
         stderr,
         tail,
