@@ -5,13 +5,12 @@ mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::chromium::Browser;
 use support::{BOUND, Server, have, kind};
 use tungstenite::{Message, WebSocket};
 
@@ -375,53 +374,16 @@ fn game_states_flow_while_moves_go_up() {
 }
 
 /// Chromium in its own process group, killed with everything it started when dropped.
-struct Browser {
-    child: Child,
-    profile: PathBuf,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-}
-
 #[test]
 fn headless_chromium_joins_the_chat() {
-    let chromium = Path::new("/usr/bin/chromium");
-    if !chromium.exists() {
-        eprintln!("note: /usr/bin/chromium is not installed; skipping the browser test");
+    if !Browser::installed() {
         return;
     }
     let mut s = Server::start(&[]);
     let profile =
         std::env::temp_dir().join(format!("duplex-chromium-{}-{}", std::process::id(), s.port));
-    std::fs::create_dir_all(&profile).unwrap();
     let started = Instant::now();
-    let child = Command::new(chromium)
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=3000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("{}/", s.url))
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromium");
-    let mut browser = Browser { child, profile };
+    let browser = Browser::open(&format!("{}/", s.url), profile, &[]);
     let hello = |f: &Value| {
         f["dir"] == "c2s"
             && f["text"]
@@ -457,18 +419,7 @@ fn headless_chromium_joins_the_chat() {
         "{ext:?}"
     );
     // The page the browser built shows the socket opened.
-    let mut dom = String::new();
-    let mut out = browser.child.stdout.take().unwrap();
-    let reader = thread::spawn(move || {
-        let _ = out.read_to_string(&mut dom);
-        dom
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while browser.child.try_wait().unwrap().is_none() && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(50));
-    }
-    drop(browser);
-    let dom = reader.join().unwrap();
+    let dom = browser.dom();
     assert!(dom.contains("open: ws://127.0.0.1:"), "{dom}");
     eprintln!("note: chromium took {:?}", started.elapsed());
 }

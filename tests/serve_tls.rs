@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::chromium::Browser;
 use support::{BOUND, Server, count, have, kind};
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -193,26 +194,9 @@ fn python_websockets_speaks_wss_with_a_real_certificate_check() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-struct Browser {
-    child: std::process::Child,
-    profile: PathBuf,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-}
-
 #[test]
 fn headless_chromium_opens_the_page_over_https_and_its_socket_over_wss() {
-    use std::os::unix::process::CommandExt;
-    let chromium = Path::new("/usr/bin/chromium");
-    if !chromium.exists() {
-        eprintln!("note: /usr/bin/chromium is not installed; skipping the browser test");
+    if !Browser::installed() {
         return;
     }
     let dir = temp_dir("chromium");
@@ -221,44 +205,11 @@ fn headless_chromium_opens_the_page_over_https_and_its_socket_over_wss() {
     // `--dump-dom` fires when the virtual-time budget is spent, which an idle page spends at
     // once: on a loaded machine (the whole suite at work) the socket's handshake was once still
     // on its way. Three tries, each with a fresh profile; the page must show the socket open.
+    let trust = [format!("--ignore-certificate-errors-spki-list={spki}")];
     let mut dom = String::new();
     for attempt in 0..3 {
         let profile = dir.join(format!("profile-{attempt}"));
-        std::fs::create_dir_all(&profile).unwrap();
-        let child = Command::new(chromium)
-            .args([
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--virtual-time-budget=3000",
-                "--dump-dom",
-            ])
-            .arg(format!("--ignore-certificate-errors-spki-list={spki}"))
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg(format!("https://localhost:{}/", s.port))
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromium");
-        let mut browser = Browser { child, profile };
-        let mut out = browser.child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut dom = String::new();
-            let _ = out.read_to_string(&mut dom);
-            dom
-        });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while browser.child.try_wait().unwrap().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        drop(browser);
-        dom = reader.join().unwrap();
+        dom = Browser::open(&format!("https://localhost:{}/", s.port), profile, &trust).dom();
         if dom.contains(&opened) {
             break;
         }
